@@ -1,0 +1,47 @@
+package org.mxtrap.app;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code mxtrap} command and its subcommands. */
+@Command(
+    name = "mxtrap",
+    mixinStandardHelpOptions = true,
+    versionProvider = Cli.Version.class,
+    description = "A mail exchanger that turns a domain's MX layout into a spam trap.",
+    subcommands = {CommandLine.HelpCommand.class})
+public final class Cli implements Runnable {
+
+  /** Exit code for a usage or configuration error, as {@code check-config} documents. */
+  public static final int EXIT_CONFIG = 2;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static CommandLine commandLine() {
+    return new CommandLine(new Cli());
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      Properties p = new Properties();
+      try (InputStream in = Cli.class.getResourceAsStream("/org/mxtrap/version.properties")) {
+        if (in != null) {
+          p.load(in);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return new String[] {"mxtrap " + p.getProperty("version", "unknown")};
+    }
+  }
+}

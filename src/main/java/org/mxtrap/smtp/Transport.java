@@ -1,0 +1,33 @@
+package org.mxtrap.smtp;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The byte streams under one SMTP session: a socket in production, byte arrays in tests.
+ *
+ * <p>Reads block; a read that waits longer than the server's command timeout throws {@link
+ * java.net.SocketTimeoutException}. Writes go to {@link #out()} and reach the peer on {@code
+ * flush()}. Used by one thread.
+ */
+public interface Transport {
+
+  InputStream in();
+
+  OutputStream out();
+
+  /** True when the server offers STARTTLS on this connection (TLS configured, not yet active). */
+  boolean tlsAvailable();
+
+  /**
+   * Performs the TLS handshake as server. Afterwards {@link #in()} and {@link #out()} return the
+   * encrypted streams; whatever the caller had buffered from the old stream must be discarded
+   * (CVE-2011-0411).
+   */
+  void startTls() throws IOException;
+
+  /** {@code TLSv1.3 TLS_AES_256_GCM_SHA384} once TLS is active, else null. */
+  @Nullable String tlsDescription();
+}

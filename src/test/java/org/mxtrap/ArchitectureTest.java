@@ -1,0 +1,74 @@
+package org.mxtrap;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/** The package arrows of STYLE.md, held from the first commit. */
+@AnalyzeClasses(packages = "org.mxtrap", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+  @ArchTest
+  static final ArchRule coreUsesOnlyTheJdk =
+      classes()
+          .that()
+          .resideInAPackage("org.mxtrap.core..")
+          .should()
+          .onlyDependOnClassesThat()
+          .resideInAnyPackage("org.mxtrap.core..", "java..", "org.jspecify..");
+
+  @ArchTest
+  static final ArchRule protocolNeverSeesPolicyOrQueue =
+      noClasses()
+          .that()
+          .resideInAnyPackage("org.mxtrap.smtp..", "org.mxtrap.postfix..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              "org.mxtrap.policy..", "org.mxtrap.queue..", "org.mxtrap.delivery..");
+
+  @ArchTest
+  static final ArchRule nothingImportsAppOrAdmin =
+      noClasses()
+          .that()
+          .resideOutsideOfPackages("org.mxtrap.app..", "org.mxtrap.admin..")
+          .and()
+          .doNotHaveFullyQualifiedName("org.mxtrap.Main")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage("org.mxtrap.app..", "org.mxtrap.admin..");
+
+  @ArchTest
+  static final ArchRule onlyDnsImportsDnsjava =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("org.mxtrap.dns..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("org.xbill..")
+          .allowEmptyShould(true);
+
+  @ArchTest
+  static final ArchRule onlyConfigReadsYaml =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("org.mxtrap.config..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("org.yaml..");
+
+  @ArchTest
+  static final ArchRule onlyTheCliUsesPicocli =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("org.mxtrap.app..")
+          .and()
+          .doNotHaveFullyQualifiedName("org.mxtrap.Main")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("picocli..");
+}
