@@ -10,10 +10,10 @@ import com.tngtech.archunit.lang.ArchRule;
 
 /** The package arrows of STYLE.md, held from the first commit. */
 @AnalyzeClasses(packages = "org.mxtrap", importOptions = ImportOption.DoNotIncludeTests.class)
-class ArchitectureTest {
+public class ArchitectureTest {
 
   @ArchTest
-  static final ArchRule coreUsesOnlyTheJdk =
+  public static final ArchRule coreUsesOnlyTheJdk =
       classes()
           .that()
           .resideInAPackage("org.mxtrap.core..")
@@ -22,7 +22,7 @@ class ArchitectureTest {
           .resideInAnyPackage("org.mxtrap.core..", "java..", "org.jspecify..");
 
   @ArchTest
-  static final ArchRule protocolNeverSeesPolicyOrQueue =
+  public static final ArchRule protocolNeverSeesPolicyOrQueue =
       noClasses()
           .that()
           .resideInAnyPackage("org.mxtrap.smtp..", "org.mxtrap.postfix..")
@@ -32,7 +32,7 @@ class ArchitectureTest {
               "org.mxtrap.policy..", "org.mxtrap.queue..", "org.mxtrap.delivery..");
 
   @ArchTest
-  static final ArchRule nothingImportsAppOrAdmin =
+  public static final ArchRule nothingImportsAppOrAdmin =
       noClasses()
           .that()
           .resideOutsideOfPackages("org.mxtrap.app..", "org.mxtrap.admin..")
@@ -43,7 +43,7 @@ class ArchitectureTest {
           .resideInAnyPackage("org.mxtrap.app..", "org.mxtrap.admin..");
 
   @ArchTest
-  static final ArchRule onlyDnsImportsDnsjava =
+  public static final ArchRule onlyDnsImportsDnsjava =
       noClasses()
           .that()
           .resideOutsideOfPackage("org.mxtrap.dns..")
@@ -53,7 +53,7 @@ class ArchitectureTest {
           .allowEmptyShould(true);
 
   @ArchTest
-  static final ArchRule onlyConfigReadsYaml =
+  public static final ArchRule onlyConfigReadsYaml =
       noClasses()
           .that()
           .resideOutsideOfPackage("org.mxtrap.config..")
@@ -62,7 +62,7 @@ class ArchitectureTest {
           .resideInAPackage("org.yaml..");
 
   @ArchTest
-  static final ArchRule onlyTheCliUsesPicocli =
+  public static final ArchRule onlyTheCliUsesPicocli =
       noClasses()
           .that()
           .resideOutsideOfPackage("org.mxtrap.app..")
