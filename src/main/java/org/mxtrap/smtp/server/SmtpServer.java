@@ -1,0 +1,287 @@
+package org.mxtrap.smtp.server;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
+import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Layout;
+import org.mxtrap.core.LayoutEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Binds every listen address and runs each accepted connection on its own virtual thread.
+ *
+ * <p>Per connection, in this order: the connection's layout entry is found from its local address
+ * and port; the entry's connection limits are applied (over the limit: {@code 421 4.7.0} and
+ * close); then the {@link ConnectionHandler} runs the conversation. One outer try/finally always
+ * releases the permit, closes the socket and clears the log context. A peer hanging up is logged
+ * at DEBUG; an exception from our own code at ERROR, after {@code 421 4.3.0} to the client.
+ *
+ * <p>Lifecycle: {@link #start()} once, then {@link #shutdown(Duration)} once. Thread-safe.
+ */
+public final class SmtpServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger("smtpd");
+
+  /** Server-level replies, sent before or instead of a session. */
+  static final String REPLY_NO_SERVICE = "554 5.7.0 No SMTP service on this address\r\n";
+  static final String REPLY_TOO_MANY = "421 4.7.0 %s Error: too many connections\r\n";
+  static final String REPLY_TOO_MANY_FROM_YOU =
+      "421 4.7.0 %s Error: too many connections from your address\r\n";
+  static final String REPLY_INTERNAL = "421 4.3.0 %s Error: internal error, closing\r\n";
+
+  private final List<InetSocketAddress> listen;
+  private final Layout layout;
+  private final String hostname;
+  private final Duration commandTimeout;
+  private final @Nullable SSLContext tls;
+  private final ConnectionHandler handler;
+  private final Map<LayoutEntry, ConnectionLimits> limits = new HashMap<>();
+  private final List<ServerSocket> sockets = new ArrayList<>();
+  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition idle = lock.newCondition();
+  private volatile boolean stopping;
+
+  /**
+   * @param listen the addresses to bind (port 0 binds a free port; see {@link #boundAddresses()})
+   * @param maxConnections connections per layout entry
+   * @param maxPerIp connections per client address per layout entry
+   * @param commandTimeout the read timeout of every connection
+   * @param tls the STARTTLS context, or null when STARTTLS is not offered
+   */
+  public SmtpServer(
+      List<InetSocketAddress> listen,
+      Layout layout,
+      String hostname,
+      int maxConnections,
+      int maxPerIp,
+      Duration commandTimeout,
+      @Nullable SSLContext tls,
+      ConnectionHandler handler) {
+    this.listen = List.copyOf(listen);
+    this.layout = layout;
+    this.hostname = hostname;
+    this.commandTimeout = commandTimeout;
+    this.tls = tls;
+    this.handler = handler;
+    for (LayoutEntry e : layout.entries()) {
+      limits.put(e, new ConnectionLimits(maxConnections, maxPerIp));
+    }
+  }
+
+  /** Binds every listen address and starts accepting. Fails without side effects if any bind fails. */
+  public void start() throws IOException {
+    try {
+      for (InetSocketAddress a : listen) {
+        ServerSocket ss = new ServerSocket();
+        ss.setReuseAddress(true);
+        ss.bind(a, 1024);
+        sockets.add(ss);
+      }
+    } catch (IOException e) {
+      closeListeners();
+      throw new IOException("cannot bind " + e.getMessage(), e);
+    }
+    for (ServerSocket ss : sockets) {
+      Thread.ofPlatform()
+          .name("accept-" + Addresses.literal(ss.getInetAddress(), ss.getLocalPort()))
+          .daemon(true)
+          .start(() -> acceptLoop(ss));
+    }
+  }
+
+  /** The addresses actually bound, in {@code listen} order (ports resolved when 0 was asked). */
+  public List<InetSocketAddress> boundAddresses() {
+    return sockets.stream()
+        .map(ss -> new InetSocketAddress(ss.getInetAddress(), ss.getLocalPort()))
+        .toList();
+  }
+
+  /** Connections open now on the entry's listeners. */
+  public int activeConnections(LayoutEntry entry) {
+    ConnectionLimits l = limits.get(entry);
+    return l == null ? 0 : l.active();
+  }
+
+  /** Connections turned away by the entry's limits since start. */
+  public long turnedAway(LayoutEntry entry) {
+    ConnectionLimits l = limits.get(entry);
+    return l == null ? 0 : l.turnedAway();
+  }
+
+  private void acceptLoop(ServerSocket ss) {
+    while (!ss.isClosed()) {
+      Socket s;
+      try {
+        s = ss.accept();
+      } catch (IOException e) {
+        if (!ss.isClosed()) {
+          log.warn("accept on {} failed: {}", ss.getLocalSocketAddress(), e.toString());
+        }
+        continue;
+      }
+      open.add(s);
+      Thread.ofVirtual().name("smtpd").start(() -> serve(s));
+    }
+  }
+
+  private void serve(Socket socket) {
+    String id = newSessionId();
+    MDC.put("session", id);
+    InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
+    InetSocketAddress local = (InetSocketAddress) socket.getLocalSocketAddress();
+    String client = Addresses.literal(remote.getAddress(), remote.getPort());
+    String to = Addresses.literal(local.getAddress(), local.getPort());
+    ConnectionLimits permit = null;
+    SocketTransport transport = null;
+    try {
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, commandTimeout.toMillis()));
+      socket.setTcpNoDelay(true);
+      Optional<LayoutEntry> entry = layout.entryFor(local);
+      if (entry.isEmpty()) {
+        log.warn("reject: connect from {} to {}: no layout entry for this address", client, to);
+        send(socket, REPLY_NO_SERVICE);
+        return;
+      }
+      LayoutEntry e = entry.get();
+      String where = "role=" + e.role().label() + " pref=" + e.preference();
+      ConnectionLimits l = limits.get(e);
+      ConnectionLimits.Refusal refusal = l.tryAcquire(remote.getAddress());
+      if (refusal != null) {
+        String reply =
+            refusal == ConnectionLimits.Refusal.TOTAL ? REPLY_TOO_MANY : REPLY_TOO_MANY_FROM_YOU;
+        log.warn(
+            "reject: connect from {} to {} {}: {}", client, to, where, reply.strip().formatted(hostname));
+        send(socket, reply.formatted(hostname));
+        return;
+      }
+      permit = l;
+      log.info("connect from {} to {} {}", client, to, where);
+      transport = new SocketTransport(socket, tls);
+      handler.handle(new Connection(id, remote, local, e, transport));
+    } catch (SocketException e) {
+      log.debug("lost connection from {}: {}", client, e.toString());
+    } catch (IOException e) {
+      log.debug("lost connection from {}: {}", client, e.toString());
+    } catch (RuntimeException | Error e) {
+      log.error("internal error in session with {}", client, e);
+      if (transport != null) {
+        try {
+          transport.out().write(REPLY_INTERNAL.formatted(hostname).getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException ignored) {
+          // the peer is gone
+        }
+        transport.flushQuietly();
+      }
+    } finally {
+      if (permit != null) {
+        permit.release(remote.getAddress());
+        log.info("disconnect from {}", client);
+      }
+      if (transport != null) {
+        transport.close();
+      }
+      try {
+        socket.close();
+      } catch (IOException ignored) {
+        // best effort
+      }
+      open.remove(socket);
+      if (open.isEmpty()) {
+        lock.lock();
+        try {
+          idle.signalAll();
+        } finally {
+          lock.unlock();
+        }
+      }
+      MDC.remove("session");
+    }
+  }
+
+  private static void send(Socket socket, String reply) throws IOException {
+    OutputStream out = socket.getOutputStream();
+    out.write(reply.getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+  }
+
+  /**
+   * Stops accepting, lets open sessions finish for up to {@code grace}, then closes whatever is
+   * still open. A message is acknowledged only after it is durable, so a session cut here loses
+   * nothing that was acknowledged.
+   *
+   * @return the number of connections that had to be cut
+   */
+  public int shutdown(Duration grace) {
+    stopping = true;
+    closeListeners();
+    long deadline = System.nanoTime() + grace.toNanos();
+    lock.lock();
+    try {
+      while (!open.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !idle.await(left, TimeUnit.NANOSECONDS)) {
+          break;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      lock.unlock();
+    }
+    int cut = 0;
+    for (Socket s : open) {
+      cut++;
+      try {
+        s.close();
+      } catch (IOException ignored) {
+        // best effort
+      }
+    }
+    return cut;
+  }
+
+  /** True once {@link #shutdown} has begun. */
+  public boolean stopping() {
+    return stopping;
+  }
+
+  @Override
+  public void close() {
+    shutdown(Duration.ZERO);
+  }
+
+  private void closeListeners() {
+    for (ServerSocket ss : sockets) {
+      try {
+        ss.close();
+      } catch (IOException ignored) {
+        // best effort
+      }
+    }
+  }
+
+  private static String newSessionId() {
+    return String.format("%08X", ThreadLocalRandom.current().nextInt());
+  }
+}
