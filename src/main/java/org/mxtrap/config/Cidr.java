@@ -29,7 +29,7 @@ public record Cidr(InetAddress network, int length) {
     }
     if (!masked(network.getAddress(), length).equals(network)) {
       throw new IllegalArgumentException(
-          "host bits set in " + Addresses.text(network) + "/" + length);
+          "host bits set in " + IpLiterals.format(network) + "/" + length);
     }
   }
 
@@ -75,7 +75,7 @@ public record Cidr(InetAddress network, int length) {
           "host bits set in "
               + s
               + " (the network is "
-              + Addresses.text(network)
+              + IpLiterals.format(network)
               + "/"
               + length
               + ")");
@@ -108,6 +108,6 @@ public record Cidr(InetAddress network, int length) {
   /** {@code 192.0.2.0/24}, {@code 2001:db8::/32}: what {@link #parse} reads back. */
   @Override
   public String toString() {
-    return Addresses.text(network) + "/" + length;
+    return IpLiterals.format(network) + "/" + length;
   }
 }

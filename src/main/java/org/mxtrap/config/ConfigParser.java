@@ -243,7 +243,7 @@ final class ConfigParser {
               "same address and port as "
                   + parsed.get(i).item().path()
                   + ": "
-                  + Addresses.literal(b.address(), b.port()));
+                  + IpLiterals.format(b.address(), b.port()));
           break;
         }
       }
@@ -385,7 +385,7 @@ final class ConfigParser {
     for (int i = 0; i < out.size(); i++) {
       InetSocketAddress a = out.get(i);
       if (layout.stream().noneMatch(p -> matches(a, p.entry()))) {
-        String literal = Addresses.literal(a.getAddress(), a.getPort());
+        String literal = IpLiterals.format(a.getAddress(), a.getPort());
         String hint =
             "; bind an entry's address and port, or 0.0.0.0:PORT / [::]:PORT for all entries on"
                 + " PORT";
@@ -417,7 +417,7 @@ final class ConfigParser {
         return "overlaps "
             + path
             + " ("
-            + Addresses.literal(b.getAddress(), b.getPort())
+            + IpLiterals.format(b.getAddress(), b.getPort())
             + "): a wildcard address already binds every address of its family on this port";
       }
     }
@@ -688,7 +688,7 @@ final class ConfigParser {
     if (n < min || n > max) {
       error(
           f,
-          min == 1 && n < 1
+          min == 1 && max == Integer.MAX_VALUE && n < 1
               ? "must be positive, got " + text
               : "out of range " + min + ".." + max + ": " + text);
       return null;
