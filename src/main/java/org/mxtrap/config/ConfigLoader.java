@@ -90,6 +90,9 @@ public final class ConfigLoader {
     } catch (MarkedYAMLException e) {
       Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
       String problem = e.getProblem() != null ? e.getProblem() : e.getContext();
+      if (problem != null && problem.startsWith("but ") && e.getContext() != null) {
+        problem = e.getContext() + " " + problem; // "expected a single document ... but found"
+      }
       int line = m == null ? 0 : m.getLine() + 1;
       String column = m == null ? "" : " (column " + (m.getColumn() + 1) + ")";
       throw new ConfigException(

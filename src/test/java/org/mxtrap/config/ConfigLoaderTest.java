@@ -254,6 +254,10 @@ class ConfigLoaderTest {
         "4: YAML syntax error: ");
     assertOneProblem("domains: [example.com\n", "2: YAML syntax error:");
     assertOneProblem("a: 1\n  b: 2\n", "2: YAML syntax error: mapping values are not allowed here");
+    assertOneProblem(
+        "a: 1\n---\nb: 2\n",
+        "2: YAML syntax error: expected a single document in the stream but found another document");
+    assertOneProblem("domains: [example.com]\nlayout:\n\t- x\n", "3: YAML syntax error: found character '\\t(TAB)'");
   }
 
   @Test
