@@ -5,11 +5,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The size syntax of the config file: a whole number of bytes, optionally followed by a unit.
- * Units are 1024-based, as mail software has always counted them (Postfix's {@code
- * message_size_limit} documentation, Exim's {@code K}/{@code M}): {@code KB} = 1024 bytes, {@code
- * MB} = 1024², {@code GB} = 1024³. {@code B}, and the IEC spellings {@code KiB}, {@code MiB},
- * {@code GiB}, are accepted too; units are case-insensitive.
+ * The size syntax of the config file: a whole number of bytes, optionally followed by a unit. Units
+ * are 1024-based, as mail software has always counted them (Postfix's {@code message_size_limit}
+ * documentation, Exim's {@code K}/{@code M}): {@code KB} = 1024 bytes, {@code MB} = 1024², {@code
+ * GB} = 1024³. {@code B}, and the IEC spellings {@code KiB}, {@code MiB}, {@code GiB}, are accepted
+ * too; units are case-insensitive.
  */
 public final class ByteSizes {
   private ByteSizes() {}

@@ -10,8 +10,8 @@ import org.mxtrap.core.Addresses;
  * and prefix suppression use them.
  *
  * <p>Syntax ({@link #parse}): {@code ADDRESS/LENGTH}, or a bare address meaning that one address
- * ({@code /32} or {@code /128}). The address must have no bits set beyond the prefix length
- * ({@code 192.0.2.1/24} is refused rather than silently widened). An IPv4-mapped prefix ({@code
+ * ({@code /32} or {@code /128}). The address must have no bits set beyond the prefix length ({@code
+ * 192.0.2.1/24} is refused rather than silently widened). An IPv4-mapped prefix ({@code
  * ::ffff:192.0.2.0/120}) is the IPv4 prefix it carries ({@code 192.0.2.0/24}); its length must be
  * at least 96. No DNS lookups.
  *
@@ -58,8 +58,7 @@ public record Cidr(InetAddress network, int length) {
       }
       length = Integer.parseInt(l);
       if (length > max) {
-        throw new IllegalArgumentException(
-            "prefix length out of range 0.." + max + " in " + s);
+        throw new IllegalArgumentException("prefix length out of range 0.." + max + " in " + s);
       }
     }
     if (writtenV6 && address instanceof Inet4Address) { // IPv4-mapped
@@ -84,8 +83,8 @@ public record Cidr(InetAddress network, int length) {
   }
 
   /**
-   * Whether {@code address} lies in this prefix. An IPv4-mapped IPv6 address is judged as the
-   * IPv4 address it carries; IPv4 and IPv6 prefixes never contain each other's addresses.
+   * Whether {@code address} lies in this prefix. An IPv4-mapped IPv6 address is judged as the IPv4
+   * address it carries; IPv4 and IPv6 prefixes never contain each other's addresses.
    */
   public boolean contains(InetAddress address) {
     byte[] a = Addresses.unmap(address).getAddress();

@@ -45,7 +45,9 @@ public final class ConfigException extends Exception {
 
   private final List<Problem> problems;
 
-  /** @param problems at least one */
+  /**
+   * @param problems at least one
+   */
   public ConfigException(List<Problem> problems) {
     super(render(problems));
     this.problems = List.copyOf(problems);

@@ -27,8 +27,8 @@ import org.yaml.snakeyaml.nodes.Node;
  * <p>Every problem in the file is found in one pass and reported together in one {@link
  * ConfigException}, each as {@code file:line: key.path: message}; nothing is clamped or guessed.
  * Relative paths in the file ({@code data_dir}, {@code tls.cert}, {@code tls.key}) are resolved
- * against the directory of the config file, not the working directory. Loading does no DNS
- * lookups. Stateless and thread-safe.
+ * against the directory of the config file, not the working directory. Loading does no DNS lookups.
+ * Stateless and thread-safe.
  */
 public final class ConfigLoader {
   private ConfigLoader() {}
@@ -38,14 +38,13 @@ public final class ConfigLoader {
 
   /**
    * The configuration every CLI command runs on: {@code explicit} (the {@code --config} option;
-   * relative to {@code workDir}) if given, which must exist; else {@code workDir/mxtrap.yml} if
-   * it exists; else the embedded demo defaults ({@link MxtrapConfig#demo}), whose {@link
+   * relative to {@code workDir}) if given, which must exist; else {@code workDir/mxtrap.yml} if it
+   * exists; else the embedded demo defaults ({@link MxtrapConfig#demo}), whose {@link
    * MxtrapConfig#source()} is null.
    *
    * @throws ConfigException when the chosen file is missing or invalid
    */
-  public static MxtrapConfig resolve(@Nullable Path explicit, Path workDir)
-      throws ConfigException {
+  public static MxtrapConfig resolve(@Nullable Path explicit, Path workDir) throws ConfigException {
     if (explicit != null) {
       Path file = workDir.resolve(explicit);
       if (!Files.exists(file)) {
@@ -128,7 +127,10 @@ public final class ConfigLoader {
         List.of("example.test"),
         workDir.resolve("data").toAbsolutePath().normalize(),
         layout,
-        layout.entries().stream().map(LayoutEntry::socketAddress).map(a -> (InetSocketAddress) a).toList(),
+        layout.entries().stream()
+            .map(LayoutEntry::socketAddress)
+            .map(a -> (InetSocketAddress) a)
+            .toList(),
         Limits.DEFAULTS,
         null,
         DeliverySettings.DEFAULTS,

@@ -34,14 +34,20 @@ import org.yaml.snakeyaml.nodes.Tag;
  * problem instead of stopping at the first. One instance per file; not thread-safe.
  *
  * <p>Checks that depend on several keys (the listen/layout match, preference order) run only when
- * the keys they read are themselves valid, so that one typo does not cascade into a page of
- * errors.
+ * the keys they read are themselves valid, so that one typo does not cascade into a page of errors.
  */
 final class ConfigParser {
 
   static final List<String> TOP_KEYS =
       List.of(
-          "hostname", "domains", "data_dir", "layout", "listen", "limits", "tls", "delivery",
+          "hostname",
+          "domains",
+          "data_dir",
+          "layout",
+          "listen",
+          "limits",
+          "tls",
+          "delivery",
           "queue");
 
   /** Top-level keys of PRODUCT.md whose feature is not built yet, with what is missing. */
@@ -121,7 +127,10 @@ final class ConfigParser {
     if (root != null) {
       rootLine = line(root);
       if (!(root instanceof MappingNode)) {
-        error(rootLine, "", "expected a mapping of keys (hostname:, domains:, ...), got " + kind(root));
+        error(
+            rootLine,
+            "",
+            "expected a mapping of keys (hostname:, domains:, ...), got " + kind(root));
         return null;
       }
       top = fields(root, "", TOP_KEYS, NOT_BUILT);
@@ -316,7 +325,8 @@ final class ConfigParser {
         }
       }
     }
-    Long port = (f = fields.get("port")) == null ? Long.valueOf(DEFAULT_PORT) : integer(f, 1, 65535);
+    Long port =
+        (f = fields.get("port")) == null ? Long.valueOf(DEFAULT_PORT) : integer(f, 1, 65535);
     Role role = null;
     if ((f = fields.get("role")) != null) {
       String text = text(f);
@@ -564,7 +574,10 @@ final class ConfigParser {
       Node node, String path, List<String> known, Map<String, String> notBuilt) {
     Map<String, Field> out = new LinkedHashMap<>();
     if (!(node instanceof MappingNode mapping)) {
-      error(line(node), path, "expected a mapping of keys (" + String.join(", ", known) + "), got " + kind(node));
+      error(
+          line(node),
+          path,
+          "expected a mapping of keys (" + String.join(", ", known) + "), got " + kind(node));
       return out;
     }
     Map<String, Field> seen = new HashMap<>();
@@ -674,7 +687,8 @@ final class ConfigParser {
       error(f, "expected a whole number, got " + describeScalar((ScalarNode) v));
       return null;
     }
-    String unsigned = digits.startsWith("-") || digits.startsWith("+") ? digits.substring(1) : digits;
+    String unsigned =
+        digits.startsWith("-") || digits.startsWith("+") ? digits.substring(1) : digits;
     if (unsigned.length() > 1 && unsigned.startsWith("0")) {
       error(f, "leading zero in " + text + " (YAML may read it as octal); write it without");
       return null;

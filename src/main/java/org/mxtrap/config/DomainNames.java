@@ -6,8 +6,8 @@ import java.util.Locale;
 /**
  * Host and domain name syntax (RFC 1123 2.1, RFC 5321 4.1.2 {@code Domain}): dot-separated labels
  * of letters, digits and hyphens, 1..63 characters each, not starting or ending with a hyphen, at
- * most 253 characters in all; the last label is not all digits (so an IP address is not taken
- * for a name). A trailing dot is dropped and the name is lower-cased. Internationalized names are
+ * most 253 characters in all; the last label is not all digits (so an IP address is not taken for a
+ * name). A trailing dot is dropped and the name is lower-cased. Internationalized names are
  * converted to their ASCII (A-label, {@code xn--}) form.
  */
 public final class DomainNames {

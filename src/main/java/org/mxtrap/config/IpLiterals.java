@@ -14,8 +14,8 @@ import org.mxtrap.core.Addresses;
  * <p>IPv4 is dotted-quad only: four decimal parts 0..255, no leading zeros (some resolvers read
  * {@code 010} as octal). IPv6 is any RFC 4291 text form, including {@code ::} compression and a
  * trailing dotted quad; zone IDs ({@code %eth0}) are refused. An IPv4-mapped IPv6 address ({@code
- * ::ffff:192.0.2.1}) is returned as the IPv4 address it carries, which is how the JDK reports
- * such peers on a dual-stack socket.
+ * ::ffff:192.0.2.1}) is returned as the IPv4 address it carries, which is how the JDK reports such
+ * peers on a dual-stack socket.
  */
 public final class IpLiterals {
   private IpLiterals() {}

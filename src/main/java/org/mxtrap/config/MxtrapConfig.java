@@ -46,8 +46,8 @@ public record MxtrapConfig(
   }
 
   /**
-   * The effective configuration as a few lines for the log at start, one key per line, every
-   * value after defaults and path resolution. Shows where key material lives, never its content.
+   * The effective configuration as a few lines for the log at start, one key per line, every value
+   * after defaults and path resolution. Shows where key material lives, never its content.
    */
   public String describe() {
     StringBuilder b = new StringBuilder();

@@ -39,7 +39,8 @@ class CidrTest {
         "192.0.2.0/-1|not a CIDR prefix: 192.0.2.0/-1",
         "192.0.2.300/24|not a CIDR prefix: 192.0.2.300/24",
         "example.com/24|not a CIDR prefix: example.com/24",
-        "::ffff:192.0.2.0/64|an IPv4-mapped prefix needs a length of at least 96: ::ffff:192.0.2.0/64"
+        "::ffff:192.0.2.0/64|an IPv4-mapped prefix needs a length of at least 96:"
+            + " ::ffff:192.0.2.0/64"
       })
   void refuses(String text, String message) {
     assertThatThrownBy(() -> Cidr.parse(text))

@@ -85,10 +85,14 @@ class ConfigLoaderTest {
     assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/mxtrap"));
     assertThat(c.layout().entries())
         .containsExactly(
-            new LayoutEntry(10, "mail.example.com", IpLiterals.parseAddress("192.0.2.10"), 25, Role.PRIMARY),
-            new LayoutEntry(20, "mx1.example.com", IpLiterals.parseAddress("198.51.100.5"), 25, Role.BACKUP),
-            new LayoutEntry(30, "mx2.example.com", IpLiterals.parseAddress("192.0.2.30"), 25, Role.TRAP),
-            new LayoutEntry(40, "mx3.example.com", IpLiterals.parseAddress("192.0.2.40"), 25, Role.TRAP));
+            new LayoutEntry(
+                10, "mail.example.com", IpLiterals.parseAddress("192.0.2.10"), 25, Role.PRIMARY),
+            new LayoutEntry(
+                20, "mx1.example.com", IpLiterals.parseAddress("198.51.100.5"), 25, Role.BACKUP),
+            new LayoutEntry(
+                30, "mx2.example.com", IpLiterals.parseAddress("192.0.2.30"), 25, Role.TRAP),
+            new LayoutEntry(
+                40, "mx3.example.com", IpLiterals.parseAddress("192.0.2.40"), 25, Role.TRAP));
     assertThat(c.listen()).containsExactly(IpLiterals.parseSocketAddress("0.0.0.0:25"));
     assertThat(c.limits()).isEqualTo(Limits.DEFAULTS);
     assertThat(c.tls()).isNull();
@@ -162,7 +166,8 @@ class ConfigLoaderTest {
     assertThat(c.layout().entries().get(0).address()).isEqualTo(IpLiterals.parseAddress("::1"));
     assertThat(c.listen())
         .containsExactly(
-            IpLiterals.parseSocketAddress("[::1]:2525"), new InetSocketAddress(IpLiterals.parseAddress("127.0.0.1"), 2526));
+            IpLiterals.parseSocketAddress("[::1]:2525"),
+            new InetSocketAddress(IpLiterals.parseAddress("127.0.0.1"), 2526));
     assertThat(c.limits())
         .isEqualTo(new Limits(20_000, 5, 10 * 1024, 7, Duration.ofMillis(1500), 3));
     assertThat(c.tls())
@@ -171,7 +176,8 @@ class ConfigLoaderTest {
                 sub.resolve("cert.pem").toAbsolutePath().normalize(),
                 sub.resolve("key.pem").toAbsolutePath().normalize()));
     assertThat(c.queue())
-        .isEqualTo(new QueueSettings(Duration.ofDays(2), Duration.ofSeconds(30), Duration.ofSeconds(30)));
+        .isEqualTo(
+            new QueueSettings(Duration.ofDays(2), Duration.ofSeconds(30), Duration.ofSeconds(30)));
   }
 
   @Test
@@ -256,8 +262,11 @@ class ConfigLoaderTest {
     assertOneProblem("a: 1\n  b: 2\n", "2: YAML syntax error: mapping values are not allowed here");
     assertOneProblem(
         "a: 1\n---\nb: 2\n",
-        "2: YAML syntax error: expected a single document in the stream but found another document");
-    assertOneProblem("domains: [example.com]\nlayout:\n\t- x\n", "3: YAML syntax error: found character '\\t(TAB)'");
+        "2: YAML syntax error: expected a single document in the stream but found another"
+            + " document");
+    assertOneProblem(
+        "domains: [example.com]\nlayout:\n\t- x\n",
+        "3: YAML syntax error: found character '\\t(TAB)'");
   }
 
   @Test
@@ -266,9 +275,11 @@ class ConfigLoaderTest {
         .containsExactly(
             "1: domains: required key is missing (the domains to accept mail for)",
             "1: layout: required key is missing (the domain's MX layout)");
-    assertOneProblem("domains: []\nlayout:\n" + MINIMAL.lines().skip(2).findFirst().orElseThrow() + "\n",
+    assertOneProblem(
+        "domains: []\nlayout:\n" + MINIMAL.lines().skip(2).findFirst().orElseThrow() + "\n",
         "1: domains: must list at least one domain");
-    assertOneProblem("domains: [example.com]\nlayout: []\n", "2: layout: must list at least one entry");
+    assertOneProblem(
+        "domains: [example.com]\nlayout: []\n", "2: layout: must list at least one entry");
     assertOneProblem(
         "domains: [example.com]\nlayout:\n  - { preference: 10, host: a.example, role: primary }\n",
         "3: layout[0].address: required key is missing");
@@ -281,14 +292,19 @@ class ConfigLoaderTest {
 
   @Test
   void unknownKeysAnywhere() throws Exception {
-    assertOneProblem(withMinimal("hostnme: a.example\n"), "4: hostnme: unknown key (did you mean hostname?)");
-    assertOneProblem(withMinimal("colour: blue\n"), "4: colour: unknown key; expected one of: hostname, ");
+    assertOneProblem(
+        withMinimal("hostnme: a.example\n"), "4: hostnme: unknown key (did you mean hostname?)");
+    assertOneProblem(
+        withMinimal("colour: blue\n"), "4: colour: unknown key; expected one of: hostname, ");
     assertOneProblem(
         withMinimal("limits: { max_conections: 5 }\n"),
         "4: limits.max_conections: unknown key (did you mean max_connections?)");
-    assertOneProblem(withMinimal("tls: { crt: a.pem }\n"), "4: tls.crt: unknown key (did you mean cert?)");
+    assertOneProblem(
+        withMinimal("tls: { crt: a.pem }\n"), "4: tls.crt: unknown key (did you mean cert?)");
     assertOneProblem(withMinimal("delivery: { mdoe: maildir }\n"), "4: delivery.mdoe: unknown key");
-    assertOneProblem(withMinimal("queue: { max_ages: 5d }\n"), "4: queue.max_ages: unknown key (did you mean max_age?)");
+    assertOneProblem(
+        withMinimal("queue: { max_ages: 5d }\n"),
+        "4: queue.max_ages: unknown key (did you mean max_age?)");
     assertOneProblem(
         """
         domains: [example.com]
@@ -305,16 +321,19 @@ class ConfigLoaderTest {
 
   @Test
   void duplicateKeys() throws Exception {
-    assertOneProblem(withMinimal("domains: [example.net]\n"), "4: domains: duplicate key (first on line 1)");
+    assertOneProblem(
+        withMinimal("domains: [example.net]\n"), "4: domains: duplicate key (first on line 1)");
   }
 
   @Test
   void keysOfFeaturesNotBuiltAreRefused() throws Exception {
     assertOneProblem(
         withMinimal("trap: { window: 24h }\n"),
-        "4: trap: not supported yet in this version (the trap engine is not built); remove the key");
+        "4: trap: not supported yet in this version (the trap engine is not built); remove the"
+            + " key");
     for (String key : ConfigParser.NOT_BUILT.keySet()) {
-      assertOneProblem(withMinimal(key + ": x\n"), "4: " + key + ": not supported yet in this version (");
+      assertOneProblem(
+          withMinimal(key + ": x\n"), "4: " + key + ": not supported yet in this version (");
     }
   }
 
@@ -322,24 +341,36 @@ class ConfigLoaderTest {
   void deliveryModesNotBuiltAreRefused() throws Exception {
     assertOneProblem(
         withMinimal("delivery: { mode: relay }\n"),
-        "4: delivery.mode: relay: not supported yet in this version (relay delivery is not built); use maildir");
+        "4: delivery.mode: relay: not supported yet in this version (relay delivery is not built);"
+            + " use maildir");
     assertOneProblem(
         withMinimal("delivery:\n  mode: mx\n"),
         "5: delivery.mode: mx: not supported yet in this version (forwarding by MX is not built)");
-    assertOneProblem(withMinimal("delivery: { mode: mbox }\n"), "4: delivery.mode: unknown delivery mode: mbox; use maildir");
+    assertOneProblem(
+        withMinimal("delivery: { mode: mbox }\n"),
+        "4: delivery.mode: unknown delivery mode: mbox; use maildir");
   }
 
   @Test
   void wrongTypes() throws Exception {
-    assertOneProblem(withMinimal("listen: 0.0.0.0:25\n"), "4: listen: expected a list, e.g. [a, b], got a single value");
-    assertOneProblem(withMinimal("limits: 5\n"), "4: limits: expected a mapping of keys (max_connections, ");
-    assertOneProblem(withMinimal("hostname: [a, b]\n"), "4: hostname: expected a single value, got a list");
-    assertOneProblem(withMinimal("hostname:\n"), "4: hostname: no value (remove the key to use the default)");
-    assertOneProblem(withMinimal("limits: { max_per_ip: many }\n"), "4: limits.max_per_ip: expected a whole number, got many");
+    assertOneProblem(
+        withMinimal("listen: 0.0.0.0:25\n"),
+        "4: listen: expected a list, e.g. [a, b], got a single value");
+    assertOneProblem(
+        withMinimal("limits: 5\n"), "4: limits: expected a mapping of keys (max_connections, ");
+    assertOneProblem(
+        withMinimal("hostname: [a, b]\n"), "4: hostname: expected a single value, got a list");
+    assertOneProblem(
+        withMinimal("hostname:\n"), "4: hostname: no value (remove the key to use the default)");
+    assertOneProblem(
+        withMinimal("limits: { max_per_ip: many }\n"),
+        "4: limits.max_per_ip: expected a whole number, got many");
     assertOneProblem(
         withMinimal("limits: { max_per_ip: \"20\" }\n"),
         "4: limits.max_per_ip: expected a whole number, got a quoted string \"20\"");
-    assertOneProblem(withMinimal("limits: { max_per_ip: 2.5 }\n"), "4: limits.max_per_ip: expected a whole number, got 2.5");
+    assertOneProblem(
+        withMinimal("limits: { max_per_ip: 2.5 }\n"),
+        "4: limits.max_per_ip: expected a whole number, got 2.5");
     assertOneProblem(
         "domains: [example.com]\nlayout:\n  - mail.example.com\n",
         "3: layout[0]: expected a mapping like { preference: 10, ");
@@ -349,7 +380,8 @@ class ConfigLoaderTest {
   void badDurations() throws Exception {
     assertOneProblem(
         withMinimal("limits: { command_timeout: 300 }\n"),
-        "4: limits.command_timeout: duration without a unit: 300; use ms, s, m, h or d (e.g. 90s, 15m, 24h, 30d)");
+        "4: limits.command_timeout: duration without a unit: 300; use ms, s, m, h or d (e.g. 90s,"
+            + " 15m, 24h, 30d)");
     assertOneProblem(
         withMinimal("queue: { max_age: 5 days }\n"),
         "4: queue.max_age: not a duration: 5 days; use a number and ms, s, m, h or d");
@@ -359,8 +391,11 @@ class ConfigLoaderTest {
   void badSizes() throws Exception {
     assertOneProblem(
         withMinimal("limits: { max_message_size: 50 MBytes }\n"),
-        "4: limits.max_message_size: unknown size unit: MBytes in 50 MBytes; use bytes, or KB, MB, GB (1024-based");
-    assertOneProblem(withMinimal("limits: { max_message_size: 1.5MB }\n"), "4: limits.max_message_size: not a size: 1.5MB");
+        "4: limits.max_message_size: unknown size unit: MBytes in 50 MBytes; use bytes, or KB, MB,"
+            + " GB (1024-based");
+    assertOneProblem(
+        withMinimal("limits: { max_message_size: 1.5MB }\n"),
+        "4: limits.max_message_size: not a size: 1.5MB");
   }
 
   @Test
@@ -378,30 +413,45 @@ class ConfigLoaderTest {
         withMinimal("listen: [\"::1:25\"]\n"),
         "4: listen[0]: an IPv6 address with a port needs brackets, e.g. [::1]:2525: ::1:25");
     assertOneProblem(
-        withMinimal("listen:\n  - 0.0.0.0:25\n  - localhost:25\n"), "6: listen[1]: not an IP address: localhost");
+        withMinimal("listen:\n  - 0.0.0.0:25\n  - localhost:25\n"),
+        "6: listen[1]: not an IP address: localhost");
   }
 
   @Test
   void preferenceAndPortRanges() throws Exception {
     assertOneProblem(
-        "domains: [example.com]\nlayout:\n  - { preference: 65536, host: a.example, address: 192.0.2.1, role: primary }\n",
+        "domains: [example.com]\n"
+            + "layout:\n"
+            + "  - { preference: 65536, host: a.example, address: 192.0.2.1, role: primary }\n",
         "3: layout[0].preference: out of range 0..65535: 65536");
     assertOneProblem(
-        "domains: [example.com]\nlayout:\n  - { preference: -1, host: a.example, address: 192.0.2.1, role: primary }\n",
+        "domains: [example.com]\n"
+            + "layout:\n"
+            + "  - { preference: -1, host: a.example, address: 192.0.2.1, role: primary }\n",
         "3: layout[0].preference: out of range 0..65535: -1");
     assertOneProblem(
-        "domains: [example.com]\nlayout:\n  - { preference: 10, host: a.example, address: 192.0.2.1, port: 0, role: primary }\n",
+        "domains: [example.com]\n"
+            + "layout:\n"
+            + "  - { preference: 10, host: a.example, address: 192.0.2.1, port: 0, role: primary"
+            + " }\n",
         "3: layout[0].port: out of range 1..65535: 0");
     assertOneProblem(
-        "domains: [example.com]\nlayout:\n  - { preference: 10, host: a.example, address: 192.0.2.1, port: 70000, role: primary }\n",
+        "domains: [example.com]\n"
+            + "layout:\n"
+            + "  - { preference: 10, host: a.example, address: 192.0.2.1, port: 70000, role:"
+            + " primary }\n",
         "3: layout[0].port: out of range 1..65535: 70000");
-    assertOneProblem(withMinimal("listen: [\"0.0.0.0:0\"]\n"), "4: listen[0]: port out of range 1..65535 in 0.0.0.0:0");
+    assertOneProblem(
+        withMinimal("listen: [\"0.0.0.0:0\"]\n"),
+        "4: listen[0]: port out of range 1..65535 in 0.0.0.0:0");
   }
 
   @Test
   void unknownRole() throws Exception {
     assertOneProblem(
-        "domains: [example.com]\nlayout:\n  - { preference: 10, host: a.example, address: 192.0.2.1, role: master }\n",
+        "domains: [example.com]\n"
+            + "layout:\n"
+            + "  - { preference: 10, host: a.example, address: 192.0.2.1, role: master }\n",
         "3: layout[0].role: unknown role: master; use primary, backup or trap");
   }
 
@@ -440,7 +490,8 @@ class ConfigLoaderTest {
           - { preference: 10, host: mail.example.com, address: 192.0.2.10, role: primary }
           - { preference: 10, host: mx2.example.com, address: 192.0.2.30, role: trap }
         """,
-        "4: layout[1].preference: a trap must have a higher preference number than every primary and backup, but layout[0] (primary) has 10");
+        "4: layout[1].preference: a trap must have a higher preference number than every primary"
+            + " and backup, but layout[0] (primary) has 10");
     assertOneProblem(
         """
         domains: [example.com]
@@ -456,9 +507,13 @@ class ConfigLoaderTest {
     assertOneProblem(
         withMinimal("listen: [\"192.0.2.99:25\"]\n"),
         "4: listen[0]: 192.0.2.99:25 matches no layout entry; bind an entry's address and port");
-    assertOneProblem(withMinimal("listen: [\"0.0.0.0:2525\"]\n"), "4: listen[0]: 0.0.0.0:2525 matches no layout entry");
     assertOneProblem(
-        "domains: [example.com]\nlayout:\n  - { preference: 10, host: a.example, address: \"2001:db8::1\", role: primary }\n",
+        withMinimal("listen: [\"0.0.0.0:2525\"]\n"),
+        "4: listen[0]: 0.0.0.0:2525 matches no layout entry");
+    assertOneProblem(
+        "domains: [example.com]\n"
+            + "layout:\n"
+            + "  - { preference: 10, host: a.example, address: \"2001:db8::1\", role: primary }\n",
         "2: listen: the default 0.0.0.0:25 matches no layout entry");
   }
 
@@ -471,14 +526,22 @@ class ConfigLoaderTest {
           - { preference: 10, host: a.example, address: "2001:db8::1", role: primary }
           - { preference: 30, host: b.example, address: 192.0.2.30, port: 2526, role: trap }
         """;
-    assertThat(ConfigLoader.load(write(layout + "listen: [\"[::]:25\", \"0.0.0.0:2526\"]\n")).listen()).hasSize(2);
-    assertThat(ConfigLoader.load(write(layout + "listen: [\"[2001:db8::1]:25\", \"[::]:2526\"]\n")).listen()).hasSize(2);
-    assertOneProblem(layout + "listen: [\"0.0.0.0:25\"]\n", "5: listen[0]: 0.0.0.0:25 matches no layout entry");
+    assertThat(
+            ConfigLoader.load(write(layout + "listen: [\"[::]:25\", \"0.0.0.0:2526\"]\n")).listen())
+        .hasSize(2);
+    assertThat(
+            ConfigLoader.load(write(layout + "listen: [\"[2001:db8::1]:25\", \"[::]:2526\"]\n"))
+                .listen())
+        .hasSize(2);
+    assertOneProblem(
+        layout + "listen: [\"0.0.0.0:25\"]\n", "5: listen[0]: 0.0.0.0:25 matches no layout entry");
   }
 
   @Test
   void listenAddressesThatCannotBothBeBound() throws Exception {
-    assertOneProblem(withMinimal("listen: [\"0.0.0.0:25\", \"0.0.0.0:25\"]\n"), "4: listen[1]: listed twice (see listen[0])");
+    assertOneProblem(
+        withMinimal("listen: [\"0.0.0.0:25\", \"0.0.0.0:25\"]\n"),
+        "4: listen[1]: listed twice (see listen[0])");
     assertOneProblem(
         withMinimal("listen: [\"[::]:25\", \"192.0.2.10:25\"]\n"),
         "4: listen[1]: overlaps listen[0] ([::]:25): a wildcard address already binds");
@@ -487,54 +550,85 @@ class ConfigLoaderTest {
   @Test
   void badDomainNames() throws Exception {
     assertOneProblem(
-        "domains: [example.com, exa_mple.com]\nlayout:\n  - { preference: 10, host: a.example, address: 192.0.2.1, role: primary }\n",
-        "1: domains[1]: not a valid domain name: exa_mple.com (only letters, digits, hyphens and dots are allowed)");
+        "domains: [example.com, exa_mple.com]\n"
+            + "layout:\n"
+            + "  - { preference: 10, host: a.example, address: 192.0.2.1, role: primary }\n",
+        "1: domains[1]: not a valid domain name: exa_mple.com (only letters, digits, hyphens and"
+            + " dots are allowed)");
     assertOneProblem(
-        "domains: [example.com, EXAMPLE.com.]\nlayout:\n  - { preference: 10, host: a.example, address: 192.0.2.1, role: primary }\n",
+        "domains: [example.com, EXAMPLE.com.]\n"
+            + "layout:\n"
+            + "  - { preference: 10, host: a.example, address: 192.0.2.1, role: primary }\n",
         "1: domains[1]: listed twice: example.com");
     assertOneProblem(
-        "domains: [example.com]\nlayout:\n  - { preference: 10, host: -a.example, address: 192.0.2.1, role: primary }\n",
+        "domains: [example.com]\n"
+            + "layout:\n"
+            + "  - { preference: 10, host: -a.example, address: 192.0.2.1, role: primary }\n",
         "3: layout[0].host: not a valid domain name: -a.example");
   }
 
   @Test
   void badHostname() throws Exception {
-    assertOneProblem(withMinimal("hostname: mail..example.com\n"), "4: hostname: not a valid domain name: mail..example.com (empty label)");
-    assertOneProblem(withMinimal("hostname: 192.0.2.10\n"), "4: hostname: not a valid domain name: 192.0.2.10 (the last label is all digits)");
+    assertOneProblem(
+        withMinimal("hostname: mail..example.com\n"),
+        "4: hostname: not a valid domain name: mail..example.com (empty label)");
+    assertOneProblem(
+        withMinimal("hostname: 192.0.2.10\n"),
+        "4: hostname: not a valid domain name: 192.0.2.10 (the last label is all digits)");
   }
 
   @Test
   void limitsMustBePositive() throws Exception {
-    assertOneProblem(withMinimal("limits: { max_connections: 0 }\n"), "4: limits.max_connections: must be positive, got 0");
-    assertOneProblem(withMinimal("limits: { max_per_ip: -3 }\n"), "4: limits.max_per_ip: must be positive, got -3");
-    assertOneProblem(withMinimal("limits: { max_recipients: 3000000000 }\n"), "4: limits.max_recipients: out of range 1..2147483647: 3000000000");
-    assertOneProblem(withMinimal("limits: { max_message_size: 0 }\n"), "4: limits.max_message_size: must be positive, got 0");
-    assertOneProblem(withMinimal("limits: { command_timeout: 0s }\n"), "4: limits.command_timeout: must be positive, got 0s");
-    assertOneProblem(withMinimal("limits: { max_errors: 0 }\n"), "4: limits.max_errors: must be positive, got 0");
+    assertOneProblem(
+        withMinimal("limits: { max_connections: 0 }\n"),
+        "4: limits.max_connections: must be positive, got 0");
+    assertOneProblem(
+        withMinimal("limits: { max_per_ip: -3 }\n"),
+        "4: limits.max_per_ip: must be positive, got -3");
+    assertOneProblem(
+        withMinimal("limits: { max_recipients: 3000000000 }\n"),
+        "4: limits.max_recipients: out of range 1..2147483647: 3000000000");
+    assertOneProblem(
+        withMinimal("limits: { max_message_size: 0 }\n"),
+        "4: limits.max_message_size: must be positive, got 0");
+    assertOneProblem(
+        withMinimal("limits: { command_timeout: 0s }\n"),
+        "4: limits.command_timeout: must be positive, got 0s");
+    assertOneProblem(
+        withMinimal("limits: { max_errors: 0 }\n"),
+        "4: limits.max_errors: must be positive, got 0");
   }
 
   @Test
   void tlsNeedsBothReadableFiles() throws Exception {
     Files.writeString(dir.resolve("cert.pem"), "x");
-    assertOneProblem(withMinimal("tls: { cert: cert.pem }\n"), "4: tls.key: required when tls.cert is given (STARTTLS needs both)");
-    assertOneProblem(withMinimal("tls:\n  key: key.pem\n"), "5: tls.cert: required when tls.key is given");
+    assertOneProblem(
+        withMinimal("tls: { cert: cert.pem }\n"),
+        "4: tls.key: required when tls.cert is given (STARTTLS needs both)");
+    assertOneProblem(
+        withMinimal("tls:\n  key: key.pem\n"), "5: tls.cert: required when tls.key is given");
     assertOneProblem(
         withMinimal("tls: { cert: cert.pem, key: key.pem }\n"),
         "4: tls.key: not a readable file: " + dir.resolve("key.pem").toAbsolutePath().normalize());
     assertOneProblem(
-        withMinimal("tls: { cert: " + dir + ", key: cert.pem }\n"), "4: tls.cert: not a readable file: " + dir);
+        withMinimal("tls: { cert: " + dir + ", key: cert.pem }\n"),
+        "4: tls.cert: not a readable file: " + dir);
   }
 
   @Test
   void queueDurations() throws Exception {
-    assertOneProblem(withMinimal("queue: { max_age: 0d }\n"), "4: queue.max_age: must be positive, got 0d");
-    assertOneProblem(withMinimal("queue: { min_backoff: 0s }\n"), "4: queue.min_backoff: must be positive, got 0s");
+    assertOneProblem(
+        withMinimal("queue: { max_age: 0d }\n"), "4: queue.max_age: must be positive, got 0d");
+    assertOneProblem(
+        withMinimal("queue: { min_backoff: 0s }\n"),
+        "4: queue.min_backoff: must be positive, got 0s");
     assertOneProblem(
         withMinimal("queue:\n  min_backoff: 2h\n  max_backoff: 1h\n"),
         "5: queue.min_backoff: queue.min_backoff (2h) is longer than queue.max_backoff (1h)");
     assertOneProblem(
         withMinimal("queue: { min_backoff: 2h }\n"),
-        "4: queue.min_backoff: queue.min_backoff (2h) is longer than queue.max_backoff (1h, the default)");
+        "4: queue.min_backoff: queue.min_backoff (2h) is longer than queue.max_backoff (1h, the"
+            + " default)");
   }
 
   @Test

@@ -24,7 +24,16 @@ class DomainNamesTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "", ".", "a..b", ".a", "-a.com", "a-.com", "a_b.com", "a b.com", "192.0.2.1", "exa!mple.com",
+        "",
+        ".",
+        "a..b",
+        ".a",
+        "-a.com",
+        "a-.com",
+        "a_b.com",
+        "a b.com",
+        "192.0.2.1",
+        "exa!mple.com",
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com"
       })
   void refuses(String text) {

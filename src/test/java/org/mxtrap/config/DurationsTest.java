@@ -29,7 +29,10 @@ class DurationsTest {
   void refusesABareNumberNamingTheUnits(String text) {
     assertThatThrownBy(() -> Durations.parse(text))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("duration without a unit: " + text + "; use ms, s, m, h or d (e.g. 90s, 15m, 24h, 30d)");
+        .hasMessage(
+            "duration without a unit: "
+                + text
+                + "; use ms, s, m, h or d (e.g. 90s, 15m, 24h, 30d)");
   }
 
   @ParameterizedTest

@@ -15,11 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class IpLiteralsTest {
 
   @ParameterizedTest
-  @CsvSource({
-    "192.0.2.10, 192.0.2.10",
-    "0.0.0.0, 0.0.0.0",
-    "255.255.255.255, 255.255.255.255"
-  })
+  @CsvSource({"192.0.2.10, 192.0.2.10", "0.0.0.0, 0.0.0.0", "255.255.255.255, 255.255.255.255"})
   void parsesIpv4(String text, String expected) {
     InetAddress a = IpLiterals.parseAddress(text);
     assertThat(a).isInstanceOf(Inet4Address.class);
@@ -56,10 +52,26 @@ class IpLiteralsTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "192.0.2.300", "192.0.2", "192.0.2.1.5", "192.0.2.01", "1.2.3.-4", "", "localhost",
-        "mail.example.com", "1:2:3:4:5:6:7:8:9", "1::2::3", "12345::", ":::", "1:2:3:4:5:6:7",
-        "fe80::1%eth0", "::ffff:192.0.2.300", "1.2.3.4::", "g::1", "::١", "[::1", "192.0.2.1 "
-            + "x"
+        "192.0.2.300",
+        "192.0.2",
+        "192.0.2.1.5",
+        "192.0.2.01",
+        "1.2.3.-4",
+        "",
+        "localhost",
+        "mail.example.com",
+        "1:2:3:4:5:6:7:8:9",
+        "1::2::3",
+        "12345::",
+        ":::",
+        "1:2:3:4:5:6:7",
+        "fe80::1%eth0",
+        "::ffff:192.0.2.300",
+        "1.2.3.4::",
+        "g::1",
+        "::١",
+        "[::1",
+        "192.0.2.1 " + "x"
       })
   void refusesAnythingElseWithoutDns(String text) {
     assertThatThrownBy(() -> IpLiterals.parseAddress(text))
@@ -118,6 +130,7 @@ class IpLiteralsTest {
   @Test
   void formatsSocketAddresses() {
     assertThat(IpLiterals.format(IpLiterals.parseAddress("::"), 25)).isEqualTo("[::]:25");
-    assertThat(IpLiterals.format(IpLiterals.parseAddress("127.0.0.1"), 2525)).isEqualTo("127.0.0.1:2525");
+    assertThat(IpLiterals.format(IpLiterals.parseAddress("127.0.0.1"), 2525))
+        .isEqualTo("127.0.0.1:2525");
   }
 }
