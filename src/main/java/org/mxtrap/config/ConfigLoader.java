@@ -1,16 +1,117 @@
 package org.mxtrap.config;
 
+import java.io.IOException;
+import java.io.StringReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.MalformedInputException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.mxtrap.config.ConfigException.Problem;
 import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
 
-/** Reads and validates a config file. (Loader itself: work in progress.) */
+/**
+ * Reads and validates a config file (format: PRODUCT.md, reference: docs/configuration.md).
+ *
+ * <p>Every problem in the file is found in one pass and reported together in one {@link
+ * ConfigException}, each as {@code file:line: key.path: message}; nothing is clamped or guessed.
+ * Relative paths in the file ({@code data_dir}, {@code tls.cert}, {@code tls.key}) are resolved
+ * against the directory of the config file, not the working directory. Loading does no DNS lookups.
+ * Stateless and thread-safe.
+ */
 public final class ConfigLoader {
   private ConfigLoader() {}
+
+  /** The file {@link #resolve} reads when no {@code --config} was given, in the work dir. */
+  public static final String DEFAULT_FILE = "mxtrap.yml";
+
+  /**
+   * The configuration every CLI command runs on: {@code explicit} (the {@code --config} option;
+   * relative to {@code workDir}) if given, which must exist; else {@code workDir/mxtrap.yml} if it
+   * exists; else the embedded demo defaults ({@link MxtrapConfig#demo}), whose {@link
+   * MxtrapConfig#source()} is null.
+   *
+   * @throws ConfigException when the chosen file is missing or invalid
+   */
+  public static MxtrapConfig resolve(@Nullable Path explicit, Path workDir) throws ConfigException {
+    if (explicit != null) {
+      Path file = workDir.resolve(explicit);
+      if (!Files.exists(file)) {
+        throw new ConfigException(
+            List.of(new Problem(explicit.toString(), 0, "", "no such file (given with --config)")));
+      }
+      return load(file, explicit.toString());
+    }
+    Path file = workDir.resolve(DEFAULT_FILE);
+    if (Files.exists(file)) {
+      return load(file, DEFAULT_FILE);
+    }
+    return demo(workDir);
+  }
+
+  /**
+   * Reads {@code file}; problems name the file as given here.
+   *
+   * @throws ConfigException listing every problem found
+   */
+  public static MxtrapConfig load(Path file) throws ConfigException {
+    return load(file, file.toString());
+  }
+
+  private static MxtrapConfig load(Path file, String name) throws ConfigException {
+    String text;
+    try {
+      if (Files.isDirectory(file)) {
+        throw fail(name, "is a directory, not a config file");
+      }
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw fail(name, "no such file");
+    } catch (MalformedInputException e) {
+      throw fail(name, "not UTF-8 text");
+    } catch (IOException e) {
+      throw fail(name, "cannot read: " + e);
+    }
+    Node root;
+    try {
+      root = new Yaml(new LoaderOptions()).compose(new StringReader(text));
+    } catch (MarkedYAMLException e) {
+      Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+      String problem = e.getProblem() != null ? e.getProblem() : e.getContext();
+      if (problem != null && problem.startsWith("but ") && e.getContext() != null) {
+        problem = e.getContext() + " " + problem; // "expected a single document ... but found"
+      }
+      int line = m == null ? 0 : m.getLine() + 1;
+      String column = m == null ? "" : " (column " + (m.getColumn() + 1) + ")";
+      throw new ConfigException(
+          List.of(new Problem(name, line, "", "YAML syntax error: " + problem + column)));
+    } catch (YAMLException e) {
+      throw fail(name, "YAML error: " + e.getMessage());
+    }
+    Path source = file.toAbsolutePath().normalize();
+    Path dir = source.getParent() != null ? source.getParent() : source;
+    ConfigParser parser = new ConfigParser(name, dir);
+    MxtrapConfig config = parser.parse(root, source);
+    if (config == null) {
+      throw new ConfigException(parser.problems());
+    }
+    return config;
+  }
+
+  private static ConfigException fail(String name, String message) {
+    return new ConfigException(List.of(new Problem(name, 0, "", message)));
+  }
 
   static MxtrapConfig demo(Path workDir) {
     InetAddress lo = InetAddress.getLoopbackAddress();
@@ -26,7 +127,10 @@ public final class ConfigLoader {
         List.of("example.test"),
         workDir.resolve("data").toAbsolutePath().normalize(),
         layout,
-        layout.entries().stream().map(LayoutEntry::socketAddress).map(a -> (InetSocketAddress) a).toList(),
+        layout.entries().stream()
+            .map(LayoutEntry::socketAddress)
+            .map(a -> (InetSocketAddress) a)
+            .toList(),
         Limits.DEFAULTS,
         null,
         DeliverySettings.DEFAULTS,

@@ -3,9 +3,12 @@ package org.mxtrap.config;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Layout;
+import org.mxtrap.core.LayoutEntry;
 
 /**
  * The whole, validated configuration of one host. Built only by {@link ConfigLoader} or {@link
@@ -40,6 +43,55 @@ public record MxtrapConfig(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(delivery, "delivery");
     Objects.requireNonNull(queue, "queue");
+  }
+
+  /**
+   * The effective configuration as a few lines for the log at start, one key per line, every value
+   * after defaults and path resolution. Shows where key material lives, never its content.
+   */
+  public String describe() {
+    StringBuilder b = new StringBuilder();
+    b.append("config: ").append(source == null ? "embedded demo defaults" : source).append('\n');
+    b.append("hostname: ").append(hostname).append('\n');
+    b.append("domains: ").append(String.join(", ", domains)).append('\n');
+    b.append("data_dir: ").append(dataDir).append('\n');
+    b.append("layout:\n");
+    for (LayoutEntry e : layout.entries()) {
+      b.append("  ").append(e.describe()).append('\n');
+    }
+    b.append("listen: ")
+        .append(
+            listen.stream()
+                .map(a -> IpLiterals.format(a.getAddress(), a.getPort()))
+                .collect(Collectors.joining(", ")))
+        .append('\n');
+    b.append("limits: max_connections=")
+        .append(limits.maxConnections())
+        .append(" max_per_ip=")
+        .append(limits.maxPerIp())
+        .append(" max_message_size=")
+        .append(ByteSizes.format(limits.maxMessageSize()))
+        .append(" max_recipients=")
+        .append(limits.maxRecipients())
+        .append(" command_timeout=")
+        .append(Durations.format(limits.commandTimeout()))
+        .append(" max_errors=")
+        .append(limits.maxErrors())
+        .append('\n');
+    b.append("tls: ")
+        .append(
+            tls == null
+                ? "off (no STARTTLS)"
+                : "cert=" + tls.cert() + " key=" + tls.key() + " (key content not shown)")
+        .append('\n');
+    b.append("delivery: ").append(delivery.mode().name().toLowerCase(Locale.ROOT)).append('\n');
+    b.append("queue: max_age=")
+        .append(Durations.format(queue.maxAge()))
+        .append(" min_backoff=")
+        .append(Durations.format(queue.minBackoff()))
+        .append(" max_backoff=")
+        .append(Durations.format(queue.maxBackoff()));
+    return b.toString();
   }
 
   /**

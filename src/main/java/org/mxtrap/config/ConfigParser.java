@@ -1,0 +1,823 @@
+package org.mxtrap.config;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.mxtrap.config.ConfigException.Problem;
+import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Layout;
+import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Role;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Turns the YAML node tree of one config file into an {@link MxtrapConfig}, collecting every
+ * problem instead of stopping at the first. One instance per file; not thread-safe.
+ *
+ * <p>Checks that depend on several keys (the listen/layout match, preference order) run only when
+ * the keys they read are themselves valid, so that one typo does not cascade into a page of errors.
+ */
+final class ConfigParser {
+
+  static final List<String> TOP_KEYS =
+      List.of(
+          "hostname",
+          "domains",
+          "data_dir",
+          "layout",
+          "listen",
+          "limits",
+          "tls",
+          "delivery",
+          "queue");
+
+  /** Top-level keys of PRODUCT.md whose feature is not built yet, with what is missing. */
+  static final Map<String, String> NOT_BUILT = notBuilt();
+
+  private static Map<String, String> notBuilt() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("trap", "the trap engine is not built");
+    m.put("suppress", "suppression is not built");
+    m.put("allow", "the allow list is not built");
+    m.put("block", "the block list is not built");
+    m.put("dnsbl", "DNSBL checks are not built");
+    m.put("trusted_relays", "XCLIENT for trusted relays is not built");
+    m.put("policy", "the Postfix policy service is not built");
+    m.put("dns", "the DNS resolver setting is not built");
+    m.put("state", "the state store setting is not built");
+    m.put("admin", "the admin API is not built");
+    return Collections.unmodifiableMap(m);
+  }
+
+  static final List<String> LAYOUT_KEYS = List.of("preference", "host", "address", "port", "role");
+  static final List<String> LIMIT_KEYS =
+      List.of(
+          "max_connections",
+          "max_per_ip",
+          "max_message_size",
+          "max_recipients",
+          "command_timeout",
+          "max_errors");
+  static final List<String> TLS_KEYS = List.of("cert", "key");
+  static final List<String> DELIVERY_KEYS = List.of("mode");
+  static final List<String> QUEUE_KEYS = List.of("max_age", "min_backoff", "max_backoff");
+
+  static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/mxtrap");
+  static final String DEFAULT_LISTEN = "0.0.0.0:25";
+  static final int DEFAULT_PORT = 25;
+
+  private static final Pattern INTEGER = Pattern.compile("[-+]?[0-9](_?[0-9])*");
+
+  /**
+   * A value in the tree with its key path: a mapping entry ({@code key} is the key's node) or a
+   * list item ({@code key} is the item itself).
+   */
+  private record Field(String path, Node key, Node value) {}
+
+  /** A layout entry that parsed, with where it came from. */
+  private record Parsed(LayoutEntry entry, Field item, Map<String, Field> fields) {}
+
+  private final String file;
+  private final Path baseDir;
+  private final List<Problem> problems = new ArrayList<>();
+
+  /**
+   * @param file the file name for messages, as the user gave it
+   * @param baseDir the directory relative paths are resolved against: the config file's
+   */
+  ConfigParser(String file, Path baseDir) {
+    this.file = file;
+    this.baseDir = baseDir;
+  }
+
+  /** The problems found so far, by line. */
+  List<Problem> problems() {
+    List<Problem> sorted = new ArrayList<>(problems);
+    sorted.sort(Comparator.comparingInt(Problem::line));
+    return sorted;
+  }
+
+  /**
+   * Reads the whole tree; returns null when any problem was found (see {@link #problems()}).
+   *
+   * @param root the document's root node, or null for an empty file
+   */
+  @Nullable MxtrapConfig parse(@Nullable Node root, Path source) {
+    Map<String, Field> top = new HashMap<>();
+    int rootLine = 1;
+    if (root != null) {
+      rootLine = line(root);
+      if (!(root instanceof MappingNode)) {
+        error(
+            rootLine,
+            "",
+            "expected a mapping of keys (hostname:, domains:, ...), got " + kind(root));
+        return null;
+      }
+      top = fields(root, "", TOP_KEYS, NOT_BUILT);
+    }
+
+    Field f;
+    String hostname = (f = top.get("hostname")) == null ? null : domainName(f);
+
+    List<String> domains = List.of();
+    f = top.get("domains");
+    if (f == null) {
+      error(rootLine, "domains", "required key is missing (the domains to accept mail for)");
+    } else {
+      domains = domains(f);
+    }
+
+    Path dataDir = (f = top.get("data_dir")) == null ? DEFAULT_DATA_DIR : path(f);
+
+    List<Parsed> layout = null;
+    f = top.get("layout");
+    Field layoutField = f;
+    if (f == null) {
+      error(rootLine, "layout", "required key is missing (the domain's MX layout)");
+    } else {
+      layout = layout(f);
+    }
+
+    List<InetSocketAddress> listen = listen(top.get("listen"), layout, layoutField, rootLine);
+    Limits limits = limits(top.get("limits"));
+    TlsSettings tls = (f = top.get("tls")) == null ? null : tls(f);
+    DeliverySettings delivery =
+        (f = top.get("delivery")) == null ? DeliverySettings.DEFAULTS : delivery(f);
+    QueueSettings queue = (f = top.get("queue")) == null ? QueueSettings.DEFAULTS : queue(f);
+
+    if (hostname == null && !top.containsKey("hostname") && layout != null) {
+      // Default: the primary's name (the lowest preference if several). Right on the primary
+      // host; a backup host should set hostname itself (documented).
+      hostname =
+          layout.stream()
+              .map(Parsed::entry)
+              .filter(e -> e.role() == Role.PRIMARY)
+              .min(Comparator.comparingInt(LayoutEntry::preference))
+              .map(LayoutEntry::host)
+              .orElse(null);
+    }
+
+    if (!problems.isEmpty() || hostname == null || layout == null || dataDir == null) {
+      return null;
+    }
+    return new MxtrapConfig(
+        source,
+        hostname,
+        domains,
+        dataDir,
+        new Layout(layout.stream().map(Parsed::entry).toList()),
+        listen,
+        limits,
+        tls,
+        delivery,
+        queue);
+  }
+
+  // --- sections -------------------------------------------------------------------------------
+
+  private List<String> domains(Field f) {
+    List<Field> items = list(f);
+    if (items == null) {
+      return List.of();
+    }
+    if (items.isEmpty()) {
+      error(f, "must list at least one domain");
+    }
+    List<String> out = new ArrayList<>();
+    for (Field item : items) {
+      String d = domainName(item);
+      if (d != null) {
+        if (out.contains(d)) {
+          error(item, "listed twice: " + d);
+        } else {
+          out.add(d);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The parsed entries, or null when any entry (or the list) has a problem. */
+  private @Nullable List<Parsed> layout(Field f) {
+    List<Field> items = list(f);
+    if (items == null) {
+      return null;
+    }
+    if (items.isEmpty()) {
+      error(f, "must list at least one entry (and one of them with role primary)");
+      return null;
+    }
+    List<Parsed> parsed = new ArrayList<>();
+    boolean complete = true;
+    for (Field item : items) {
+      Parsed p = layoutEntry(item);
+      if (p == null) {
+        complete = false;
+      } else {
+        parsed.add(p);
+      }
+    }
+    if (!complete) {
+      return null;
+    }
+    int before = problems.size();
+    for (int j = 0; j < parsed.size(); j++) {
+      LayoutEntry b = parsed.get(j).entry();
+      for (int i = 0; i < j; i++) {
+        LayoutEntry a = parsed.get(i).entry();
+        if (a.port() == b.port() && Addresses.sameHost(a.address(), b.address())) {
+          Field at = parsed.get(j).fields().get("address");
+          error(
+              at,
+              "same address and port as "
+                  + parsed.get(i).item().path()
+                  + ": "
+                  + IpLiterals.format(b.address(), b.port()));
+          break;
+        }
+      }
+    }
+    List<Parsed> servers = parsed.stream().filter(p -> p.entry().role() != Role.TRAP).toList();
+    if (parsed.stream().noneMatch(p -> p.entry().role() == Role.PRIMARY)) {
+      errorAtKey(f, "no entry has role primary");
+    }
+    for (Parsed p : parsed) {
+      LayoutEntry e = p.entry();
+      if (e.role() == Role.TRAP) {
+        // A legitimate sender reaches a trap only after every lower entry failed for it; a trap
+        // at or below a primary or backup would catch ordinary senders.
+        for (Parsed s : servers) {
+          if (s.entry().preference() >= e.preference()) {
+            error(
+                p.fields().get("preference"),
+                "a trap must have a higher preference number than every primary and backup, but "
+                    + s.item().path()
+                    + " ("
+                    + s.entry().role().label()
+                    + ") has "
+                    + s.entry().preference());
+            break;
+          }
+        }
+      } else if (e.role() == Role.BACKUP
+          && parsed.stream()
+              .noneMatch(
+                  q ->
+                      q.entry().role() == Role.PRIMARY
+                          && q.entry().preference() < e.preference())) {
+        // A backup forwards only to hosts of strictly lower preference (RFC 5321 5.1).
+        error(
+            p.fields().get("preference"),
+            "a backup must have a higher preference number than a primary (it forwards only to"
+                + " lower numbers)");
+      }
+    }
+    return problems.size() == before ? parsed : null;
+  }
+
+  private @Nullable Parsed layoutEntry(Field item) {
+    if (!(item.value() instanceof MappingNode)) {
+      error(
+          item,
+          "expected a mapping like { preference: 10, host: mail.example.com, address: 192.0.2.10,"
+              + " role: primary }, got "
+              + kind(item.value()));
+      return null;
+    }
+    int before = problems.size();
+    Map<String, Field> fields = fields(item.value(), item.path(), LAYOUT_KEYS, Map.of());
+    for (String required : List.of("preference", "host", "address", "role")) {
+      if (!fields.containsKey(required)) {
+        error(line(item.value()), item.path() + "." + required, "required key is missing");
+      }
+    }
+    Field f;
+    Long preference = (f = fields.get("preference")) == null ? null : integer(f, 0, 65535);
+    String host = (f = fields.get("host")) == null ? null : domainName(f);
+    InetAddress address = null;
+    if ((f = fields.get("address")) != null) {
+      String text = text(f);
+      if (text != null) {
+        try {
+          address = IpLiterals.parseAddress(text);
+        } catch (IllegalArgumentException e) {
+          error(f, e.getMessage());
+        }
+      }
+    }
+    Long port =
+        (f = fields.get("port")) == null ? Long.valueOf(DEFAULT_PORT) : integer(f, 1, 65535);
+    Role role = null;
+    if ((f = fields.get("role")) != null) {
+      String text = text(f);
+      if (text != null) {
+        try {
+          role = Role.parse(text);
+        } catch (IllegalArgumentException e) {
+          error(f, "unknown role: " + text + "; use primary, backup or trap");
+        }
+      }
+    }
+    if (problems.size() != before
+        || preference == null
+        || host == null
+        || address == null
+        || port == null
+        || role == null) {
+      return null;
+    }
+    return new Parsed(
+        new LayoutEntry(preference.intValue(), host, address, port.intValue(), role), item, fields);
+  }
+
+  private List<InetSocketAddress> listen(
+      @Nullable Field f, @Nullable List<Parsed> layout, @Nullable Field layoutField, int rootLine) {
+    List<InetSocketAddress> out = new ArrayList<>();
+    List<Field> from = new ArrayList<>();
+    boolean complete = true;
+    if (f == null) {
+      out.add(IpLiterals.parseSocketAddress(DEFAULT_LISTEN));
+    } else {
+      List<Field> items = list(f);
+      if (items == null) {
+        return out;
+      }
+      if (items.isEmpty()) {
+        error(f, "must list at least one ADDRESS:PORT to bind");
+      }
+      for (Field item : items) {
+        String text = text(item);
+        if (text == null) {
+          complete = false;
+          continue;
+        }
+        InetSocketAddress a;
+        try {
+          a = IpLiterals.parseSocketAddress(text);
+        } catch (IllegalArgumentException e) {
+          error(item, e.getMessage());
+          complete = false;
+          continue;
+        }
+        String clash = clash(a, out, from);
+        if (clash != null) {
+          error(item, clash);
+          complete = false;
+          continue;
+        }
+        out.add(a);
+        from.add(item);
+      }
+    }
+    if (!complete || layout == null) {
+      return out;
+    }
+    for (int i = 0; i < out.size(); i++) {
+      InetSocketAddress a = out.get(i);
+      if (layout.stream().noneMatch(p -> matches(a, p.entry()))) {
+        String literal = IpLiterals.format(a.getAddress(), a.getPort());
+        String hint =
+            "; bind an entry's address and port, or 0.0.0.0:PORT / [::]:PORT for all entries on"
+                + " PORT";
+        if (f == null) {
+          int at = layoutField == null ? rootLine : line(layoutField.key());
+          error(at, "listen", "the default " + literal + " matches no layout entry" + hint);
+        } else {
+          error(from.get(i), literal + " matches no layout entry" + hint);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Why {@code a} cannot be bound beside {@code earlier}, or null when it can. */
+  private static @Nullable String clash(
+      InetSocketAddress a, List<InetSocketAddress> earlier, List<Field> from) {
+    for (int i = 0; i < earlier.size(); i++) {
+      InetSocketAddress b = earlier.get(i);
+      if (a.getPort() != b.getPort()) {
+        continue;
+      }
+      String path = from.get(i).path();
+      if (a.getAddress().equals(b.getAddress())) {
+        return "listed twice (see " + path + ")";
+      }
+      if (covers(a.getAddress(), b.getAddress()) || covers(b.getAddress(), a.getAddress())) {
+        // The OS refuses the second bind: a wildcard already holds the port for these addresses.
+        return "overlaps "
+            + path
+            + " ("
+            + IpLiterals.format(b.getAddress(), b.getPort())
+            + "): a wildcard address already binds every address of its family on this port";
+      }
+    }
+    return null;
+  }
+
+  /** Whether binding wildcard {@code w} also takes {@code x} (Java sockets are dual-stack). */
+  private static boolean covers(InetAddress w, InetAddress x) {
+    if (!w.isAnyLocalAddress()) {
+      return false;
+    }
+    return !(w instanceof Inet4Address) || x instanceof Inet4Address;
+  }
+
+  /**
+   * Whether a listener on {@code a} can receive connections for {@code e}: {@code 0.0.0.0:P}
+   * matches every IPv4 entry on port P, {@code [::]:P} every entry on port P, and a specific
+   * address only the entry with that address and port.
+   */
+  static boolean matches(InetSocketAddress a, LayoutEntry e) {
+    if (a.getPort() != e.port()) {
+      return false;
+    }
+    InetAddress l = a.getAddress();
+    if (l.isAnyLocalAddress()) {
+      return !(l instanceof Inet4Address) || e.address() instanceof Inet4Address;
+    }
+    return Addresses.sameHost(l, e.address());
+  }
+
+  private Limits limits(@Nullable Field section) {
+    Limits d = Limits.DEFAULTS;
+    if (section == null) {
+      return d;
+    }
+    Map<String, Field> fields = fields(section.value(), section.path(), LIMIT_KEYS, Map.of());
+    Field f;
+    Long maxConnections = (f = fields.get("max_connections")) == null ? null : positiveInt(f);
+    Long maxPerIp = (f = fields.get("max_per_ip")) == null ? null : positiveInt(f);
+    Long maxSize = (f = fields.get("max_message_size")) == null ? null : size(f);
+    Long maxRecipients = (f = fields.get("max_recipients")) == null ? null : positiveInt(f);
+    Duration timeout = (f = fields.get("command_timeout")) == null ? null : duration(f);
+    Long maxErrors = (f = fields.get("max_errors")) == null ? null : positiveInt(f);
+    return new Limits(
+        maxConnections == null ? d.maxConnections() : maxConnections.intValue(),
+        maxPerIp == null ? d.maxPerIp() : maxPerIp.intValue(),
+        maxSize == null ? d.maxMessageSize() : maxSize,
+        maxRecipients == null ? d.maxRecipients() : maxRecipients.intValue(),
+        timeout == null ? d.commandTimeout() : timeout,
+        maxErrors == null ? d.maxErrors() : maxErrors.intValue());
+  }
+
+  private @Nullable TlsSettings tls(Field section) {
+    Map<String, Field> fields = fields(section.value(), section.path(), TLS_KEYS, Map.of());
+    Field cert = fields.get("cert");
+    Field key = fields.get("key");
+    if (cert == null && key == null) {
+      return null; // tls: {} is no STARTTLS, like no tls key
+    }
+    if (cert == null || key == null) {
+      Field given = cert == null ? key : cert;
+      String missing = cert == null ? "cert" : "key";
+      error(
+          line(given.key()),
+          "tls." + missing,
+          "required when " + given.path() + " is given (STARTTLS needs both)");
+      return null;
+    }
+    Path c = readableFile(cert);
+    Path k = readableFile(key);
+    return c == null || k == null ? null : new TlsSettings(c, k);
+  }
+
+  private @Nullable Path readableFile(Field f) {
+    Path p = path(f);
+    if (p != null && !(Files.isRegularFile(p) && Files.isReadable(p))) {
+      error(f, "not a readable file: " + p);
+      return null;
+    }
+    return p;
+  }
+
+  private DeliverySettings delivery(Field section) {
+    Map<String, Field> fields = fields(section.value(), section.path(), DELIVERY_KEYS, Map.of());
+    Field f = fields.get("mode");
+    if (f == null) {
+      return DeliverySettings.DEFAULTS;
+    }
+    String mode = text(f);
+    if (mode == null) {
+      return DeliverySettings.DEFAULTS;
+    }
+    switch (mode) {
+      case "maildir" -> {
+        return new DeliverySettings(DeliverySettings.Mode.MAILDIR);
+      }
+      case "relay", "mx" ->
+          error(
+              f,
+              mode
+                  + ": not supported yet in this version ("
+                  + (mode.equals("relay") ? "relay delivery" : "forwarding by MX")
+                  + " is not built); use maildir");
+      default -> error(f, "unknown delivery mode: " + mode + "; use maildir");
+    }
+    return DeliverySettings.DEFAULTS;
+  }
+
+  private QueueSettings queue(Field section) {
+    QueueSettings d = QueueSettings.DEFAULTS;
+    Map<String, Field> fields = fields(section.value(), section.path(), QUEUE_KEYS, Map.of());
+    Field fAge = fields.get("max_age");
+    Field fMin = fields.get("min_backoff");
+    Field fMax = fields.get("max_backoff");
+    Duration maxAge = fAge == null ? d.maxAge() : duration(fAge);
+    Duration min = fMin == null ? d.minBackoff() : duration(fMin);
+    Duration max = fMax == null ? d.maxBackoff() : duration(fMax);
+    if (min != null && max != null && min.compareTo(max) > 0) {
+      Field at = fMin != null ? fMin : fMax;
+      if (at != null) {
+        error(
+            at,
+            "queue.min_backoff ("
+                + Durations.format(min)
+                + ") is longer than queue.max_backoff ("
+                + Durations.format(max)
+                + (fMax == null ? ", the default" : "")
+                + ")");
+      }
+    }
+    if (maxAge == null || min == null || max == null) {
+      return d;
+    }
+    return new QueueSettings(maxAge, min, max);
+  }
+
+  // --- values ---------------------------------------------------------------------------------
+
+  /**
+   * The known keys of a mapping. Reports a value that is not a mapping, keys that are not plain
+   * scalars, duplicate keys, keys whose feature is not built, and unknown keys.
+   */
+  private Map<String, Field> fields(
+      Node node, String path, List<String> known, Map<String, String> notBuilt) {
+    Map<String, Field> out = new LinkedHashMap<>();
+    if (!(node instanceof MappingNode mapping)) {
+      error(
+          line(node),
+          path,
+          "expected a mapping of keys (" + String.join(", ", known) + "), got " + kind(node));
+      return out;
+    }
+    Map<String, Field> seen = new HashMap<>();
+    for (NodeTuple t : mapping.getValue()) {
+      Node k = t.getKeyNode();
+      if (!(k instanceof ScalarNode sk) || isNull(sk)) {
+        error(line(k), path, "a key must be a plain name, got " + kind(k));
+        continue;
+      }
+      String name = sk.getValue();
+      String p = path.isEmpty() ? name : path + "." + name;
+      Field f = new Field(p, k, t.getValueNode());
+      Field earlier = seen.putIfAbsent(name, f);
+      if (earlier != null) {
+        error(line(k), p, "duplicate key (first on line " + line(earlier.key()) + ")");
+      } else if (notBuilt.containsKey(name)) {
+        error(
+            line(k),
+            p,
+            "not supported yet in this version (" + notBuilt.get(name) + "); remove the key");
+      } else if (!known.contains(name)) {
+        error(line(k), p, "unknown key" + suggestion(name, known));
+      } else {
+        out.put(name, f);
+      }
+    }
+    return out;
+  }
+
+  private static String suggestion(String name, List<String> known) {
+    String best = null;
+    int bestDistance = 3;
+    for (String k : known) {
+      int d = distance(name, k);
+      if (d < bestDistance) {
+        best = k;
+        bestDistance = d;
+      }
+    }
+    return best != null
+        ? " (did you mean " + best + "?)"
+        : "; expected one of: " + String.join(", ", known);
+  }
+
+  /** Levenshtein distance. */
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  /** The items of a list, or null (reported) when the value is not a list. */
+  private @Nullable List<Field> list(Field f) {
+    Node v = f.value();
+    if (!(v instanceof SequenceNode seq)) {
+      error(
+          f,
+          v instanceof ScalarNode s && isNull(s)
+              ? "no value (remove the key to use the default)"
+              : "expected a list, e.g. [a, b], got " + kind(v));
+      return null;
+    }
+    List<Field> items = new ArrayList<>();
+    List<Node> nodes = seq.getValue();
+    for (int i = 0; i < nodes.size(); i++) {
+      items.add(new Field(f.path() + "[" + i + "]", nodes.get(i), nodes.get(i)));
+    }
+    return items;
+  }
+
+  /** A scalar's text, or null (reported) when the value is missing or not a scalar. */
+  private @Nullable String text(Field f) {
+    Node v = f.value();
+    if (!(v instanceof ScalarNode s)) {
+      error(f, "expected a single value, got " + kind(v));
+      return null;
+    }
+    if (isNull(s)) {
+      error(f, "no value (remove the key to use the default)");
+      return null;
+    }
+    return s.getValue();
+  }
+
+  private @Nullable Long integer(Field f, long min, long max) {
+    Node v = f.value();
+    String text = text(f);
+    if (text == null) {
+      return null;
+    }
+    String digits = text.replace("_", "");
+    if (((ScalarNode) v).getScalarStyle() != DumperOptions.ScalarStyle.PLAIN
+        || !INTEGER.matcher(text).matches()) {
+      error(f, "expected a whole number, got " + describeScalar((ScalarNode) v));
+      return null;
+    }
+    String unsigned =
+        digits.startsWith("-") || digits.startsWith("+") ? digits.substring(1) : digits;
+    if (unsigned.length() > 1 && unsigned.startsWith("0")) {
+      error(f, "leading zero in " + text + " (YAML may read it as octal); write it without");
+      return null;
+    }
+    long n;
+    try {
+      n = Long.parseLong(digits);
+    } catch (NumberFormatException e) {
+      n = digits.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+    if (n < min || n > max) {
+      error(
+          f,
+          min == 1 && max == Integer.MAX_VALUE && n < 1
+              ? "must be positive, got " + text
+              : "out of range " + min + ".." + max + ": " + text);
+      return null;
+    }
+    return n;
+  }
+
+  private @Nullable Long positiveInt(Field f) {
+    return integer(f, 1, Integer.MAX_VALUE);
+  }
+
+  private @Nullable Duration duration(Field f) {
+    String text = text(f);
+    if (text == null) {
+      return null;
+    }
+    try {
+      Duration d = Durations.parse(text);
+      if (d.isZero()) {
+        error(f, "must be positive, got " + text);
+        return null;
+      }
+      return d;
+    } catch (IllegalArgumentException e) {
+      error(f, e.getMessage());
+      return null;
+    }
+  }
+
+  private @Nullable Long size(Field f) {
+    String text = text(f);
+    if (text == null) {
+      return null;
+    }
+    try {
+      long n = ByteSizes.parse(text);
+      if (n <= 0) {
+        error(f, "must be positive, got " + text);
+        return null;
+      }
+      return n;
+    } catch (IllegalArgumentException e) {
+      error(f, e.getMessage());
+      return null;
+    }
+  }
+
+  private @Nullable String domainName(Field f) {
+    String text = text(f);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return DomainNames.canonical(text);
+    } catch (IllegalArgumentException e) {
+      error(f, e.getMessage());
+      return null;
+    }
+  }
+
+  /** A path, resolved against the config file's directory when relative. */
+  private @Nullable Path path(Field f) {
+    String text = text(f);
+    if (text == null) {
+      return null;
+    }
+    if (text.isBlank()) {
+      error(f, "empty path");
+      return null;
+    }
+    try {
+      return baseDir.resolve(text).toAbsolutePath().normalize();
+    } catch (InvalidPathException e) {
+      error(f, "not a valid path: " + e.getReason());
+      return null;
+    }
+  }
+
+  // --- reporting ------------------------------------------------------------------------------
+
+  private static boolean isNull(ScalarNode s) {
+    return Tag.NULL.equals(s.getTag());
+  }
+
+  private static String kind(Node n) {
+    if (n instanceof MappingNode) {
+      return "a mapping";
+    }
+    if (n instanceof SequenceNode) {
+      return "a list";
+    }
+    return n instanceof ScalarNode s && isNull(s) ? "no value" : "a single value";
+  }
+
+  private static String describeScalar(ScalarNode s) {
+    return s.getScalarStyle() == DumperOptions.ScalarStyle.PLAIN
+        ? s.getValue()
+        : "a quoted string \"" + s.getValue() + "\"";
+  }
+
+  private static int line(Node n) {
+    return n.getStartMark().getLine() + 1;
+  }
+
+  /** A problem with a value, on the value's line. */
+  private void error(Field f, String message) {
+    error(line(f.value()), f.path(), message);
+  }
+
+  /** A problem with a whole section, on its key's line. */
+  private void errorAtKey(Field f, String message) {
+    error(line(f.key()), f.path(), message);
+  }
+
+  private void error(int line, String key, String message) {
+    problems.add(new Problem(file, line, key, message));
+  }
+}

@@ -1,0 +1,703 @@
+package org.mxtrap.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mxtrap.config.ConfigException.Problem;
+import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Role;
+
+class ConfigLoaderTest {
+
+  @TempDir Path dir;
+
+  /** The PRODUCT.md example without the keys whose feature is not built yet. */
+  static final String PRODUCT_EXAMPLE =
+      """
+      hostname: mail.example.com          # banner and Received
+      domains: [example.com]              # mail is accepted for these only
+      data_dir: /var/lib/mxtrap
+      layout:
+        - { preference: 10, host: mail.example.com, address: 192.0.2.10,   role: primary }
+        - { preference: 20, host: mx1.example.com,  address: 198.51.100.5, role: backup }
+        - { preference: 30, host: mx2.example.com,  address: 192.0.2.30,   role: trap }
+        - { preference: 40, host: mx3.example.com,  address: 192.0.2.40,   role: trap }
+      listen: ["0.0.0.0:25"]
+      limits:  { max_connections: 20000, max_per_ip: 20, max_message_size: 50MB,
+                 max_recipients: 100, command_timeout: 5m }
+      delivery: { mode: maildir }
+      queue:   { max_age: 5d }
+      """;
+
+  /** The smallest valid file: the two required keys. */
+  static final String MINIMAL =
+      """
+      domains: [example.com]
+      layout:
+        - { preference: 10, host: mail.example.com, address: 192.0.2.10, role: primary }
+      """;
+
+  private Path write(String yaml) throws IOException {
+    Path f = dir.resolve("mxtrap.yml");
+    Files.writeString(f, yaml);
+    return f;
+  }
+
+  private List<String> problems(String yaml) throws IOException {
+    Path f = write(yaml);
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(f));
+    assertThat(e).as("expected a ConfigException").isNotNull();
+    String prefix = f + ":";
+    return e.problems().stream()
+        .map(Problem::toString)
+        .map(s -> s.startsWith(prefix) ? s.substring(prefix.length()) : s)
+        .toList();
+  }
+
+  /** Asserts exactly one problem, given as {@code line: key: message-prefix}. */
+  private void assertOneProblem(String yaml, String expected) throws IOException {
+    List<String> p = problems(yaml);
+    assertThat(p).hasSize(1);
+    assertThat(p.get(0)).startsWith(expected);
+  }
+
+  private static String withMinimal(String extra) {
+    return MINIMAL + extra;
+  }
+
+  // --- valid files ----------------------------------------------------------------------------
+
+  @Test
+  void theProductExampleRoundTrips() throws Exception {
+    MxtrapConfig c = ConfigLoader.load(write(PRODUCT_EXAMPLE));
+    assertThat(c.source()).isEqualTo(dir.resolve("mxtrap.yml").toAbsolutePath().normalize());
+    assertThat(c.hostname()).isEqualTo("mail.example.com");
+    assertThat(c.domains()).containsExactly("example.com");
+    assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/mxtrap"));
+    assertThat(c.layout().entries())
+        .containsExactly(
+            new LayoutEntry(
+                10, "mail.example.com", IpLiterals.parseAddress("192.0.2.10"), 25, Role.PRIMARY),
+            new LayoutEntry(
+                20, "mx1.example.com", IpLiterals.parseAddress("198.51.100.5"), 25, Role.BACKUP),
+            new LayoutEntry(
+                30, "mx2.example.com", IpLiterals.parseAddress("192.0.2.30"), 25, Role.TRAP),
+            new LayoutEntry(
+                40, "mx3.example.com", IpLiterals.parseAddress("192.0.2.40"), 25, Role.TRAP));
+    assertThat(c.listen()).containsExactly(IpLiterals.parseSocketAddress("0.0.0.0:25"));
+    assertThat(c.limits()).isEqualTo(Limits.DEFAULTS);
+    assertThat(c.tls()).isNull();
+    assertThat(c.delivery()).isEqualTo(DeliverySettings.DEFAULTS);
+    assertThat(c.queue()).isEqualTo(QueueSettings.DEFAULTS);
+  }
+
+  @Test
+  void everyOptionalKeyHasTheDocumentedDefault() throws Exception {
+    MxtrapConfig c = ConfigLoader.load(write(MINIMAL));
+    assertThat(c.hostname()).as("the primary's host").isEqualTo("mail.example.com");
+    assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/mxtrap"));
+    assertThat(c.listen()).containsExactly(IpLiterals.parseSocketAddress("0.0.0.0:25"));
+    assertThat(c.layout().entries().get(0).port()).isEqualTo(25);
+    assertThat(c.limits()).isEqualTo(Limits.DEFAULTS);
+    assertThat(c.limits().maxMessageSize()).isEqualTo(50L * 1024 * 1024);
+    assertThat(c.tls()).isNull();
+    assertThat(c.delivery().mode()).isEqualTo(DeliverySettings.Mode.MAILDIR);
+    assertThat(c.queue()).isEqualTo(QueueSettings.DEFAULTS);
+  }
+
+  @Test
+  void theDefaultHostnameIsTheMostPreferredPrimary() throws Exception {
+    MxtrapConfig c =
+        ConfigLoader.load(
+            write(
+                """
+                domains: [example.com]
+                layout:
+                  - { preference: 30, host: mx2.example.com, address: 192.0.2.30, role: trap }
+                  - { preference: 20, host: b.example.com, address: 192.0.2.20, role: primary }
+                  - { preference: 10, host: a.example.com, address: 192.0.2.10, role: primary }
+                """));
+    assertThat(c.hostname()).isEqualTo("a.example.com");
+  }
+
+  @Test
+  void valuesAreCanonicalizedAndRelativePathsFollowTheConfigFile() throws Exception {
+    Path sub = Files.createDirectories(dir.resolve("etc"));
+    Files.writeString(sub.resolve("cert.pem"), "-----BEGIN CERTIFICATE-----\n");
+    Files.writeString(sub.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n");
+    Path f = sub.resolve("mxtrap.yml");
+    Files.writeString(
+        f,
+        """
+        hostname: Mail.Example.COM.
+        domains: [Example.COM, example.net.]
+        data_dir: ../spool
+        layout:
+          - preference: 10
+            host: mail.example.com
+            address: "::1"
+            port: 2525
+            role: primary
+          - { preference: 30, host: mx2.example.com, address: 127.0.0.1, port: 2526, role: trap }
+        listen: ["[::1]:2525", "127.0.0.1:2526"]
+        limits:
+          max_connections: 20_000
+          max_per_ip: 5
+          max_message_size: 10KB
+          max_recipients: 7
+          command_timeout: 1500ms
+          max_errors: 3
+        tls: { cert: cert.pem, key: ./key.pem }
+        queue: { max_age: 2d, min_backoff: 30s, max_backoff: 30s }
+        """);
+    MxtrapConfig c = ConfigLoader.load(f);
+    assertThat(c.hostname()).isEqualTo("mail.example.com");
+    assertThat(c.domains()).containsExactly("example.com", "example.net");
+    assertThat(c.dataDir()).isEqualTo(dir.resolve("spool").toAbsolutePath().normalize());
+    assertThat(c.layout().entries().get(0).address()).isEqualTo(IpLiterals.parseAddress("::1"));
+    assertThat(c.listen())
+        .containsExactly(
+            IpLiterals.parseSocketAddress("[::1]:2525"),
+            new InetSocketAddress(IpLiterals.parseAddress("127.0.0.1"), 2526));
+    assertThat(c.limits())
+        .isEqualTo(new Limits(20_000, 5, 10 * 1024, 7, Duration.ofMillis(1500), 3));
+    assertThat(c.tls())
+        .isEqualTo(
+            new TlsSettings(
+                sub.resolve("cert.pem").toAbsolutePath().normalize(),
+                sub.resolve("key.pem").toAbsolutePath().normalize()));
+    assertThat(c.queue())
+        .isEqualTo(
+            new QueueSettings(Duration.ofDays(2), Duration.ofSeconds(30), Duration.ofSeconds(30)));
+  }
+
+  @Test
+  void theExampleFileLoads() throws Exception {
+    Path example = Path.of("mxtrap.example.yml");
+    MxtrapConfig c = ConfigLoader.load(example);
+    assertThat(c.domains()).isNotEmpty();
+    assertThat(c.layout().entries()).hasSizeGreaterThan(1);
+  }
+
+  @Test
+  void theExampleFileLoadsWithTlsSwitchedOn() throws Exception {
+    Files.writeString(dir.resolve("cert.pem"), "x");
+    Files.writeString(dir.resolve("key.pem"), "x");
+    String text =
+        Files.readString(Path.of("mxtrap.example.yml"))
+            .replace("# tls:", "tls:")
+            .replace("#   cert: /etc/mxtrap/cert.pem", "  cert: cert.pem")
+            .replace("#   key: /etc/mxtrap/key.pem", "  key: key.pem");
+    MxtrapConfig c = ConfigLoader.load(write(text));
+    assertThat(c.tls()).isNotNull();
+  }
+
+  @Test
+  void theExampleFileUsesEverySupportedKey() throws Exception {
+    String text =
+        Files.readString(Path.of("mxtrap.example.yml"))
+            .replace("# tls:", "tls:")
+            .replace("#   cert:", "  cert:")
+            .replace("#   key:", "  key:");
+    List<String> keys = new java.util.ArrayList<>(ConfigParser.TOP_KEYS);
+    keys.addAll(ConfigParser.LAYOUT_KEYS);
+    keys.addAll(ConfigParser.LIMIT_KEYS);
+    keys.addAll(ConfigParser.TLS_KEYS);
+    keys.addAll(ConfigParser.DELIVERY_KEYS);
+    keys.addAll(ConfigParser.QUEUE_KEYS);
+    for (String key : keys) {
+      assertThat(text).as(key).containsPattern("(?m)^[^#]*\\b" + key + ":");
+    }
+  }
+
+  @Test
+  void describeShowsTheEffectiveValuesButNoKeyContent() throws Exception {
+    Files.writeString(dir.resolve("cert.pem"), "CERT");
+    Files.writeString(dir.resolve("key.pem"), "SECRET-KEY-MATERIAL");
+    MxtrapConfig c =
+        ConfigLoader.load(write(PRODUCT_EXAMPLE + "tls: { cert: cert.pem, key: key.pem }\n"));
+    String d = c.describe();
+    assertThat(d)
+        .contains("hostname: mail.example.com")
+        .contains("MX 30 mx2.example.com 192.0.2.30:25 trap")
+        .contains("listen: 0.0.0.0:25")
+        .contains("max_message_size=50MB")
+        .contains("command_timeout=5m")
+        .contains("key=" + dir.resolve("key.pem").toAbsolutePath().normalize())
+        .contains("queue: max_age=5d min_backoff=1m max_backoff=1h")
+        .doesNotContain("SECRET");
+    assertThat(MxtrapConfig.demo(dir).describe()).startsWith("config: embedded demo defaults\n");
+  }
+
+  // --- one test per error class ---------------------------------------------------------------
+
+  @Test
+  void missingFile() {
+    Path f = dir.resolve("nope.yml");
+    assertThatThrownBy(() -> ConfigLoader.load(f))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(f + ": no such file");
+  }
+
+  @Test
+  void yamlSyntaxErrorsHaveTheirLine() throws Exception {
+    assertOneProblem(
+        """
+        domains: [example.com]
+        layout: [
+          { preference: 10, host: a.example.com, address: 192.0.2.10, role: primary }
+        hostname: x: y
+        """,
+        "4: YAML syntax error: ");
+    assertOneProblem("domains: [example.com\n", "2: YAML syntax error:");
+    assertOneProblem("a: 1\n  b: 2\n", "2: YAML syntax error: mapping values are not allowed here");
+    assertOneProblem(
+        "a: 1\n---\nb: 2\n",
+        "2: YAML syntax error: expected a single document in the stream but found another"
+            + " document");
+    assertOneProblem(
+        "domains: [example.com]\nlayout:\n\t- x\n",
+        "3: YAML syntax error: found character '\\t(TAB)'");
+  }
+
+  @Test
+  void requiredKeys() throws Exception {
+    assertThat(problems(""))
+        .containsExactly(
+            "1: domains: required key is missing (the domains to accept mail for)",
+            "1: layout: required key is missing (the domain's MX layout)");
+    assertOneProblem(
+        "domains: []\nlayout:\n" + MINIMAL.lines().skip(2).findFirst().orElseThrow() + "\n",
+        "1: domains: must list at least one domain");
+    assertOneProblem(
+        "domains: [example.com]\nlayout: []\n", "2: layout: must list at least one entry");
+    assertOneProblem(
+        "domains: [example.com]\nlayout:\n  - { preference: 10, host: a.example, role: primary }\n",
+        "3: layout[0].address: required key is missing");
+  }
+
+  @Test
+  void theTopLevelMustBeAMapping() throws Exception {
+    assertOneProblem("- a\n- b\n", "1: expected a mapping of keys");
+  }
+
+  @Test
+  void unknownKeysAnywhere() throws Exception {
+    assertOneProblem(
+        withMinimal("hostnme: a.example\n"), "4: hostnme: unknown key (did you mean hostname?)");
+    assertOneProblem(
+        withMinimal("colour: blue\n"), "4: colour: unknown key; expected one of: hostname, ");
+    assertOneProblem(
+        withMinimal("limits: { max_conections: 5 }\n"),
+        "4: limits.max_conections: unknown key (did you mean max_connections?)");
+    assertOneProblem(
+        withMinimal("tls: { crt: a.pem }\n"), "4: tls.crt: unknown key (did you mean cert?)");
+    assertOneProblem(withMinimal("delivery: { mdoe: maildir }\n"), "4: delivery.mdoe: unknown key");
+    assertOneProblem(
+        withMinimal("queue: { max_ages: 5d }\n"),
+        "4: queue.max_ages: unknown key (did you mean max_age?)");
+    assertOneProblem(
+        """
+        domains: [example.com]
+        layout:
+          - { preference: 10, host: a.example, address: 192.0.2.10, role: primary }
+          - preference: 30
+            host: b.example
+            address: 192.0.2.30
+            weight: 3
+            role: trap
+        """,
+        "7: layout[1].weight: unknown key; expected one of: preference, host, address, port, role");
+  }
+
+  @Test
+  void duplicateKeys() throws Exception {
+    assertOneProblem(
+        withMinimal("domains: [example.net]\n"), "4: domains: duplicate key (first on line 1)");
+  }
+
+  @Test
+  void keysOfFeaturesNotBuiltAreRefused() throws Exception {
+    assertOneProblem(
+        withMinimal("trap: { window: 24h }\n"),
+        "4: trap: not supported yet in this version (the trap engine is not built); remove the"
+            + " key");
+    for (String key : ConfigParser.NOT_BUILT.keySet()) {
+      assertOneProblem(
+          withMinimal(key + ": x\n"), "4: " + key + ": not supported yet in this version (");
+    }
+  }
+
+  @Test
+  void deliveryModesNotBuiltAreRefused() throws Exception {
+    assertOneProblem(
+        withMinimal("delivery: { mode: relay }\n"),
+        "4: delivery.mode: relay: not supported yet in this version (relay delivery is not built);"
+            + " use maildir");
+    assertOneProblem(
+        withMinimal("delivery:\n  mode: mx\n"),
+        "5: delivery.mode: mx: not supported yet in this version (forwarding by MX is not built)");
+    assertOneProblem(
+        withMinimal("delivery: { mode: mbox }\n"),
+        "4: delivery.mode: unknown delivery mode: mbox; use maildir");
+  }
+
+  @Test
+  void wrongTypes() throws Exception {
+    assertOneProblem(
+        withMinimal("listen: 0.0.0.0:25\n"),
+        "4: listen: expected a list, e.g. [a, b], got a single value");
+    assertOneProblem(
+        withMinimal("limits: 5\n"), "4: limits: expected a mapping of keys (max_connections, ");
+    assertOneProblem(
+        withMinimal("hostname: [a, b]\n"), "4: hostname: expected a single value, got a list");
+    assertOneProblem(
+        withMinimal("hostname:\n"), "4: hostname: no value (remove the key to use the default)");
+    assertOneProblem(
+        withMinimal("limits: { max_per_ip: many }\n"),
+        "4: limits.max_per_ip: expected a whole number, got many");
+    assertOneProblem(
+        withMinimal("limits: { max_per_ip: \"20\" }\n"),
+        "4: limits.max_per_ip: expected a whole number, got a quoted string \"20\"");
+    assertOneProblem(
+        withMinimal("limits: { max_per_ip: 2.5 }\n"),
+        "4: limits.max_per_ip: expected a whole number, got 2.5");
+    assertOneProblem(
+        "domains: [example.com]\nlayout:\n  - mail.example.com\n",
+        "3: layout[0]: expected a mapping like { preference: 10, ");
+  }
+
+  @Test
+  void badDurations() throws Exception {
+    assertOneProblem(
+        withMinimal("limits: { command_timeout: 300 }\n"),
+        "4: limits.command_timeout: duration without a unit: 300; use ms, s, m, h or d (e.g. 90s,"
+            + " 15m, 24h, 30d)");
+    assertOneProblem(
+        withMinimal("queue: { max_age: 5 days }\n"),
+        "4: queue.max_age: not a duration: 5 days; use a number and ms, s, m, h or d");
+  }
+
+  @Test
+  void badSizes() throws Exception {
+    assertOneProblem(
+        withMinimal("limits: { max_message_size: 50 MBytes }\n"),
+        "4: limits.max_message_size: unknown size unit: MBytes in 50 MBytes; use bytes, or KB, MB,"
+            + " GB (1024-based");
+    assertOneProblem(
+        withMinimal("limits: { max_message_size: 1.5MB }\n"),
+        "4: limits.max_message_size: not a size: 1.5MB");
+  }
+
+  @Test
+  void badAddresses() throws Exception {
+    assertOneProblem(
+        """
+        domains: [example.com]
+        layout:
+          - { preference: 10, host: mail.example.com, address: 192.0.2.10, role: primary }
+          - { preference: 20, host: mx1.example.com, address: 198.51.100.5, role: backup }
+          - { preference: 30, host: mx2.example.com, address: 192.0.2.300, role: trap }
+        """,
+        "5: layout[2].address: not an IP address: 192.0.2.300");
+    assertOneProblem(
+        withMinimal("listen: [\"::1:25\"]\n"),
+        "4: listen[0]: an IPv6 address with a port needs brackets, e.g. [::1]:2525: ::1:25");
+    assertOneProblem(
+        withMinimal("listen:\n  - 0.0.0.0:25\n  - localhost:25\n"),
+        "6: listen[1]: not an IP address: localhost");
+  }
+
+  @Test
+  void preferenceAndPortRanges() throws Exception {
+    assertOneProblem(
+        "domains: [example.com]\n"
+            + "layout:\n"
+            + "  - { preference: 65536, host: a.example, address: 192.0.2.1, role: primary }\n",
+        "3: layout[0].preference: out of range 0..65535: 65536");
+    assertOneProblem(
+        "domains: [example.com]\n"
+            + "layout:\n"
+            + "  - { preference: -1, host: a.example, address: 192.0.2.1, role: primary }\n",
+        "3: layout[0].preference: out of range 0..65535: -1");
+    assertOneProblem(
+        "domains: [example.com]\n"
+            + "layout:\n"
+            + "  - { preference: 10, host: a.example, address: 192.0.2.1, port: 0, role: primary"
+            + " }\n",
+        "3: layout[0].port: out of range 1..65535: 0");
+    assertOneProblem(
+        "domains: [example.com]\n"
+            + "layout:\n"
+            + "  - { preference: 10, host: a.example, address: 192.0.2.1, port: 70000, role:"
+            + " primary }\n",
+        "3: layout[0].port: out of range 1..65535: 70000");
+    assertOneProblem(
+        withMinimal("listen: [\"0.0.0.0:0\"]\n"),
+        "4: listen[0]: port out of range 1..65535 in 0.0.0.0:0");
+  }
+
+  @Test
+  void unknownRole() throws Exception {
+    assertOneProblem(
+        "domains: [example.com]\n"
+            + "layout:\n"
+            + "  - { preference: 10, host: a.example, address: 192.0.2.1, role: master }\n",
+        "3: layout[0].role: unknown role: master; use primary, backup or trap");
+  }
+
+  @Test
+  void aLayoutNeedsAPrimary() throws Exception {
+    assertOneProblem(
+        """
+        domains: [example.com]
+        layout:
+          - { preference: 30, host: mx2.example.com, address: 192.0.2.30, role: trap }
+        hostname: mail.example.com
+        listen: ["0.0.0.0:25"]
+        """,
+        "2: layout: no entry has role primary");
+  }
+
+  @Test
+  void twoEntriesOnOneAddressAndPort() throws Exception {
+    assertOneProblem(
+        """
+        domains: [example.com]
+        layout:
+          - { preference: 10, host: mail.example.com, address: 127.0.0.1, port: 2525, role: primary }
+          - { preference: 30, host: mx2.example.com, address: "::ffff:127.0.0.1", port: 2525, role: trap }
+        listen: ["127.0.0.1:2525"]
+        """,
+        "4: layout[1].address: same address and port as layout[0]: 127.0.0.1:2525");
+  }
+
+  @Test
+  void trapsAndBackupsComeAfterThePrimary() throws Exception {
+    assertOneProblem(
+        """
+        domains: [example.com]
+        layout:
+          - { preference: 10, host: mail.example.com, address: 192.0.2.10, role: primary }
+          - { preference: 10, host: mx2.example.com, address: 192.0.2.30, role: trap }
+        """,
+        "4: layout[1].preference: a trap must have a higher preference number than every primary"
+            + " and backup, but layout[0] (primary) has 10");
+    assertOneProblem(
+        """
+        domains: [example.com]
+        layout:
+          - { preference: 10, host: mail.example.com, address: 192.0.2.10, role: primary }
+          - { preference: 5, host: mx1.example.com, address: 192.0.2.20, role: backup }
+        """,
+        "4: layout[1].preference: a backup must have a higher preference number than a primary");
+  }
+
+  @Test
+  void aListenAddressThatNoEntryCanMatch() throws Exception {
+    assertOneProblem(
+        withMinimal("listen: [\"192.0.2.99:25\"]\n"),
+        "4: listen[0]: 192.0.2.99:25 matches no layout entry; bind an entry's address and port");
+    assertOneProblem(
+        withMinimal("listen: [\"0.0.0.0:2525\"]\n"),
+        "4: listen[0]: 0.0.0.0:2525 matches no layout entry");
+    assertOneProblem(
+        "domains: [example.com]\n"
+            + "layout:\n"
+            + "  - { preference: 10, host: a.example, address: \"2001:db8::1\", role: primary }\n",
+        "2: listen: the default 0.0.0.0:25 matches no layout entry");
+  }
+
+  @Test
+  void listenWildcardsMatchByFamilyAndPort() throws Exception {
+    String layout =
+        """
+        domains: [example.com]
+        layout:
+          - { preference: 10, host: a.example, address: "2001:db8::1", role: primary }
+          - { preference: 30, host: b.example, address: 192.0.2.30, port: 2526, role: trap }
+        """;
+    assertThat(
+            ConfigLoader.load(write(layout + "listen: [\"[::]:25\", \"0.0.0.0:2526\"]\n")).listen())
+        .hasSize(2);
+    assertThat(
+            ConfigLoader.load(write(layout + "listen: [\"[2001:db8::1]:25\", \"[::]:2526\"]\n"))
+                .listen())
+        .hasSize(2);
+    assertOneProblem(
+        layout + "listen: [\"0.0.0.0:25\"]\n", "5: listen[0]: 0.0.0.0:25 matches no layout entry");
+  }
+
+  @Test
+  void listenAddressesThatCannotBothBeBound() throws Exception {
+    assertOneProblem(
+        withMinimal("listen: [\"0.0.0.0:25\", \"0.0.0.0:25\"]\n"),
+        "4: listen[1]: listed twice (see listen[0])");
+    assertOneProblem(
+        withMinimal("listen: [\"[::]:25\", \"192.0.2.10:25\"]\n"),
+        "4: listen[1]: overlaps listen[0] ([::]:25): a wildcard address already binds");
+  }
+
+  @Test
+  void badDomainNames() throws Exception {
+    assertOneProblem(
+        "domains: [example.com, exa_mple.com]\n"
+            + "layout:\n"
+            + "  - { preference: 10, host: a.example, address: 192.0.2.1, role: primary }\n",
+        "1: domains[1]: not a valid domain name: exa_mple.com (only letters, digits, hyphens and"
+            + " dots are allowed)");
+    assertOneProblem(
+        "domains: [example.com, EXAMPLE.com.]\n"
+            + "layout:\n"
+            + "  - { preference: 10, host: a.example, address: 192.0.2.1, role: primary }\n",
+        "1: domains[1]: listed twice: example.com");
+    assertOneProblem(
+        "domains: [example.com]\n"
+            + "layout:\n"
+            + "  - { preference: 10, host: -a.example, address: 192.0.2.1, role: primary }\n",
+        "3: layout[0].host: not a valid domain name: -a.example");
+  }
+
+  @Test
+  void badHostname() throws Exception {
+    assertOneProblem(
+        withMinimal("hostname: mail..example.com\n"),
+        "4: hostname: not a valid domain name: mail..example.com (empty label)");
+    assertOneProblem(
+        withMinimal("hostname: 192.0.2.10\n"),
+        "4: hostname: not a valid domain name: 192.0.2.10 (the last label is all digits)");
+  }
+
+  @Test
+  void limitsMustBePositive() throws Exception {
+    assertOneProblem(
+        withMinimal("limits: { max_connections: 0 }\n"),
+        "4: limits.max_connections: must be positive, got 0");
+    assertOneProblem(
+        withMinimal("limits: { max_per_ip: -3 }\n"),
+        "4: limits.max_per_ip: must be positive, got -3");
+    assertOneProblem(
+        withMinimal("limits: { max_recipients: 3000000000 }\n"),
+        "4: limits.max_recipients: out of range 1..2147483647: 3000000000");
+    assertOneProblem(
+        withMinimal("limits: { max_message_size: 0 }\n"),
+        "4: limits.max_message_size: must be positive, got 0");
+    assertOneProblem(
+        withMinimal("limits: { command_timeout: 0s }\n"),
+        "4: limits.command_timeout: must be positive, got 0s");
+    assertOneProblem(
+        withMinimal("limits: { max_errors: 0 }\n"),
+        "4: limits.max_errors: must be positive, got 0");
+  }
+
+  @Test
+  void tlsNeedsBothReadableFiles() throws Exception {
+    Files.writeString(dir.resolve("cert.pem"), "x");
+    assertOneProblem(
+        withMinimal("tls: { cert: cert.pem }\n"),
+        "4: tls.key: required when tls.cert is given (STARTTLS needs both)");
+    assertOneProblem(
+        withMinimal("tls:\n  key: key.pem\n"), "5: tls.cert: required when tls.key is given");
+    assertOneProblem(
+        withMinimal("tls: { cert: cert.pem, key: key.pem }\n"),
+        "4: tls.key: not a readable file: " + dir.resolve("key.pem").toAbsolutePath().normalize());
+    assertOneProblem(
+        withMinimal("tls: { cert: " + dir + ", key: cert.pem }\n"),
+        "4: tls.cert: not a readable file: " + dir);
+  }
+
+  @Test
+  void queueDurations() throws Exception {
+    assertOneProblem(
+        withMinimal("queue: { max_age: 0d }\n"), "4: queue.max_age: must be positive, got 0d");
+    assertOneProblem(
+        withMinimal("queue: { min_backoff: 0s }\n"),
+        "4: queue.min_backoff: must be positive, got 0s");
+    assertOneProblem(
+        withMinimal("queue:\n  min_backoff: 2h\n  max_backoff: 1h\n"),
+        "5: queue.min_backoff: queue.min_backoff (2h) is longer than queue.max_backoff (1h)");
+    assertOneProblem(
+        withMinimal("queue: { min_backoff: 2h }\n"),
+        "4: queue.min_backoff: queue.min_backoff (2h) is longer than queue.max_backoff (1h, the"
+            + " default)");
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnceInLineOrder() throws Exception {
+    Path f =
+        write(
+            """
+            hostname: bad_name
+            domains: [example.com]
+            trap: { window: 24h }
+            layout:
+              - { preference: 10, host: mail.example.com, address: 192.0.2.10, role: primary }
+              - { preference: 30, host: mx2.example.com, address: 192.0.2.300, role: trap }
+            limits: { max_per_ip: 0, command_timeout: 90 }
+            listen: ["[::1]"]
+            """);
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(f));
+    assertThat(e.problems())
+        .extracting(Problem::line, Problem::key)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(1, "hostname"),
+            org.assertj.core.groups.Tuple.tuple(3, "trap"),
+            org.assertj.core.groups.Tuple.tuple(6, "layout[1].address"),
+            org.assertj.core.groups.Tuple.tuple(7, "limits.max_per_ip"),
+            org.assertj.core.groups.Tuple.tuple(7, "limits.command_timeout"),
+            org.assertj.core.groups.Tuple.tuple(8, "listen[0]"));
+    assertThat(e.getMessage().lines()).hasSize(6);
+    assertThat(e.getMessage().lines().toList().get(2))
+        .isEqualTo(f + ":6: layout[1].address: not an IP address: 192.0.2.300");
+  }
+
+  // --- resolve --------------------------------------------------------------------------------
+
+  @Test
+  void resolveWithoutAFileRunsTheDemo() throws Exception {
+    MxtrapConfig c = ConfigLoader.resolve(null, dir);
+    assertThat(c.source()).isNull();
+    assertThat(c).isEqualTo(MxtrapConfig.demo(dir));
+    assertThat(c.dataDir()).isEqualTo(dir.resolve("data").toAbsolutePath());
+  }
+
+  @Test
+  void resolveReadsMxtrapYmlInTheWorkDir() throws Exception {
+    write(MINIMAL);
+    MxtrapConfig c = ConfigLoader.resolve(null, dir);
+    assertThat(c.source()).isEqualTo(dir.resolve("mxtrap.yml").toAbsolutePath().normalize());
+  }
+
+  @Test
+  void resolveNamesTheDefaultFileAsTheUserSeesIt() throws Exception {
+    write("domains: []\n");
+    assertThatThrownBy(() -> ConfigLoader.resolve(null, dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("mxtrap.yml:1: domains: must list at least one domain")
+        .hasMessageNotContaining(dir.toString());
+  }
+
+  @Test
+  void resolvePrefersAnExplicitFile() throws Exception {
+    write("this: is not read\n");
+    Files.writeString(dir.resolve("other.yml"), MINIMAL);
+    MxtrapConfig c = ConfigLoader.resolve(Path.of("other.yml"), dir);
+    assertThat(c.source()).isEqualTo(dir.resolve("other.yml").toAbsolutePath().normalize());
+  }
+
+  @Test
+  void resolveFailsOnAMissingExplicitFile() {
+    assertThatThrownBy(() -> ConfigLoader.resolve(Path.of("missing.yml"), dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("missing.yml: no such file (given with --config)");
+  }
+}
