@@ -97,51 +97,11 @@ public final class IpLiterals {
    * groups written {@code ::} ({@code 2001:db8::1}); IPv4-mapped as IPv4. No zone ID.
    */
   public static String format(InetAddress address) {
-    InetAddress a = Addresses.unmap(address);
-    byte[] b = a.getAddress();
-    if (b.length == 4) {
-      return a.getHostAddress();
-    }
-    int[] g = new int[8];
-    for (int i = 0; i < 8; i++) {
-      g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-    }
-    int bestStart = -1;
-    int bestLength = 1; // a single zero group is not compressed
-    for (int i = 0; i < 8; ) {
-      if (g[i] != 0) {
-        i++;
-        continue;
-      }
-      int j = i;
-      while (j < 8 && g[j] == 0) {
-        j++;
-      }
-      if (j - i > bestLength) {
-        bestStart = i;
-        bestLength = j - i;
-      }
-      i = j;
-    }
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < 8; i++) {
-      if (i == bestStart) {
-        out.append("::");
-        i += bestLength - 1;
-        continue;
-      }
-      if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
-        out.append(':');
-      }
-      out.append(Integer.toHexString(g[i]));
-    }
-    return out.toString();
+    return Addresses.text(address);
   }
 
-  /** {@code 192.0.2.1:25} or {@code [2001:db8::1]:25}: what {@link #parseSocketAddress} reads. */
   public static String format(InetAddress address, int port) {
-    String text = format(address);
-    return (text.indexOf(':') >= 0 ? "[" + text + "]" : text) + ":" + port;
+    return Addresses.literal(address, port);
   }
 
   static InetAddress byAddress(byte[] b) {

@@ -37,13 +37,56 @@ public final class Addresses {
     return a;
   }
 
-  /** The textual address without a host name: {@code 192.0.2.1} or {@code 2001:db8::1}. */
+  /**
+   * The textual address without a host name or zone: {@code 192.0.2.1}, or IPv6 in the RFC 5952
+   * canonical form ({@code 2001:db8::1}: lower case, longest zero run compressed).
+   */
   public static String text(InetAddress a) {
-    InetAddress u = unmap(a);
-    String s = u.getHostAddress();
-    int zone = s.indexOf('%');
-    return zone < 0 ? s : s.substring(0, zone);
+    return rfc5952(unmap(a));
   }
+
+  private static String rfc5952(InetAddress a) {
+    byte[] b = a.getAddress();
+    if (b.length == 4) {
+      return a.getHostAddress();
+    }
+    int[] g = new int[8];
+    for (int i = 0; i < 8; i++) {
+      g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+    }
+    int bestStart = -1;
+    int bestLength = 1; // a single zero group is not compressed
+    for (int i = 0; i < 8; ) {
+      if (g[i] != 0) {
+        i++;
+        continue;
+      }
+      int j = i;
+      while (j < 8 && g[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLength) {
+        bestStart = i;
+        bestLength = j - i;
+      }
+      i = j;
+    }
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        out.append("::");
+        i += bestLength - 1;
+        continue;
+      }
+      if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+        out.append(':');
+      }
+      out.append(Integer.toHexString(g[i]));
+    }
+    return out.toString();
+  }
+
+  /** {@code 192.0.2.1:25} or {@code [2001:db8::1]:25}: what {@link #parseSocketAddress} reads. */
 
   /** {@code 192.0.2.1:25} or {@code [2001:db8::1]:25}. */
   public static String literal(InetAddress a, int port) {

@@ -1,0 +1,497 @@
+#!/usr/bin/env bash
+# Throughput benchmark: Postfix's smtp-source against mxtrap, a private Postfix smtpd and
+# smtp-sink, side by side on this machine, at several numbers of parallel sessions.
+#
+#   bench/throughput.sh                 # 2000 messages of 4 KB per run, at 1, 20, 100 sessions
+#   bench/throughput.sh --quick         # smoke test: 200 messages per run, short warm-up
+#   bench/throughput.sh --servers postfix,sink --messages 5000
+#   bench/throughput.sh --help
+#
+# Every server listens on a free loopback port; every load run is bounded in message count
+# (smtp-source -m) and in time (timeout); all processes started here are ended by PID on exit.
+# Postfix runs as a private instance (postfix -c DIR, own queue in a temp dir) and never does DNS.
+# See bench/README.md for what the figures mean.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HELPERS="$ROOT/bench/lib"
+
+# ---- parameters (environment first, flags override) --------------------------------------------
+MESSAGES=${BENCH_MESSAGES:-2000}          # messages per measured smtp-source run (-m)
+SESSIONS=${BENCH_SESSIONS:-"1 20 100"}    # parallel sessions (-s), one measured run each
+SIZE=${BENCH_SIZE:-4096}                  # message payload bytes (-l)
+WARMUP=${BENCH_WARMUP:-500}               # unmeasured messages per server before measuring (0: none)
+WARMUP_SESSIONS=${BENCH_WARMUP_SESSIONS:-20}
+REPEAT=${BENCH_REPEAT:-1}                 # measured runs per cell; the median is reported
+REUSE=${BENCH_REUSE:-0}                   # 1: smtp-source -d (several messages per connection)
+SERVERS=${BENCH_SERVERS:-mxtrap,postfix,sink}
+RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-600}     # seconds, upper bound for one smtp-source run
+START_TIMEOUT=${BENCH_START_TIMEOUT:-60}  # seconds for a server to answer 220
+BUILD_TIMEOUT=${BENCH_BUILD_TIMEOUT:-900} # seconds for the launcher to build the jar if needed
+DRAIN_TIMEOUT=${BENCH_DRAIN_TIMEOUT:-120} # seconds to wait for Postfix to empty its queue
+PAUSE=${BENCH_PAUSE:-1}                   # seconds of rest between runs
+BASE_TMP=${BENCH_TMPDIR:-/var/tmp}        # where the servers' spools live (use a real disk)
+DOMAIN=${BENCH_DOMAIN:-bench.test}
+FROM=${BENCH_FROM:-sender@$DOMAIN}
+TO=${BENCH_TO:-rcpt@$DOMAIN}
+KEEP=${BENCH_KEEP:-0}                     # 1: keep the temp dir (logs, configs) for inspection
+MXTRAP_EXTRA_YAML=${BENCH_MXTRAP_EXTRA_YAML:-}  # extra top-level YAML lines for mxtrap's config
+
+usage() {
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  cat <<EOF
+
+Options (each also settable by the environment variable in brackets):
+  --quick               smoke test: --messages 200 --warmup 50
+  --messages N          messages per measured run            [BENCH_MESSAGES=$MESSAGES]
+  --sessions "1 20 100" parallel session counts               [BENCH_SESSIONS]
+  --size BYTES          message payload size                  [BENCH_SIZE=$SIZE]
+  --warmup N            unmeasured warm-up messages per server [BENCH_WARMUP=$WARMUP]
+  --repeat N            runs per cell, median reported        [BENCH_REPEAT=$REPEAT]
+  --reuse               several messages per connection (-d)  [BENCH_REUSE=1]
+  --servers LIST        any of mxtrap,postfix,sink            [BENCH_SERVERS=$SERVERS]
+  --run-timeout SECS    bound on one smtp-source run          [BENCH_RUN_TIMEOUT=$RUN_TIMEOUT]
+  --start-timeout SECS  bound on a server's start (220)       [BENCH_START_TIMEOUT=$START_TIMEOUT]
+  --tmpdir DIR          parent of the temp dir (spools)       [BENCH_TMPDIR=$BASE_TMP]
+  --keep                keep the temp dir (configs, logs)     [BENCH_KEEP=1]
+Also: BENCH_BUILD_TIMEOUT, BENCH_DRAIN_TIMEOUT, BENCH_PAUSE, BENCH_WARMUP_SESSIONS, BENCH_DOMAIN,
+BENCH_FROM, BENCH_TO, BENCH_MXTRAP_EXTRA_YAML, MXTRAP_JAVA_OPTS (passed on by ./mxtrap).
+Exit status: 0 all runs succeeded; 1 a run failed; 2 usage error; 3 a server failed to start.
+EOF
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) MESSAGES=200; WARMUP=50 ;;
+    --messages) MESSAGES=$2; shift ;;
+    --sessions) SESSIONS=$2; shift ;;
+    --size) SIZE=$2; shift ;;
+    --warmup) WARMUP=$2; shift ;;
+    --repeat) REPEAT=$2; shift ;;
+    --reuse) REUSE=1 ;;
+    --servers) SERVERS=$2; shift ;;
+    --run-timeout) RUN_TIMEOUT=$2; shift ;;
+    --start-timeout) START_TIMEOUT=$2; shift ;;
+    --tmpdir) BASE_TMP=$2; shift ;;
+    --keep) KEEP=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "throughput.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+is_uint() { case "$1" in ''|*[!0-9]*) return 1 ;; *) return 0 ;; esac; }
+for v in MESSAGES SIZE WARMUP WARMUP_SESSIONS REPEAT RUN_TIMEOUT START_TIMEOUT BUILD_TIMEOUT DRAIN_TIMEOUT PAUSE; do
+  is_uint "${!v}" || { echo "throughput.sh: $v must be a non-negative integer, got '${!v}'" >&2; exit 2; }
+done
+[ "$MESSAGES" -ge 1 ] && [ "$REPEAT" -ge 1 ] && [ "$RUN_TIMEOUT" -ge 1 ] ||
+  { echo "throughput.sh: --messages, --repeat and --run-timeout must be >= 1" >&2; exit 2; }
+for s in $SESSIONS; do
+  is_uint "$s" && [ "$s" -ge 1 ] || { echo "throughput.sh: bad session count '$s'" >&2; exit 2; }
+done
+WANT_MXTRAP=0 WANT_POSTFIX=0 WANT_SINK=0
+IFS=', ' read -r -a _servers <<<"$SERVERS"
+for s in "${_servers[@]}"; do
+  case "$s" in
+    mxtrap) WANT_MXTRAP=1 ;; postfix) WANT_POSTFIX=1 ;; sink|smtp-sink) WANT_SINK=1 ;;
+    '') ;;
+    *) echo "throughput.sh: unknown server '$s' (mxtrap, postfix, sink)" >&2; exit 2 ;;
+  esac
+done
+
+for tool in smtp-source smtp-sink postfix postconf python3 timeout; do
+  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] ||
+    { echo "throughput.sh: '$tool' not found (apt-get install postfix python3 coreutils)" >&2; exit 3; }
+done
+export PATH="$PATH:/usr/sbin:/sbin"
+
+# ---- temp dir and cleanup ------------------------------------------------------------------------
+mkdir -p "$BASE_TMP"
+TMP=$(mktemp -d "$BASE_TMP/mxtrap-bench.XXXXXX")
+chmod 755 "$TMP"   # the postfix user must reach the private queue below it
+
+MXTRAP_PID="" SINK_PID="" POSTFIX_ETC="" POSTFIX_STARTED=0
+
+stop_pid() { # $1 = pid we started, $2 = name; TERM, bounded wait, then KILL
+  local pid=$1 name=$2 i
+  [ -n "$pid" ] || return 0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "throughput.sh: $name (pid $pid) ignored TERM for 10 s, sending KILL" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_pid "$MXTRAP_PID" mxtrap
+  stop_pid "$SINK_PID" smtp-sink
+  if [ "$POSTFIX_STARTED" = 1 ]; then
+    local mpid i
+    mpid=$(tr -dc 0-9 <"$PF_QUEUE/pid/master.pid" 2>/dev/null || true)
+    postfix -c "$POSTFIX_ETC" stop >/dev/null 2>&1 || true
+    if [ -n "$mpid" ]; then
+      for ((i = 0; i < 100; i++)); do kill -0 "$mpid" 2>/dev/null || break; sleep 0.1; done
+      if kill -0 "$mpid" 2>/dev/null; then
+        echo "throughput.sh: Postfix master (pid $mpid) still running, aborting it" >&2
+        postfix -c "$POSTFIX_ETC" abort >/dev/null 2>&1 || kill -KILL "$mpid" 2>/dev/null || true
+        sleep 1
+      fi
+    fi
+  fi
+  if [ "$KEEP" = 1 ]; then
+    echo "Temp dir kept: $TMP"
+  else
+    rm -rf -- "$TMP"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- helpers -------------------------------------------------------------------------------------
+free_ports() { # $1 = count; prints distinct free loopback TCP ports, one per line
+  python3 - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+for s in socks:
+    print(s.getsockname()[1])
+for s in socks:
+    s.close()
+PY
+}
+
+wait_banner() { # $1 = port, $2 = seconds, $3 = pid to watch (or empty); true once a 220 greets us
+  python3 "$HELPERS/wait_banner.py" 127.0.0.1 "$1" "$2" "${3:-0}"
+}
+
+now() { echo "$EPOCHREALTIME"; }   # microsecond wall clock (bash >= 5)
+
+SOURCE_FLAGS=(-4 -M client.$DOMAIN -f "$FROM" -t "$TO" -l "$SIZE")
+if [ "$REUSE" = 1 ]; then SOURCE_FLAGS+=(-d); fi
+
+source_cmd() { # $1 = port, $2 = sessions, $3 = messages; prints the command line
+  echo "smtp-source ${SOURCE_FLAGS[*]} -s $2 -m $3 127.0.0.1:$1"
+}
+
+# run_load NAME PORT SESSIONS MESSAGES -> sets RATE (msgs/s) and SECS; false on failure
+run_load() {
+  local name=$1 port=$2 s=$3 m=$4 t0 t1 rc=0 err="$TMP/source.err"
+  t0=$(now)
+  timeout -k 5 "$RUN_TIMEOUT" smtp-source "${SOURCE_FLAGS[@]}" -s "$s" -m "$m" "127.0.0.1:$port" \
+    >"$TMP/source.out" 2>"$err" || rc=$?
+  t1=$(now)
+  SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+  if [ "$rc" != 0 ]; then
+    RATE=""
+    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+      echo "  FAILED: $name s=$s: smtp-source exceeded ${RUN_TIMEOUT}s" >&2
+    else
+      echo "  FAILED: $name s=$s: smtp-source exit $rc after ${SECS}s:" >&2
+    fi
+    sed -n '1,5s/^/    /p' "$err" >&2
+    return 1
+  fi
+  RATE=$(awk -v m="$m" -v t="$SECS" 'BEGIN { printf "%.1f", (t > 0 ? m / t : 0) }')
+  return 0
+}
+
+median() { # numbers as arguments
+  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END {
+    if (NR == 0) exit; if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+postfix_queue_files() {
+  find "$PF_QUEUE/incoming" "$PF_QUEUE/active" "$PF_QUEUE/deferred" "$PF_QUEUE/maildrop" \
+    -type f 2>/dev/null | wc -l || true
+}
+
+postfix_drain() { # wait (bounded) until Postfix has delivered (discarded) everything queued
+  local i n
+  for ((i = 0; i < DRAIN_TIMEOUT * 10; i++)); do
+    n=$(postfix_queue_files)
+    [ "$n" = 0 ] && return 0
+    sleep 0.1
+  done
+  echo "  warning: Postfix queue still holds $n files after ${DRAIN_TIMEOUT}s" >&2
+}
+
+# ---- machine facts -------------------------------------------------------------------------------
+echo "== mxtrap throughput benchmark: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "host:      $(uname -srm), nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')"
+echo "memory:    $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+echo "spool fs:  $TMP ($(stat -f -c %T "$TMP" 2>/dev/null || echo unknown))"
+case "$(stat -f -c %T "$TMP" 2>/dev/null)" in
+  tmpfs|ramfs) echo "  WARNING: the spools are on $(stat -f -c %T "$TMP"): fsync costs nothing here; use --tmpdir on a real disk" ;;
+esac
+echo "postfix:   $(postconf -d -h mail_version 2>/dev/null || echo unknown) (mail_version)"
+if [ "$WANT_MXTRAP" = 1 ]; then
+  # The same JDK the launcher picks (scripts/java-env.sh), or java on PATH as a fallback.
+  jv=$( (. "$ROOT/scripts/java-env.sh" >/dev/null 2>&1 && java -version) 2>&1 ||
+        java -version 2>&1 || echo "java: not found")
+  echo "java:      $(printf '%s' "$jv" | head -n 3 | paste -sd';' | sed 's/;/; /g')"
+  if [ -n "${MXTRAP_JAVA_OPTS:-}" ]; then echo "java opts: $MXTRAP_JAVA_OPTS"; fi
+fi
+echo "load:      -m $MESSAGES per run, -l $SIZE bytes, sessions: $SESSIONS, repeat $REPEAT (median)," \
+  "warm-up $WARMUP msgs at $WARMUP_SESSIONS sessions, $([ "$REUSE" = 1 ] && echo "several msgs per connection (-d)" || echo "one msg per connection")"
+echo
+
+read -r P_MXTRAP P_ADMIN P_POSTFIX P_SINK < <(free_ports 4 | paste -sd' ')
+START_FAILED=0
+
+# ---- smtp-sink: the protocol-only ceiling (no disk at all) ---------------------------------------
+if [ "$WANT_SINK" = 1 ]; then
+  sink_user=()
+  [ "$(id -u)" = 0 ] && sink_user=(-u nobody)   # required when started as root
+  smtp-sink "${sink_user[@]}" -m 1000 "127.0.0.1:$P_SINK" 1000 >"$TMP/smtp-sink.log" 2>&1 &
+  SINK_PID=$!
+  if wait_banner "$P_SINK" "$START_TIMEOUT" "$SINK_PID"; then
+    echo "smtp-sink: pid $SINK_PID on 127.0.0.1:$P_SINK"
+  else
+    echo "smtp-sink: FAILED to start on 127.0.0.1:$P_SINK:" >&2
+    sed 's/^/  /' "$TMP/smtp-sink.log" >&2
+    START_FAILED=1
+  fi
+fi
+
+# ---- Postfix smtpd: a private instance in $TMP/postfix -------------------------------------------
+if [ "$WANT_POSTFIX" = 1 ] && [ "$START_FAILED" = 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "postfix: FAILED: a private Postfix instance must be started as root" >&2
+    START_FAILED=1
+  else
+    POSTFIX_ETC="$TMP/postfix/etc"
+    PF_QUEUE="$TMP/postfix/queue"
+    PF_DATA="$TMP/postfix/data"
+    PF_LOG="$TMP/postfix/maillog"
+    mkdir -p "$POSTFIX_ETC" "$PF_QUEUE" "$PF_DATA"
+    chmod 755 "$TMP/postfix" "$POSTFIX_ETC" "$PF_QUEUE"
+    chown postfix "$PF_DATA" && chmod 700 "$PF_DATA"   # data_directory belongs to mail_owner
+    cat >"$POSTFIX_ETC/main.cf" <<EOF
+# Generated by bench/throughput.sh: a private, throw-away Postfix instance for the benchmark.
+compatibility_level = 3.6
+queue_directory = $PF_QUEUE
+data_directory = $PF_DATA
+mail_owner = postfix
+setgid_group = postdrop
+syslog_name = postfix-bench
+# Log to a file in the temp dir (through postlogd), never to syslog.
+maillog_file = $PF_LOG
+maillog_file_prefixes = $TMP
+myhostname = postfix.$DOMAIN
+mydomain = $DOMAIN
+myorigin = $DOMAIN
+mydestination = $DOMAIN
+mynetworks = 127.0.0.0/8
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+# Like mxtrap: mail for the benchmark domain only (no relaying, not even for 127.0.0.1), any
+# recipient of it; no alias or passwd look-ups.
+smtpd_relay_restrictions = reject_unauth_destination
+local_recipient_maps =
+alias_maps =
+alias_database =
+# Accepted mail is written to the queue by cleanup, which fsync()s the queue file before
+# smtpd answers 250 (Postfix's default, deliberately kept: the same durability promise as
+# mxtrap). Then the queue manager hands it to the discard transport, so nothing is delivered
+# anywhere and no outbound connection is ever made.
+local_transport = discard:
+default_transport = discard:
+relay_transport = discard:
+# No DNS at all: no reverse look-up of clients, no DNS in the SMTP client (unused anyway).
+smtpd_peername_lookup = no
+smtp_dns_support_level = disabled
+lmtp_dns_support_level = disabled
+biff = no
+# Enough processes and no per-client limits, so 100 parallel sessions from 127.0.0.1 are
+# served, not refused. With all these limits at 0, smtpd never talks to anvil.
+default_process_limit = 200
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+smtpd_client_message_rate_limit = 0
+smtpd_client_recipient_rate_limit = 0
+smtpd_client_new_tls_session_rate_limit = 0
+smtpd_client_auth_rate_limit = 0
+smtpd_banner = \$myhostname ESMTP
+EOF
+    # chroot off everywhere: the private queue has no chroot jail files.
+    cat >"$POSTFIX_ETC/master.cf" <<EOF
+# Generated by bench/throughput.sh.
+# service type  private unpriv  chroot  wakeup  maxproc command + args
+127.0.0.1:$P_POSTFIX inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+    # 'check' creates the queue directories with the right owners and modes.
+    if ! postfix -c "$POSTFIX_ETC" check >"$TMP/postfix-check.log" 2>&1; then
+      echo "postfix: FAILED: postfix -c $POSTFIX_ETC check:" >&2
+      sed 's/^/  /' "$TMP/postfix-check.log" >&2
+      START_FAILED=1
+    elif ! postfix -c "$POSTFIX_ETC" start >"$TMP/postfix-start.log" 2>&1; then
+      echo "postfix: FAILED: postfix -c $POSTFIX_ETC start:" >&2
+      sed 's/^/  /' "$TMP/postfix-start.log" >&2
+      START_FAILED=1
+    else
+      POSTFIX_STARTED=1
+      if wait_banner "$P_POSTFIX" "$START_TIMEOUT" ""; then
+        echo "postfix:   master pid $(tr -dc 0-9 <"$PF_QUEUE/pid/master.pid" 2>/dev/null) on 127.0.0.1:$P_POSTFIX (config $POSTFIX_ETC)"
+      else
+        echo "postfix: FAILED: no 220 on 127.0.0.1:$P_POSTFIX within ${START_TIMEOUT}s; log:" >&2
+        tail -n 20 "$PF_LOG" 2>/dev/null | sed 's/^/  /' >&2
+        START_FAILED=1
+      fi
+    fi
+  fi
+fi
+
+# ---- mxtrap: primary entry only, Maildir delivery into its data dir ------------------------------
+if [ "$WANT_MXTRAP" = 1 ] && [ "$START_FAILED" = 0 ]; then
+  MX_DIR="$TMP/mxtrap"
+  mkdir -p "$MX_DIR"
+  MX_CONFIG="$MX_DIR/mxtrap.yml"
+  {
+    cat <<EOF
+# Generated by bench/throughput.sh.
+hostname: $DOMAIN
+domains: [$DOMAIN]
+data_dir: $MX_DIR/data
+layout:
+  - { preference: 10, host: mail.$DOMAIN, address: 127.0.0.1, port: $P_MXTRAP, role: primary }
+listen: ["127.0.0.1:$P_MXTRAP"]
+limits: { max_connections: 1000, max_per_ip: 1000 }
+admin: { bind: "127.0.0.1:$P_ADMIN" }
+EOF
+    if [ -n "$MXTRAP_EXTRA_YAML" ]; then printf '%s\n' "$MXTRAP_EXTRA_YAML"; fi
+  } >"$MX_CONFIG"
+  # Let the launcher build the jar first if it must (bounded), so the start wait measures start-up.
+  if ! (cd "$MX_DIR" && timeout -k 5 "$BUILD_TIMEOUT" "$ROOT/mxtrap" --version) >"$MX_DIR/version.log" 2>&1; then
+    echo "mxtrap: FAILED: '$ROOT/mxtrap --version' did not succeed within ${BUILD_TIMEOUT}s:" >&2
+    tail -n 20 "$MX_DIR/version.log" | sed 's/^/  /' >&2
+    START_FAILED=1
+  else
+    echo "mxtrap:    $(tail -n 1 "$MX_DIR/version.log")"
+    # cd: anything the server writes relative to its working directory stays in the temp dir.
+    (cd "$MX_DIR" && exec "$ROOT/mxtrap" serve --config "$MX_CONFIG") >"$MX_DIR/mxtrap.log" 2>&1 &
+    MXTRAP_PID=$!
+    if wait_banner "$P_MXTRAP" "$START_TIMEOUT" "$MXTRAP_PID"; then
+      echo "mxtrap:    pid $MXTRAP_PID on 127.0.0.1:$P_MXTRAP (config $MX_CONFIG)"
+    else
+      echo "mxtrap: FAILED: no 220 on 127.0.0.1:$P_MXTRAP (process exited, or ${START_TIMEOUT}s passed); config:" >&2
+      sed 's/^/  /' "$MX_CONFIG" >&2
+      echo "  log ($MX_DIR/mxtrap.log):" >&2
+      tail -n 30 "$MX_DIR/mxtrap.log" | sed 's/^/  /' >&2
+      START_FAILED=1
+    fi
+  fi
+fi
+
+if [ "$START_FAILED" = 1 ]; then
+  echo "throughput.sh: a server failed to start; no measurements taken" >&2
+  exit 3
+fi
+
+# ---- the runs ------------------------------------------------------------------------------------
+ORDER=()
+[ "$WANT_MXTRAP" = 1 ] && ORDER+=(mxtrap)
+[ "$WANT_POSTFIX" = 1 ] && ORDER+=(postfix)
+[ "$WANT_SINK" = 1 ] && ORDER+=(sink)
+[ "${#ORDER[@]}" -gt 0 ] || { echo "throughput.sh: no server selected" >&2; exit 2; }
+
+port_of() { case "$1" in mxtrap) echo "$P_MXTRAP" ;; postfix) echo "$P_POSTFIX" ;; sink) echo "$P_SINK" ;; esac; }
+
+echo
+echo "Commands (one per cell; wall time measured around each):"
+for name in "${ORDER[@]}"; do
+  for s in $SESSIONS; do echo "  $name: $(source_cmd "$(port_of "$name")" "$s" "$MESSAGES")"; done
+done
+echo
+
+FAILED=0
+SENT_POSTFIX=0
+declare -A RESULT
+if [ "$WARMUP" -gt 0 ]; then
+  echo "Warm-up (not measured): $WARMUP messages at $WARMUP_SESSIONS sessions per server"
+  for name in "${ORDER[@]}"; do
+    if run_load "$name" "$(port_of "$name")" "$WARMUP_SESSIONS" "$WARMUP"; then
+      echo "  $name: ${SECS}s, $RATE msgs/s"
+      [ "$name" = postfix ] && SENT_POSTFIX=$((SENT_POSTFIX + WARMUP))
+    else
+      FAILED=1
+    fi
+    [ "$name" = postfix ] && postfix_drain
+    sleep "$PAUSE"
+  done
+  echo
+fi
+
+echo "Measured runs:"
+for s in $SESSIONS; do
+  for name in "${ORDER[@]}"; do
+    rates=()
+    for ((r = 1; r <= REPEAT; r++)); do
+      if run_load "$name" "$(port_of "$name")" "$s" "$MESSAGES"; then
+        rates+=("$RATE")
+        echo "  $name s=$s m=$MESSAGES run $r: ${SECS}s, $RATE msgs/s"
+        [ "$name" = postfix ] && SENT_POSTFIX=$((SENT_POSTFIX + MESSAGES))
+      else
+        FAILED=1
+      fi
+      # Let Postfix deliver (discard) the backlog so it does not eat into the next run.
+      [ "$name" = postfix ] && postfix_drain
+      sleep "$PAUSE"
+    done
+    if [ "${#rates[@]}" = "$REPEAT" ]; then RESULT[$name,$s]=$(median "${rates[@]}"); else RESULT[$name,$s]=FAILED; fi
+  done
+done
+
+# ---- the table -----------------------------------------------------------------------------------
+cell() { local v=${RESULT[$1,$2]:-}; [ -n "$v" ] && echo "$v" || echo "-"; }
+echo
+echo "Throughput, messages/second ($MESSAGES msgs of $SIZE bytes per run; higher is better):"
+printf '%8s  %12s  %12s  %14s  %12s\n' sessions mxtrap postfix mxtrap/postfix smtp-sink
+for s in $SESSIONS; do
+  mx=$(cell mxtrap "$s") pf=$(cell postfix "$s") sk=$(cell sink "$s")
+  ratio=$(awk -v a="$mx" -v b="$pf" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }')
+  printf '%8s  %12s  %12s  %14s  %12s\n' "$s" "$mx" "$pf" "$ratio" "$sk"
+done
+
+# ---- sanity: did the servers really take the mail? -----------------------------------------------
+echo
+if [ "$WANT_POSTFIX" = 1 ]; then
+  postfix_drain
+  sleep 1   # postlogd writes asynchronously
+  discarded=$(grep -c 'status=sent' "$PF_LOG" 2>/dev/null || true)
+  echo "postfix: ${discarded:-0} deliveries logged (discarded) for $SENT_POSTFIX messages accepted"
+fi
+if [ "$WANT_MXTRAP" = 1 ]; then
+  n=$( (find "$MX_DIR/data" -type f -path '*/new/*' 2>/dev/null || true) | wc -l)
+  echo "mxtrap:  $n files in Maildir new/ directories under $MX_DIR/data"
+  kill -0 "$MXTRAP_PID" 2>/dev/null || { echo "mxtrap: the server died during the benchmark" >&2; FAILED=1; }
+fi
+
+exit "$FAILED"

@@ -1,0 +1,142 @@
+package org.mxtrap.it;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packaged server ({@code target/mxtrap.jar}, built by {@code mvn package} before the
+ * integration tests) running as a child process, as an administrator runs it. Its output goes to
+ * a log file the test can read. {@link #kill()} is SIGKILL; {@link #stop()} is SIGTERM.
+ */
+final class MxtrapProcess implements AutoCloseable {
+  private final Path config;
+  private final Path log;
+  private final int probePort;
+  private Process process;
+
+  private MxtrapProcess(Path config, Path log, int probePort) {
+    this.config = config;
+    this.log = log;
+    this.probePort = probePort;
+  }
+
+  /** Starts {@code mxtrap serve --config config} and waits until {@code probePort} greets. */
+  static MxtrapProcess start(Path config, Path log, int probePort) throws IOException {
+    MxtrapProcess p = new MxtrapProcess(config, log, probePort);
+    p.startProcess();
+    return p;
+  }
+
+  static Path jar() {
+    String prop = System.getProperty("mxtrap.jar");
+    Path jar = prop != null ? Path.of(prop) : Path.of("target", "mxtrap.jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("no " + jar + ": run mvn package (or ./run-tests) first");
+    }
+    return jar;
+  }
+
+  /** Runs {@code mxtrap args...} to completion and returns its exit code and output. */
+  static Result run(Duration timeout, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(java(), "-jar", jar().toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("mxtrap " + String.join(" ", args) + " did not finish");
+    }
+    return new Result(p.exitValue(), new String(out, java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  record Result(int exitCode, String output) {}
+
+  private static String java() {
+    return ProcessHandle.current().info().command().orElse("java");
+  }
+
+  private void startProcess() throws IOException {
+    process =
+        new ProcessBuilder(java(), "-jar", jar().toString(), "serve", "--config", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
+    awaitGreeting(Duration.ofSeconds(60));
+  }
+
+  private void awaitGreeting(Duration limit) throws IOException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "mxtrap exited with " + process.exitValue() + ":\n" + Files.readString(log));
+      }
+      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), probePort)) {
+        s.setSoTimeout(10_000);
+        int c = s.getInputStream().read();
+        if (c == '2') {
+          // QUIT and read to the end: the server releases the connection's permit before it
+          // closes, so once we see the end, this probe no longer counts against any limit.
+          s.getOutputStream().write("QUIT\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          s.getInputStream().readAllBytes();
+          return;
+        }
+      } catch (ConnectException notYet) {
+        // not listening yet: poll again
+      }
+      Thread.onSpinWait();
+      try {
+        process.waitFor(20, TimeUnit.MILLISECONDS); // bounded poll of a condition, not ordering
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+    }
+    throw new IllegalStateException("mxtrap did not greet on port " + probePort + ":\n" + Files.readString(log));
+  }
+
+  /** SIGKILL, as a crash or power cut would end it. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  /** SIGTERM, then waits for the graceful stop. Returns the exit code. */
+  int stop() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      process.waitFor();
+    }
+    return process.exitValue();
+  }
+
+  /** Starts the server again on the same config and data, after {@link #kill()} or {@link #stop()}. */
+  void restart() throws IOException {
+    startProcess();
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  String log() throws IOException {
+    return Files.readString(log);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly();
+      process.waitFor();
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package org.mxtrap.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The demo layout of PRODUCT.md (domain {@code example.test}, primary MX 10, traps MX 30 and 40)
+ * on free loopback ports, written as a config file into a test's temp directory.
+ */
+final class TestLayout {
+  final Path dir;
+  final Path dataDir;
+  final int primary = FreePorts.next();
+  final int trap30 = FreePorts.next();
+  final int trap40 = FreePorts.next();
+  String limits = "";
+  String tls = "";
+
+  TestLayout(Path dir) {
+    this.dir = dir;
+    this.dataDir = dir.resolve("data");
+  }
+
+  TestLayout limits(String yamlFlowMap) {
+    this.limits = "limits: " + yamlFlowMap + "\n";
+    return this;
+  }
+
+  TestLayout tls(Path cert, Path key) {
+    this.tls = "tls: { cert: " + cert + ", key: " + key + " }\n";
+    return this;
+  }
+
+  Path write() throws IOException {
+    String yaml =
+        """
+        hostname: mail.example.test
+        domains: [example.test]
+        data_dir: %s
+        layout:
+          - { preference: 10, host: mail.example.test, address: 127.0.0.1, port: %d, role: primary }
+          - { preference: 30, host: mx2.example.test, address: 127.0.0.1, port: %d, role: trap }
+          - { preference: 40, host: mx3.example.test, address: 127.0.0.1, port: %d, role: trap }
+        listen: ["127.0.0.1:%d", "127.0.0.1:%d", "127.0.0.1:%d"]
+        """
+            .formatted(dataDir, primary, trap30, trap40, primary, trap30, trap40)
+            + limits
+            + tls;
+    Path file = dir.resolve("mxtrap.yml");
+    Files.writeString(file, yaml);
+    return file;
+  }
+
+  /** The Maildir {@code new/} directory of {@code localPart@example.test}. */
+  Path inbox(String localPart) {
+    return dataDir.resolve("mail").resolve("example.test").resolve(localPart).resolve("new");
+  }
+
+  MxtrapProcess start() throws IOException {
+    return MxtrapProcess.start(write(), dir.resolve("mxtrap.log"), primary);
+  }
+}
