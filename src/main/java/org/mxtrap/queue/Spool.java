@@ -502,7 +502,7 @@ public final class Spool implements MessageSink, AutoCloseable {
   }
 
   /** Creates {@code dir} and any missing parents, fsyncing each parent that gained an entry. */
-  public static void createDirectoryDurably(Path dir) throws IOException {
+  static void createDirectoryDurably(Path dir) throws IOException {
     Path abs = dir.toAbsolutePath();
     if (Files.isDirectory(abs)) {
       return;
