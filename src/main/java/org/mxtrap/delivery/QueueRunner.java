@@ -1,0 +1,497 @@
+package org.mxtrap.delivery;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+import org.mxtrap.config.QueueSettings;
+import org.mxtrap.core.ForwardPath;
+import org.mxtrap.core.MessageSink;
+import org.mxtrap.queue.QueueEntry;
+import org.mxtrap.queue.RecipientState;
+import org.mxtrap.queue.RecipientState.Status;
+import org.mxtrap.queue.Spool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Delivers what the spool holds: each message as soon as it is committed, temporary failures again
+ * after a backoff, until every recipient is delivered or failed; then the message is removed.
+ *
+ * <h2>Schedule</h2>
+ *
+ * A commit wakes the runner at once (a signal from {@link Spool#onCommit}, no polling). After an
+ * attempt that left recipients pending, the message is due again after {@code minBackoff}, then
+ * twice that, and so on up to {@code maxBackoff}, but never later than its expiry ({@code arrival
+ * + maxAge}). The first attempt at or after expiry that still leaves recipients pending fails
+ * them with {@code 4.4.7}. Each message is worked on by one task at a time; at most {@code
+ * concurrency} tasks run at once, each on its own virtual thread.
+ *
+ * <h2>Bounces</h2>
+ *
+ * Recipients that fail (permanently or by expiry) in an attempt are reported in one DSN to the
+ * reverse path, which is committed to the same spool <em>before</em> the failures are recorded:
+ * a crash in between sends the DSN twice rather than never. A message with the null reverse path
+ * gets no DSN (never bounce a bounce); its failures are only logged. In this version delivery is
+ * Maildir-only, so a DSN to a sender outside our domains is deferred ({@code 4.4.4}) at each
+ * attempt, logged each time, and dropped with a log line when it expires.
+ *
+ * <h2>Crash window</h2>
+ *
+ * Each outcome is recorded durably right after the agent returns; a crash after a recipient was
+ * delivered but before its outcome was recorded delivers it again after restart (at-least-once).
+ * The window is one agent call: for Maildir, the copies written by the attempt in progress.
+ *
+ * <h2>Use</h2>
+ *
+ * Production: construct, {@link #start()}, and {@link #close()} at shutdown. Tests: never start
+ * it; call {@link #runDue()} after moving the clock.
+ */
+public final class QueueRunner implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(QueueRunner.class);
+  /** Longest the loop sleeps without looking at the clock again (clock steps, lost wake-ups). */
+  private static final Duration MAX_IDLE = Duration.ofSeconds(30);
+
+  private final Spool spool;
+  private final DeliveryAgent agent;
+  private final QueueSettings settings;
+  private final Clock clock;
+  private final String hostname;
+  private final Duration closeTimeout;
+  private final Semaphore permits;
+  private final ExecutorService executor =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("delivery-", 0).factory());
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+  private final Set<String> flushed = ConcurrentHashMap.newKeySet();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition signal = lock.newCondition();
+  // guarded by lock
+  private final Deque<String> fresh = new ArrayDeque<>();
+  private boolean signalled;
+  private Instant nextScan = Instant.MIN;
+  private @Nullable Thread loop;
+  private volatile boolean stopping;
+
+  /**
+   * @param spool the spool to deliver from; DSNs are queued into it too
+   * @param agent where mail goes
+   * @param settings backoff and expiry
+   * @param clock time for schedules, delays and expiry
+   * @param hostname our host name, for DSNs
+   */
+  public QueueRunner(
+      Spool spool, DeliveryAgent agent, QueueSettings settings, Clock clock, String hostname) {
+    this(spool, agent, settings, clock, hostname, 20, Duration.ofSeconds(30));
+  }
+
+  /**
+   * @param concurrency deliveries in flight at most
+   * @param closeTimeout how long {@link #close()} waits for deliveries in flight
+   */
+  public QueueRunner(
+      Spool spool,
+      DeliveryAgent agent,
+      QueueSettings settings,
+      Clock clock,
+      String hostname,
+      int concurrency,
+      Duration closeTimeout) {
+    if (concurrency < 1) {
+      throw new IllegalArgumentException("concurrency must be at least 1");
+    }
+    this.spool = spool;
+    this.agent = agent;
+    this.settings = settings;
+    this.clock = clock;
+    this.hostname = hostname;
+    this.closeTimeout = closeTimeout;
+    this.permits = new Semaphore(concurrency);
+    spool.onCommit(this::committed);
+  }
+
+  /** Starts the background loop. Everything already queued is due at once. */
+  public void start() {
+    lock.lock();
+    try {
+      if (loop != null) {
+        throw new IllegalStateException("already started");
+      }
+      loop = Thread.ofVirtual().name("queue-runner").start(this::loop);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Delivers every message that is due now, and whatever becomes due meanwhile (such as DSNs),
+   * and returns when those attempts are finished. For tests and {@code flush}; do not mix with a
+   * started loop in tests that count attempts.
+   *
+   * @return the number of attempts made
+   */
+  public int runDue() throws InterruptedException {
+    int attempts = 0;
+    while (true) {
+      List<Future<?>> started = dispatch(true);
+      if (started.isEmpty()) {
+        return attempts;
+      }
+      for (Future<?> f : started) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          log.error("delivery task failed", e.getCause());
+        }
+      }
+      attempts += started.size();
+    }
+  }
+
+  /** Makes every queued message due now ({@code mxtrap queue flush}) and wakes the loop. */
+  public void flush() {
+    for (QueueEntry e : spool.list()) {
+      flushed.add(e.id());
+    }
+    wake(null);
+  }
+
+  private void committed(String id) {
+    wake(id);
+  }
+
+  private void wake(@Nullable String freshId) {
+    lock.lock();
+    try {
+      if (freshId != null) {
+        fresh.add(freshId);
+      }
+      signalled = true;
+      signal.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void loop() {
+    while (!stopping) {
+      try {
+        dispatch(false);
+        lock.lock();
+        try {
+          if (!signalled && !stopping) {
+            Duration idle = Duration.between(clock.instant(), nextScan);
+            if (idle.compareTo(MAX_IDLE) > 0) {
+              idle = MAX_IDLE;
+            }
+            if (!idle.isNegative() && !idle.isZero()) {
+              signal.awaitNanos(idle.toNanos());
+            }
+          }
+          signalled = false;
+        } finally {
+          lock.unlock();
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        log.error("queue runner loop", e); // background: log and go on
+      }
+    }
+  }
+
+  /**
+   * Starts attempts for due messages, as far as permits allow: first the freshly committed ones,
+   * then, when the earliest known next attempt has come (or {@code scanAll}), a pass over the
+   * whole queue.
+   */
+  private List<Future<?>> dispatch(boolean scanAll) {
+    List<Future<?>> started = new ArrayList<>();
+    if (stopping) {
+      return started;
+    }
+    Instant now = clock.instant();
+    while (true) {
+      String id;
+      lock.lock();
+      try {
+        id = fresh.poll();
+      } finally {
+        lock.unlock();
+      }
+      if (id == null) {
+        break;
+      }
+      if (inFlight.contains(id)) {
+        continue; // already being worked on: the task sees the commit's state anyway
+      }
+      if (!permits.tryAcquire()) {
+        lock.lock();
+        try {
+          fresh.addFirst(id);
+        } finally {
+          lock.unlock();
+        }
+        return started; // a finishing task wakes us
+      }
+      started.add(launch(id));
+    }
+    boolean scan;
+    lock.lock();
+    try {
+      scan = scanAll || !flushed.isEmpty() || !now.isBefore(nextScan);
+      if (scan) {
+        nextScan = Instant.MAX;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (!scan) {
+      return started;
+    }
+    Instant earliest = Instant.MAX;
+    for (QueueEntry e : spool.list()) {
+      if (inFlight.contains(e.id())) {
+        continue;
+      }
+      boolean due = !e.nextAttempt().isAfter(now) || flushed.contains(e.id());
+      if (!due) {
+        earliest = min(earliest, e.nextAttempt());
+        continue;
+      }
+      if (!permits.tryAcquire()) {
+        earliest = now; // look again as soon as a task finishes
+        break;
+      }
+      flushed.remove(e.id());
+      started.add(launch(e.id()));
+    }
+    noteNextAttempt(earliest);
+    return started;
+  }
+
+  private void noteNextAttempt(Instant t) {
+    lock.lock();
+    try {
+      nextScan = min(nextScan, t);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Future<?> launch(String id) {
+    inFlight.add(id);
+    try {
+      return executor.submit(
+          () -> {
+            try {
+              MDC.put("session", id);
+              attempt(id);
+            } catch (IOException | RuntimeException e) {
+              log.error("{}: delivery attempt failed", id, e);
+            } finally {
+              MDC.remove("session");
+              inFlight.remove(id);
+              permits.release();
+              wake(null);
+            }
+          });
+    } catch (RuntimeException e) { // executor shut down
+      inFlight.remove(id);
+      permits.release();
+      throw e;
+    }
+  }
+
+  /** One delivery attempt for one message, with everything it entails. */
+  private void attempt(String id) throws IOException {
+    QueueEntry e = spool.find(id).orElse(null);
+    if (e == null) {
+      return; // removed meanwhile (queue delete)
+    }
+    List<RecipientState> pending = e.pending();
+    List<RecipientResult> results = pending.isEmpty() ? List.of() : deliver(e, pending);
+    Instant now = clock.instant();
+    boolean expired = !now.isBefore(e.arrival().plus(settings.maxAge()));
+    List<DeliveryStatusNotification.Failure> failures = new ArrayList<>();
+    List<Integer> failedIndexes = new ArrayList<>();
+    for (int i = 0; i < results.size(); i++) {
+      RecipientResult r = results.get(i);
+      int index = pending.get(i).index();
+      switch (r) {
+        case RecipientResult.Delivered d -> {
+          spool.markRecipient(id, index, Status.DELIVERED, d.status().toString(), d.text());
+          logResult(e, r, now, "sent", d.text());
+        }
+        case RecipientResult.Failed f -> {
+          failures.add(new DeliveryStatusNotification.Failure(f.recipient(), f.status(), f.text()));
+          failedIndexes.add(index);
+          logResult(e, r, now, "bounced", f.text());
+        }
+        case RecipientResult.Deferred d when expired -> {
+          String text = "delivery time expired: " + d.text();
+          failures.add(
+              new DeliveryStatusNotification.Failure(
+                  d.recipient(), EnhancedStatus.DELIVERY_TIME_EXPIRED, text));
+          failedIndexes.add(index);
+          logLine(e, d.recipient(), d.relay(), now, EnhancedStatus.DELIVERY_TIME_EXPIRED, "expired", text);
+        }
+        case RecipientResult.Deferred d -> {
+          spool.markRecipient(id, index, Status.PENDING, d.status().toString(), d.text());
+          logResult(e, r, now, "deferred", d.text());
+        }
+      }
+    }
+    if (!failures.isEmpty()) {
+      bounce(e, failures, now);
+      for (int k = 0; k < failures.size(); k++) {
+        DeliveryStatusNotification.Failure f = failures.get(k);
+        spool.markRecipient(id, failedIndexes.get(k), Status.FAILED, f.status().toString(), f.text());
+      }
+    }
+    QueueEntry after = spool.find(id).orElse(null);
+    if (after == null) {
+      return;
+    }
+    if (after.isDone()) {
+      spool.remove(id);
+      log.info("{}: removed", id);
+    } else {
+      Instant next = min(now.plus(backoff(after.attempts() + 1)), e.arrival().plus(settings.maxAge()));
+      spool.recordAttempt(id, now, next);
+      noteNextAttempt(next);
+    }
+  }
+
+  private List<RecipientResult> deliver(QueueEntry e, List<RecipientState> pending) {
+    List<ForwardPath> rcpts = pending.stream().map(RecipientState::recipient).toList();
+    try {
+      List<RecipientResult> results =
+          agent.deliver(
+              new DeliveryAgent.Delivery(
+                  e.id(), e.envelope(), e.trace(), rcpts, () -> spool.content(e.id())));
+      if (results.size() != rcpts.size()) {
+        throw new IllegalStateException(
+            "agent returned " + results.size() + " results for " + rcpts.size() + " recipients");
+      }
+      return results;
+    } catch (IOException | RuntimeException ex) {
+      log.error("{}: delivery agent failed; deferring all recipients of this attempt", e.id(), ex);
+      return rcpts.stream()
+          .map(
+              r ->
+                  (RecipientResult)
+                      new RecipientResult.Deferred(
+                          r, "none", EnhancedStatus.TEMP_SYSTEM, "internal error: " + ex))
+          .toList();
+    }
+  }
+
+  /** Queues one DSN for {@code failures}, unless the reverse path is null. */
+  private void bounce(QueueEntry e, List<DeliveryStatusNotification.Failure> failures, Instant now)
+      throws IOException {
+    if (e.envelope().reversePath().isNull()) {
+      log.info(
+          "{}: no DSN for {} failed recipient(s): the reverse path is null", e.id(), failures.size());
+      return;
+    }
+    byte[] content;
+    try (var original = spool.content(e.id())) {
+      content = DeliveryStatusNotification.content(e, failures, hostname, now, original);
+    }
+    try (MessageSink.Incoming in =
+        spool.open(
+            DeliveryStatusNotification.envelope(e),
+            DeliveryStatusNotification.trace(e, hostname, now))) {
+      in.content().write(content);
+      String dsnId = in.commit();
+      log.info("{}: sender non-delivery notification: {}", e.id(), dsnId);
+    }
+  }
+
+  /**
+   * The delay before attempt {@code attempt + 1} after {@code attempt} attempts: {@code
+   * minBackoff} doubled for each earlier attempt, at most {@code maxBackoff}.
+   */
+  Duration backoff(int attempt) {
+    Duration d = settings.minBackoff();
+    for (int i = 1; i < attempt && d.compareTo(settings.maxBackoff()) < 0; i++) {
+      d = d.multipliedBy(2);
+    }
+    return d.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : d;
+  }
+
+  private void logResult(QueueEntry e, RecipientResult r, Instant now, String status, String text) {
+    logLine(e, r.recipient(), r.relay(), now, r.status(), status, text);
+  }
+
+  private void logLine(
+      QueueEntry e,
+      ForwardPath rcpt,
+      String relay,
+      Instant now,
+      EnhancedStatus dsn,
+      String status,
+      String text) {
+    double delay = Duration.between(e.arrival(), now).toMillis() / 1000.0;
+    log.info(
+        "{}: to={}, relay={}, delay={}, dsn={}, status={} ({})",
+        e.id(),
+        rcpt,
+        relay,
+        String.format(Locale.ROOT, "%.2f", delay),
+        dsn,
+        status,
+        text);
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+
+  /**
+   * Stops taking up work and waits up to the close timeout for deliveries in flight; those still
+   * running then are interrupted and will be tried again after a restart.
+   */
+  @Override
+  public void close() {
+    stopping = true;
+    wake(null);
+    Thread t;
+    lock.lock();
+    try {
+      t = loop;
+    } finally {
+      lock.unlock();
+    }
+    try {
+      if (t != null) {
+        t.join(closeTimeout.toMillis() + 1);
+      }
+      executor.shutdown();
+      if (!executor.awaitTermination(closeTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("{} delivery(ies) still running after {}; interrupting", inFlight.size(), closeTimeout);
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      executor.shutdownNow();
+    }
+  }
+}

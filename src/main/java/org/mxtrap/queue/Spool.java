@@ -1,0 +1,539 @@
+package org.mxtrap.queue;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
+import org.mxtrap.core.Envelope;
+import org.mxtrap.core.MessageSink;
+import org.mxtrap.core.TraceInfo;
+import org.mxtrap.queue.RecipientState.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable spool under {@code DATA_DIR/queue}: the {@link MessageSink} the SMTP server writes
+ * to, and the store the queue runner and {@code mxtrap queue} read and update.
+ *
+ * <h2>Layout</h2>
+ *
+ * <pre>
+ * queue/lock          held (fcntl lock) by the one process that owns the spool
+ * queue/tmp/&lt;id&gt;      a message being received; deleted on abort and when the spool opens
+ * queue/active/&lt;id&gt;   a committed message, see {@link MessageFile}; never changed once there
+ * queue/state/&lt;id&gt;    its delivery state, see {@link StateLog}; absent until the first attempt
+ * queue/corrupt/      committed files that could not be read, moved aside for a human
+ * </pre>
+ *
+ * <h2>Durability</h2>
+ *
+ * {@link Incoming#commit()} writes the whole message file in {@code tmp/}, fsyncs it (on the
+ * session's own thread, so concurrent sessions' fsyncs overlap), renames it into {@code active/}
+ * and then waits for a {@link DirectorySync group fsync} of {@code active/} that one background
+ * thread shares among every commit that arrived meanwhile. Only then does it return the ID that
+ * goes into the 250 reply. A message is removed by unlinking its message file and fsyncing {@code
+ * active/} before its state log is unlinked, so a removal lost in a crash brings the message back
+ * with its state, and recipients already delivered stay delivered.
+ *
+ * <h2>Threads</h2>
+ *
+ * All methods are safe for concurrent use. Updates to one message are serialised; the queue runner
+ * is expected to work on each message from one task at a time. {@link #open(Path, Clock)} takes
+ * an exclusive lock on the directory, so a second process cannot open the same spool.
+ */
+public final class Spool implements MessageSink, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Spool.class);
+
+  private final Path tmp;
+  private final Path active;
+  private final Path state;
+  private final Path corrupt;
+  private final Clock clock;
+  private final QueueIds ids;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final DirectorySync activeSync;
+  private final ConcurrentSkipListMap<String, Slot> index = new ConcurrentSkipListMap<>();
+  private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+  private volatile boolean closed;
+
+  private Spool(Path dir, Clock clock, FileChannel lockChannel, FileLock lock) {
+    this.tmp = dir.resolve("tmp");
+    this.active = dir.resolve("active");
+    this.state = dir.resolve("state");
+    this.corrupt = dir.resolve("corrupt");
+    this.clock = clock;
+    this.ids = new QueueIds(clock);
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+    this.activeSync = new DirectorySync(active);
+  }
+
+  /**
+   * Opens (creating if needed) the spool at {@code dir} and recovers it: leftovers of messages
+   * that were never committed are deleted, torn state records cut off, and every committed message
+   * is loaded with its delivery state.
+   *
+   * @throws IOException if the directory cannot be used or another process holds it
+   */
+  public static Spool open(Path dir, Clock clock) throws IOException {
+    createDirectoryDurably(dir);
+    for (String sub : List.of("tmp", "active", "state", "corrupt")) {
+      createDirectoryDurably(dir.resolve(sub));
+    }
+    FileChannel ch =
+        FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock;
+    try {
+      lock = ch.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      ch.close();
+      throw new IOException("spool " + dir + " is in use by another process");
+    }
+    Spool spool = new Spool(dir, clock, ch, lock);
+    try {
+      spool.recover();
+    } catch (IOException | RuntimeException e) {
+      spool.close();
+      throw e;
+    }
+    return spool;
+  }
+
+  private void recover() throws IOException {
+    int leftovers = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp)) {
+      for (Path f : files) {
+        Files.deleteIfExists(f);
+        leftovers++;
+      }
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(active)) {
+      for (Path f : files) {
+        String id = f.getFileName().toString();
+        try {
+          if (!QueueIds.isValid(id)) {
+            throw new IOException("not a queue id");
+          }
+          Slot slot = load(f);
+          if (!slot.header.id().equals(id)) {
+            throw new IOException("file name does not match its id " + slot.header.id());
+          }
+          index.put(id, slot);
+          ids.floor(id);
+        } catch (IOException | RuntimeException e) {
+          log.error("{}: unreadable message file moved to {}: {}", id, corrupt, e.toString());
+          Files.move(f, corrupt.resolve(id), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(state)) {
+      for (Path f : files) {
+        if (!index.containsKey(f.getFileName().toString())) {
+          Files.deleteIfExists(f); // the message was removed; its state log outlived it
+        }
+      }
+    }
+    log.info(
+        "spool {}: {} message(s) queued, {} uncommitted leftover(s) removed",
+        active.getParent(),
+        index.size(),
+        leftovers);
+  }
+
+  private Slot load(Path file) throws IOException {
+    MessageFile.Header h;
+    long size;
+    try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
+      h = MessageFile.read(in);
+    }
+    size = Files.size(file) - h.contentOffset();
+    List<RecipientState> fresh = freshStates(h.envelope());
+    StateLog.Replay r = StateLog.replay(state.resolve(h.id()), h.arrival(), fresh, true);
+    return new Slot(
+        h,
+        size,
+        new QueueEntry(
+            h.id(),
+            h.envelope(),
+            h.trace(),
+            h.arrival(),
+            size,
+            r.attempts(),
+            r.nextAttempt(),
+            r.recipients()));
+  }
+
+  private static List<RecipientState> freshStates(Envelope e) {
+    return IntStream.range(0, e.recipients().size())
+        .mapToObj(i -> RecipientState.fresh(i, e.recipients().get(i)))
+        .toList();
+  }
+
+  // ---- MessageSink -----------------------------------------------------------------------------
+
+  @Override
+  public Incoming open(Envelope envelope, TraceInfo trace) throws IOException {
+    if (closed) {
+      throw new IOException("spool is closed");
+    }
+    if (envelope.recipients().isEmpty()) {
+      throw new IllegalArgumentException("a message needs at least one recipient");
+    }
+    String id = ids.next();
+    Instant arrival = clock.instant();
+    return new Receiving(id, arrival, envelope, trace);
+  }
+
+  /** A message being received into {@code tmp/<id>}. Used by one thread. */
+  private final class Receiving implements Incoming {
+    private final String id;
+    private final Instant arrival;
+    private final Envelope envelope;
+    private final TraceInfo trace;
+    private final long headerLength;
+    private final Path file;
+    private final FileChannel channel;
+    private final OutputStream content;
+    private boolean committed;
+    private boolean aborted;
+
+    Receiving(String id, Instant arrival, Envelope envelope, TraceInfo trace) throws IOException {
+      this.id = id;
+      this.arrival = arrival;
+      this.envelope = envelope;
+      this.trace = trace;
+      this.file = tmp.resolve(id);
+      this.channel =
+          FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      byte[] header = MessageFile.header(id, arrival, envelope, trace);
+      this.headerLength = header.length;
+      OutputStream buffered = new BufferedOutputStream(Channels.newOutputStream(channel), 65536);
+      this.content =
+          new FilterOutputStream(buffered) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+              out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+              out.flush(); // the file stays open until commit or abort
+            }
+          };
+      try {
+        buffered.write(header);
+      } catch (IOException e) {
+        abort();
+        throw e;
+      }
+    }
+
+    @Override
+    public OutputStream content() {
+      return content;
+    }
+
+    @Override
+    public String commit() throws IOException {
+      if (committed) {
+        return id;
+      }
+      if (aborted) {
+        throw new IOException(id + ": message was aborted");
+      }
+      Path target = active.resolve(id);
+      boolean renamed = false;
+      long size;
+      try {
+        content.flush();
+        size = channel.size() - headerLength;
+        channel.force(true);
+        channel.close();
+        Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+        renamed = true;
+        activeSync.sync();
+      } catch (IOException | RuntimeException e) {
+        abort();
+        if (renamed) {
+          // Not known to be durable, and the client gets a 4xx: take it back. Should the unlink
+          // itself be lost in a crash, the message is delivered although refused (a duplicate at
+          // worst, never a loss).
+          Files.deleteIfExists(target);
+        }
+        throw e;
+      }
+      committed = true;
+      MessageFile.Header h = new MessageFile.Header(id, arrival, envelope, trace, headerLength);
+      index.put(
+          id,
+          new Slot(
+              h,
+              size,
+              new QueueEntry(
+                  id, envelope, trace, arrival, size, 0, arrival, freshStates(envelope))));
+      log.info(
+          "{}: from={}, size={}, nrcpt={} (queue active)",
+          id,
+          envelope.reversePath(),
+          size,
+          envelope.recipients().size());
+      for (Consumer<String> l : listeners) {
+        try {
+          l.accept(id);
+        } catch (RuntimeException e) {
+          log.error("{}: commit listener failed", id, e);
+        }
+      }
+      return id;
+    }
+
+    @Override
+    public void abort() {
+      if (committed || aborted) {
+        return;
+      }
+      aborted = true;
+      try {
+        channel.close();
+      } catch (IOException e) {
+        log.debug("{}: close on abort: {}", id, e.toString());
+      }
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        log.warn("{}: cannot delete aborted message {}: {}", id, file, e.toString());
+      }
+    }
+  }
+
+  // ---- read API --------------------------------------------------------------------------------
+
+  /** Registers a callback run on the committing thread after each commit; it must not block. */
+  public void onCommit(Consumer<String> listener) {
+    listeners.add(listener);
+  }
+
+  /** Every queued message, oldest first. */
+  public List<QueueEntry> list() {
+    List<QueueEntry> out = new ArrayList<>(index.size());
+    for (Slot s : index.values()) {
+      out.add(s.entry);
+    }
+    return out;
+  }
+
+  /** The message with this ID, if it is (still) queued. Unknown or malformed IDs give empty. */
+  public Optional<QueueEntry> find(String id) {
+    Slot s = index.get(id);
+    return s == null ? Optional.empty() : Optional.of(s.entry);
+  }
+
+  /**
+   * The content of a queued message, exactly as received (CRLF, dot-unstuffed). The caller closes
+   * the stream. A message removed meanwhile stays readable through a stream already open.
+   *
+   * @throws NoSuchFileException if the message is not queued
+   */
+  public InputStream content(String id) throws IOException {
+    Slot s = index.get(id);
+    if (s == null) {
+      throw new NoSuchFileException(id, null, "not in the queue");
+    }
+    InputStream in = Files.newInputStream(active.resolve(id));
+    try {
+      in.skipNBytes(s.header.contentOffset());
+    } catch (IOException e) {
+      in.close();
+      throw e;
+    }
+    return in;
+  }
+
+  /**
+   * Durably records a delivery attempt and when the message is next due.
+   *
+   * @return the updated snapshot
+   */
+  public QueueEntry recordAttempt(String id, Instant at, Instant nextAttempt) throws IOException {
+    Slot s = require(id);
+    synchronized (s) {
+      StateLog.append(state, id, StateLog.attempt(at, nextAttempt));
+      QueueEntry e = s.entry;
+      s.entry =
+          new QueueEntry(
+              e.id(),
+              e.envelope(),
+              e.trace(),
+              e.arrival(),
+              e.size(),
+              e.attempts() + 1,
+              nextAttempt,
+              e.recipients());
+      return s.entry;
+    }
+  }
+
+  /**
+   * Durably records the outcome for recipient {@code index}: {@link Status#DELIVERED} or {@link
+   * Status#FAILED} are final; {@link Status#PENDING} records a temporary failure and its reason.
+   * An outcome for a recipient already final is ignored.
+   *
+   * @param dsn the enhanced status code, e.g. {@code 5.1.1}
+   * @return the updated snapshot
+   */
+  public QueueEntry markRecipient(String id, int index, Status status, String dsn, String text)
+      throws IOException {
+    Slot s = require(id);
+    synchronized (s) {
+      QueueEntry e = s.entry;
+      RecipientState old = e.recipients().get(index);
+      if (old.status().isFinal()) {
+        return e;
+      }
+      Instant at = clock.instant();
+      StateLog.append(state, id, StateLog.recipient(status, index, at, dsn, text));
+      List<RecipientState> rs = new ArrayList<>(e.recipients());
+      rs.set(index, new RecipientState(index, old.recipient(), status, dsn, text, at));
+      s.entry =
+          new QueueEntry(
+              e.id(),
+              e.envelope(),
+              e.trace(),
+              e.arrival(),
+              e.size(),
+              e.attempts(),
+              e.nextAttempt(),
+              rs);
+      return s.entry;
+    }
+  }
+
+  /**
+   * Removes a message from the queue for good, whatever the state of its recipients ({@code mxtrap
+   * queue delete} uses this too). Durable when it returns.
+   *
+   * @return false if no such message was queued
+   */
+  public boolean remove(String id) throws IOException {
+    Slot s = index.get(id);
+    if (s == null) {
+      return false;
+    }
+    synchronized (s) {
+      if (index.remove(id) == null) {
+        return false;
+      }
+      Files.deleteIfExists(active.resolve(id));
+      activeSync.sync();
+      Files.deleteIfExists(state.resolve(id));
+    }
+    return true;
+  }
+
+  /** Messages queued now. */
+  public int size() {
+    return index.size();
+  }
+
+  /** Directory fsyncs of {@code active/} so far; commits per fsync shows the group commit. */
+  public long directorySyncs() {
+    return activeSync.fsyncs();
+  }
+
+  private Slot require(String id) throws NoSuchFileException {
+    Slot s = index.get(id);
+    if (s == null) {
+      throw new NoSuchFileException(id, null, "not in the queue");
+    }
+    return s;
+  }
+
+  /**
+   * Releases the directory lock and stops the sync thread. Messages being received can no longer
+   * be committed; their files in {@code tmp/} are removed the next time the spool opens.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    activeSync.close();
+    try {
+      lock.release();
+      lockChannel.close();
+    } catch (IOException e) {
+      log.warn("closing spool lock: {}", e.toString());
+    }
+  }
+
+  // ---- file system helpers ---------------------------------------------------------------------
+
+  /** fsyncs a directory so that the entries created, renamed or removed in it are durable. */
+  static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  /** Creates {@code dir} and any missing parents, fsyncing each parent that gained an entry. */
+  static void createDirectoryDurably(Path dir) throws IOException {
+    Path abs = dir.toAbsolutePath();
+    if (Files.isDirectory(abs)) {
+      return;
+    }
+    @Nullable Path parent = abs.getParent();
+    if (parent != null) {
+      createDirectoryDurably(parent);
+    }
+    try {
+      Files.createDirectory(abs);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      if (!Files.isDirectory(abs)) {
+        throw e;
+      }
+      return;
+    }
+    if (parent != null) {
+      syncDirectory(parent);
+    }
+  }
+
+  /** A queued message: its parsed header and current state. */
+  private static final class Slot {
+    final MessageFile.Header header;
+    final long size;
+    volatile QueueEntry entry;
+
+    Slot(MessageFile.Header header, long size, QueueEntry entry) {
+      this.header = header;
+      this.size = size;
+      this.entry = entry;
+    }
+  }
+}

@@ -1,0 +1,284 @@
+package org.mxtrap.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mxtrap.queue.SpoolFixtures.enqueue;
+import static org.mxtrap.queue.SpoolFixtures.names;
+import static org.mxtrap.queue.SpoolFixtures.read;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mxtrap.config.QueueSettings;
+import org.mxtrap.core.ForwardPath;
+import org.mxtrap.queue.FakeClock;
+import org.mxtrap.queue.QueueEntry;
+import org.mxtrap.queue.RecipientState.Status;
+import org.mxtrap.queue.Spool;
+
+class QueueRunnerTest {
+  static final QueueSettings SETTINGS =
+      new QueueSettings(Duration.ofHours(1), Duration.ofMinutes(1), Duration.ofMinutes(4));
+
+  @TempDir Path data;
+  final FakeClock clock = new FakeClock();
+  Spool spool;
+  MaildirDelivery maildir;
+  FaultyDeliveryAgent agent;
+  QueueRunner runner;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    spool = Spool.open(data.resolve("queue"), clock);
+    maildir =
+        new MaildirDelivery(
+            data.resolve("mail"), "mail.example.com", List.of("example.com"), clock, 1);
+    agent = new FaultyDeliveryAgent(maildir, r -> null);
+    runner = new QueueRunner(spool, agent, SETTINGS, clock, "mail.example.com");
+  }
+
+  @AfterEach
+  void tearDown() {
+    runner.close();
+    spool.close();
+  }
+
+  private List<String> inbox(String localPart) throws IOException {
+    Path dir = data.resolve("mail").resolve("example.com").resolve(localPart).resolve("new");
+    return Files.isDirectory(dir) ? names(dir) : List.of();
+  }
+
+  private String message(String localPart, int i) throws IOException {
+    Path dir = data.resolve("mail").resolve("example.com").resolve(localPart).resolve("new");
+    return Files.readString(dir.resolve(names(dir).get(i)));
+  }
+
+  @Test
+  void deliversAndRemoves() throws Exception {
+    String id = enqueue(spool, "bob@example.org", "alice@example.com", "carol@example.com");
+
+    assertThat(runner.runDue()).isEqualTo(1);
+
+    assertThat(inbox("alice")).hasSize(1);
+    assertThat(inbox("carol")).hasSize(1);
+    assertThat(message("alice", 0)).contains("id " + id).startsWith("Return-Path: <bob@example.org>\n");
+    assertThat(spool.list()).isEmpty();
+    assertThat(runner.runDue()).isZero();
+  }
+
+  @Test
+  void retriesTemporaryFailuresWithADoublingBackoff() throws Exception {
+    agent.script(FaultyDeliveryAgent::defer);
+    String id = enqueue(spool, "bob@example.org", "alice@example.com");
+    Instant t0 = clock.instant();
+
+    List<Duration> expectedGaps =
+        List.of(Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(4), Duration.ofMinutes(4));
+    assertThat(runner.runDue()).isEqualTo(1);
+    Instant due = t0;
+    for (Duration gap : expectedGaps) {
+      due = due.plus(gap);
+      assertThat(spool.find(id).orElseThrow().nextAttempt()).isEqualTo(due);
+      clock.set(due.minusMillis(1));
+      assertThat(runner.runDue()).as("not yet due").isZero();
+      clock.set(due);
+      assertThat(runner.runDue()).isEqualTo(1);
+    }
+    QueueEntry e = spool.find(id).orElseThrow();
+    assertThat(e.attempts()).isEqualTo(5);
+    assertThat(e.recipients().get(0).dsn()).isEqualTo("4.2.2");
+
+    agent.script(r -> null);
+    clock.advance(Duration.ofMinutes(4));
+    assertThat(runner.runDue()).isEqualTo(1);
+    assertThat(inbox("alice")).hasSize(1);
+    assertThat(spool.list()).isEmpty();
+    assertThat(agent.calls).hasSize(6);
+  }
+
+  @Test
+  void onlyPendingRecipientsAreTriedAgain() throws Exception {
+    agent.script(r -> r.mailbox().localPart().equals("carol") ? FaultyDeliveryAgent.defer(r) : null);
+    enqueue(spool, "bob@example.org", "alice@example.com", "carol@example.com");
+    runner.runDue();
+    agent.script(r -> null);
+    clock.advance(Duration.ofMinutes(1));
+    runner.runDue();
+
+    assertThat(agent.calls.get(1).recipients()).extracting(ForwardPath::toString).containsExactly("<carol@example.com>");
+    assertThat(inbox("alice")).hasSize(1);
+    assertThat(inbox("carol")).hasSize(1);
+  }
+
+  @Test
+  void expiresAndBouncesToTheSender() throws Exception {
+    agent.script(r -> r.mailbox().localPart().equals("alice") ? FaultyDeliveryAgent.defer(r) : null);
+    String id = enqueue(spool, "bob@example.com", "alice@example.com");
+    runner.runDue();
+    for (int i = 0; i < 20 && spool.find(id).isPresent(); i++) {
+      clock.set(spool.find(id).orElseThrow().nextAttempt());
+      runner.runDue();
+    }
+
+    assertThat(clock.instant()).isEqualTo(Instant.parse("2025-06-03T11:00:00Z"));
+    assertThat(spool.find(id)).isEmpty();
+    assertThat(inbox("alice")).isEmpty();
+    assertThat(inbox("bob")).hasSize(1);
+    String dsn = message("bob", 0);
+    assertThat(dsn)
+        .startsWith("Return-Path: <>\n")
+        .contains("Content-Type: multipart/report; report-type=delivery-status;")
+        .contains("Final-Recipient: rfc822; alice@example.com\nAction: failed\nStatus: 4.4.7\n")
+        .contains("X-Mxtrap-Queue-ID: " + id)
+        .contains("Content-Type: text/rfc822-headers\n\nSubject: hi\nFrom: bob@example.org\n\n--");
+    assertThat(spool.list()).isEmpty();
+  }
+
+  @Test
+  void aPermanentFailureBouncesAtOnceAndTheRestIsDelivered() throws Exception {
+    agent.script(r -> r.mailbox().localPart().equals("nobody") ? FaultyDeliveryAgent.fail(r) : null);
+    enqueue(spool, "bob@example.com", "nobody@example.com", "alice@example.com");
+
+    runner.runDue();
+
+    assertThat(inbox("alice")).hasSize(1);
+    assertThat(inbox("bob")).hasSize(1);
+    assertThat(message("bob", 0))
+        .contains("Final-Recipient: rfc822; nobody@example.com\nAction: failed\nStatus: 5.1.1\n")
+        .contains("<nobody@example.com>: no such user")
+        .doesNotContain("alice@example.com>:");
+    assertThat(spool.list()).isEmpty();
+  }
+
+  @Test
+  void neverBouncesABounce() throws Exception {
+    agent.script(FaultyDeliveryAgent::fail);
+    String id = enqueue(spool, "", "alice@example.com");
+    List<String> committed = new java.util.ArrayList<>();
+    spool.onCommit(committed::add);
+
+    runner.runDue();
+
+    assertThat(spool.list()).isEmpty();
+    assertThat(committed).isEmpty();
+    assertThat(agent.calls).extracting(DeliveryAgent.Delivery::queueId).containsExactly(id);
+  }
+
+  @Test
+  void aDsnToARemoteSenderWaitsUntilExpiryAndIsThenDropped() throws Exception {
+    agent.script(r -> r.mailbox().localPart().equals("nobody") ? FaultyDeliveryAgent.fail(r) : null);
+    String id = enqueue(spool, "bob@example.org", "nobody@example.com");
+    runner.runDue();
+
+    QueueEntry dsn = spool.list().get(0);
+    assertThat(dsn.id()).isNotEqualTo(id);
+    assertThat(dsn.envelope().reversePath().isNull()).isTrue();
+    assertThat(dsn.recipients().get(0).dsn()).isEqualTo("4.4.4");
+    assertThat(read(spool.content(dsn.id()))).contains("Status: 5.1.1");
+
+    for (int i = 0; i < 20 && !spool.list().isEmpty(); i++) {
+      clock.set(spool.list().get(0).nextAttempt());
+      runner.runDue();
+    }
+    assertThat(spool.list()).isEmpty();
+    assertThat(clock.instant()).isEqualTo(dsn.arrival().plus(SETTINGS.maxAge()));
+  }
+
+  @Test
+  void aNewRunnerOverTheSameSpoolDeliversWhatIsLeft() throws Exception {
+    String first = enqueue(spool, "bob@example.org", "alice@example.com");
+    String second = enqueue(spool, "bob@example.org", "alice@example.com", "carol@example.com");
+    spool.markRecipient(second, 0, Status.DELIVERED, "2.0.0", "delivered before the crash");
+    runner.close();
+    spool.close();
+
+    spool = Spool.open(data.resolve("queue"), clock);
+    agent = new FaultyDeliveryAgent(maildir, r -> null);
+    runner = new QueueRunner(spool, agent, SETTINGS, clock, "mail.example.com");
+    runner.runDue();
+
+    assertThat(agent.calls)
+        .extracting(d -> d.queueId() + " " + d.recipients())
+        .containsExactlyInAnyOrder(first + " [<alice@example.com>]", second + " [<carol@example.com>]");
+    assertThat(inbox("alice")).hasSize(1);
+    assertThat(inbox("carol")).hasSize(1);
+    assertThat(spool.list()).isEmpty();
+  }
+
+  @Test
+  void anAgentThatThrowsDefersEveryone() throws Exception {
+    DeliveryAgent broken =
+        d -> {
+          throw new IOException("disk on fire");
+        };
+    runner.close();
+    runner = new QueueRunner(spool, broken, SETTINGS, clock, "mail.example.com");
+    String id = enqueue(spool, "bob@example.org", "alice@example.com");
+
+    runner.runDue();
+
+    QueueEntry e = spool.find(id).orElseThrow();
+    assertThat(e.attempts()).isEqualTo(1);
+    assertThat(e.recipients().get(0).dsn()).isEqualTo("4.3.0");
+  }
+
+  @Test
+  void theBackgroundLoopWakesOnCommit() throws Exception {
+    CountDownLatch delivered = new CountDownLatch(1);
+    runner.close();
+    runner =
+        new QueueRunner(
+            spool,
+            d -> {
+              List<RecipientResult> r = maildir.deliver(d);
+              delivered.countDown();
+              return r;
+            },
+            SETTINGS,
+            clock,
+            "mail.example.com",
+            4,
+            Duration.ofSeconds(5));
+    runner.start();
+
+    enqueue(spool, "bob@example.org", "alice@example.com");
+
+    assertThat(delivered.await(10, TimeUnit.SECONDS)).isTrue();
+    runner.close();
+    assertThat(inbox("alice")).hasSize(1);
+  }
+
+  @Test
+  void flushMakesDeferredMessagesDueNow() throws Exception {
+    agent.script(FaultyDeliveryAgent::defer);
+    enqueue(spool, "bob@example.org", "alice@example.com");
+    runner.runDue();
+    agent.script(r -> null);
+    assertThat(runner.runDue()).isZero();
+
+    runner.flush();
+
+    assertThat(runner.runDue()).isEqualTo(1);
+    assertThat(inbox("alice")).hasSize(1);
+  }
+
+  @Test
+  void backoffDoublesFromMinToMax() {
+    assertThat(List.of(1, 2, 3, 4, 5, 40).stream().map(runner::backoff).toList())
+        .containsExactly(
+            Duration.ofMinutes(1),
+            Duration.ofMinutes(2),
+            Duration.ofMinutes(4),
+            Duration.ofMinutes(4),
+            Duration.ofMinutes(4),
+            Duration.ofMinutes(4));
+  }
+}

@@ -1,0 +1,124 @@
+package org.mxtrap.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.LongAdder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+import org.mxtrap.core.MessageSink;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Measures the fsync cost of this disk and the spool's commit rate at 1, 20 and 100 concurrent
+ * writers of 4 KB messages. Off by default; run with:
+ *
+ * <pre>
+ * mvn -o test -Dtest=SpoolBenchmarkTest -Dmxtrap.bench=true [-Dmxtrap.bench.seconds=5] \
+ *     [-Dmxtrap.bench.dir=/var/lib/mxtrap-bench]
+ * </pre>
+ *
+ * The directory must be on the disk being judged (a tmpfs /tmp would flatter every figure).
+ */
+@EnabledIfSystemProperty(named = "mxtrap.bench", matches = "true")
+class SpoolBenchmarkTest {
+  @TempDir Path tempDir;
+
+  @Test
+  void report() throws Exception {
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.mxtrap")).setLevel(Level.WARN);
+    int seconds = Integer.getInteger("mxtrap.bench.seconds", 5);
+    String base = System.getProperty("mxtrap.bench.dir");
+    Path root = base == null ? tempDir : Files.createTempDirectory(Path.of(base), "bench");
+    byte[] message = new byte[4096];
+    Arrays.fill(message, (byte) 'x');
+
+    System.out.printf("fsync cost on %s:%n", root);
+    System.out.printf("  append 4 KB + fdatasync        %.2f ms%n", appendSync(root, message));
+    System.out.printf("  new file + fsync + rename + dir fsync %.2f ms%n", newFileSync(root, message));
+
+    for (int writers : new int[] {1, 20, 100}) {
+      Path dir = root.resolve("queue-" + writers);
+      try (Spool spool = Spool.open(dir, Clock.systemUTC())) {
+        LongAdder commits = new LongAdder();
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        long start = System.nanoTime();
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+          List<Future<?>> fs = new ArrayList<>();
+          for (int w = 0; w < writers; w++) {
+            fs.add(
+                executor.submit(
+                    () -> {
+                      while (System.nanoTime() < deadline) {
+                        try (MessageSink.Incoming in =
+                            spool.open(
+                                SpoolFixtures.envelope("bob@example.org", "alice@example.com"),
+                                SpoolFixtures.trace())) {
+                          in.content().write(message);
+                          in.commit();
+                        }
+                        commits.increment();
+                      }
+                      return null;
+                    }));
+          }
+          for (Future<?> f : fs) {
+            f.get();
+          }
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        System.out.printf(
+            "  %3d writers: %7.0f commits/s  (%d commits, %.1f commits per directory fsync)%n",
+            writers,
+            commits.sum() / elapsed,
+            commits.sum(),
+            commits.sum() / (double) Math.max(1, spool.directorySyncs()));
+        assertThat(spool.size()).isEqualTo((int) commits.sum());
+      }
+    }
+  }
+
+  private static double appendSync(Path root, byte[] b) throws IOException {
+    int n = 200;
+    long t = System.nanoTime();
+    try (FileChannel c =
+        FileChannel.open(
+            root.resolve("append"), StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+      for (int i = 0; i < n; i++) {
+        c.write(ByteBuffer.wrap(b));
+        c.force(false);
+      }
+    }
+    return (System.nanoTime() - t) / 1e6 / n;
+  }
+
+  private static double newFileSync(Path root, byte[] b) throws IOException {
+    int n = 200;
+    Path dir = Files.createDirectories(root.resolve("files"));
+    long t = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      Path tmp = dir.resolve("t" + i);
+      try (FileChannel c =
+          FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        c.write(ByteBuffer.wrap(b));
+        c.force(true);
+      }
+      Files.move(tmp, dir.resolve("f" + i), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Spool.syncDirectory(dir);
+    }
+    return (System.nanoTime() - t) / 1e6 / n;
+  }
+}
