@@ -83,7 +83,7 @@ class MaildirDeliveryTest {
         .isEqualTo(
             """
             Return-Path: <>
-            Received: from client.example.org (unknown [IPv6:2001:db8:0:0:0:0:0:7])
+            Received: from client.example.org (unknown [IPv6:2001:db8::7])
             \tby mail.example.com ([192.0.2.10]:25, primary, MX 10) with ESMTPS
             \t(TLSv1.3 TLS_AES_256_GCM_SHA384) id 1JWTKQJ80000H for <alice@example.com>;
             \tTue, 3 Jun 2025 10:00:00 +0000
