@@ -46,10 +46,26 @@ record Path(
     return new Mailbox(localPart, domain);
   }
 
-  /** The path as we echo it in replies and logs: {@code <@a:user@b>}, {@code <postmaster>}. */
+  /**
+   * The path as we echo it in replies and logs, close to what the client sent: {@code
+   * <@a:user@b>}, {@code <"user@x"@b>}, {@code <postmaster>}; domains in lower case.
+   */
   @Override
   public String toString() {
     String route = atDomainList.isEmpty() ? "" : "@" + String.join(",@", atDomainList) + ":";
-    return "<" + route + (domain == null ? localPart : mailbox().toString()) + ">";
+    String local = quotedLocalPart ? quoted(localPart) : localPart;
+    return "<" + route + local + (domain == null ? "" : "@" + domain) + ">";
+  }
+
+  private static String quoted(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\\') {
+        b.append('\\');
+      }
+      b.append(c);
+    }
+    return b.append('"').toString();
   }
 }
