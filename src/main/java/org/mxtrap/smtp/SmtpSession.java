@@ -175,20 +175,14 @@ public final class SmtpSession {
         if (p.size() > settings.maxMessageSize()) {
           yield refuse("MAIL", Replies.MESSAGE_TOO_BIG, g);
         }
+        // A source route in the reverse path is dropped, as RFC 5321 4.1.2 says a receiver
+        // should; whether the sender is acceptable is policy's business, not the parser's.
         Path path = mail.reversePath();
-        ReversePath reversePath = path == null ? ReversePath.NULL : reversePath(path);
+        ReversePath reversePath = path == null ? ReversePath.NULL : new ReversePath(path.mailbox());
         reply(Replies.SENDER_OK);
         yield new InTransaction(g.hello(), new MailTransaction(reversePath, p, List.of()));
       }
     };
-  }
-
-  /**
-   * The reverse path as delivery will use it. A source route is dropped, as RFC 5321 4.1.2 says
-   * a receiver should; the sender is not checked here (that is policy's business).
-   */
-  private static ReversePath reversePath(Path path) {
-    return new ReversePath(path.isBarePostmaster() ? null : path.mailbox());
   }
 
   private SessionState rcpt(Command.Rcpt rcpt) {
@@ -322,9 +316,7 @@ public final class SmtpSession {
     input.discardBuffered();
     try {
       transport.startTls();
-    } catch (SocketTimeoutException e) {
-      throw e;
-    } catch (IOException e) {
+    } catch (IOException e) { // timeouts too: half a handshake leaves no channel for a 421
       log.info("TLS handshake failed with {}: {}", clientText(), e.toString());
       pendingReplies.reset(); // nothing can be said in plaintext any more
       return new Ended();

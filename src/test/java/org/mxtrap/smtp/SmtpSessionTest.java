@@ -106,6 +106,26 @@ class SmtpSessionTest {
   }
 
   @Test
+  void sourceRouteOfTheReversePathIsDropped() throws IOException {
+    transcript(
+        sink,
+        """
+        S: 220 mail.example.test ESMTP
+        C: HELO c
+        S: 250 mail.example.test
+        C: MAIL FROM:<@relay.test,@other.test:alice@sender.test>
+        S: 250 2.1.0 Ok
+        C: RCPT TO:<x@example.test>
+        S: 250 2.1.5 Ok
+        C: DATA
+        S: 354 End data with <CR><LF>.<CR><LF>
+        C: .
+        S: 250 2.0.0 Ok: queued as 4Q1
+        """);
+    assertThat(sink.opened.get(0).envelope.reversePath().toString()).isEqualTo("<alice@sender.test>");
+  }
+
+  @Test
   void pipelinedCommandsGetTheirRepliesInOrderInOneWrite() throws IOException {
     FakeTransport t =
         FakeTransport.of(
