@@ -1,0 +1,45 @@
+package org.mxtrap.smtp;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import org.mxtrap.config.MxtrapConfig;
+
+/**
+ * What every SMTP session of this host is configured with.
+ *
+ * @param hostname our name in the greeting, the EHLO reply and 421 replies
+ * @param acceptedDomains the domains we take mail for, lower case, no trailing dot; the first one
+ *     receives mail for the bare {@code <postmaster>}. Must not be empty.
+ * @param maxMessageSize octets of message content, announced in EHLO SIZE and enforced
+ * @param maxRecipients accepted RCPT per transaction; more get 452 4.5.3
+ * @param maxErrors refused commands per session before we answer 421 4.7.0 and close
+ */
+public record SessionSettings(
+    String hostname,
+    List<String> acceptedDomains,
+    long maxMessageSize,
+    int maxRecipients,
+    int maxErrors) {
+
+  public SessionSettings {
+    Objects.requireNonNull(hostname, "hostname");
+    acceptedDomains = acceptedDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList();
+    if (acceptedDomains.isEmpty()) {
+      throw new IllegalArgumentException("at least one accepted domain is needed");
+    }
+    if (maxMessageSize < 0 || maxRecipients < 1 || maxErrors < 1) {
+      throw new IllegalArgumentException("limits must be positive");
+    }
+  }
+
+  /** The settings a validated configuration asks for. */
+  public static SessionSettings of(MxtrapConfig config) {
+    return new SessionSettings(
+        config.hostname(),
+        config.domains(),
+        config.limits().maxMessageSize(),
+        config.limits().maxRecipients(),
+        config.limits().maxErrors());
+  }
+}

@@ -1,0 +1,391 @@
+package org.mxtrap.smtp;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Envelope;
+import org.mxtrap.core.ForwardPath;
+import org.mxtrap.core.MessageSink;
+import org.mxtrap.core.ReversePath;
+import org.mxtrap.core.TraceInfo;
+import org.mxtrap.smtp.SessionState.Connected;
+import org.mxtrap.smtp.SessionState.Ended;
+import org.mxtrap.smtp.SessionState.Greeted;
+import org.mxtrap.smtp.SessionState.Hello;
+import org.mxtrap.smtp.SessionState.InTransaction;
+import org.mxtrap.smtp.wire.DataReader;
+import org.mxtrap.smtp.wire.DataResult;
+import org.mxtrap.smtp.wire.InputLine;
+import org.mxtrap.smtp.wire.LineReader;
+import org.mxtrap.smtp.wire.SmtpReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SMTP conversation as the server side (RFC 5321), from the 220 greeting to its end, over a
+ * {@link Transport}. The server decides before {@link #run()} whether to serve the connection at
+ * all; a session always greets.
+ *
+ * <p>Replies are collected and written in one go when the client has nothing more buffered
+ * (PIPELINING, RFC 2920), and always before we wait for message content after 354 and before the
+ * TLS handshake after STARTTLS.
+ *
+ * <p>Failure guarantee: nothing the client sends makes {@link #run()} throw. A read timeout ends
+ * the session with 421 4.4.2; the end of input ends it quietly; an open message is aborted in
+ * either case. Only {@link IOException}s of the transport itself (and bugs) propagate; the caller
+ * closes the connection. Not thread-safe: one session, one thread.
+ *
+ * <p>Logs (Postfix style, one line each): every refused command as {@code reject: VERB from
+ * [ip]:port: <reply>}, every accepted message as {@code <queue id>: from=<...>, size=..., nrcpt=...,
+ * client=[ip]:port, local=ip:port, role=..., pref=..., proto=...}. The caller owns the MDC.
+ */
+public final class SmtpSession {
+  private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
+
+  private final SessionSettings settings;
+  private final ClientFacts client;
+  private final MessageSink sink;
+  private final Clock clock;
+  private final Transport transport;
+  private final AcceptedDomains acceptedDomains;
+  private final LineReader input;
+  private final ByteArrayOutputStream pendingReplies = new ByteArrayOutputStream();
+  private SessionState state = new Connected();
+  private int errors;
+
+  public SmtpSession(
+      SessionSettings settings,
+      ClientFacts client,
+      MessageSink sink,
+      Clock clock,
+      Transport transport) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.client = Objects.requireNonNull(client, "client");
+    this.sink = Objects.requireNonNull(sink, "sink");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.transport = Objects.requireNonNull(transport, "transport");
+    this.acceptedDomains = new AcceptedDomains(settings.acceptedDomains());
+    this.input = new LineReader(transport.in());
+  }
+
+  /**
+   * Greets, then reads and answers commands until QUIT, end of input, a timeout, too many errors
+   * or a failed TLS handshake. Call once.
+   *
+   * @throws IOException when the transport fails (not for anything the client sends)
+   */
+  public void run() throws IOException {
+    reply(Replies.greeting(settings.hostname()));
+    try {
+      while (!(state instanceof Ended)) {
+        if (!input.hasBuffered()) {
+          flush();
+        }
+        state = next(input.readLine(LineReader.MAX_COMMAND_LINE));
+      }
+    } catch (SocketTimeoutException e) {
+      log.info("timeout after {} from {}", lastStage(), clientText());
+      reply(Replies.timeout(settings.hostname()));
+      state = new Ended();
+    }
+    flush();
+  }
+
+  private SessionState next(InputLine line) throws IOException {
+    return switch (line) {
+      case InputLine.Complete c -> handle(CommandParser.parse(c.octets(), utf8Transaction()));
+      case InputLine.TooLong t -> refuse("unknown", Replies.LINE_TOO_LONG, state);
+      case InputLine.BareLineEnd b -> refuse("unknown", Replies.BARE_LINE_END_IN_COMMAND, state);
+      case InputLine.End e -> {
+        log.debug("lost connection after {} from {}", lastStage(), clientText());
+        yield new Ended();
+      }
+    };
+  }
+
+  private boolean utf8Transaction() {
+    return state instanceof InTransaction t && t.transaction().parameters().smtpUtf8();
+  }
+
+  /** Every transition of {@link #state} is made here and in the methods it calls. */
+  private SessionState handle(Command command) throws IOException {
+    return switch (command) {
+      case Command.Helo h -> hello(new Hello(h.domain(), false));
+      case Command.Ehlo e -> hello(new Hello(e.domain(), true));
+      case Command.Mail m -> mail(m);
+      case Command.Rcpt r -> rcpt(r);
+      case Command.Data d -> data();
+      case Command.Rset r -> {
+        reply(Replies.OK);
+        yield withoutTransaction();
+      }
+      case Command.Noop n -> ok(Replies.OK);
+      case Command.Vrfy v -> ok(Replies.CANNOT_VRFY);
+      case Command.Help h -> ok(Replies.HELP);
+      case Command.Quit q -> {
+        reply(Replies.BYE);
+        yield new Ended();
+      }
+      case Command.StartTls s -> startTls();
+      case Command.Invalid i -> refuse(i.verb(), i.reply(), state);
+    };
+  }
+
+  private SessionState ok(SmtpReply reply) {
+    reply(reply);
+    return state;
+  }
+
+  /** RSET (RFC 5321 4.1.1.5): the transaction goes, the connection state stays. */
+  private SessionState withoutTransaction() {
+    return switch (state) {
+      case Connected c -> c;
+      case Greeted g -> g;
+      case InTransaction t -> new Greeted(t.hello());
+      case Ended e -> e;
+    };
+  }
+
+  /** HELO/EHLO: also a reset of any transaction (RFC 5321 4.1.4). */
+  private SessionState hello(Hello hello) {
+    reply(
+        hello.extended()
+            ? Replies.ehlo(settings.hostname(), settings.maxMessageSize(), transport.tlsAvailable())
+            : Replies.helo(settings.hostname()));
+    return new Greeted(hello);
+  }
+
+  private SessionState mail(Command.Mail mail) {
+    return switch (state) {
+      case Connected c -> refuse("MAIL", Replies.HELO_FIRST, c);
+      case InTransaction t -> refuse("MAIL", Replies.NESTED_MAIL, t);
+      case Ended e -> e;
+      case Greeted g -> {
+        MailParameters p = mail.parameters();
+        if (p.any() && !g.hello().extended()) {
+          yield refuse("MAIL", Replies.UNSUPPORTED_PARAMETER, g);
+        }
+        if (p.size() > settings.maxMessageSize()) {
+          yield refuse("MAIL", Replies.MESSAGE_TOO_BIG, g);
+        }
+        // A source route in the reverse path is dropped, as RFC 5321 4.1.2 says a receiver
+        // should; whether the sender is acceptable is policy's business, not the parser's.
+        Path path = mail.reversePath();
+        ReversePath reversePath = path == null ? ReversePath.NULL : new ReversePath(path.mailbox());
+        reply(Replies.SENDER_OK);
+        yield new InTransaction(g.hello(), new MailTransaction(reversePath, p, List.of()));
+      }
+    };
+  }
+
+  private SessionState rcpt(Command.Rcpt rcpt) {
+    return switch (state) {
+      case Connected c -> refuse("RCPT", Replies.HELO_FIRST, c);
+      case Greeted g -> refuse("RCPT", Replies.NEED_MAIL, g);
+      case Ended e -> e;
+      case InTransaction t -> {
+        if (t.transaction().recipients().size() >= settings.maxRecipients()) {
+          // Not counted as an error: a legitimate mailer with many recipients just retries them.
+          reply(Replies.TOO_MANY_RECIPIENTS);
+          logReject("RCPT", Replies.TOO_MANY_RECIPIENTS);
+          yield t;
+        }
+        Optional<ForwardPath> local = acceptedDomains.localRecipient(rcpt.forwardPath());
+        if (local.isEmpty()) {
+          yield refuse("RCPT", Replies.relayDenied(rcpt.forwardPath().toString()), t);
+        }
+        reply(Replies.RECIPIENT_OK);
+        yield new InTransaction(t.hello(), t.transaction().withRecipient(local.get()));
+      }
+    };
+  }
+
+  private SessionState data() throws IOException {
+    return switch (state) {
+      case Connected c -> refuse("DATA", Replies.HELO_FIRST, c);
+      case Greeted g -> refuse("DATA", Replies.NEED_MAIL, g);
+      case Ended e -> e;
+      case InTransaction t ->
+          t.transaction().recipients().isEmpty()
+              ? refuse("DATA", Replies.NEED_RCPT, t)
+              : receive(t.hello(), t.transaction());
+    };
+  }
+
+  /**
+   * DATA with recipients: open the message before saying 354 (so a storage failure needs no
+   * content), read the content, then commit or abort. Whatever happens, the transaction is over.
+   */
+  private SessionState receive(Hello hello, MailTransaction tx) throws IOException {
+    Greeted after = new Greeted(hello);
+    MailParameters p = tx.parameters();
+    Envelope envelope = new Envelope(tx.reversePath(), tx.recipients(), p.bodyType(), p.smtpUtf8());
+    TraceInfo trace =
+        new TraceInfo(
+            client.remote(),
+            client.reverseName(),
+            hello.name(),
+            client.local(),
+            client.entry(),
+            protocol(hello, p.smtpUtf8()),
+            transport.tlsDescription(),
+            clock.instant());
+    MessageSink.Incoming incoming;
+    try {
+      incoming = sink.open(envelope, trace);
+    } catch (IOException e) {
+      log.warn("cannot open a queue file for {}: {}", clientText(), e.toString());
+      return refuse("DATA", Replies.STORAGE_FAILED, after);
+    }
+    try (incoming) {
+      reply(Replies.START_MAIL_INPUT);
+      flush();
+      DataResult result = DataReader.read(input, incoming.content(), settings.maxMessageSize());
+      return switch (result.outcome()) {
+        case COMPLETE -> commit(incoming, tx, trace, result.size(), after);
+        case TOO_BIG -> refuse("DATA", Replies.MESSAGE_TOO_BIG, after);
+        case LINE_TOO_LONG -> refuse("DATA", Replies.TEXT_LINE_TOO_LONG, after);
+        case BARE_LINE_END -> refuse("DATA", Replies.BARE_LINE_END_IN_DATA, after);
+        case NUL -> refuse("DATA", Replies.NUL_IN_DATA, after);
+        case SINK_FAILED -> {
+          log.warn("queue file write error for {}: {}", clientText(), result.sinkFailure());
+          yield refuse("DATA", Replies.STORAGE_FAILED, after);
+        }
+        case END_OF_INPUT -> {
+          log.info("lost connection after DATA ({} bytes) from {}", result.size(), clientText());
+          yield new Ended();
+        }
+      };
+    } // closing aborts whatever was not committed
+  }
+
+  private SessionState commit(
+      MessageSink.Incoming incoming, MailTransaction tx, TraceInfo trace, long size, Greeted after) {
+    String queueId;
+    try {
+      queueId = incoming.commit();
+    } catch (IOException e) {
+      incoming.abort();
+      log.warn("queue file commit failed for {}: {}", clientText(), e.toString());
+      return refuse("DATA", Replies.STORAGE_FAILED, after);
+    }
+    log.info(
+        "{}: from={}, size={}, nrcpt={}, client={}, local={}, role={}, pref={}, proto={}",
+        queueId,
+        tx.reversePath(),
+        size,
+        tx.recipients().size(),
+        clientText(),
+        Addresses.literal(client.local().getAddress(), client.local().getPort()),
+        client.entry().role().label(),
+        client.entry().preference(),
+        trace.protocol());
+    reply(Replies.queued(queueId));
+    return after;
+  }
+
+  /**
+   * STARTTLS (RFC 3207): answer 220, hand the connection to TLS, forget everything read before
+   * (CVE-2011-0411) and start again un-greeted.
+   */
+  private SessionState startTls() throws IOException {
+    if (transport.tlsDescription() != null) {
+      return refuse("STARTTLS", Replies.TLS_ALREADY_ACTIVE, state);
+    }
+    if (!transport.tlsAvailable()) {
+      return refuse("STARTTLS", Replies.TLS_NOT_AVAILABLE, state);
+    }
+    return switch (state) {
+      case InTransaction t -> refuse("STARTTLS", Replies.TLS_IN_TRANSACTION, t);
+      case Ended e -> e;
+      case Connected c -> handshake();
+      case Greeted g -> handshake();
+    };
+  }
+
+  private SessionState handshake() throws IOException {
+    reply(Replies.READY_TO_START_TLS);
+    flush();
+    input.discardBuffered();
+    try {
+      transport.startTls();
+    } catch (IOException e) { // timeouts too: half a handshake leaves no channel for a 421
+      log.info("TLS handshake failed with {}: {}", clientText(), e.toString());
+      pendingReplies.reset(); // nothing can be said in plaintext any more
+      return new Ended();
+    }
+    input.restartOn(transport.in());
+    return new Connected();
+  }
+
+  /** The RFC 3848 "with" keyword for the Received header. */
+  private String protocol(Hello hello, boolean smtpUtf8) {
+    boolean tls = transport.tlsDescription() != null;
+    if (!hello.extended()) {
+      return "SMTP";
+    }
+    if (smtpUtf8) {
+      return tls ? "UTF8SMTPS" : "UTF8SMTP";
+    }
+    return tls ? "ESMTPS" : "ESMTP";
+  }
+
+  /**
+   * Sends a refusal, logs it and counts it; after {@code maxErrors} refusals the session ends with
+   * 421 4.7.0.
+   *
+   * @param stay the state to keep if the session goes on
+   */
+  private SessionState refuse(String verb, SmtpReply reply, SessionState stay) {
+    reply(reply);
+    logReject(verb, reply);
+    errors++;
+    if (errors >= settings.maxErrors()) {
+      SmtpReply closing = Replies.tooManyErrors(settings.hostname());
+      reply(closing);
+      log.info("too many errors after {} from {}: {}", verb, clientText(), closing.firstLine());
+      return new Ended();
+    }
+    return stay;
+  }
+
+  private void logReject(String verb, SmtpReply reply) {
+    log.info("reject: {} from {}: {}", verb, clientText(), reply.firstLine());
+  }
+
+  private String lastStage() {
+    return switch (state) {
+      case Connected c -> "CONNECT";
+      case Greeted g -> g.hello().extended() ? "EHLO" : "HELO";
+      case InTransaction t -> t.transaction().recipients().isEmpty() ? "MAIL" : "RCPT";
+      case Ended e -> "END";
+    };
+  }
+
+  /** {@code [192.0.2.7]:53122} or {@code [2001:db8::7]:53122}. */
+  private String clientText() {
+    InetSocketAddress remote = client.remote();
+    return "[" + Addresses.text(remote.getAddress()) + "]:" + remote.getPort();
+  }
+
+  private void reply(SmtpReply reply) {
+    pendingReplies.writeBytes(reply.toBytes());
+  }
+
+  private void flush() throws IOException {
+    if (pendingReplies.size() == 0) {
+      return;
+    }
+    OutputStream out = transport.out();
+    pendingReplies.writeTo(out);
+    pendingReplies.reset();
+    out.flush();
+  }
+}
