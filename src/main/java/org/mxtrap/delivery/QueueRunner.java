@@ -65,7 +65,7 @@ import org.slf4j.MDC;
  * it; call {@link #runDue()} after moving the clock.
  */
 public final class QueueRunner implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(QueueRunner.class);
+  private static final Logger log = LoggerFactory.getLogger("delivery");
   /** Longest the loop sleeps without looking at the clock again (clock steps, lost wake-ups). */
   private static final Duration MAX_IDLE = Duration.ofSeconds(30);
 

@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * an exclusive lock on the directory, so a second process cannot open the same spool.
  */
 public final class Spool implements MessageSink, AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(Spool.class);
+  private static final Logger log = LoggerFactory.getLogger("queue");
 
   private final Path tmp;
   private final Path active;
@@ -296,7 +296,7 @@ public final class Spool implements MessageSink, AutoCloseable {
               size,
               new QueueEntry(
                   id, envelope, trace, arrival, size, 0, arrival, freshStates(envelope))));
-      log.info(
+      log.debug(
           "{}: from={}, size={}, nrcpt={} (queue active)",
           id,
           envelope.reversePath(),

@@ -62,6 +62,13 @@ public final class Replies {
   public static final SmtpReply READY_TO_START_TLS =
       SmtpReply.of(220, "2.0.0", "Ready to start TLS");
 
+  /**
+   * Instead of the greeting (RFC 5321 3.1 allows 554 there): the connection arrived on an address
+   * that no layout entry describes, so it has no role.
+   */
+  public static final SmtpReply NO_SERVICE_HERE =
+      SmtpReply.of(554, "5.7.0", "No SMTP service on this address");
+
   // ---- 4xx ---------------------------------------------------------------------------------
 
   /** Sent before we close because the client made too many mistakes. */
@@ -72,6 +79,16 @@ public final class Replies {
   /** Sent before we close because the client was silent for the command timeout. */
   public static SmtpReply timeout(String hostname) {
     return SmtpReply.of(421, "4.4.2", hostname + " Error: timeout exceeded");
+  }
+
+  /** Instead of the greeting: the layout entry's {@code limits.max_connections} is reached. */
+  public static SmtpReply tooManyConnections(String hostname) {
+    return SmtpReply.of(421, "4.7.0", hostname + " Error: too many connections");
+  }
+
+  /** Instead of the greeting: the client's {@code limits.max_per_ip} on this entry is reached. */
+  public static SmtpReply tooManyConnectionsFromYou(String hostname) {
+    return SmtpReply.of(421, "4.7.0", hostname + " Error: too many connections from your address");
   }
 
   /** Sent by the server before it closes because of our own failure. */

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * client=[ip]:port, local=ip:port, role=..., pref=..., proto=...}. The caller owns the MDC.
  */
 public final class SmtpSession {
-  private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
+  private static final Logger log = LoggerFactory.getLogger("smtpd");
 
   private final SessionSettings settings;
   private final ClientFacts client;

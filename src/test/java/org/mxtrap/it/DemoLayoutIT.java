@@ -68,8 +68,8 @@ class DemoLayoutIT {
     assertThat(msg).startsWith("Return-Path: <sender@client.test>\r\n");
     assertThat(msg).containsPattern("Received: from client\\.test \\(.*\\[127\\.0\\.0\\.1\\]");
     assertThat(msg).contains("by mail.example.test");
-    assertThat(msg).contains("127.0.0.1:" + layout.primary);
-    assertThat(msg).contains("primary");
+    assertThat(msg).contains("[127.0.0.1]:" + layout.primary);
+    assertThat(msg).contains("primary, MX 10");
     assertThat(msg).contains("with ESMTP");
     assertThat(msg).contains("id " + queueId);
     assertThat(msg).contains("alice@example.test");
@@ -84,7 +84,7 @@ class DemoLayoutIT {
     List<Path> inbox = SmtpHarness.awaitMessages(layout.inbox("carol"), 1, Duration.ofSeconds(20));
     assertThat(inbox).hasSize(1);
     String msg = SmtpHarness.read(inbox.get(0));
-    assertThat(msg).contains("127.0.0.1:" + layout.trap40).contains("trap").contains("40");
+    assertThat(msg).contains("[127.0.0.1]:" + layout.trap40).contains("trap, MX 40");
   }
 
   @Test

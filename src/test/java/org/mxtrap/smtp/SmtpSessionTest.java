@@ -574,7 +574,7 @@ class SmtpSessionTest {
 
   @Test
   void logsOneLinePerMessageAndPerRejection() throws IOException {
-    Logger logger = (Logger) LoggerFactory.getLogger(SmtpSession.class);
+    Logger logger = (Logger) LoggerFactory.getLogger("smtpd");
     ListAppender<ILoggingEvent> appender = new ListAppender<>();
     appender.start();
     logger.addAppender(appender);

@@ -6,7 +6,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +23,8 @@ import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.smtp.Replies;
+import org.mxtrap.smtp.wire.SmtpReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -41,13 +42,6 @@ import org.slf4j.MDC;
  */
 public final class SmtpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("smtpd");
-
-  /** Server-level replies, sent before or instead of a session. */
-  static final String REPLY_NO_SERVICE = "554 5.7.0 No SMTP service on this address\r\n";
-  static final String REPLY_TOO_MANY = "421 4.7.0 %s Error: too many connections\r\n";
-  static final String REPLY_TOO_MANY_FROM_YOU =
-      "421 4.7.0 %s Error: too many connections from your address\r\n";
-  static final String REPLY_INTERNAL = "421 4.3.0 %s Error: internal error, closing\r\n";
 
   private final List<InetSocketAddress> listen;
   private final Layout layout;
@@ -160,7 +154,7 @@ public final class SmtpServer implements AutoCloseable {
       Optional<LayoutEntry> entry = layout.entryFor(local);
       if (entry.isEmpty()) {
         log.warn("reject: connect from {} to {}: no layout entry for this address", client, to);
-        send(socket, REPLY_NO_SERVICE);
+        send(socket, Replies.NO_SERVICE_HERE);
         return;
       }
       LayoutEntry e = entry.get();
@@ -168,11 +162,12 @@ public final class SmtpServer implements AutoCloseable {
       ConnectionLimits l = limits.get(e);
       ConnectionLimits.Refusal refusal = l.tryAcquire(remote.getAddress());
       if (refusal != null) {
-        String reply =
-            refusal == ConnectionLimits.Refusal.TOTAL ? REPLY_TOO_MANY : REPLY_TOO_MANY_FROM_YOU;
-        log.warn(
-            "reject: connect from {} to {} {}: {}", client, to, where, reply.strip().formatted(hostname));
-        send(socket, reply.formatted(hostname));
+        SmtpReply reply =
+            refusal == ConnectionLimits.Refusal.TOTAL
+                ? Replies.tooManyConnections(hostname)
+                : Replies.tooManyConnectionsFromYou(hostname);
+        log.warn("reject: connect from {} to {} {}: {}", client, to, where, reply.firstLine());
+        send(socket, reply);
         return;
       }
       permit = l;
@@ -187,7 +182,7 @@ public final class SmtpServer implements AutoCloseable {
       log.error("internal error in session with {}", client, e);
       if (transport != null) {
         try {
-          transport.out().write(REPLY_INTERNAL.formatted(hostname).getBytes(StandardCharsets.US_ASCII));
+          transport.out().write(Replies.localErrorClosing(hostname).toBytes());
         } catch (IOException ignored) {
           // the peer is gone
         }
@@ -219,9 +214,9 @@ public final class SmtpServer implements AutoCloseable {
     }
   }
 
-  private static void send(Socket socket, String reply) throws IOException {
+  private static void send(Socket socket, SmtpReply reply) throws IOException {
     OutputStream out = socket.getOutputStream();
-    out.write(reply.getBytes(StandardCharsets.US_ASCII));
+    out.write(reply.toBytes());
     out.flush();
   }
 

@@ -1,0 +1,100 @@
+package org.mxtrap.app;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.mxtrap.config.ConfigException;
+import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.core.Addresses;
+import org.mxtrap.core.LayoutEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mxtrap serve}: runs this host until SIGTERM or SIGINT, then stops gracefully: no new
+ * connections, open sessions get {@code --grace} to finish, acknowledged mail stays in the spool.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the listeners, queue and delivery of this host.",
+      "Without a config file: the demo layout (example.test on 127.0.0.1:2525, traps on :2526"
+          + " and :2527, data in ./data). Stops gracefully on SIGTERM or SIGINT."
+    })
+final class ServeCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger("master");
+
+  @Mixin ConfigOption config;
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--grace",
+      paramLabel = "SECONDS",
+      defaultValue = "30",
+      description = "on SIGTERM, how long open sessions may go on (default: ${DEFAULT-VALUE})")
+  int graceSeconds;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    MxtrapConfig c;
+    try {
+      c = config.load();
+    } catch (ConfigException e) {
+      spec.commandLine().getErr().println(e.getMessage());
+      return Cli.EXIT_CONFIG;
+    }
+    log.info("effective configuration:\n{}", c.describe());
+    MxtrapApp app = MxtrapApp.start(c, Clock.systemUTC());
+    printSummary(out, c, app.boundAddresses());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  app.stop(Duration.ofSeconds(graceSeconds));
+                  stopped.countDown();
+                },
+                "shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  private static void printSummary(PrintWriter out, MxtrapConfig c, List<InetSocketAddress> bound) {
+    out.println(
+        c.source() == null
+            ? "mxtrap: no config file: running the embedded demo layout"
+            : "mxtrap: config " + c.source());
+    out.println("  hostname " + c.hostname() + ", domains " + String.join(", ", c.domains()));
+    out.println("  data     " + c.dataDir());
+    for (InetSocketAddress a : bound) {
+      out.println("  listen   " + Addresses.literal(a.getAddress(), a.getPort()) + roles(c, a));
+    }
+    out.println("  tls      " + (c.tls() == null ? "off" : "STARTTLS with " + c.tls().cert()));
+    out.flush();
+  }
+
+  /** The layout entries a listener serves: one for a specific address, several for a wildcard. */
+  private static String roles(MxtrapConfig c, InetSocketAddress bound) {
+    StringBuilder b = new StringBuilder();
+    for (LayoutEntry e : c.layout().entries()) {
+      boolean wildcard = bound.getAddress().isAnyLocalAddress();
+      if (e.port() == bound.getPort()
+          && (wildcard || Addresses.sameHost(e.address(), bound.getAddress()))) {
+        b.append(wildcard ? "\n           " : "  ").append(e.describe());
+      }
+    }
+    return b.toString();
+  }
+}
