@@ -110,7 +110,7 @@ mkdir -p "$BASE_TMP"
 TMP=$(mktemp -d "$BASE_TMP/mxtrap-bench.XXXXXX")
 chmod 755 "$TMP"   # the postfix user must reach the private queue below it
 
-MXTRAP_PID="" SINK_PID="" POSTFIX_ETC="" POSTFIX_STARTED=0
+MXTRAP_PID="" SINK_PID="" POSTFIX_ETC="" POSTFIX_STARTED=0 LOAD_PID=""
 
 stop_pid() { # $1 = pid we started, $2 = name; TERM, bounded wait, then KILL
   local pid=$1 name=$2 i
@@ -128,6 +128,7 @@ stop_pid() { # $1 = pid we started, $2 = name; TERM, bounded wait, then KILL
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  stop_pid "$LOAD_PID" "timeout smtp-source"
   stop_pid "$MXTRAP_PID" mxtrap
   stop_pid "$SINK_PID" smtp-sink
   if [ "$POSTFIX_STARTED" = 1 ]; then
@@ -187,9 +188,14 @@ source_cmd() { # $1 = port, $2 = sessions, $3 = messages; prints the command lin
 run_load() {
   local name=$1 port=$2 s=$3 m=$4 t0 t1 rc=0 err="$TMP/source.err"
   t0=$(now)
+  # In the background and waited for, so that INT/TERM reach our trap at once (a foreground
+  # child would delay them until it ends); the trap then ends this run by its PID.
   timeout -k 5 "$RUN_TIMEOUT" smtp-source "${SOURCE_FLAGS[@]}" -s "$s" -m "$m" "127.0.0.1:$port" \
-    >"$TMP/source.out" 2>"$err" || rc=$?
+    >"$TMP/source.out" 2>"$err" </dev/null &
+  LOAD_PID=$!
+  wait "$LOAD_PID" || rc=$?
   t1=$(now)
+  LOAD_PID=""
   SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
   if [ "$rc" != 0 ]; then
     RATE=""

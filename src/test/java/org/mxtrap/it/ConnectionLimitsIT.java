@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConnectionLimitsIT {
-  @TempDir Path dir;
+  @TempDir static Path dir;
   TestLayout layout;
   MxtrapProcess server;
 

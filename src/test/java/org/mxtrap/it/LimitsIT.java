@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Every limit on what a client controls, over real sockets, with small limits configured. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LimitsIT {
-  @TempDir Path dir;
+  @TempDir static Path dir;
   TestLayout layout;
   MxtrapProcess server;
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SmugglingIT {
-  @TempDir Path dir;
+  @TempDir static Path dir;
   TestLayout layout;
   MxtrapProcess server;
 
