@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code mxtrap serve}: runs this host until SIGTERM or SIGINT, then stops gracefully: no new
- * connections, open sessions get {@code --grace} to finish, acknowledged mail stays in the spool.
+ * connections, open sessions get {@code --grace} to finish, acknowledged mail stays in the spool,
+ * and the process exits 0. Exit 2 for a config error, 1 when a listener cannot be bound.
  */
 @Command(
     name = "serve",
@@ -56,7 +57,13 @@ final class ServeCommand implements Callable<Integer> {
       return Cli.EXIT_CONFIG;
     }
     log.info("effective configuration:\n{}", c.describe());
-    MxtrapApp app = MxtrapApp.start(c, Clock.systemUTC());
+    MxtrapApp app;
+    try {
+      app = MxtrapApp.start(c, Clock.systemUTC());
+    } catch (IOException e) {
+      spec.commandLine().getErr().println("mxtrap: cannot start: " + e.getMessage());
+      return 1;
+    }
     printSummary(out, c, app.boundAddresses());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -65,6 +72,10 @@ final class ServeCommand implements Callable<Integer> {
                 () -> {
                   app.stop(Duration.ofSeconds(graceSeconds));
                   stopped.countDown();
+                  // A completed graceful stop is a success: exit 0, not the JVM's 143 for
+                  // SIGTERM, so service managers need no SuccessExitStatus override.
+                  System.out.flush();
+                  Runtime.getRuntime().halt(0);
                 },
                 "shutdown"));
     stopped.await();

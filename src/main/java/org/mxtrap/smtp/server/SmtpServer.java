@@ -85,16 +85,17 @@ public final class SmtpServer implements AutoCloseable {
 
   /** Binds every listen address and starts accepting. Fails without side effects if any bind fails. */
   public void start() throws IOException {
-    try {
-      for (InetSocketAddress a : listen) {
+    for (InetSocketAddress a : listen) {
+      try {
         ServerSocket ss = new ServerSocket();
         ss.setReuseAddress(true);
         ss.bind(a, 1024);
         sockets.add(ss);
+      } catch (IOException e) {
+        closeListeners();
+        throw new IOException(
+            "cannot bind " + Addresses.literal(a.getAddress(), a.getPort()) + ": " + e.getMessage(), e);
       }
-    } catch (IOException e) {
-      closeListeners();
-      throw new IOException("cannot bind " + e.getMessage(), e);
     }
     for (ServerSocket ss : sockets) {
       Thread.ofPlatform()
