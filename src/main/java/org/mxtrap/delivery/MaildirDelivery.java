@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.mxtrap.core.ForwardPath;
 import org.mxtrap.core.Mailbox;
+import org.mxtrap.queue.Directories;
+import org.mxtrap.queue.GroupSync;
 
 /**
  * Final delivery into one Maildir per recipient, {@code ROOT/<domain>/<localpart>/{tmp,new,cur}},
@@ -69,6 +71,8 @@ public final class MaildirDelivery implements DeliveryAgent {
   private final Clock clock;
   private final String uniqueSuffix;
   private final AtomicLong counter = new AtomicLong();
+  // Concurrent deliveries into one Maildir share the fsync of its new/ directory.
+  private final GroupSync newSync = new GroupSync();
 
   /**
    * @param root {@code DATA_DIR/mail}
@@ -134,7 +138,7 @@ public final class MaildirDelivery implements DeliveryAgent {
       }
       Files.move(tmpFile, maildir.resolve("new").resolve(name), StandardCopyOption.ATOMIC_MOVE);
       tmpFile = null;
-      Directories.sync(maildir.resolve("new"));
+      newSync.sync(maildir.resolve("new"));
       return new RecipientResult.Delivered(
           rcpt, RELAY, EnhancedStatus.DELIVERED, "delivered to maildir");
     } catch (IOException | RuntimeException e) {
@@ -222,10 +226,22 @@ public final class MaildirDelivery implements DeliveryAgent {
       }
     }
 
+    /** Copies runs without CR in one write each; only CRs go through {@link #write(int)}. */
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      for (int i = off; i < off + len; i++) {
-        write(b[i]);
+      int end = off + len;
+      int run = off;
+      for (int i = off; i < end; i++) {
+        if (b[i] == '\r' || (pendingCr && i == run)) {
+          if (i > run) {
+            out.write(b, run, i - run);
+          }
+          write(b[i]);
+          run = i + 1;
+        }
+      }
+      if (end > run) {
+        out.write(b, run, end - run);
       }
     }
 

@@ -330,18 +330,18 @@ public final class QueueRunner implements AutoCloseable {
     Instant now = clock.instant();
     boolean expired = !now.isBefore(e.arrival().plus(settings.maxAge()));
     List<DeliveryStatusNotification.Failure> failures = new ArrayList<>();
-    List<Integer> failedIndexes = new ArrayList<>();
+    List<Spool.Outcome> outcomes = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
       RecipientResult r = results.get(i);
       int index = pending.get(i).index();
       switch (r) {
         case RecipientResult.Delivered d -> {
-          spool.markRecipient(id, index, Status.DELIVERED, d.status().toString(), d.text());
+          outcomes.add(new Spool.Outcome(index, Status.DELIVERED, d.status().toString(), d.text()));
           logResult(e, r, now, "sent", d.text());
         }
         case RecipientResult.Failed f -> {
           failures.add(new DeliveryStatusNotification.Failure(f.recipient(), f.status(), f.text()));
-          failedIndexes.add(index);
+          outcomes.add(new Spool.Outcome(index, Status.FAILED, f.status().toString(), f.text()));
           logResult(e, r, now, "bounced", f.text());
         }
         case RecipientResult.Deferred d when expired -> {
@@ -349,32 +349,32 @@ public final class QueueRunner implements AutoCloseable {
           failures.add(
               new DeliveryStatusNotification.Failure(
                   d.recipient(), EnhancedStatus.DELIVERY_TIME_EXPIRED, text));
-          failedIndexes.add(index);
+          outcomes.add(
+              new Spool.Outcome(
+                  index, Status.FAILED, EnhancedStatus.DELIVERY_TIME_EXPIRED.toString(), text));
           logLine(e, d.recipient(), d.relay(), now, EnhancedStatus.DELIVERY_TIME_EXPIRED, "expired", text);
         }
         case RecipientResult.Deferred d -> {
-          spool.markRecipient(id, index, Status.PENDING, d.status().toString(), d.text());
+          outcomes.add(new Spool.Outcome(index, Status.PENDING, d.status().toString(), d.text()));
           logResult(e, r, now, "deferred", d.text());
         }
       }
     }
+    // The DSN is durable before the failures that caused it are: a crash between the two sends
+    // the DSN twice, never not at all.
     if (!failures.isEmpty()) {
       bounce(e, failures, now);
-      for (int k = 0; k < failures.size(); k++) {
-        DeliveryStatusNotification.Failure f = failures.get(k);
-        spool.markRecipient(id, failedIndexes.get(k), Status.FAILED, f.status().toString(), f.text());
-      }
     }
-    QueueEntry after = spool.find(id).orElse(null);
-    if (after == null) {
-      return;
-    }
-    if (after.isDone()) {
+    boolean done = outcomes.stream().allMatch(o -> o.status().isFinal()) && e.pending().size() == outcomes.size();
+    if (done) {
+      // Every recipient is final: removing the message is the durable record of that, so the
+      // per-recipient outcomes need no fsync of their own (the common case costs no state write).
       spool.remove(id);
       log.info("{}: removed", id);
     } else {
-      Instant next = min(now.plus(backoff(after.attempts() + 1)), e.arrival().plus(settings.maxAge()));
-      spool.recordAttempt(id, now, next);
+      int attempts = e.attempts() + 1;
+      Instant next = min(now.plus(backoff(attempts)), e.arrival().plus(settings.maxAge()));
+      spool.record(id, outcomes, now, next);
       noteNextAttempt(next);
     }
   }

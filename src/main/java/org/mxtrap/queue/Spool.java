@@ -50,11 +50,14 @@ import org.slf4j.LoggerFactory;
  *
  * {@link Incoming#commit()} writes the whole message file in {@code tmp/}, fsyncs it (on the
  * session's own thread, so concurrent sessions' fsyncs overlap), renames it into {@code active/}
- * and then waits for a {@link DirectorySync group fsync} of {@code active/} that one background
- * thread shares among every commit that arrived meanwhile. Only then does it return the ID that
- * goes into the 250 reply. A message is removed by unlinking its message file and fsyncing {@code
- * active/} before its state log is unlinked, so a removal lost in a crash brings the message back
- * with its state, and recipients already delivered stay delivered.
+ * and then waits for a {@link GroupSync group fsync} of {@code active/}, which one committing
+ * thread does for every commit that arrived meanwhile. Only then does it return the ID that
+ * goes into the 250 reply. A message is removed by unlinking its message file. When it has a state
+ * log (an earlier attempt left recipients pending), {@code active/} is fsynced before the state log
+ * is unlinked, so a removal lost in a crash brings the message back with its state and recipients
+ * already delivered stay delivered. A message delivered at its first attempt has no state log and
+ * its unlink is not fsynced: a power loss right after can only bring it back for one more
+ * delivery (at-least-once; a process crash cannot, the unlink is already in the kernel).
  *
  * <h2>Threads</h2>
  *
@@ -73,7 +76,7 @@ public final class Spool implements MessageSink, AutoCloseable {
   private final QueueIds ids;
   private final FileChannel lockChannel;
   private final FileLock lock;
-  private final DirectorySync activeSync;
+  private final GroupSync activeSync = new GroupSync();
   private final ConcurrentSkipListMap<String, Slot> index = new ConcurrentSkipListMap<>();
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
@@ -87,7 +90,6 @@ public final class Spool implements MessageSink, AutoCloseable {
     this.ids = new QueueIds(clock);
     this.lockChannel = lockChannel;
     this.lock = lock;
-    this.activeSync = new DirectorySync(active);
   }
 
   /**
@@ -98,9 +100,9 @@ public final class Spool implements MessageSink, AutoCloseable {
    * @throws IOException if the directory cannot be used or another process holds it
    */
   public static Spool open(Path dir, Clock clock) throws IOException {
-    createDirectoryDurably(dir);
+    Directories.createDurably(dir);
     for (String sub : List.of("tmp", "active", "state", "corrupt")) {
-      createDirectoryDurably(dir.resolve(sub));
+      Directories.createDurably(dir.resolve(sub));
     }
     FileChannel ch =
         FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -276,7 +278,7 @@ public final class Spool implements MessageSink, AutoCloseable {
         channel.close();
         Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
         renamed = true;
-        activeSync.sync();
+        activeSync.sync(active);
       } catch (IOException | RuntimeException e) {
         abort();
         if (renamed) {
@@ -433,9 +435,51 @@ public final class Spool implements MessageSink, AutoCloseable {
     }
   }
 
+  /** The outcome of one delivery attempt for recipient {@code index}, for {@link #record}. */
+  public record Outcome(int index, Status status, String dsn, String text) {}
+
+  /**
+   * Durably records the outcomes of one attempt and when the message is next due, in one append
+   * and one fdatasync (the batched form of {@link #markRecipient} and {@link #recordAttempt}).
+   * Outcomes for recipients already final are ignored.
+   *
+   * @return the updated snapshot
+   */
+  public QueueEntry record(String id, List<Outcome> outcomes, Instant at, Instant nextAttempt)
+      throws IOException {
+    Slot s = require(id);
+    synchronized (s) {
+      QueueEntry e = s.entry;
+      List<RecipientState> rs = new ArrayList<>(e.recipients());
+      StringBuilder records = new StringBuilder();
+      for (Outcome o : outcomes) {
+        RecipientState old = rs.get(o.index());
+        if (old.status().isFinal()) {
+          continue;
+        }
+        records.append(StateLog.recipient(o.status(), o.index(), at, o.dsn(), o.text()));
+        rs.set(
+            o.index(), new RecipientState(o.index(), old.recipient(), o.status(), o.dsn(), o.text(), at));
+      }
+      records.append(StateLog.attempt(at, nextAttempt));
+      StateLog.append(state, id, records.toString());
+      s.entry =
+          new QueueEntry(
+              e.id(),
+              e.envelope(),
+              e.trace(),
+              e.arrival(),
+              e.size(),
+              e.attempts() + 1,
+              nextAttempt,
+              rs);
+      return s.entry;
+    }
+  }
+
   /**
    * Removes a message from the queue for good, whatever the state of its recipients ({@code mxtrap
-   * queue delete} uses this too). Durable when it returns.
+   * queue delete} uses this too). Visible at once; durable as the class comment says.
    *
    * @return false if no such message was queued
    */
@@ -449,8 +493,13 @@ public final class Spool implements MessageSink, AutoCloseable {
         return false;
       }
       Files.deleteIfExists(active.resolve(id));
-      activeSync.sync();
-      Files.deleteIfExists(state.resolve(id));
+      Path stateLog = state.resolve(id);
+      if (Files.exists(stateLog)) {
+        // The removal must be durable before the state goes, or a power loss could bring the
+        // message back without the record of recipients already delivered.
+        activeSync.sync(active);
+        Files.deleteIfExists(stateLog);
+      }
     }
     return true;
   }
@@ -483,7 +532,6 @@ public final class Spool implements MessageSink, AutoCloseable {
       return;
     }
     closed = true;
-    activeSync.close();
     try {
       lock.release();
       lockChannel.close();
@@ -494,35 +542,6 @@ public final class Spool implements MessageSink, AutoCloseable {
 
   // ---- file system helpers ---------------------------------------------------------------------
 
-  /** fsyncs a directory so that the entries created, renamed or removed in it are durable. */
-  static void syncDirectory(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
-  }
-
-  /** Creates {@code dir} and any missing parents, fsyncing each parent that gained an entry. */
-  static void createDirectoryDurably(Path dir) throws IOException {
-    Path abs = dir.toAbsolutePath();
-    if (Files.isDirectory(abs)) {
-      return;
-    }
-    @Nullable Path parent = abs.getParent();
-    if (parent != null) {
-      createDirectoryDurably(parent);
-    }
-    try {
-      Files.createDirectory(abs);
-    } catch (java.nio.file.FileAlreadyExistsException e) {
-      if (!Files.isDirectory(abs)) {
-        throw e;
-      }
-      return;
-    }
-    if (parent != null) {
-      syncDirectory(parent);
-    }
-  }
 
   /** A queued message: its parsed header and current state. */
   private static final class Slot {

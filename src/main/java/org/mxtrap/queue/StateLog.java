@@ -77,7 +77,7 @@ final class StateLog {
       writeFully(ch, first);
       ch.force(true);
     }
-    Spool.syncDirectory(dir);
+    Directories.sync(dir);
   }
 
   private static void writeFully(FileChannel ch, byte[] bytes) throws IOException {

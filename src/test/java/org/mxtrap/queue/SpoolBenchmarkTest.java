@@ -117,7 +117,7 @@ class SpoolBenchmarkTest {
         c.force(true);
       }
       Files.move(tmp, dir.resolve("f" + i), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      Spool.syncDirectory(dir);
+      Directories.sync(dir);
     }
     return (System.nanoTime() - t) / 1e6 / n;
   }

@@ -1,4 +1,4 @@
-package org.mxtrap.delivery;
+package org.mxtrap.queue;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -7,12 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** Directory creation and sync with the durability a mail store needs. */
-final class Directories {
+/** Directory creation and sync with the durability a mail store needs (spool and Maildir). */
+public final class Directories {
   private Directories() {}
 
   /** fsyncs a directory so that the entries created, renamed or removed in it are durable. */
-  static void sync(Path dir) throws IOException {
+  public static void sync(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     }
@@ -22,7 +22,7 @@ final class Directories {
    * Creates {@code dir} and any missing parents, fsyncing each parent that gained an entry: a
    * message fsynced into a directory whose own creation was never synced can vanish with it.
    */
-  static void createDurably(Path dir) throws IOException {
+  public static void createDurably(Path dir) throws IOException {
     Path abs = dir.toAbsolutePath();
     if (Files.isDirectory(abs)) {
       return;
