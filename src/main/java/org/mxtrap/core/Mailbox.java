@@ -44,7 +44,8 @@ public record Mailbox(String localPart, String domain) {
         || c >= 0x80;
   }
 
-  private static String quote(String s) {
+  /** {@code s} as an RFC 5321 Quoted-string: in double quotes, with {@code "} and backslash escaped. */
+  public static String quote(String s) {
     StringBuilder b = new StringBuilder(s.length() + 2).append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -22,9 +22,11 @@ import org.mxtrap.core.Role;
 import org.mxtrap.core.TraceInfo;
 
 /**
- * The message file: one per committed message, {@code queue/active/<id>}, written once and never
- * changed. It starts as {@code queue/tmp/<id>} and is renamed into {@code active/} only after it
- * was written completely and fsynced, so a file in {@code active/} is always whole.
+ * The message file: one per message, {@code queue/active/<id>}, written once, in place, and never
+ * changed. A message is committed when its file ends in the trailer and both the file and {@code
+ * active/} are fsynced. Writing in place rather than renaming from a temporary directory saves a
+ * journal commit per message; the trailer is what tells a whole file from one cut short by a
+ * crash, which was never acknowledged and is discarded when the spool opens.
  *
  * <pre>
  * mxtrap-queue 1
@@ -45,6 +47,7 @@ import org.mxtrap.core.TraceInfo;
  *                                      (an empty line ends the header)
  * Received: ...                        (the content, exactly as received: CRLF line ends,
  * ...                                   dot-unstuffed, no end-of-data line)
+ * mxtrap-end 00000000000000004096      (the trailer: 32 octets, the content length in 20 digits)
  * </pre>
  *
  * <p>Header lines are UTF-8, a keyword, a space and space-separated fields ending in LF. Every field
@@ -57,6 +60,52 @@ final class MessageFile {
   private static final int MAX_HEADER = 1 << 20;
 
   private MessageFile() {}
+
+  /**
+   * A message file that is not whole: a crash cut its writing short, so it was never
+   * acknowledged and can be discarded.
+   */
+  static final class CutShort extends IOException {
+    CutShort(String message) {
+      super(message);
+    }
+  }
+
+  /** The trailer's fixed length: {@code "mxtrap-end "}, 20 digits, LF. */
+  static final int TRAILER_LENGTH = 32;
+
+  private static final String TRAILER_MAGIC = "mxtrap-end ";
+
+  /** The trailer that ends a whole message file with {@code contentLength} octets of content. */
+  static byte[] trailer(long contentLength) {
+    return String.format("%s%020d\n", TRAILER_MAGIC, contentLength)
+        .getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * The content length a trailer states, checked against the file: {@code fileSize} must be
+   * header, content and trailer exactly.
+   *
+   * @throws IOException when the trailer is missing or does not fit: the file is not whole
+   */
+  static long contentLength(byte[] trailer, long contentOffset, long fileSize) throws IOException {
+    String t = new String(trailer, StandardCharsets.US_ASCII);
+    if (trailer.length != TRAILER_LENGTH
+        || !t.startsWith(TRAILER_MAGIC)
+        || t.charAt(TRAILER_LENGTH - 1) != '\n') {
+      throw new CutShort("message file has no trailer: cut short");
+    }
+    long length;
+    try {
+      length = Long.parseLong(t.substring(TRAILER_MAGIC.length(), TRAILER_LENGTH - 1));
+    } catch (NumberFormatException e) {
+      throw new IOException("message file trailer is damaged", e);
+    }
+    if (contentOffset + length + TRAILER_LENGTH != fileSize) {
+      throw new CutShort("message file length does not match its trailer: cut short");
+    }
+    return length;
+  }
 
   /** What the header of a message file says. {@code contentOffset} is where the content starts. */
   record Header(String id, Instant arrival, Envelope envelope, TraceInfo trace, long contentOffset) {}
@@ -108,7 +157,7 @@ final class MessageFile {
     while (true) {
       int c = in.read();
       if (c < 0) {
-        throw new IOException("message file ends inside its header");
+        throw new CutShort("message file ends inside its header");
       }
       if (++offset > MAX_HEADER) {
         throw new IOException("message file header too long");

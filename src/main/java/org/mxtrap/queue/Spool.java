@@ -1,10 +1,12 @@
 package org.mxtrap.queue;
 
 import java.io.BufferedOutputStream;
+import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -40,19 +42,20 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * queue/lock          held (fcntl lock) by the one process that owns the spool
- * queue/tmp/&lt;id&gt;      a message being received; deleted on abort and when the spool opens
- * queue/active/&lt;id&gt;   a committed message, see {@link MessageFile}; never changed once there
+ * queue/active/&lt;id&gt;   a message, see {@link MessageFile}: being received until it ends in its
+ *                     trailer and is fsynced, then committed and never changed
  * queue/state/&lt;id&gt;    its delivery state, see {@link StateLog}; absent until the first attempt
  * queue/corrupt/      committed files that could not be read, moved aside for a human
  * </pre>
  *
  * <h2>Durability</h2>
  *
- * {@link Incoming#commit()} writes the whole message file in {@code tmp/}, fsyncs it (on the
- * session's own thread, so concurrent sessions' fsyncs overlap), renames it into {@code active/}
- * and then waits for a {@link GroupSync group fsync} of {@code active/}, which one committing
- * thread does for every commit that arrived meanwhile. Only then does it return the ID that
- * goes into the 250 reply. A message is removed by unlinking its message file. When it has a state
+ * A message is written in place, {@code active/<id>}. {@link Incoming#commit()} appends the
+ * trailer, fsyncs the file (on the session's own thread, so concurrent sessions' fsyncs share
+ * journal commits) and then waits for a {@link GroupSync group fsync} of {@code active/}, which
+ * one committing thread does for every commit that arrived meanwhile. Only then does it return the
+ * ID that goes into the 250 reply. A file without its trailer was cut short by a crash, never
+ * acknowledged, and is deleted when the spool opens; abort deletes it at once. A message is removed by unlinking its message file. When it has a state
  * log (an earlier attempt left recipients pending), {@code active/} is fsynced before the state log
  * is unlinked, so a removal lost in a crash brings the message back with its state and recipients
  * already delivered stay delivered. A message delivered at its first attempt has no state log and
@@ -68,7 +71,6 @@ import org.slf4j.LoggerFactory;
 public final class Spool implements MessageSink, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("queue");
 
-  private final Path tmp;
   private final Path active;
   private final Path state;
   private final Path corrupt;
@@ -82,7 +84,6 @@ public final class Spool implements MessageSink, AutoCloseable {
   private volatile boolean closed;
 
   private Spool(Path dir, Clock clock, FileChannel lockChannel, FileLock lock) {
-    this.tmp = dir.resolve("tmp");
     this.active = dir.resolve("active");
     this.state = dir.resolve("state");
     this.corrupt = dir.resolve("corrupt");
@@ -101,7 +102,7 @@ public final class Spool implements MessageSink, AutoCloseable {
    */
   public static Spool open(Path dir, Clock clock) throws IOException {
     Directories.createDurably(dir);
-    for (String sub : List.of("tmp", "active", "state", "corrupt")) {
+    for (String sub : List.of("active", "state", "corrupt")) {
       Directories.createDurably(dir.resolve(sub));
     }
     FileChannel ch =
@@ -128,12 +129,6 @@ public final class Spool implements MessageSink, AutoCloseable {
 
   private void recover() throws IOException {
     int leftovers = 0;
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp)) {
-      for (Path f : files) {
-        Files.deleteIfExists(f);
-        leftovers++;
-      }
-    }
     try (DirectoryStream<Path> files = Files.newDirectoryStream(active)) {
       for (Path f : files) {
         String id = f.getFileName().toString();
@@ -147,6 +142,10 @@ public final class Spool implements MessageSink, AutoCloseable {
           }
           index.put(id, slot);
           ids.floor(id);
+        } catch (MessageFile.CutShort e) {
+          // Cut short by a crash while it was received: never acknowledged, so never queued.
+          Files.deleteIfExists(f);
+          leftovers++;
         } catch (IOException | RuntimeException e) {
           log.error("{}: unreadable message file moved to {}: {}", id, corrupt, e.toString());
           Files.move(f, corrupt.resolve(id), StandardCopyOption.REPLACE_EXISTING);
@@ -173,7 +172,15 @@ public final class Spool implements MessageSink, AutoCloseable {
     try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
       h = MessageFile.read(in);
     }
-    size = Files.size(file) - h.contentOffset();
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long fileSize = ch.size();
+      ByteBuffer t = ByteBuffer.allocate(MessageFile.TRAILER_LENGTH);
+      long at = Math.max(h.contentOffset(), fileSize - MessageFile.TRAILER_LENGTH);
+      while (t.hasRemaining() && ch.read(t, at + t.position()) > 0) {
+        // read the trailer fully
+      }
+      size = MessageFile.contentLength(t.array(), h.contentOffset(), fileSize);
+    }
     List<RecipientState> fresh = freshStates(h.envelope());
     StateLog.Replay r = StateLog.replay(state.resolve(h.id()), h.arrival(), fresh, true);
     return new Slot(
@@ -211,7 +218,7 @@ public final class Spool implements MessageSink, AutoCloseable {
     return new Receiving(id, arrival, envelope, trace);
   }
 
-  /** A message being received into {@code tmp/<id>}. Used by one thread. */
+  /** A message being received into {@code active/<id>}, not yet whole. Used by one thread. */
   private final class Receiving implements Incoming {
     private final String id;
     private final Instant arrival;
@@ -229,7 +236,7 @@ public final class Spool implements MessageSink, AutoCloseable {
       this.arrival = arrival;
       this.envelope = envelope;
       this.trace = trace;
-      this.file = tmp.resolve(id);
+      this.file = active.resolve(id);
       this.channel =
           FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
       byte[] header = MessageFile.header(id, arrival, envelope, trace);
@@ -268,25 +275,23 @@ public final class Spool implements MessageSink, AutoCloseable {
       if (aborted) {
         throw new IOException(id + ": message was aborted");
       }
-      Path target = active.resolve(id);
-      boolean renamed = false;
+      if (closed) {
+        abort();
+        throw new IOException(id + ": spool is closed");
+      }
       long size;
       try {
         content.flush();
         size = channel.size() - headerLength;
+        writeFully(channel, MessageFile.trailer(size));
         channel.force(true);
         channel.close();
-        Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
-        renamed = true;
         activeSync.sync(active);
       } catch (IOException | RuntimeException e) {
+        // Not known to be durable, and the client gets a 4xx: take it back. Should the unlink
+        // itself be lost in a crash, the message is delivered although refused (a duplicate at
+        // worst, never a loss).
         abort();
-        if (renamed) {
-          // Not known to be durable, and the client gets a 4xx: take it back. Should the unlink
-          // itself be lost in a crash, the message is delivered although refused (a duplicate at
-          // worst, never a loss).
-          Files.deleteIfExists(target);
-        }
         throw e;
       }
       committed = true;
@@ -366,14 +371,55 @@ public final class Spool implements MessageSink, AutoCloseable {
     if (s == null) {
       throw new NoSuchFileException(id, null, "not in the queue");
     }
-    InputStream in = Files.newInputStream(active.resolve(id));
+    FileChannel ch = FileChannel.open(active.resolve(id), StandardOpenOption.READ);
     try {
-      in.skipNBytes(s.header.contentOffset());
+      ch.position(s.header.contentOffset());
     } catch (IOException e) {
-      in.close();
+      ch.close();
       throw e;
     }
-    return in;
+    // The content ends where the trailer begins.
+    return new java.io.BufferedInputStream(
+        new FilterInputStream(Channels.newInputStream(ch)) {
+          private long left = s.size;
+
+          @Override
+          public int read() throws IOException {
+            if (left <= 0) {
+              return -1;
+            }
+            int c = super.read();
+            if (c >= 0) {
+              left--;
+            }
+            return c;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+              return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+              left -= n;
+            }
+            return n;
+          }
+
+          @Override
+          public long skip(long n) throws IOException {
+            long k = super.skip(Math.min(n, left));
+            left -= k;
+            return k;
+          }
+
+          @Override
+          public int available() throws IOException {
+            return (int) Math.min(super.available(), left);
+          }
+        },
+        65536);
   }
 
   /**
@@ -387,15 +433,7 @@ public final class Spool implements MessageSink, AutoCloseable {
       StateLog.append(state, id, StateLog.attempt(at, nextAttempt));
       QueueEntry e = s.entry;
       s.entry =
-          new QueueEntry(
-              e.id(),
-              e.envelope(),
-              e.trace(),
-              e.arrival(),
-              e.size(),
-              e.attempts() + 1,
-              nextAttempt,
-              e.recipients());
+          e.withState(e.attempts() + 1, nextAttempt, e.recipients());
       return s.entry;
     }
   }
@@ -422,15 +460,7 @@ public final class Spool implements MessageSink, AutoCloseable {
       List<RecipientState> rs = new ArrayList<>(e.recipients());
       rs.set(index, new RecipientState(index, old.recipient(), status, dsn, text, at));
       s.entry =
-          new QueueEntry(
-              e.id(),
-              e.envelope(),
-              e.trace(),
-              e.arrival(),
-              e.size(),
-              e.attempts(),
-              e.nextAttempt(),
-              rs);
+          e.withState(e.attempts(), e.nextAttempt(), rs);
       return s.entry;
     }
   }
@@ -464,15 +494,7 @@ public final class Spool implements MessageSink, AutoCloseable {
       records.append(StateLog.attempt(at, nextAttempt));
       StateLog.append(state, id, records.toString());
       s.entry =
-          new QueueEntry(
-              e.id(),
-              e.envelope(),
-              e.trace(),
-              e.arrival(),
-              e.size(),
-              e.attempts() + 1,
-              nextAttempt,
-              rs);
+          e.withState(e.attempts() + 1, nextAttempt, rs);
       return s.entry;
     }
   }
@@ -523,8 +545,8 @@ public final class Spool implements MessageSink, AutoCloseable {
   }
 
   /**
-   * Releases the directory lock and stops the sync thread. Messages being received can no longer
-   * be committed; their files in {@code tmp/} are removed the next time the spool opens.
+   * Releases the directory lock. Messages being received can no longer be committed; their
+   * files, without trailer, are removed the next time the spool opens.
    */
   @Override
   public void close() {
@@ -553,6 +575,13 @@ public final class Spool implements MessageSink, AutoCloseable {
       this.header = header;
       this.size = size;
       this.entry = entry;
+    }
+  }
+
+  private static void writeFully(FileChannel ch, byte[] bytes) throws IOException {
+    ByteBuffer buf = ByteBuffer.wrap(bytes);
+    while (buf.hasRemaining()) {
+      ch.write(buf);
     }
   }
 }

@@ -53,19 +53,7 @@ record Path(
   @Override
   public String toString() {
     String route = atDomainList.isEmpty() ? "" : "@" + String.join(",@", atDomainList) + ":";
-    String local = quotedLocalPart ? quoted(localPart) : localPart;
+    String local = quotedLocalPart ? Mailbox.quote(localPart) : localPart;
     return "<" + route + local + (domain == null ? "" : "@" + domain) + ">";
-  }
-
-  private static String quoted(String s) {
-    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '"' || c == '\\') {
-        b.append('\\');
-      }
-      b.append(c);
-    }
-    return b.append('"').toString();
   }
 }

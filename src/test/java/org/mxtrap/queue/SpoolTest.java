@@ -72,7 +72,8 @@ class SpoolTest {
     assertThat(e.recipients()).extracting(RecipientState::status).containsOnly(Status.PENDING);
     assertThat(read(spool.content(id))).isEqualTo(CONTENT);
     assertThat(names(dir.resolve("active"))).containsExactly(id);
-    assertThat(names(dir.resolve("tmp"))).isEmpty();
+    assertThat(Files.readString(dir.resolve("active").resolve(id)))
+        .endsWith(String.format("mxtrap-end %020d%n", CONTENT.length()));
   }
 
   @Test
@@ -92,12 +93,12 @@ class SpoolTest {
   void abortRemovesEveryTrace() throws IOException {
     MessageSink.Incoming in = spool.open(envelope("bob@example.org", "alice@example.com"), trace());
     in.content().write("partial".getBytes(StandardCharsets.UTF_8));
-    assertThat(names(dir.resolve("tmp"))).hasSize(1);
+    assertThat(names(dir.resolve("active"))).hasSize(1); // written in place, not yet committed
+    assertThat(spool.list()).isEmpty();
 
     in.abort();
     in.abort();
 
-    assertThat(names(dir.resolve("tmp"))).isEmpty();
     assertThat(names(dir.resolve("active"))).isEmpty();
     assertThat(spool.list()).isEmpty();
     assertThatThrownBy(in::commit).isInstanceOf(IOException.class);
@@ -109,7 +110,7 @@ class SpoolTest {
         spool.open(envelope("bob@example.org", "alice@example.com"), trace())) {
       in.content().write(1);
     }
-    assertThat(names(dir.resolve("tmp"))).isEmpty();
+    assertThat(names(dir.resolve("active"))).isEmpty();
   }
 
   @Test
@@ -129,12 +130,13 @@ class SpoolTest {
         spool.open(envelope("bob@example.org", "alice@example.com"), trace());
     crashed.content().write(CONTENT.getBytes(StandardCharsets.UTF_8));
     crashed.content().flush();
-    Files.writeString(dir.resolve("tmp").resolve("garbage"), "half a message");
+    Files.writeString(dir.resolve("active").resolve("01JXQ3M5T8001"), "mxtrap-queue 1\nid 01JX");
     Files.writeString(dir.resolve("state").resolve("01JXQ3M5T8000"), "mxtrap-state 1\n");
 
     reopen(); // the writer never committed nor aborted: as after SIGKILL
 
-    assertThat(names(dir.resolve("tmp"))).isEmpty();
+    assertThat(names(dir.resolve("active"))).containsExactly(kept);
+    assertThat(names(dir.resolve("corrupt"))).isEmpty();
     assertThat(names(dir.resolve("state"))).isEmpty();
     assertThat(spool.list()).extracting(QueueEntry::id).containsExactly(kept);
     assertThatThrownBy(crashed::commit).isInstanceOf(IOException.class);
@@ -142,7 +144,10 @@ class SpoolTest {
 
   @Test
   void unreadableCommittedFilesAreMovedAside() throws IOException {
-    Files.writeString(dir.resolve("active").resolve("01JXQ3M5T8000"), "not a message");
+    // Whole (header ended, trailer present) but not a message file of this version.
+    Files.writeString(
+        dir.resolve("active").resolve("01JXQ3M5T8000"),
+        "not a message\n\n" + String.format("mxtrap-end %020d%n", 0));
     reopen();
     assertThat(spool.list()).isEmpty();
     assertThat(names(dir.resolve("corrupt"))).containsExactly("01JXQ3M5T8000");
