@@ -71,4 +71,13 @@ public class ArchitectureTest {
           .should()
           .dependOnClassesThat()
           .resideInAPackage("picocli..");
+
+  @ArchTest
+  static final ArchRule onlyObserveKnowsTheLoggingBackend =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("org.mxtrap.observe..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("ch.qos.logback..");
 }

@@ -12,6 +12,7 @@ import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.observe.Logs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -74,6 +75,7 @@ final class ServeCommand implements Callable<Integer> {
                   stopped.countDown();
                   // A completed graceful stop is a success: exit 0, not the JVM's 143 for
                   // SIGTERM, so service managers need no SuccessExitStatus override.
+                  Logs.shutdown();
                   System.out.flush();
                   Runtime.getRuntime().halt(0);
                 },
