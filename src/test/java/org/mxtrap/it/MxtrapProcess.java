@@ -132,11 +132,22 @@ final class MxtrapProcess implements AutoCloseable {
     return Files.readString(log);
   }
 
+  /**
+   * Ends the server and fails the test if the server logged an error of its own: a bug in a
+   * session or in delivery must not pass unnoticed because the client got its reply.
+   */
   @Override
-  public void close() throws InterruptedException {
+  public void close() throws InterruptedException, IOException {
     if (process != null && process.isAlive()) {
       process.destroyForcibly();
       process.waitFor();
+    }
+    String errors =
+        Files.readAllLines(log).stream()
+            .filter(l -> l.contains(": error: "))
+            .collect(java.util.stream.Collectors.joining("\n"));
+    if (!errors.isEmpty()) {
+      throw new AssertionError("the server logged errors:\n" + errors);
     }
   }
 }
