@@ -28,8 +28,7 @@ public class ArchitectureTest {
           .resideInAnyPackage("org.mxtrap.smtp..", "org.mxtrap.postfix..")
           .should()
           .dependOnClassesThat()
-          .resideInAnyPackage(
-              "org.mxtrap.policy..", "org.mxtrap.queue..", "org.mxtrap.delivery..");
+          .resideInAnyPackage("org.mxtrap.policy..", "org.mxtrap.queue..", "org.mxtrap.delivery..");
 
   @ArchTest
   public static final ArchRule nothingImportsAppOrAdmin =

@@ -52,7 +52,8 @@ final class MxtrapApp implements AutoCloseable {
     SmtpServer server;
     try {
       MaildirDelivery maildir =
-          new MaildirDelivery(config.dataDir().resolve("mail"), config.hostname(), config.domains());
+          new MaildirDelivery(
+              config.dataDir().resolve("mail"), config.hostname(), config.domains());
       runner = new QueueRunner(spool, maildir, config.queue(), clock, config.hostname());
       runner.start();
       SessionSettings settings = SessionSettings.of(config);

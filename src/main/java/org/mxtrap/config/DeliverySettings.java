@@ -1,8 +1,8 @@
 package org.mxtrap.config;
 
 /**
- * Where accepted mail goes. Only {@link Mode#MAILDIR} exists so far; relay and MX forwarding
- * come with later work and are refused by the loader until then.
+ * Where accepted mail goes. Only {@link Mode#MAILDIR} exists so far; relay and MX forwarding come
+ * with later work and are refused by the loader until then.
  */
 public record DeliverySettings(Mode mode) {
   public enum Mode {

@@ -10,8 +10,8 @@ public final class Addresses {
   private Addresses() {}
 
   /**
-   * Equality that treats an IPv4-mapped IPv6 address ({@code ::ffff:192.0.2.1}) as the IPv4
-   * address it carries, since a dual-stack socket reports IPv4 peers that way.
+   * Equality that treats an IPv4-mapped IPv6 address ({@code ::ffff:192.0.2.1}) as the IPv4 address
+   * it carries, since a dual-stack socket reports IPv4 peers that way.
    */
   public static boolean sameHost(InetAddress a, InetAddress b) {
     return unmap(a).equals(unmap(b));
@@ -94,7 +94,9 @@ public final class Addresses {
     return (u instanceof Inet4Address ? text(u) : "[" + text(u) + "]") + ":" + port;
   }
 
-  /** The RFC 5321 address literal for Received headers: {@code [192.0.2.1]} or {@code [IPv6:...]}. */
+  /**
+   * The RFC 5321 address literal for Received headers: {@code [192.0.2.1]} or {@code [IPv6:...]}.
+   */
   public static String smtpLiteral(InetAddress a) {
     InetAddress u = unmap(a);
     return u instanceof Inet4Address ? "[" + text(u) + "]" : "[IPv6:" + text(u) + "]";

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The SMTP envelope of one mail transaction: reverse path, the accepted forward paths in the
- * order they were given, and the MAIL parameters that delivery must honour.
+ * The SMTP envelope of one mail transaction: reverse path, the accepted forward paths in the order
+ * they were given, and the MAIL parameters that delivery must honour.
  *
  * @param bodyType {@code 7BIT} or {@code 8BITMIME} (RFC 6152)
  * @param smtpUtf8 the transaction was started with the SMTPUTF8 parameter (RFC 6531)

@@ -9,8 +9,7 @@ import java.util.Optional;
 public record Layout(List<LayoutEntry> entries) {
 
   public Layout {
-    entries =
-        entries.stream().sorted(Comparator.comparingInt(LayoutEntry::preference)).toList();
+    entries = entries.stream().sorted(Comparator.comparingInt(LayoutEntry::preference)).toList();
   }
 
   /** The entry a connection that arrived on {@code local} belongs to, if any. */

@@ -5,9 +5,9 @@ import java.net.InetSocketAddress;
 import java.util.Objects;
 
 /**
- * One MX record of the domain's layout together with the address and port that serve it. The
- * same layout is configured on every host; a connection's role is found by matching its local
- * address and port against these entries.
+ * One MX record of the domain's layout together with the address and port that serve it. The same
+ * layout is configured on every host; a connection's role is found by matching its local address
+ * and port against these entries.
  */
 public record LayoutEntry(int preference, String host, InetAddress address, int port, Role role) {
 
@@ -34,6 +34,13 @@ public record LayoutEntry(int preference, String host, InetAddress address, int 
 
   /** {@code "MX 30 mx2.example.com [192.0.2.30]:25 trap"}, for logs and summaries. */
   public String describe() {
-    return "MX " + preference + " " + host + " " + Addresses.literal(address, port) + " " + role.label();
+    return "MX "
+        + preference
+        + " "
+        + host
+        + " "
+        + Addresses.literal(address, port)
+        + " "
+        + role.label();
   }
 }

@@ -44,7 +44,9 @@ public record Mailbox(String localPart, String domain) {
         || c >= 0x80;
   }
 
-  /** {@code s} as an RFC 5321 Quoted-string: in double quotes, with {@code "} and backslash escaped. */
+  /**
+   * {@code s} as an RFC 5321 Quoted-string: in double quotes, with {@code "} and backslash escaped.
+   */
   public static String quote(String s) {
     StringBuilder b = new StringBuilder(s.length() + 2).append('"');
     for (int i = 0; i < s.length(); i++) {

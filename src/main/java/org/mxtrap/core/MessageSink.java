@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * The port through which the SMTP server hands an incoming message to durable storage. It lives
- * in {@code core} rather than {@code smtp} so that the queue can implement it without depending
- * on the protocol code.
+ * The port through which the SMTP server hands an incoming message to durable storage. It lives in
+ * {@code core} rather than {@code smtp} so that the queue can implement it without depending on the
+ * protocol code.
  *
  * <p>Call order: {@link #open} once per DATA; write the message content (dot-unstuffed, CRLF line
  * ends, no end-of-data line) to {@link Incoming#content()}; then exactly one of {@link
@@ -34,8 +34,8 @@ public interface MessageSink {
     String commit() throws IOException;
 
     /**
-     * Discards the message unless it was committed; then does nothing. Safe to call after a
-     * failed commit, and more than once.
+     * Discards the message unless it was committed; then does nothing. Safe to call after a failed
+     * commit, and more than once.
      */
     void abort();
 

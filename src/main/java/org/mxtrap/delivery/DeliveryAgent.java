@@ -18,9 +18,9 @@ import org.mxtrap.core.TraceInfo;
  * finish in bounded time so that the runner can stop.
  *
  * <p>Failure: an agent returns a {@link RecipientResult} for each recipient it was given, in the
- * same order. An exception means "nothing known": the runner defers every recipient of the
- * attempt with {@code 4.3.0} and tries them all again, so an agent must not throw after it
- * delivered to someone (return the results instead).
+ * same order. An exception means "nothing known": the runner defers every recipient of the attempt
+ * with {@code 4.3.0} and tries them all again, so an agent must not throw after it delivered to
+ * someone (return the results instead).
  */
 public interface DeliveryAgent {
 

@@ -16,8 +16,8 @@ import org.mxtrap.queue.QueueEntry;
 
 /**
  * A non-delivery report (RFC 3464 {@code multipart/report; report-type=delivery-status}) for the
- * recipients of one message that failed or expired. It is sent from the null reverse path, so a
- * DSN about a DSN is never made (RFC 5321 6.1); the queue runner never asks for one.
+ * recipients of one message that failed or expired. It is sent from the null reverse path, so a DSN
+ * about a DSN is never made (RFC 5321 6.1); the queue runner never asks for one.
  *
  * <p>Parts: a short human-readable explanation, the {@code message/delivery-status} fields, and the
  * original message's header as {@code text/rfc822-headers} (the body is not returned).
@@ -66,7 +66,11 @@ final class DeliveryStatusNotification {
     b.append("To: ").append(original.envelope().reversePath().mailbox()).append("\r\n");
     b.append("Subject: Undelivered Mail Returned to Sender\r\n");
     b.append("Date: ").append(date).append("\r\n");
-    b.append("Message-ID: <").append(original.id()).append(".dsn@").append(hostname).append(">\r\n");
+    b.append("Message-ID: <")
+        .append(original.id())
+        .append(".dsn@")
+        .append(hostname)
+        .append(">\r\n");
     b.append("Auto-Submitted: auto-replied\r\n");
     b.append("MIME-Version: 1.0\r\n");
     b.append("Content-Type: multipart/report; report-type=delivery-status;\r\n");

@@ -1,20 +1,25 @@
 package org.mxtrap.delivery;
 
 /**
- * An enhanced mail system status code (RFC 3463), {@code class.subject.detail}: what a DSN's
- * {@code Status:} field and the log's {@code dsn=} carry.
+ * An enhanced mail system status code (RFC 3463), {@code class.subject.detail}: what a DSN's {@code
+ * Status:} field and the log's {@code dsn=} carry.
  */
 public record EnhancedStatus(int statusClass, int subject, int detail) {
   /** 2.0.0 Delivered. */
   public static final EnhancedStatus DELIVERED = new EnhancedStatus(2, 0, 0);
+
   /** 4.3.0 Other or undefined mail system status (temporary): our own trouble. */
   public static final EnhancedStatus TEMP_SYSTEM = new EnhancedStatus(4, 3, 0);
+
   /** 4.3.1 Mail system full. */
   public static final EnhancedStatus TEMP_SYSTEM_FULL = new EnhancedStatus(4, 3, 1);
+
   /** 4.4.4 Unable to route: no next hop for this domain in this version. */
   public static final EnhancedStatus TEMP_UNABLE_TO_ROUTE = new EnhancedStatus(4, 4, 4);
+
   /** 4.4.7 Delivery time expired (reported with Action: failed). */
   public static final EnhancedStatus DELIVERY_TIME_EXPIRED = new EnhancedStatus(4, 4, 7);
+
   /** 5.1.1 Bad destination mailbox address. */
   public static final EnhancedStatus BAD_MAILBOX = new EnhancedStatus(5, 1, 1);
 

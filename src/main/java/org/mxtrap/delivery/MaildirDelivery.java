@@ -32,35 +32,34 @@ import org.mxtrap.queue.GroupSync;
  *
  * <h2>Folder names</h2>
  *
- * The domain and the local part are each mapped to one safe directory name by {@link
- * #folderName}: folded to lower case (so {@code Bob@} and {@code bob@} share a Maildir, as users
- * expect, although RFC 5321 lets local parts be case-sensitive), then every UTF-8 octet that is
- * not {@code a-z 0-9 - _ + =} or a dot after the first character becomes {@code %XX} (upper-case
- * hex). So no name contains {@code /}, none is {@code .} or {@code ..} or starts with a dot, and
- * distinct lower-cased names stay distinct. Examples: {@code John.Doe} → {@code john.doe}, {@code
- * .hidden} → {@code %2Ehidden}, {@code a/b} → {@code a%2Fb}, {@code Jürgen} → {@code
- * j%C3%BCrgen}, the empty local part → {@code %}.
+ * The domain and the local part are each mapped to one safe directory name by {@link #folderName}:
+ * folded to lower case (so {@code Bob@} and {@code bob@} share a Maildir, as users expect, although
+ * RFC 5321 lets local parts be case-sensitive), then every UTF-8 octet that is not {@code a-z 0-9 -
+ * _ + =} or a dot after the first character becomes {@code %XX} (upper-case hex). So no name
+ * contains {@code /}, none is {@code .} or {@code ..} or starts with a dot, and distinct
+ * lower-cased names stay distinct. Examples: {@code John.Doe} → {@code john.doe}, {@code .hidden} →
+ * {@code %2Ehidden}, {@code a/b} → {@code a%2Fb}, {@code Jürgen} → {@code j%C3%BCrgen}, the empty
+ * local part → {@code %}.
  *
  * <h2>Protocol</h2>
  *
  * Each copy is written to {@code tmp/<unique>}, fsynced, renamed to {@code new/<unique>}, and
  * {@code new/} is fsynced; only then is the recipient reported delivered. Unique names follow the
- * Maildir specification: {@code <seconds>.M<microseconds>P<pid>Q<counter>.<hostname>} with
- * {@code /} and {@code :} in the host name written as {@code \057} and {@code \072}.
+ * Maildir specification: {@code <seconds>.M<microseconds>P<pid>Q<counter>.<hostname>} with {@code
+ * /} and {@code :} in the host name written as {@code \057} and {@code \072}.
  *
  * <h2>Content</h2>
  *
- * A copy starts with {@code Return-Path:} (RFC 5321 4.4, final delivery) and our {@code
- * Received:} header ({@link ReceivedHeader}, naming the copy's one recipient), then the message
- * as received. Line ends are stored as LF, the Maildir convention that mail readers expect; a CR
- * not followed by LF is kept.
+ * A copy starts with {@code Return-Path:} (RFC 5321 4.4, final delivery) and our {@code Received:}
+ * header ({@link ReceivedHeader}, naming the copy's one recipient), then the message as received.
+ * Line ends are stored as LF, the Maildir convention that mail readers expect; a CR not followed by
+ * LF is kept.
  *
  * <h2>Domains</h2>
  *
  * Only recipients in {@code localDomains} are delivered; any other recipient (only DSNs to remote
  * senders get here, since the SMTP server accepts mail for our domains only) is deferred with
- * {@code 4.4.4}: this version has no outbound relay, so the queue runner keeps it until it
- * expires.
+ * {@code 4.4.4}: this version has no outbound relay, so the queue runner keeps it until it expires.
  */
 public final class MaildirDelivery implements DeliveryAgent {
   static final String RELAY = "maildir";
@@ -126,7 +125,8 @@ public final class MaildirDelivery implements DeliveryAgent {
           FileChannel.open(tmpFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         OutputStream out =
             new LfLineEnds(new BufferedOutputStream(Channels.newOutputStream(ch), 65536));
-        out.write(ReceivedHeader.returnPath(d.envelope().reversePath()).getBytes(StandardCharsets.UTF_8));
+        out.write(
+            ReceivedHeader.returnPath(d.envelope().reversePath()).getBytes(StandardCharsets.UTF_8));
         out.write(
             ReceivedHeader.of(d.trace(), hostname, d.queueId(), rcpt)
                 .getBytes(StandardCharsets.UTF_8));

@@ -39,17 +39,17 @@ import org.slf4j.MDC;
  *
  * A commit wakes the runner at once (a signal from {@link Spool#onCommit}, no polling). After an
  * attempt that left recipients pending, the message is due again after {@code minBackoff}, then
- * twice that, and so on up to {@code maxBackoff}, but never later than its expiry ({@code arrival
- * + maxAge}). The first attempt at or after expiry that still leaves recipients pending fails
- * them with {@code 4.4.7}. Each message is worked on by one task at a time; at most {@code
- * concurrency} tasks run at once, each on its own virtual thread.
+ * twice that, and so on up to {@code maxBackoff}, but never later than its expiry ({@code arrival +
+ * maxAge}). The first attempt at or after expiry that still leaves recipients pending fails them
+ * with {@code 4.4.7}. Each message is worked on by one task at a time; at most {@code concurrency}
+ * tasks run at once, each on its own virtual thread.
  *
  * <h2>Bounces</h2>
  *
  * Recipients that fail (permanently or by expiry) in an attempt are reported in one DSN to the
- * reverse path, which is committed to the same spool <em>before</em> the failures are recorded:
- * a crash in between sends the DSN twice rather than never. A message with the null reverse path
- * gets no DSN (never bounce a bounce); its failures are only logged. In this version delivery is
+ * reverse path, which is committed to the same spool <em>before</em> the failures are recorded: a
+ * crash in between sends the DSN twice rather than never. A message with the null reverse path gets
+ * no DSN (never bounce a bounce); its failures are only logged. In this version delivery is
  * Maildir-only, so a DSN to a sender outside our domains is deferred ({@code 4.4.4}) at each
  * attempt, logged each time, and dropped with a log line when it expires.
  *
@@ -61,11 +61,12 @@ import org.slf4j.MDC;
  *
  * <h2>Use</h2>
  *
- * Production: construct, {@link #start()}, and {@link #close()} at shutdown. Tests: never start
- * it; call {@link #runDue()} after moving the clock.
+ * Production: construct, {@link #start()}, and {@link #close()} at shutdown. Tests: never start it;
+ * call {@link #runDue()} after moving the clock.
  */
 public final class QueueRunner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("delivery");
+
   /** Longest the loop sleeps without looking at the clock again (clock steps, lost wake-ups). */
   private static final Duration MAX_IDLE = Duration.ofSeconds(30);
 
@@ -140,8 +141,8 @@ public final class QueueRunner implements AutoCloseable {
   }
 
   /**
-   * Delivers every message that is due now, and whatever becomes due meanwhile (such as DSNs),
-   * and returns when those attempts are finished. For tests and {@code flush}; do not mix with a
+   * Delivers every message that is due now, and whatever becomes due meanwhile (such as DSNs), and
+   * returns when those attempts are finished. For tests and {@code flush}; do not mix with a
    * started loop in tests that count attempts.
    *
    * @return the number of attempts made
@@ -218,8 +219,8 @@ public final class QueueRunner implements AutoCloseable {
 
   /**
    * Starts attempts for due messages, as far as permits allow: first the freshly committed ones,
-   * then, when the earliest known next attempt has come (or {@code scanAll}), a pass over the
-   * whole queue.
+   * then, when the earliest known next attempt has come (or {@code scanAll}), a pass over the whole
+   * queue.
    */
   private List<Future<?>> dispatch(boolean scanAll) {
     List<Future<?>> started = new ArrayList<>();
@@ -352,7 +353,14 @@ public final class QueueRunner implements AutoCloseable {
           outcomes.add(
               new Spool.Outcome(
                   index, Status.FAILED, EnhancedStatus.DELIVERY_TIME_EXPIRED.toString(), text));
-          logLine(e, d.recipient(), d.relay(), now, EnhancedStatus.DELIVERY_TIME_EXPIRED, "expired", text);
+          logLine(
+              e,
+              d.recipient(),
+              d.relay(),
+              now,
+              EnhancedStatus.DELIVERY_TIME_EXPIRED,
+              "expired",
+              text);
         }
         case RecipientResult.Deferred d -> {
           outcomes.add(new Spool.Outcome(index, Status.PENDING, d.status().toString(), d.text()));
@@ -365,7 +373,9 @@ public final class QueueRunner implements AutoCloseable {
     if (!failures.isEmpty()) {
       bounce(e, failures, now);
     }
-    boolean done = outcomes.stream().allMatch(o -> o.status().isFinal()) && e.pending().size() == outcomes.size();
+    boolean done =
+        outcomes.stream().allMatch(o -> o.status().isFinal())
+            && e.pending().size() == outcomes.size();
     if (done) {
       // Every recipient is final: removing the message is the durable record of that, so the
       // per-recipient outcomes need no fsync of their own (the common case costs no state write).
@@ -408,7 +418,9 @@ public final class QueueRunner implements AutoCloseable {
       throws IOException {
     if (e.envelope().reversePath().isNull()) {
       log.info(
-          "{}: no DSN for {} failed recipient(s): the reverse path is null", e.id(), failures.size());
+          "{}: no DSN for {} failed recipient(s): the reverse path is null",
+          e.id(),
+          failures.size());
       return;
     }
     byte[] content;
@@ -426,8 +438,8 @@ public final class QueueRunner implements AutoCloseable {
   }
 
   /**
-   * The delay before attempt {@code attempt + 1} after {@code attempt} attempts: {@code
-   * minBackoff} doubled for each earlier attempt, at most {@code maxBackoff}.
+   * The delay before attempt {@code attempt + 1} after {@code attempt} attempts: {@code minBackoff}
+   * doubled for each earlier attempt, at most {@code maxBackoff}.
    */
   Duration backoff(int attempt) {
     Duration d = settings.minBackoff();
@@ -486,7 +498,8 @@ public final class QueueRunner implements AutoCloseable {
       }
       executor.shutdown();
       if (!executor.awaitTermination(closeTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        log.warn("{} delivery(ies) still running after {}; interrupting", inFlight.size(), closeTimeout);
+        log.warn(
+            "{} delivery(ies) still running after {}; interrupting", inFlight.size(), closeTimeout);
         executor.shutdownNow();
       }
     } catch (InterruptedException e) {

@@ -26,11 +26,11 @@ import org.mxtrap.core.TraceInfo;
  * <ul>
  *   <li>{@code from}: the HELO/EHLO argument; then, in the comment, the client's verified reverse
  *       name ({@code unknown} when there is none, as Postfix writes it) and its address literal
- *       ({@code [192.0.2.7]}, {@code [IPv6:2001:db8::7]}). A HELO argument that is neither a
- *       domain nor an address literal is written as {@code unknown} so it cannot break the
- *       header's syntax.
- *   <li>{@code by}: our host name; in the comment, the local address and port the message
- *       arrived on and the role and preference of that layout entry.
+ *       ({@code [192.0.2.7]}, {@code [IPv6:2001:db8::7]}). A HELO argument that is neither a domain
+ *       nor an address literal is written as {@code unknown} so it cannot break the header's
+ *       syntax.
+ *   <li>{@code by}: our host name; in the comment, the local address and port the message arrived
+ *       on and the role and preference of that layout entry.
  *   <li>{@code with}: the RFC 3848 keyword (ESMTP, ESMTPS, ...), then the TLS protocol and cipher
  *       as a comment when the session was encrypted.
  *   <li>{@code id}: the queue ID. {@code for}: the one recipient of this copy (Maildir copies are
@@ -38,8 +38,8 @@ import org.mxtrap.core.TraceInfo;
  *   <li>The date is when we accepted the message, in RFC 5322 form, UTC.
  * </ul>
  *
- * Clauses are folded greedily (CRLF + TAB) so that lines stay within 78 characters unless a
- * single clause is longer.
+ * Clauses are folded greedily (CRLF + TAB) so that lines stay within 78 characters unless a single
+ * clause is longer.
  */
 final class ReceivedHeader {
   static final int MAX_LINE = 78;
@@ -52,7 +52,8 @@ final class ReceivedHeader {
   private ReceivedHeader() {}
 
   /** The header field, folded, ending in CRLF. */
-  static String of(TraceInfo trace, String hostname, String queueId, @Nullable ForwardPath forPath) {
+  static String of(
+      TraceInfo trace, String hostname, String queueId, @Nullable ForwardPath forPath) {
     String helo = DOMAIN_OR_LITERAL.matcher(trace.helo()).matches() ? trace.helo() : "unknown";
     String clientName = trace.clientName() == null ? "unknown" : trace.clientName();
     LayoutEntry e = trace.entry();

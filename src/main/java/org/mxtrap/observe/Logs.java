@@ -9,8 +9,8 @@ public final class Logs {
   private Logs() {}
 
   /**
-   * Writes every queued log line and stops logging. Call once, last, before the process exits:
-   * log lines are written by a background thread that a plain exit would cut off.
+   * Writes every queued log line and stops logging. Call once, last, before the process exits: log
+   * lines are written by a background thread that a plain exit would cut off.
    */
   public static void shutdown() {
     ILoggerFactory f = LoggerFactory.getILoggerFactory();

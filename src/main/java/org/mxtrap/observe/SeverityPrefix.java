@@ -5,8 +5,8 @@ import ch.qos.logback.classic.pattern.ClassicConverter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 
 /**
- * The {@code %severity} log pattern word: nothing for ordinary events, {@code "warning: "},
- * {@code "error: "} or {@code "debug: "} otherwise, as Postfix marks its maillog lines.
+ * The {@code %severity} log pattern word: nothing for ordinary events, {@code "warning: "}, {@code
+ * "error: "} or {@code "debug: "} otherwise, as Postfix marks its maillog lines.
  */
 public final class SeverityPrefix extends ClassicConverter {
   @Override

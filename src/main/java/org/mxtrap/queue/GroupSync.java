@@ -9,16 +9,16 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Group commit for directory entries: many threads create or rename files in a directory, then
- * call {@link #sync(Path)}; one of them (the leader) fsyncs the directory for all who asked before
- * its fsync began, while later callers wait for the next fsync. Under load each fsync serves
- * everyone who arrived during the previous one; alone, a caller pays one fsync as before.
+ * Group commit for directory entries: many threads create or rename files in a directory, then call
+ * {@link #sync(Path)}; one of them (the leader) fsyncs the directory for all who asked before its
+ * fsync began, while later callers wait for the next fsync. Under load each fsync serves everyone
+ * who arrived during the previous one; alone, a caller pays one fsync as before.
  *
  * <p>Contract: when {@code sync(dir)} returns normally, every change the calling thread made to
  * {@code dir} before the call is on stable storage. A failed directory fsync leaves the directory
  * in an unknown state (the kernel may have dropped the dirty entries), so the failure is sticky:
- * that call and every later one for the directory throw, and nothing more is acknowledged until
- * the process restarts and recovers. Thread-safe; one instance serves any number of directories.
+ * that call and every later one for the directory throw, and nothing more is acknowledged until the
+ * process restarts and recovers. Thread-safe; one instance serves any number of directories.
  */
 public final class GroupSync {
   private final ConcurrentHashMap<Path, Group> groups = new ConcurrentHashMap<>();

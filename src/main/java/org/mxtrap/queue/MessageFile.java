@@ -25,8 +25,8 @@ import org.mxtrap.core.TraceInfo;
  * The message file: one per message, {@code queue/active/<id>}, written once, in place, and never
  * changed. A message is committed when its file ends in the trailer and both the file and {@code
  * active/} are fsynced. Writing in place rather than renaming from a temporary directory saves a
- * journal commit per message; the trailer is what tells a whole file from one cut short by a
- * crash, which was never acknowledged and is discarded when the spool opens.
+ * journal commit per message; the trailer is what tells a whole file from one cut short by a crash,
+ * which was never acknowledged and is discarded when the spool opens.
  *
  * <pre>
  * mxtrap-queue 1
@@ -50,10 +50,10 @@ import org.mxtrap.core.TraceInfo;
  * mxtrap-end 00000000000000004096      (the trailer: 32 octets, the content length in 20 digits)
  * </pre>
  *
- * <p>Header lines are UTF-8, a keyword, a space and space-separated fields ending in LF. Every field
- * is escaped: {@code %}, space, control characters and DEL become {@code %XX} (UTF-8 octets in
- * upper-case hex); the empty string is written as a lone {@code %}. Readers ignore keywords they do
- * not know, so later versions may add lines.
+ * <p>Header lines are UTF-8, a keyword, a space and space-separated fields ending in LF. Every
+ * field is escaped: {@code %}, space, control characters and DEL become {@code %XX} (UTF-8 octets
+ * in upper-case hex); the empty string is written as a lone {@code %}. Readers ignore keywords they
+ * do not know, so later versions may add lines.
  */
 final class MessageFile {
   static final String MAGIC = "mxtrap-queue 1";
@@ -62,8 +62,8 @@ final class MessageFile {
   private MessageFile() {}
 
   /**
-   * A message file that is not whole: a crash cut its writing short, so it was never
-   * acknowledged and can be discarded.
+   * A message file that is not whole: a crash cut its writing short, so it was never acknowledged
+   * and can be discarded.
    */
   static final class CutShort extends IOException {
     CutShort(String message) {
@@ -83,8 +83,8 @@ final class MessageFile {
   }
 
   /**
-   * The content length a trailer states, checked against the file: {@code fileSize} must be
-   * header, content and trailer exactly.
+   * The content length a trailer states, checked against the file: {@code fileSize} must be header,
+   * content and trailer exactly.
    *
    * @throws IOException when the trailer is missing or does not fit: the file is not whole
    */
@@ -108,7 +108,8 @@ final class MessageFile {
   }
 
   /** What the header of a message file says. {@code contentOffset} is where the content starts. */
-  record Header(String id, Instant arrival, Envelope envelope, TraceInfo trace, long contentOffset) {}
+  record Header(
+      String id, Instant arrival, Envelope envelope, TraceInfo trace, long contentOffset) {}
 
   static byte[] header(String id, Instant arrival, Envelope envelope, TraceInfo trace) {
     StringBuilder b = new StringBuilder(512).append(MAGIC).append('\n');

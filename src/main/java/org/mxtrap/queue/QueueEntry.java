@@ -7,9 +7,9 @@ import org.mxtrap.core.Envelope;
 import org.mxtrap.core.TraceInfo;
 
 /**
- * A snapshot of one committed message in the spool: what {@code mxtrap queue list/show} prints
- * and what the queue runner schedules by. Snapshots are immutable; call {@link Spool#find} again
- * to see later changes.
+ * A snapshot of one committed message in the spool: what {@code mxtrap queue list/show} prints and
+ * what the queue runner schedules by. Snapshots are immutable; call {@link Spool#find} again to see
+ * later changes.
  *
  * @param id the queue ID
  * @param envelope the SMTP envelope

@@ -26,7 +26,6 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
-import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Envelope;
 import org.mxtrap.core.MessageSink;
 import org.mxtrap.core.TraceInfo;
@@ -52,21 +51,22 @@ import org.slf4j.LoggerFactory;
  *
  * A message is written in place, {@code active/<id>}. {@link Incoming#commit()} appends the
  * trailer, fsyncs the file (on the session's own thread, so concurrent sessions' fsyncs share
- * journal commits) and then waits for a {@link GroupSync group fsync} of {@code active/}, which
- * one committing thread does for every commit that arrived meanwhile. Only then does it return the
- * ID that goes into the 250 reply. A file without its trailer was cut short by a crash, never
- * acknowledged, and is deleted when the spool opens; abort deletes it at once. A message is removed by unlinking its message file. When it has a state
- * log (an earlier attempt left recipients pending), {@code active/} is fsynced before the state log
- * is unlinked, so a removal lost in a crash brings the message back with its state and recipients
- * already delivered stay delivered. A message delivered at its first attempt has no state log and
- * its unlink is not fsynced: a power loss right after can only bring it back for one more
- * delivery (at-least-once; a process crash cannot, the unlink is already in the kernel).
+ * journal commits) and then waits for a {@link GroupSync group fsync} of {@code active/}, which one
+ * committing thread does for every commit that arrived meanwhile. Only then does it return the ID
+ * that goes into the 250 reply. A file without its trailer was cut short by a crash, never
+ * acknowledged, and is deleted when the spool opens; abort deletes it at once. A message is removed
+ * by unlinking its message file. When it has a state log (an earlier attempt left recipients
+ * pending), {@code active/} is fsynced before the state log is unlinked, so a removal lost in a
+ * crash brings the message back with its state and recipients already delivered stay delivered. A
+ * message delivered at its first attempt has no state log and its unlink is not fsynced: a power
+ * loss right after can only bring it back for one more delivery (at-least-once; a process crash
+ * cannot, the unlink is already in the kernel).
  *
  * <h2>Threads</h2>
  *
  * All methods are safe for concurrent use. Updates to one message are serialised; the queue runner
- * is expected to work on each message from one task at a time. {@link #open(Path, Clock)} takes
- * an exclusive lock on the directory, so a second process cannot open the same spool.
+ * is expected to work on each message from one task at a time. {@link #open(Path, Clock)} takes an
+ * exclusive lock on the directory, so a second process cannot open the same spool.
  */
 public final class Spool implements MessageSink, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("queue");
@@ -94,9 +94,9 @@ public final class Spool implements MessageSink, AutoCloseable {
   }
 
   /**
-   * Opens (creating if needed) the spool at {@code dir} and recovers it: leftovers of messages
-   * that were never committed are deleted, torn state records cut off, and every committed message
-   * is loaded with its delivery state.
+   * Opens (creating if needed) the spool at {@code dir} and recovers it: leftovers of messages that
+   * were never committed are deleted, torn state records cut off, and every committed message is
+   * loaded with its delivery state.
    *
    * @throws IOException if the directory cannot be used or another process holds it
    */
@@ -432,16 +432,15 @@ public final class Spool implements MessageSink, AutoCloseable {
     synchronized (s) {
       StateLog.append(state, id, StateLog.attempt(at, nextAttempt));
       QueueEntry e = s.entry;
-      s.entry =
-          e.withState(e.attempts() + 1, nextAttempt, e.recipients());
+      s.entry = e.withState(e.attempts() + 1, nextAttempt, e.recipients());
       return s.entry;
     }
   }
 
   /**
    * Durably records the outcome for recipient {@code index}: {@link Status#DELIVERED} or {@link
-   * Status#FAILED} are final; {@link Status#PENDING} records a temporary failure and its reason.
-   * An outcome for a recipient already final is ignored.
+   * Status#FAILED} are final; {@link Status#PENDING} records a temporary failure and its reason. An
+   * outcome for a recipient already final is ignored.
    *
    * @param dsn the enhanced status code, e.g. {@code 5.1.1}
    * @return the updated snapshot
@@ -459,8 +458,7 @@ public final class Spool implements MessageSink, AutoCloseable {
       StateLog.append(state, id, StateLog.recipient(status, index, at, dsn, text));
       List<RecipientState> rs = new ArrayList<>(e.recipients());
       rs.set(index, new RecipientState(index, old.recipient(), status, dsn, text, at));
-      s.entry =
-          e.withState(e.attempts(), e.nextAttempt(), rs);
+      s.entry = e.withState(e.attempts(), e.nextAttempt(), rs);
       return s.entry;
     }
   }
@@ -469,9 +467,9 @@ public final class Spool implements MessageSink, AutoCloseable {
   public record Outcome(int index, Status status, String dsn, String text) {}
 
   /**
-   * Durably records the outcomes of one attempt and when the message is next due, in one append
-   * and one fdatasync (the batched form of {@link #markRecipient} and {@link #recordAttempt}).
-   * Outcomes for recipients already final are ignored.
+   * Durably records the outcomes of one attempt and when the message is next due, in one append and
+   * one fdatasync (the batched form of {@link #markRecipient} and {@link #recordAttempt}). Outcomes
+   * for recipients already final are ignored.
    *
    * @return the updated snapshot
    */
@@ -489,12 +487,12 @@ public final class Spool implements MessageSink, AutoCloseable {
         }
         records.append(StateLog.recipient(o.status(), o.index(), at, o.dsn(), o.text()));
         rs.set(
-            o.index(), new RecipientState(o.index(), old.recipient(), o.status(), o.dsn(), o.text(), at));
+            o.index(),
+            new RecipientState(o.index(), old.recipient(), o.status(), o.dsn(), o.text(), at));
       }
       records.append(StateLog.attempt(at, nextAttempt));
       StateLog.append(state, id, records.toString());
-      s.entry =
-          e.withState(e.attempts() + 1, nextAttempt, rs);
+      s.entry = e.withState(e.attempts() + 1, nextAttempt, rs);
       return s.entry;
     }
   }
@@ -545,8 +543,8 @@ public final class Spool implements MessageSink, AutoCloseable {
   }
 
   /**
-   * Releases the directory lock. Messages being received can no longer be committed; their
-   * files, without trailer, are removed the next time the spool opens.
+   * Releases the directory lock. Messages being received can no longer be committed; their files,
+   * without trailer, are removed the next time the spool opens.
    */
   @Override
   public void close() {
@@ -563,7 +561,6 @@ public final class Spool implements MessageSink, AutoCloseable {
   }
 
   // ---- file system helpers ---------------------------------------------------------------------
-
 
   /** A queued message: its parsed header and current state. */
   private static final class Slot {

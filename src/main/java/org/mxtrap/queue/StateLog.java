@@ -14,10 +14,10 @@ import java.util.List;
 import org.mxtrap.queue.RecipientState.Status;
 
 /**
- * The delivery state of one message: {@code queue/state/<id>}, an append-only log that exists
- * once the first attempt has been recorded. Replaying it over the fresh state (every recipient
- * pending, no attempts) gives the current state; the last record about a recipient wins, except
- * that a final status (delivered, failed) is never undone.
+ * The delivery state of one message: {@code queue/state/<id>}, an append-only log that exists once
+ * the first attempt has been recorded. Replaying it over the fresh state (every recipient pending,
+ * no attempts) gives the current state; the last record about a recipient wins, except that a final
+ * status (delivered, failed) is never undone.
  *
  * <pre>
  * mxtrap-state 1
@@ -64,7 +64,8 @@ final class StateLog {
   static void append(Path dir, String id, String record) throws IOException {
     Path file = dir.resolve(id);
     byte[] bytes = record.getBytes(StandardCharsets.UTF_8);
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
       writeFully(ch, bytes);
       ch.force(false);
       return;

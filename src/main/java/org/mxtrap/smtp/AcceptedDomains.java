@@ -23,7 +23,9 @@ import org.mxtrap.core.Mailbox;
 final class AcceptedDomains {
   private final List<String> domains;
 
-  /** @param domains lower case, no trailing dot, at least one */
+  /**
+   * @param domains lower case, no trailing dot, at least one
+   */
   AcceptedDomains(List<String> domains) {
     this.domains = List.copyOf(domains);
   }
@@ -40,7 +42,9 @@ final class AcceptedDomains {
       return Optional.empty();
     }
     String local = path.localPart();
-    if (local.isEmpty() || local.indexOf('@') >= 0 || local.indexOf('%') >= 0
+    if (local.isEmpty()
+        || local.indexOf('@') >= 0
+        || local.indexOf('%') >= 0
         || local.indexOf('!') >= 0) {
       return Optional.empty();
     }

@@ -19,16 +19,17 @@ import org.mxtrap.smtp.wire.SmtpReply;
  * octets, the result is a command or an {@link Command.Invalid} carrying the reply to send.
  *
  * <p>Paths follow RFC 5321 4.1.2 strictly: angle brackets are required, the local part is a
- * Dot-string or a Quoted-string, the domain a sequence of LDH labels or an address literal;
- * source routes are parsed (and kept, for the relay check). Local part at most 64 octets, domain
- * 255, path 256 (4.5.3.1). Non-ASCII is taken as RFC 6531 UTF-8 and allowed in paths only under
- * SMTPUTF8. The one leniency: spaces after {@code FROM:} and {@code TO:}, which many clients send.
+ * Dot-string or a Quoted-string, the domain a sequence of LDH labels or an address literal; source
+ * routes are parsed (and kept, for the relay check). Local part at most 64 octets, domain 255, path
+ * 256 (4.5.3.1). Non-ASCII is taken as RFC 6531 UTF-8 and allowed in paths only under SMTPUTF8. The
+ * one leniency: spaces after {@code FROM:} and {@code TO:}, which many clients send.
  */
 final class CommandParser {
   private CommandParser() {}
 
   private static final Pattern IPV4 =
-      Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+      Pattern.compile(
+          "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
   private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
   private static final Pattern KEYWORD = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]*");
   private static final Pattern SIZE = Pattern.compile("\\d{1,20}");
@@ -80,11 +81,22 @@ final class CommandParser {
 
   private static final List<String> VERBS =
       List.of(
-          "HELO", "EHLO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT", "VRFY", "HELP",
+          "HELO",
+          "EHLO",
+          "MAIL",
+          "RCPT",
+          "DATA",
+          "RSET",
+          "NOOP",
+          "QUIT",
+          "VRFY",
+          "HELP",
           "STARTTLS");
 
-  /** The verb in upper case if it is one we know, else {@code unknown}. ASCII only, so no
-   * Unicode case folding turns {@code maıl} into {@code MAIL}. */
+  /**
+   * The verb in upper case if it is one we know, else {@code unknown}. ASCII only, so no Unicode
+   * case folding turns {@code maıl} into {@code MAIL}.
+   */
   private static String knownVerb(String verb) {
     for (int i = 0; i < verb.length(); i++) {
       if (verb.charAt(i) >= 0x80) {
@@ -409,8 +421,8 @@ final class CommandParser {
     }
 
     /**
-     * address-literal = "[" ( IPv4-address-literal / IPv6-address-literal /
-     * General-address-literal ) "]"; returned with its brackets.
+     * address-literal = "[" ( IPv4-address-literal / IPv6-address-literal / General-address-literal
+     * ) "]"; returned with its brackets.
      */
     private String addressLiteral() throws SyntaxError {
       expect('[');

@@ -6,8 +6,8 @@ import org.mxtrap.core.ForwardPath;
 import org.mxtrap.core.ReversePath;
 
 /**
- * The transaction state of RFC 5321 3.3: opened by MAIL, grown by each accepted RCPT, ended by
- * the end of DATA, RSET, HELO/EHLO or STARTTLS.
+ * The transaction state of RFC 5321 3.3: opened by MAIL, grown by each accepted RCPT, ended by the
+ * end of DATA, RSET, HELO/EHLO or STARTTLS.
  *
  * @param recipients the accepted forward paths, in the order given
  */

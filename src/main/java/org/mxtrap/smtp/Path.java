@@ -6,9 +6,9 @@ import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Mailbox;
 
 /**
- * A path as the client wrote it in MAIL FROM or RCPT TO (RFC 5321 4.1.2), with the syntax facts
- * the relay check needs: source routes, quoted local parts and address literals all stay visible
- * here, while {@link Mailbox} keeps only the address.
+ * A path as the client wrote it in MAIL FROM or RCPT TO (RFC 5321 4.1.2), with the syntax facts the
+ * relay check needs: source routes, quoted local parts and address literals all stay visible here,
+ * while {@link Mailbox} keeps only the address.
  *
  * @param atDomainList the source route ({@code <@a,@b:user@c>} gives {@code [a, b]}); RFC 5321
  *     4.1.2 says to ignore it, we refuse it for relaying
@@ -47,8 +47,8 @@ record Path(
   }
 
   /**
-   * The path as we echo it in replies and logs, close to what the client sent: {@code
-   * <@a:user@b>}, {@code <"user@x"@b>}, {@code <postmaster>}; domains in lower case.
+   * The path as we echo it in replies and logs, close to what the client sent: {@code <@a:user@b>},
+   * {@code <"user@x"@b>}, {@code <postmaster>}; domains in lower case.
    */
   @Override
   public String toString() {

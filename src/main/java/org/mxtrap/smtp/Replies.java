@@ -120,7 +120,8 @@ public final class Replies {
   public static final SmtpReply EHLO_SYNTAX = SmtpReply.of(501, "5.5.4", "Syntax: EHLO hostname");
   public static final SmtpReply MAIL_SYNTAX =
       SmtpReply.of(501, "5.5.4", "Syntax: MAIL FROM:<address>");
-  public static final SmtpReply RCPT_SYNTAX = SmtpReply.of(501, "5.5.4", "Syntax: RCPT TO:<address>");
+  public static final SmtpReply RCPT_SYNTAX =
+      SmtpReply.of(501, "5.5.4", "Syntax: RCPT TO:<address>");
   public static final SmtpReply DATA_SYNTAX = SmtpReply.of(501, "5.5.4", "Syntax: DATA");
   public static final SmtpReply RSET_SYNTAX = SmtpReply.of(501, "5.5.4", "Syntax: RSET");
   public static final SmtpReply QUIT_SYNTAX = SmtpReply.of(501, "5.5.4", "Syntax: QUIT");
@@ -146,8 +147,10 @@ public final class Replies {
 
   // ---- 5xx: sequence -----------------------------------------------------------------------
 
-  public static final SmtpReply HELO_FIRST = SmtpReply.of(503, "5.5.1", "Error: send HELO/EHLO first");
-  public static final SmtpReply NESTED_MAIL = SmtpReply.of(503, "5.5.1", "Error: nested MAIL command");
+  public static final SmtpReply HELO_FIRST =
+      SmtpReply.of(503, "5.5.1", "Error: send HELO/EHLO first");
+  public static final SmtpReply NESTED_MAIL =
+      SmtpReply.of(503, "5.5.1", "Error: nested MAIL command");
   public static final SmtpReply NEED_MAIL = SmtpReply.of(503, "5.5.1", "Error: need MAIL command");
   public static final SmtpReply NEED_RCPT = SmtpReply.of(503, "5.5.1", "Error: need RCPT command");
   public static final SmtpReply TLS_ALREADY_ACTIVE =
@@ -167,6 +170,7 @@ public final class Replies {
   /** SIZE= in MAIL, or the content itself, beyond the limit (RFC 1870). */
   public static final SmtpReply MESSAGE_TOO_BIG =
       SmtpReply.of(552, "5.3.4", "Error: message size exceeds fixed limit");
+
   public static final SmtpReply TEXT_LINE_TOO_LONG =
       SmtpReply.of(500, "5.5.2", "Error: message content line too long");
   public static final SmtpReply BARE_LINE_END_IN_DATA =

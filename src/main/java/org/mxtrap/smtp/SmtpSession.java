@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * closes the connection. Not thread-safe: one session, one thread.
  *
  * <p>Logs (Postfix style, one line each): every refused command as {@code reject: VERB from
- * [ip]:port: <reply>}, every accepted message as {@code <queue id>: from=<...>, size=..., nrcpt=...,
- * client=[ip]:port, local=ip:port, role=..., pref=..., proto=...}. The caller owns the MDC.
+ * [ip]:port: <reply>}, every accepted message as {@code <queue id>: from=<...>, size=...,
+ * nrcpt=..., client=[ip]:port, local=ip:port, role=..., pref=..., proto=...}. The caller owns the
+ * MDC.
  */
 public final class SmtpSession {
   private static final Logger log = LoggerFactory.getLogger("smtpd");
@@ -76,8 +77,8 @@ public final class SmtpSession {
   }
 
   /**
-   * Greets, then reads and answers commands until QUIT, end of input, a timeout, too many errors
-   * or a failed TLS handshake. Call once.
+   * Greets, then reads and answers commands until QUIT, end of input, a timeout, too many errors or
+   * a failed TLS handshake. Call once.
    *
    * @throws IOException when the transport fails (not for anything the client sends)
    */
@@ -267,7 +268,11 @@ public final class SmtpSession {
   }
 
   private SessionState commit(
-      MessageSink.Incoming incoming, MailTransaction tx, TraceInfo trace, long size, Greeted after) {
+      MessageSink.Incoming incoming,
+      MailTransaction tx,
+      TraceInfo trace,
+      long size,
+      Greeted after) {
     String queueId;
     try {
       queueId = incoming.commit();

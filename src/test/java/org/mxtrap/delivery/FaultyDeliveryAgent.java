@@ -9,8 +9,8 @@ import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.ForwardPath;
 
 /**
- * Wraps a real agent and answers for some recipients itself, as scripted; records every call.
- * The script returns null to let the real agent deliver.
+ * Wraps a real agent and answers for some recipients itself, as scripted; records every call. The
+ * script returns null to let the real agent deliver.
  */
 final class FaultyDeliveryAgent implements DeliveryAgent {
   final List<Delivery> calls = new CopyOnWriteArrayList<>();

@@ -75,7 +75,8 @@ class MaildirDeliveryTest {
   @Test
   void receivedForIPv6WithTlsAndUnknownReverseName() throws IOException {
     TraceInfo t =
-        trace("client.example.org", null, "2001:db8::7", "ESMTPS", "TLSv1.3 TLS_AES_256_GCM_SHA384");
+        trace(
+            "client.example.org", null, "2001:db8::7", "ESMTPS", "TLSv1.3 TLS_AES_256_GCM_SHA384");
     deliver(envelope("", "alice@example.com"), t, "\r\n");
 
     Path dir = root.resolve("example.com").resolve("alice").resolve("new");
@@ -104,7 +105,8 @@ class MaildirDeliveryTest {
             "Received: from unknown (c.example.org [192.0.2.7])\r\n"
                 + "\tby mail.example.com ([192.0.2.10]:25, primary, MX 10) with ESMTP\r\n"
                 + "\tid 1JWTKQJ80000H; Tue, 3 Jun 2025 10:00:00 +0000\r\n");
-    assertThat(h.split("\r\n")).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(78));
+    assertThat(h.split("\r\n"))
+        .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(78));
   }
 
   @Test
@@ -140,14 +142,16 @@ class MaildirDeliveryTest {
     deliver(envelope("bob@example.org", "../../x@example.com"), trace(), "x\r\n");
     try (var all = Files.walk(root)) {
       assertThat(all.filter(Files::isRegularFile))
-          .allSatisfy(p -> assertThat(p.getParent().getParent().getParent()).isEqualTo(root.resolve("example.com")));
+          .allSatisfy(
+              p ->
+                  assertThat(p.getParent().getParent().getParent())
+                      .isEqualTo(root.resolve("example.com")));
     }
   }
 
   @Test
   void nonLocalDomainsAreDeferredForLackOfARoute() throws IOException {
-    List<RecipientResult> r =
-        deliver(envelope("", "bob@example.org"), trace(), "x\r\n");
+    List<RecipientResult> r = deliver(envelope("", "bob@example.org"), trace(), "x\r\n");
     assertThat(r).singleElement().isInstanceOf(RecipientResult.Deferred.class);
     assertThat(r.get(0).status()).isEqualTo(EnhancedStatus.TEMP_UNABLE_TO_ROUTE);
     assertThat(Files.exists(root.resolve("example.org"))).isFalse();

@@ -69,7 +69,9 @@ class QueueRunnerTest {
 
     assertThat(inbox("alice")).hasSize(1);
     assertThat(inbox("carol")).hasSize(1);
-    assertThat(message("alice", 0)).contains("id " + id).startsWith("Return-Path: <bob@example.org>\n");
+    assertThat(message("alice", 0))
+        .contains("id " + id)
+        .startsWith("Return-Path: <bob@example.org>\n");
     assertThat(spool.list()).isEmpty();
     assertThat(runner.runDue()).isZero();
   }
@@ -81,7 +83,11 @@ class QueueRunnerTest {
     Instant t0 = clock.instant();
 
     List<Duration> expectedGaps =
-        List.of(Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(4), Duration.ofMinutes(4));
+        List.of(
+            Duration.ofMinutes(1),
+            Duration.ofMinutes(2),
+            Duration.ofMinutes(4),
+            Duration.ofMinutes(4));
     assertThat(runner.runDue()).isEqualTo(1);
     Instant due = t0;
     for (Duration gap : expectedGaps) {
@@ -106,21 +112,25 @@ class QueueRunnerTest {
 
   @Test
   void onlyPendingRecipientsAreTriedAgain() throws Exception {
-    agent.script(r -> r.mailbox().localPart().equals("carol") ? FaultyDeliveryAgent.defer(r) : null);
+    agent.script(
+        r -> r.mailbox().localPart().equals("carol") ? FaultyDeliveryAgent.defer(r) : null);
     enqueue(spool, "bob@example.org", "alice@example.com", "carol@example.com");
     runner.runDue();
     agent.script(r -> null);
     clock.advance(Duration.ofMinutes(1));
     runner.runDue();
 
-    assertThat(agent.calls.get(1).recipients()).extracting(ForwardPath::toString).containsExactly("<carol@example.com>");
+    assertThat(agent.calls.get(1).recipients())
+        .extracting(ForwardPath::toString)
+        .containsExactly("<carol@example.com>");
     assertThat(inbox("alice")).hasSize(1);
     assertThat(inbox("carol")).hasSize(1);
   }
 
   @Test
   void expiresAndBouncesToTheSender() throws Exception {
-    agent.script(r -> r.mailbox().localPart().equals("alice") ? FaultyDeliveryAgent.defer(r) : null);
+    agent.script(
+        r -> r.mailbox().localPart().equals("alice") ? FaultyDeliveryAgent.defer(r) : null);
     String id = enqueue(spool, "bob@example.com", "alice@example.com");
     runner.runDue();
     for (int i = 0; i < 20 && spool.find(id).isPresent(); i++) {
@@ -144,7 +154,8 @@ class QueueRunnerTest {
 
   @Test
   void aPermanentFailureBouncesAtOnceAndTheRestIsDelivered() throws Exception {
-    agent.script(r -> r.mailbox().localPart().equals("nobody") ? FaultyDeliveryAgent.fail(r) : null);
+    agent.script(
+        r -> r.mailbox().localPart().equals("nobody") ? FaultyDeliveryAgent.fail(r) : null);
     enqueue(spool, "bob@example.com", "nobody@example.com", "alice@example.com");
 
     runner.runDue();
@@ -174,7 +185,8 @@ class QueueRunnerTest {
 
   @Test
   void aDsnToARemoteSenderWaitsUntilExpiryAndIsThenDropped() throws Exception {
-    agent.script(r -> r.mailbox().localPart().equals("nobody") ? FaultyDeliveryAgent.fail(r) : null);
+    agent.script(
+        r -> r.mailbox().localPart().equals("nobody") ? FaultyDeliveryAgent.fail(r) : null);
     String id = enqueue(spool, "bob@example.org", "nobody@example.com");
     runner.runDue();
 
@@ -207,7 +219,8 @@ class QueueRunnerTest {
 
     assertThat(agent.calls)
         .extracting(d -> d.queueId() + " " + d.recipients())
-        .containsExactlyInAnyOrder(first + " [<alice@example.com>]", second + " [<carol@example.com>]");
+        .containsExactlyInAnyOrder(
+            first + " [<alice@example.com>]", second + " [<carol@example.com>]");
     assertThat(inbox("alice")).hasSize(1);
     assertThat(inbox("carol")).hasSize(1);
     assertThat(spool.list()).isEmpty();

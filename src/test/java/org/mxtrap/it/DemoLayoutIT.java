@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The demo layout end to end with real clients: swaks and Jakarta Mail (Angus) send, the message
- * lands in the recipient's Maildir with a Received header naming the client, the local address,
- * the role and the queue ID. STARTTLS with swaks; PIPELINING with swaks.
+ * lands in the recipient's Maildir with a Received header naming the client, the local address, the
+ * role and the queue ID. STARTTLS with swaks; PIPELINING with swaks.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DemoLayoutIT {
@@ -37,9 +37,19 @@ class DemoLayoutIT {
     Process openssl =
         new ProcessBuilder(
                 Programs.require("openssl", "openssl").toString(),
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                "-subj", "/CN=mail.example.test",
-                "-keyout", key.toString(), "-out", cert.toString())
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=mail.example.test",
+                "-keyout",
+                key.toString(),
+                "-out",
+                cert.toString())
             .redirectErrorStream(true)
             .start();
     openssl.getInputStream().readAllBytes();
@@ -57,8 +67,16 @@ class DemoLayoutIT {
   @Test
   void swaksMessageLandsInMaildirWithReceivedHeader() throws Exception {
     Swaks.Result r =
-        Swaks.run(layout.primary, "--to", "alice@example.test", "--from", "sender@client.test",
-            "--header", "Subject: hello from swaks", "--body", "swaks body line");
+        Swaks.run(
+            layout.primary,
+            "--to",
+            "alice@example.test",
+            "--from",
+            "sender@client.test",
+            "--header",
+            "Subject: hello from swaks",
+            "--body",
+            "swaks body line");
     assertThat(r.exitCode()).as(r.transcript()).isZero();
     assertThat(r.transcript()).containsPattern("<[-~]  250 2\\.0\\.0 .*queued as \\S+");
     List<Path> inbox = SmtpHarness.awaitMessages(layout.inbox("alice"), 1, Duration.ofSeconds(20));
@@ -79,7 +97,8 @@ class DemoLayoutIT {
 
   @Test
   void trapListenerRecordsItsRole() throws Exception {
-    Swaks.Result r = Swaks.run(layout.trap40, "--to", "carol@example.test", "--from", "s@client.test");
+    Swaks.Result r =
+        Swaks.run(layout.trap40, "--to", "carol@example.test", "--from", "s@client.test");
     assertThat(r.exitCode()).as(r.transcript()).isZero();
     List<Path> inbox = SmtpHarness.awaitMessages(layout.inbox("carol"), 1, Duration.ofSeconds(20));
     assertThat(inbox).hasSize(1);
@@ -102,12 +121,19 @@ class DemoLayoutIT {
   @Test
   void pipeliningWithSwaks() throws Exception {
     Swaks.Result r =
-        Swaks.run(layout.primary, "--pipeline", "--to", "erin@example.test,frank@example.test",
-            "--from", "s@client.test");
+        Swaks.run(
+            layout.primary,
+            "--pipeline",
+            "--to",
+            "erin@example.test,frank@example.test",
+            "--from",
+            "s@client.test");
     assertThat(r.exitCode()).as(r.transcript()).isZero();
     assertThat(r.transcript()).contains("250-PIPELINING");
-    assertThat(SmtpHarness.awaitMessages(layout.inbox("erin"), 1, Duration.ofSeconds(20))).hasSize(1);
-    assertThat(SmtpHarness.awaitMessages(layout.inbox("frank"), 1, Duration.ofSeconds(20))).hasSize(1);
+    assertThat(SmtpHarness.awaitMessages(layout.inbox("erin"), 1, Duration.ofSeconds(20)))
+        .hasSize(1);
+    assertThat(SmtpHarness.awaitMessages(layout.inbox("frank"), 1, Duration.ofSeconds(20)))
+        .hasSize(1);
   }
 
   @Test
@@ -128,7 +154,9 @@ class DemoLayoutIT {
     List<Path> inbox = SmtpHarness.awaitMessages(layout.inbox("grace"), 1, Duration.ofSeconds(20));
     assertThat(inbox).hasSize(1);
     String msg = SmtpHarness.read(inbox.get(0));
-    assertThat(msg).contains("Received: from angus.client.test").contains("Subject: from Jakarta Mail");
+    assertThat(msg)
+        .contains("Received: from angus.client.test")
+        .contains("Subject: from Jakarta Mail");
     assertThat(Files.size(inbox.get(0))).isPositive();
   }
 }

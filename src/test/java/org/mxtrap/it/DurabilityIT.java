@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Acceptance is durability: clients submit mail while the server is killed with SIGKILL several
- * times and restarted. Every message that got a 250 must be delivered afterwards. Duplicates
- * (a message made durable whose 250 was lost with the process) are counted and reported.
+ * times and restarted. Every message that got a 250 must be delivered afterwards. Duplicates (a
+ * message made durable whose 250 was lost with the process) are counted and reported.
  */
 class DurabilityIT {
   private static final int SENDERS = 4;
@@ -75,8 +75,13 @@ class DurabilityIT {
       System.out.printf(
           "durability: %d attempts, %d acknowledged, %d delivered, %d lost, %d duplicated,"
               + " %d delivered without a 250 (reply lost with the process), %d SIGKILLs%n",
-          attempts.get(), acknowledged.size(), delivered.size(), lost.size(), duplicates,
-          unacknowledgedButDelivered, KILLS);
+          attempts.get(),
+          acknowledged.size(),
+          delivered.size(),
+          lost.size(),
+          duplicates,
+          unacknowledgedButDelivered,
+          KILLS);
       assertThat(lost).as("acknowledged but never delivered").isEmpty();
       assertThat(acknowledged.size()).isGreaterThanOrEqualTo(KILLS * 20);
     } finally {
@@ -103,8 +108,11 @@ class DurabilityIT {
           }
           String reply =
               c.command(
-                  "X-Durability-Token: " + token + "\r\nSubject: durable\r\n\r\n"
-                      + "line\r\n".repeat(50) + ".");
+                  "X-Durability-Token: "
+                      + token
+                      + "\r\nSubject: durable\r\n\r\n"
+                      + "line\r\n".repeat(50)
+                      + ".");
           if (reply != null && reply.startsWith("250")) {
             acked.add(token);
           }

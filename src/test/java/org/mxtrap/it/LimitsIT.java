@@ -53,7 +53,8 @@ class LimitsIT {
       c.command("RCPT TO:<big@example.test>");
       assertThat(c.command("DATA")).startsWith("354");
       String line = "x".repeat(98) + "\r\n";
-      assertThat(c.command("Subject: big\r\n\r\n" + line.repeat(200) + ".")).startsWith("552 5.3.4");
+      assertThat(c.command("Subject: big\r\n\r\n" + line.repeat(200) + "."))
+          .startsWith("552 5.3.4");
       assertThat(c.command("NOOP")).startsWith("250");
     }
     assertThat(SmtpHarness.messages(layout.inbox("big"))).isEmpty();
@@ -84,7 +85,8 @@ class LimitsIT {
       c.command("MAIL FROM:<a@client.test>");
       c.command("RCPT TO:<longline@example.test>");
       c.command("DATA");
-      assertThat(c.command("Subject: x\r\n\r\n" + "y".repeat(1200) + "\r\n.")).startsWith("500 5.5.2");
+      assertThat(c.command("Subject: x\r\n\r\n" + "y".repeat(1200) + "\r\n."))
+          .startsWith("500 5.5.2");
       assertThat(c.command("NOOP")).startsWith("250");
     }
   }
@@ -94,7 +96,9 @@ class LimitsIT {
     try (RawSmtp c = greeted()) {
       assertThat(c.command("NO\0OP")).matches("5\\d\\d 5\\.\\d\\.\\d .*");
       assertThat(c.command("XYZZY plugh")).matches("500 5\\.5\\.\\d .*");
-      assertThat(c.send(new byte[] {'M', 'A', 'I', 'L', ' ', (byte) 0xff, (byte) 0xfe, '\r', '\n'}).reply())
+      assertThat(
+              c.send(new byte[] {'M', 'A', 'I', 'L', ' ', (byte) 0xff, (byte) 0xfe, '\r', '\n'})
+                  .reply())
           .matches("5\\d\\d 5\\.\\d\\.\\d+ .*");
       assertThat(c.command("RCPT TO:<x@example.test>")).startsWith("503 5.5.1");
       assertThat(c.command("NOOP")).startsWith("250");

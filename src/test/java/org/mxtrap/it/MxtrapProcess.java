@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The packaged server ({@code target/mxtrap.jar}, built by {@code mvn package} before the
- * integration tests) running as a child process, as an administrator runs it. Its output goes to
- * a log file the test can read. {@link #kill()} is SIGKILL; {@link #stop()} is SIGTERM.
+ * integration tests) running as a child process, as an administrator runs it. Its output goes to a
+ * log file the test can read. {@link #kill()} is SIGKILL; {@link #stop()} is SIGTERM.
  */
 final class MxtrapProcess implements AutoCloseable {
   private final Path config;
@@ -85,7 +85,8 @@ final class MxtrapProcess implements AutoCloseable {
         if (c == '2') {
           // QUIT and read to the end: the server releases the connection's permit before it
           // closes, so once we see the end, this probe no longer counts against any limit.
-          s.getOutputStream().write("QUIT\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          s.getOutputStream()
+              .write("QUIT\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
           s.getInputStream().readAllBytes();
           return;
         }
@@ -100,7 +101,8 @@ final class MxtrapProcess implements AutoCloseable {
         throw new IOException(e);
       }
     }
-    throw new IllegalStateException("mxtrap did not greet on port " + probePort + ":\n" + Files.readString(log));
+    throw new IllegalStateException(
+        "mxtrap did not greet on port " + probePort + ":\n" + Files.readString(log));
   }
 
   /** SIGKILL, as a crash or power cut would end it. */
@@ -119,7 +121,9 @@ final class MxtrapProcess implements AutoCloseable {
     return process.exitValue();
   }
 
-  /** Starts the server again on the same config and data, after {@link #kill()} or {@link #stop()}. */
+  /**
+   * Starts the server again on the same config and data, after {@link #kill()} or {@link #stop()}.
+   */
   void restart() throws IOException {
     startProcess();
   }
@@ -133,8 +137,8 @@ final class MxtrapProcess implements AutoCloseable {
   }
 
   /**
-   * Ends the server and fails the test if the server logged an error of its own: a bug in a
-   * session or in delivery must not pass unnoticed because the client got its reply.
+   * Ends the server and fails the test if the server logged an error of its own: a bug in a session
+   * or in delivery must not pass unnoticed because the client got its reply.
    */
   @Override
   public void close() throws InterruptedException, IOException {

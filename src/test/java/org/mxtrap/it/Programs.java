@@ -28,7 +28,11 @@ final class Programs {
       }
     }
     String msg =
-        "*** " + name + " is not installed (apt-get install " + debianPackage + "): test skipped ***";
+        "*** "
+            + name
+            + " is not installed (apt-get install "
+            + debianPackage
+            + "): test skipped ***";
     if ("true".equals(System.getenv("CI"))) {
       fail(name + " is required under CI=true but missing (apt-get install " + debianPackage + ")");
     }

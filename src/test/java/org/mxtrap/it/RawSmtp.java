@@ -9,8 +9,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A byte-exact SMTP client for tests: sends exactly the bytes it is given and reads whole
- * replies (multi-line ones joined with {@code \n}).
+ * A byte-exact SMTP client for tests: sends exactly the bytes it is given and reads whole replies
+ * (multi-line ones joined with {@code \n}).
  */
 final class RawSmtp implements AutoCloseable {
   private final Socket socket;
@@ -78,7 +78,8 @@ final class RawSmtp implements AutoCloseable {
     while ((c = in.read()) != -1) {
       if (c == '\n') {
         byte[] bytes = b.toByteArray();
-        int n = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+        int n =
+            bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
         return new String(bytes, 0, n, StandardCharsets.UTF_8);
       }
       b.write(c);

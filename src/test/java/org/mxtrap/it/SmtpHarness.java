@@ -22,8 +22,8 @@ final class SmtpHarness {
   }
 
   /**
-   * Waits until {@code newDir} holds at least {@code count} messages, polling the condition for
-   * at most {@code limit}; returns them.
+   * Waits until {@code newDir} holds at least {@code count} messages, polling the condition for at
+   * most {@code limit}; returns them.
    */
   static List<Path> awaitMessages(Path newDir, int count, Duration limit)
       throws IOException, InterruptedException {
@@ -48,7 +48,9 @@ final class SmtpHarness {
       return List.of();
     }
     try (Stream<Path> s = Files.walk(mail)) {
-      return s.filter(Files::isRegularFile).filter(p -> p.getParent().getFileName().toString().equals("new")).toList();
+      return s.filter(Files::isRegularFile)
+          .filter(p -> p.getParent().getFileName().toString().equals("new"))
+          .toList();
     }
   }
 }

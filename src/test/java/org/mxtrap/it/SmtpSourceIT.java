@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Postfix's own load generator as a sender: {@code smtp-source} (Debian package postfix) sends
- * a bounded load over 10 parallel sessions; every message is accepted and delivered.
+ * Postfix's own load generator as a sender: {@code smtp-source} (Debian package postfix) sends a
+ * bounded load over 10 parallel sessions; every message is accepted and delivered.
  */
 class SmtpSourceIT {
   private static final int MESSAGES = 300;
@@ -25,9 +25,21 @@ class SmtpSourceIT {
     try (MxtrapProcess server = layout.start()) {
       Process p =
           new ProcessBuilder(
-                  smtpSource.toString(), "-4", "-s", "10", "-m", Integer.toString(MESSAGES),
-                  "-l", "4096", "-M", "source.client.test", "-f", "load@client.test",
-                  "-t", "load@example.test", "127.0.0.1:" + layout.primary)
+                  smtpSource.toString(),
+                  "-4",
+                  "-s",
+                  "10",
+                  "-m",
+                  Integer.toString(MESSAGES),
+                  "-l",
+                  "4096",
+                  "-M",
+                  "source.client.test",
+                  "-f",
+                  "load@client.test",
+                  "-t",
+                  "load@example.test",
+                  "127.0.0.1:" + layout.primary)
               .redirectErrorStream(true)
               .start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

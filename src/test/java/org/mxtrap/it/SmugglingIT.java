@@ -37,8 +37,15 @@ class SmugglingIT {
   @ParameterizedTest(name = "end-of-data variant {0}")
   @ValueSource(
       strings = {
-        "\\n.\\n", "\\n.\\r\\n", "\\r\\n.\\n", "\\r.\\r", "\\r\\n.\\r", "\\r.\\r\\n",
-        "\\r\\n\\u0000.\\r\\n", "\\r\\n.\\u0000\\r\\n", "\\n\\u0000.\\n"
+        "\\n.\\n",
+        "\\n.\\r\\n",
+        "\\r\\n.\\n",
+        "\\r.\\r",
+        "\\r\\n.\\r",
+        "\\r.\\r\\n",
+        "\\r\\n\\u0000.\\r\\n",
+        "\\r\\n.\\u0000\\r\\n",
+        "\\n\\u0000.\\n"
       })
   void variantNeverEndsData(String escaped) throws Exception {
     String eod = escaped.replace("\\r", "\r").replace("\\n", "\n").replace("\\u0000", "\0");
@@ -62,8 +69,7 @@ class SmugglingIT {
       assertThat(reply).matches("(?s)5\\d\\d 5\\.\\d+\\.\\d+ .*");
       assertThat(c.command("QUIT")).startsWith("221");
     }
-    List<Path> victims =
-        SmtpHarness.awaitMessages(layout.inbox(victim), 1, Duration.ofMillis(500));
+    List<Path> victims = SmtpHarness.awaitMessages(layout.inbox(victim), 1, Duration.ofMillis(500));
     assertThat(victims).as("no smuggled second message").isEmpty();
   }
 }

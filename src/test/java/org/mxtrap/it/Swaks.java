@@ -15,7 +15,8 @@ final class Swaks {
   static Result run(int port, String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Programs.require("swaks", "swaks").toString());
-    cmd.addAll(List.of("--server", "127.0.0.1:" + port, "--timeout", "30", "--helo", "client.test"));
+    cmd.addAll(
+        List.of("--server", "127.0.0.1:" + port, "--timeout", "30", "--helo", "client.test"));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     byte[] out = p.getInputStream().readAllBytes();

@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The demo layout of PRODUCT.md (domain {@code example.test}, primary MX 10, traps MX 30 and 40)
- * on free loopback ports, written as a config file into a test's temp directory.
+ * The demo layout of PRODUCT.md (domain {@code example.test}, primary MX 10, traps MX 30 and 40) on
+ * free loopback ports, written as a config file into a test's temp directory.
  */
 final class TestLayout {
   final Path dir;
@@ -44,7 +44,7 @@ final class TestLayout {
           - { preference: 40, host: mx3.example.test, address: 127.0.0.1, port: %d, role: trap }
         listen: ["127.0.0.1:%d", "127.0.0.1:%d", "127.0.0.1:%d"]
         """
-            .formatted(dataDir, primary, trap30, trap40, primary, trap30, trap40)
+                .formatted(dataDir, primary, trap30, trap40, primary, trap30, trap40)
             + limits
             + tls;
     Path file = dir.resolve("mxtrap.yml");

@@ -48,7 +48,8 @@ class SpoolBenchmarkTest {
 
     System.out.printf("fsync cost on %s:%n", root);
     System.out.printf("  append 4 KB + fdatasync        %.2f ms%n", appendSync(root, message));
-    System.out.printf("  new file + fsync + rename + dir fsync %.2f ms%n", newFileSync(root, message));
+    System.out.printf(
+        "  new file + fsync + rename + dir fsync %.2f ms%n", newFileSync(root, message));
 
     for (int writers : new int[] {1, 20, 100}) {
       Path dir = root.resolve("queue-" + writers);

@@ -60,10 +60,15 @@ class SpoolTest {
     TraceInfo trace =
         trace("helo.example.org", null, "2001:db8::7", "ESMTPS", "TLSv1.3 TLS_AES_256_GCM_SHA384");
     String id =
-        enqueue(spool, envelope("bob@example.org", "alice@example.com", "\"a b\"@example.com"), trace, CONTENT);
+        enqueue(
+            spool,
+            envelope("bob@example.org", "alice@example.com", "\"a b\"@example.com"),
+            trace,
+            CONTENT);
 
     QueueEntry e = spool.find(id).orElseThrow();
-    assertThat(e.envelope()).isEqualTo(envelope("bob@example.org", "alice@example.com", "\"a b\"@example.com"));
+    assertThat(e.envelope())
+        .isEqualTo(envelope("bob@example.org", "alice@example.com", "\"a b\"@example.com"));
     assertThat(e.trace()).isEqualTo(trace);
     assertThat(e.arrival()).isEqualTo(clock.instant());
     assertThat(e.nextAttempt()).isEqualTo(clock.instant());
@@ -155,7 +160,8 @@ class SpoolTest {
 
   @Test
   void recipientStateAndAttemptsArePersisted() throws IOException {
-    String id = enqueue(spool, "bob@example.org", "a@example.com", "b@example.com", "c@example.com");
+    String id =
+        enqueue(spool, "bob@example.org", "a@example.com", "b@example.com", "c@example.com");
     Instant next = clock.instant().plus(Duration.ofMinutes(1));
     spool.markRecipient(id, 0, Status.DELIVERED, "2.0.0", "delivered to maildir");
     spool.markRecipient(id, 1, Status.PENDING, "4.2.2", "mailbox full");
@@ -185,7 +191,9 @@ class SpoolTest {
         dir.resolve("state").resolve(id), "delivered 1 17489", StandardOpenOption.APPEND);
 
     spool = Spool.open(dir, clock);
-    assertThat(spool.find(id).orElseThrow().pending()).extracting(RecipientState::index).containsExactly(1);
+    assertThat(spool.find(id).orElseThrow().pending())
+        .extracting(RecipientState::index)
+        .containsExactly(1);
     spool.markRecipient(id, 1, Status.DELIVERED, "2.0.0", "ok");
 
     assertThat(reopen().find(id).orElseThrow().isDone()).isTrue();

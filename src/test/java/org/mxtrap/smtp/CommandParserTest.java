@@ -58,10 +58,13 @@ class CommandParserTest {
     assertThat(refusal(parse(""))).isEqualTo(Replies.UNKNOWN_COMMAND);
     assertThat(refusal(parse("GET / HTTP/1.1"))).isEqualTo(Replies.UNKNOWN_COMMAND);
     assertThat(refusal(parse("MAİL FROM:<a@b>"))).isEqualTo(Replies.UNKNOWN_COMMAND);
-    assertThat(refusal(parse("maıl FROM:<a@b>"))).as("no Unicode case folding").isEqualTo(Replies.UNKNOWN_COMMAND);
+    assertThat(refusal(parse("maıl FROM:<a@b>")))
+        .as("no Unicode case folding")
+        .isEqualTo(Replies.UNKNOWN_COMMAND);
     assertThat(refusal(parse("NOOP\0"))).isEqualTo(Replies.BAD_CHARACTERS);
     assertThat(refusal(parse("MAIL\tFROM:<a@b>"))).isEqualTo(Replies.BAD_CHARACTERS);
-    assertThat(refusal(CommandParser.parse(new byte[] {'N', 'O', 'O', 'P', ' ', (byte) 0xC3}, false)))
+    assertThat(
+            refusal(CommandParser.parse(new byte[] {'N', 'O', 'O', 'P', ' ', (byte) 0xC3}, false)))
         .isEqualTo(Replies.INVALID_UTF8);
     assertThat(refusal(CommandParser.parse(new byte[] {(byte) 0xff, (byte) 0xfe}, false)))
         .isEqualTo(Replies.INVALID_UTF8);
@@ -88,13 +91,16 @@ class CommandParserTest {
   void badMailParameters() {
     assertThat(refusal(parse("MAIL FROM:<a@b> SIZE=x"))).isEqualTo(Replies.BAD_SIZE);
     assertThat(refusal(parse("MAIL FROM:<a@b> SIZE"))).isEqualTo(Replies.BAD_SIZE);
-    assertThat(refusal(parse("MAIL FROM:<a@b> SIZE=1 SIZE=2"))).isEqualTo(Replies.DUPLICATE_PARAMETER);
+    assertThat(refusal(parse("MAIL FROM:<a@b> SIZE=1 SIZE=2")))
+        .isEqualTo(Replies.DUPLICATE_PARAMETER);
     assertThat(refusal(parse("MAIL FROM:<a@b> BODY=BINARYMIME"))).isEqualTo(Replies.BAD_BODY);
-    assertThat(refusal(parse("MAIL FROM:<a@b> SMTPUTF8=yes"))).isEqualTo(Replies.BAD_PARAMETER_SYNTAX);
+    assertThat(refusal(parse("MAIL FROM:<a@b> SMTPUTF8=yes")))
+        .isEqualTo(Replies.BAD_PARAMETER_SYNTAX);
     assertThat(refusal(parse("MAIL FROM:<a@b> RET=HDRS"))).isEqualTo(Replies.UNSUPPORTED_PARAMETER);
     assertThat(refusal(parse("MAIL FROM:<a@b> =x"))).isEqualTo(Replies.BAD_PARAMETER_SYNTAX);
     assertThat(refusal(parse("MAIL FROM:<a@b>SIZE=1"))).isEqualTo(Replies.BAD_SENDER_SYNTAX);
-    assertThat(refusal(parse("RCPT TO:<a@b> NOTIFY=NEVER"))).isEqualTo(Replies.UNSUPPORTED_PARAMETER);
+    assertThat(refusal(parse("RCPT TO:<a@b> NOTIFY=NEVER")))
+        .isEqualTo(Replies.UNSUPPORTED_PARAMETER);
   }
 
   @ParameterizedTest
@@ -138,7 +144,8 @@ class CommandParserTest {
   void lengthLimits() {
     String local64 = "l".repeat(64);
     assertThat(parse("RCPT TO:<" + local64 + "@b.test>")).isInstanceOf(Command.Rcpt.class);
-    assertThat(refusal(parse("RCPT TO:<" + local64 + "l@b.test>"))).isEqualTo(Replies.BAD_RECIPIENT_SYNTAX);
+    assertThat(refusal(parse("RCPT TO:<" + local64 + "l@b.test>")))
+        .isEqualTo(Replies.BAD_RECIPIENT_SYNTAX);
     String longDomain = ("d".repeat(60) + ".").repeat(4) + "test"; // 248 octets
     assertThat(refusal(parse("RCPT TO:<abcdefg@" + longDomain + ">")))
         .as("path over 256 octets")
@@ -151,8 +158,10 @@ class CommandParserTest {
     assertThat(p.atDomainList()).containsExactly("a.test", "b.test");
     assertThat(p.mailbox()).isEqualTo(new Mailbox("user", "c.test"));
     assertThat(p.toString()).isEqualTo("<@a.test,@b.test:user@c.test>");
-    assertThat(refusal(parse("RCPT TO:<@a.test:@b.test:user@c.test>"))).isEqualTo(Replies.BAD_RECIPIENT_SYNTAX);
-    assertThat(refusal(parse("RCPT TO:<@a.test user@c.test>"))).isEqualTo(Replies.BAD_RECIPIENT_SYNTAX);
+    assertThat(refusal(parse("RCPT TO:<@a.test:@b.test:user@c.test>")))
+        .isEqualTo(Replies.BAD_RECIPIENT_SYNTAX);
+    assertThat(refusal(parse("RCPT TO:<@a.test user@c.test>")))
+        .isEqualTo(Replies.BAD_RECIPIENT_SYNTAX);
   }
 
   @Test
@@ -170,14 +179,17 @@ class CommandParserTest {
     Path v4 = rcptPath("RCPT TO:<user@[192.0.2.1]>");
     assertThat(v4.addressLiteral()).isTrue();
     assertThat(v4.domain()).isEqualTo("[192.0.2.1]");
-    assertThat(rcptPath("RCPT TO:<user@[IPv6:2001:db8::1]>").domain()).isEqualTo("[ipv6:2001:db8::1]");
+    assertThat(rcptPath("RCPT TO:<user@[IPv6:2001:db8::1]>").domain())
+        .isEqualTo("[ipv6:2001:db8::1]");
     assertThat(rcptPath("RCPT TO:<user@[x-tag:foo]>").addressLiteral()).isTrue();
   }
 
   @Test
   void percentAndBangArePlainAtextToTheParser() {
-    assertThat(rcptPath("RCPT TO:<user%other.test@example.test>").localPart()).isEqualTo("user%other.test");
-    assertThat(rcptPath("RCPT TO:<other.test!user@example.test>").localPart()).isEqualTo("other.test!user");
+    assertThat(rcptPath("RCPT TO:<user%other.test@example.test>").localPart())
+        .isEqualTo("user%other.test");
+    assertThat(rcptPath("RCPT TO:<other.test!user@example.test>").localPart())
+        .isEqualTo("other.test!user");
   }
 
   @Test
@@ -190,7 +202,8 @@ class CommandParserTest {
 
   @Test
   void utf8AddressesNeedSmtputf8() {
-    assertThat(refusal(parse("MAIL FROM:<jörg@example.test>"))).isEqualTo(Replies.UTF8_NOT_PERMITTED);
+    assertThat(refusal(parse("MAIL FROM:<jörg@example.test>")))
+        .isEqualTo(Replies.UTF8_NOT_PERMITTED);
     Command mail = parse("MAIL FROM:<jörg@bücher.test> SMTPUTF8");
     assertThat(mail).isInstanceOf(Command.Mail.class);
     assertThat(((Command.Mail) mail).reversePath().nonAscii()).isTrue();

@@ -12,9 +12,9 @@ import org.jspecify.annotations.Nullable;
 import org.mxtrap.smtp.wire.FakeChunkedInputStream;
 
 /**
- * A transport over byte arrays. Records every flush as one segment, so tests see which replies
- * went out together. With {@link #withTls}, {@link #startTls()} swaps in a second input, as a
- * real handshake swaps in the decrypting stream.
+ * A transport over byte arrays. Records every flush as one segment, so tests see which replies went
+ * out together. With {@link #withTls}, {@link #startTls()} swaps in a second input, as a real
+ * handshake swaps in the decrypting stream.
  */
 final class FakeTransport implements Transport {
   private InputStream in;

@@ -9,8 +9,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The classic ways of making a mail exchanger relay (Sendmail's and Postfix's old test lists):
- * every one must be refused, while plain mailboxes of our domains and the bare postmaster pass.
- * Our domains here: example.test and example.org.
+ * every one must be refused, while plain mailboxes of our domains and the bare postmaster pass. Our
+ * domains here: example.test and example.org.
  */
 class RelayRefusalTest {
 
@@ -19,7 +19,9 @@ class RelayRefusalTest {
       throws IOException {
     FakeTransport t =
         FakeTransport.of(
-            "EHLO c\r\nMAIL FROM:<spammer@spam.test>\r\nRCPT TO:" + path + "\r\nDATA\r\n.\r\nQUIT\r\n");
+            "EHLO c\r\nMAIL FROM:<spammer@spam.test>\r\nRCPT TO:"
+                + path
+                + "\r\nDATA\r\n.\r\nQUIT\r\n");
     Sessions.run(Sessions.SETTINGS, t, sink);
     List<String> lines = Sessions.replyLines(t.output());
     return lines.subList(Sessions.EHLO.size() + 2, lines.size());
@@ -113,7 +115,8 @@ class RelayRefusalTest {
   void ourMailboxesAreAccepted(String path) throws IOException {
     RecordingMessageSink sink = new RecordingMessageSink();
     assertThat(tryRecipient(path, sink))
-        .startsWith("250 2.1.5 Ok", "354 End data with <CR><LF>.<CR><LF>", "250 2.0.0 Ok: queued as 4Q1");
+        .startsWith(
+            "250 2.1.5 Ok", "354 End data with <CR><LF>.<CR><LF>", "250 2.0.0 Ok: queued as 4Q1");
     assertThat(sink.committed()).hasSize(1);
   }
 }

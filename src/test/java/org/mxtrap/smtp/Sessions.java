@@ -61,8 +61,8 @@ final class Sessions {
 
   /**
    * Replays a script of {@code C: } and {@code S: } lines (a line {@code C: .} included): every
-   * client line is sent with CRLF in one write, and the server's output must be exactly the
-   * {@code S:} lines. Other lines are ignored. Returns the transport for further checks.
+   * client line is sent with CRLF in one write, and the server's output must be exactly the {@code
+   * S:} lines. Other lines are ignored. Returns the transport for further checks.
    */
   static FakeTransport transcript(SessionSettings settings, MessageSink sink, String script)
       throws IOException {

@@ -18,8 +18,8 @@ import net.jqwik.api.constraints.Size;
 import org.mxtrap.smtp.wire.FakeChunkedInputStream;
 
 /**
- * Whatever a client sends, in whatever pieces: the session ends normally, every reply line is
- * well formed, and no message is acknowledged that was not committed.
+ * Whatever a client sends, in whatever pieces: the session ends normally, every reply line is well
+ * formed, and no message is acknowledged that was not committed.
  */
 class SmtpSessionProperties {
 
@@ -93,7 +93,8 @@ class SmtpSessionProperties {
       throws IOException {
     FakeTransport t = new FakeTransport(new FakeChunkedInputStream(input, chunk));
     if (tls) {
-      t.withTls("EHLO again\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.test>\r\nDATA\r\nhi\r\n.\r\n");
+      t.withTls(
+          "EHLO again\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.test>\r\nDATA\r\nhi\r\n.\r\n");
     }
     RecordingMessageSink sink = new RecordingMessageSink();
 
@@ -127,11 +128,14 @@ class SmtpSessionProperties {
     assertThat(lines.get(0)).isEqualTo("220 mail.example.test ESMTP");
 
     long queued = lines.stream().filter(l -> l.startsWith("250 2.0.0 Ok: queued as ")).count();
-    assertThat(queued).as("every 250 queued is a committed message").isEqualTo(sink.committed().size());
+    assertThat(queued)
+        .as("every 250 queued is a committed message")
+        .isEqualTo(sink.committed().size());
     for (RecordingMessageSink.Message msg : sink.opened) {
       assertThat(msg.committed ^ msg.aborted).as("committed or aborted, exactly one").isTrue();
       assertThat(msg.envelope.recipients()).isNotEmpty();
-      msg.envelope.recipients()
+      msg.envelope
+          .recipients()
           .forEach(r -> assertThat(r.mailbox().domain()).isIn("example.test", "example.org"));
     }
   }

@@ -65,7 +65,8 @@ class SmtpSessionTest {
     assertThat(sink.committed()).hasSize(1);
     RecordingMessageSink.Message m = sink.opened.get(0);
     assertThat(m.text()).isEqualTo("Subject: hi\r\n\r\n.leading dot\r\n");
-    assertThat(m.envelope.reversePath()).isEqualTo(new ReversePath(new Mailbox("alice", "sender.test")));
+    assertThat(m.envelope.reversePath())
+        .isEqualTo(new ReversePath(new Mailbox("alice", "sender.test")));
     assertThat(m.envelope.recipients())
         .containsExactly(
             new ForwardPath(new Mailbox("Bob", "example.test")),
@@ -122,7 +123,8 @@ class SmtpSessionTest {
         C: .
         S: 250 2.0.0 Ok: queued as 4Q1
         """);
-    assertThat(sink.opened.get(0).envelope.reversePath().toString()).isEqualTo("<alice@sender.test>");
+    assertThat(sink.opened.get(0).envelope.reversePath().toString())
+        .isEqualTo("<alice@sender.test>");
   }
 
   @Test
@@ -149,7 +151,8 @@ class SmtpSessionTest {
   void repliesAreFlushedWhenTheClientWaits() throws IOException {
     // One line per read: a client that waits for each reply sees each reply on its own.
     FakeTransport t =
-        new FakeTransport(new FakeLinePacedInputStream("EHLO c\r\nNOOP\r\nQUIT\r\n".getBytes(UTF_8)));
+        new FakeTransport(
+            new FakeLinePacedInputStream("EHLO c\r\nNOOP\r\nQUIT\r\n".getBytes(UTF_8)));
     Sessions.run(SETTINGS, t, sink);
     assertThat(t.flushes()).hasSize(4);
   }
@@ -350,8 +353,7 @@ class SmtpSessionTest {
   @Test
   void badCommandLines() throws IOException {
     FakeTransport t =
-        FakeTransport.of(
-            "NOOP\nEHLO c\r\n" + "X".repeat(600) + "\r\nNO\rOP\r\nNOOP\0\r\nQUIT\r\n");
+        FakeTransport.of("NOOP\nEHLO c\r\n" + "X".repeat(600) + "\r\nNO\rOP\r\nNOOP\0\r\nQUIT\r\n");
     Sessions.run(SETTINGS, t, sink);
     assertThat(Sessions.replyLines(t.output()))
         .containsExactly(
@@ -470,7 +472,8 @@ class SmtpSessionTest {
   @Test
   void startTlsDiscardsPipelinedPlaintextAndStartsOver() throws IOException {
     FakeTransport t =
-        FakeTransport.of("EHLO c\r\nSTARTTLS\r\nMAIL FROM:<injected@evil.test>\r\nRCPT TO:<x@example.test>\r\n")
+        FakeTransport.of(
+                "EHLO c\r\nSTARTTLS\r\nMAIL FROM:<injected@evil.test>\r\nRCPT TO:<x@example.test>\r\n")
             .withTls(
                 "MAIL FROM:<a@b.test>\r\nEHLO c\r\nSTARTTLS\r\nMAIL FROM:<a@b.test>\r\n"
                     + "RCPT TO:<x@example.test>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n");
@@ -546,10 +549,13 @@ class SmtpSessionTest {
   void timeoutInDataAbortsTheMessage() throws IOException {
     FakeTransport t =
         new FakeTransport(
-            timingOutAfter("HELO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.test>\r\nDATA\r\npartial\r\n"));
+            timingOutAfter(
+                "HELO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.test>\r\nDATA\r\npartial\r\n"));
     Sessions.run(SETTINGS, t, sink);
     assertThat(Sessions.replyLines(t.output()))
-        .endsWith("354 End data with <CR><LF>.<CR><LF>", "421 4.4.2 mail.example.test Error: timeout exceeded");
+        .endsWith(
+            "354 End data with <CR><LF>.<CR><LF>",
+            "421 4.4.2 mail.example.test Error: timeout exceeded");
     assertThat(sink.opened).singleElement().satisfies(m -> assertThat(m.aborted).isTrue());
   }
 

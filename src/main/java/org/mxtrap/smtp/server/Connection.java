@@ -15,5 +15,8 @@ import org.mxtrap.smtp.Transport;
  * @param transport the socket's streams, with STARTTLS when configured
  */
 public record Connection(
-    String id, InetSocketAddress remote, InetSocketAddress local, LayoutEntry entry,
+    String id,
+    InetSocketAddress remote,
+    InetSocketAddress local,
+    LayoutEntry entry,
     Transport transport) {}

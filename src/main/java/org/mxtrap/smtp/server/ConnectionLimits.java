@@ -9,8 +9,8 @@ import org.mxtrap.core.Addresses;
 
 /**
  * Connection permits of one layout entry: at most {@code max} connections in all and {@code
- * maxPerIp} from one client address (PRODUCT.md, "Overload"). Counting per entry means a flood
- * on a trap never starves the primary. Thread-safe.
+ * maxPerIp} from one client address (PRODUCT.md, "Overload"). Counting per entry means a flood on a
+ * trap never starves the primary. Thread-safe.
  */
 final class ConnectionLimits {
   private final int max;

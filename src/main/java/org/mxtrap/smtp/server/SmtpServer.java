@@ -35,8 +35,8 @@ import org.slf4j.MDC;
  * <p>Per connection, in this order: the connection's layout entry is found from its local address
  * and port; the entry's connection limits are applied (over the limit: {@code 421 4.7.0} and
  * close); then the {@link ConnectionHandler} runs the conversation. One outer try/finally always
- * releases the permit, closes the socket and clears the log context. A peer hanging up is logged
- * at DEBUG; an exception from our own code at ERROR, after {@code 421 4.3.0} to the client.
+ * releases the permit, closes the socket and clears the log context. A peer hanging up is logged at
+ * DEBUG; an exception from our own code at ERROR, after {@code 421 4.3.0} to the client.
  *
  * <p>Lifecycle: {@link #start()} once, then {@link #shutdown(Duration)} once. Thread-safe.
  */
@@ -83,7 +83,9 @@ public final class SmtpServer implements AutoCloseable {
     }
   }
 
-  /** Binds every listen address and starts accepting. Fails without side effects if any bind fails. */
+  /**
+   * Binds every listen address and starts accepting. Fails without side effects if any bind fails.
+   */
   public void start() throws IOException {
     for (InetSocketAddress a : listen) {
       try {
@@ -94,7 +96,8 @@ public final class SmtpServer implements AutoCloseable {
       } catch (IOException e) {
         closeListeners();
         throw new IOException(
-            "cannot bind " + Addresses.literal(a.getAddress(), a.getPort()) + ": " + e.getMessage(), e);
+            "cannot bind " + Addresses.literal(a.getAddress(), a.getPort()) + ": " + e.getMessage(),
+            e);
       }
     }
     for (ServerSocket ss : sockets) {

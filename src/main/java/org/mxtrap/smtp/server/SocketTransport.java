@@ -50,8 +50,7 @@ final class SocketTransport implements Transport {
     // autoClose: closing the TLS socket closes the TCP socket under it. Nothing read from the
     // plain stream is passed on: pipelined plaintext is dropped here (CVE-2011-0411).
     SSLSocket s =
-        (SSLSocket)
-            tls.getSocketFactory().createSocket(socket, null, socket.getPort(), true);
+        (SSLSocket) tls.getSocketFactory().createSocket(socket, null, socket.getPort(), true);
     s.setUseClientMode(false);
     s.setSoTimeout(socket.getSoTimeout());
     s.startHandshake();

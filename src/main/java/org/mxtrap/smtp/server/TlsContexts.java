@@ -45,13 +45,15 @@ public final class TlsContexts {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       ks.setKeyEntry("mxtrap", pk, NO_PASSWORD, chain.toArray(Certificate[]::new));
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(ks, NO_PASSWORD);
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(kmf.getKeyManagers(), null, null);
       return ctx;
     } catch (GeneralSecurityException e) {
-      throw new IOException("TLS key material " + certChain + ", " + key + ": " + e.getMessage(), e);
+      throw new IOException(
+          "TLS key material " + certChain + ", " + key + ": " + e.getMessage(), e);
     }
   }
 
@@ -65,7 +67,8 @@ public final class TlsContexts {
           return pkcs8(der, file);
         }
         case "RSA PRIVATE KEY" -> {
-          return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(wrapRsa(der)));
+          return KeyFactory.getInstance("RSA")
+              .generatePrivate(new PKCS8EncodedKeySpec(wrapRsa(der)));
         }
         case "ENCRYPTED PRIVATE KEY" ->
             throw new IOException(file + ": the key is encrypted; mxtrap needs it unencrypted");
@@ -94,8 +97,21 @@ public final class TlsContexts {
   /** Wraps a PKCS#1 RSAPrivateKey in a PKCS#8 PrivateKeyInfo (RFC 5208) so the JDK can read it. */
   private static byte[] wrapRsa(byte[] pkcs1) {
     byte[] algorithm = {
-      0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01,
-      0x01, 0x05, 0x00
+      0x30,
+      0x0d,
+      0x06,
+      0x09,
+      0x2a,
+      (byte) 0x86,
+      0x48,
+      (byte) 0x86,
+      (byte) 0xf7,
+      0x0d,
+      0x01,
+      0x01,
+      0x01,
+      0x05,
+      0x00
     };
     byte[] version = {0x02, 0x01, 0x00};
     byte[] octets = derElement(0x04, pkcs1);
@@ -124,5 +140,4 @@ public final class TlsContexts {
     System.arraycopy(content, 0, out, 1 + len.length, n);
     return out;
   }
-
 }

@@ -9,8 +9,8 @@ import org.mxtrap.smtp.wire.DataResult.Outcome;
  * Reads the message content that follows a 354 reply (RFC 5321 4.1.1.4 and 4.5.2).
  *
  * <p>Only the five octets CR LF "." CR LF end the content, where the first CRLF is the end of a
- * real line (or the content is empty: ".\r\n" right after the 354). Bare LF and bare CR never end
- * a line, so none of the end-of-data smuggling variants ({@code \n.\n}, {@code \r.\r}, {@code
+ * real line (or the content is empty: ".\r\n" right after the 354). Bare LF and bare CR never end a
+ * line, so none of the end-of-data smuggling variants ({@code \n.\n}, {@code \r.\r}, {@code
  * \r\n.\n}, {@code \n.\r\n}, ...) can split one transmission into two messages: whatever follows
  * them is part of the same, refused, message.
  *
@@ -56,9 +56,9 @@ public final class DataReader {
   }
 
   /**
-   * Reads content from {@code in} until the end-of-data line, writing it to {@code out}.
-   * Exceptions of {@code out} are reported as {@link Outcome#SINK_FAILED}; exceptions of the
-   * input (timeouts included) propagate.
+   * Reads content from {@code in} until the end-of-data line, writing it to {@code out}. Exceptions
+   * of {@code out} are reported as {@link Outcome#SINK_FAILED}; exceptions of the input (timeouts
+   * included) propagate.
    *
    * @param maxSize the most content octets accepted
    */

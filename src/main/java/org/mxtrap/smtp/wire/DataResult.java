@@ -9,16 +9,16 @@ import org.jspecify.annotations.Nullable;
  * buffered in the {@link LineReader}.
  *
  * @param outcome the first problem found, or {@link Outcome#COMPLETE}
- * @param size octets of content after dot-unstuffing, CRLFs included, counted to the real end
- *     even when writing stopped early
+ * @param size octets of content after dot-unstuffing, CRLFs included, counted to the real end even
+ *     when writing stopped early
  * @param sinkFailure the exception of the output stream when the outcome is {@link
  *     Outcome#SINK_FAILED}, else null
  */
 public record DataResult(Outcome outcome, long size, @Nullable IOException sinkFailure) {
 
   /**
-   * The first violation wins; after it, nothing more is written to the output and the message
-   * must be discarded (only {@link #COMPLETE} may be committed).
+   * The first violation wins; after it, nothing more is written to the output and the message must
+   * be discarded (only {@link #COMPLETE} may be committed).
    */
   public enum Outcome {
     /** Content ended with CRLF.CRLF and broke no rule; every octet was written. */

@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 
-/**
- * The sending side of RFC 5321 4.5.2, for our SMTP client: the inverse of {@link DataReader}.
- */
+/** The sending side of RFC 5321 4.5.2, for our SMTP client: the inverse of {@link DataReader}. */
 public final class DotStuffing {
   private DotStuffing() {}
 
@@ -39,7 +37,8 @@ public final class DotStuffing {
       out.write(buf, 0, len);
       written += len;
     }
-    byte[] end = lineStart ? new byte[] {'.', '\r', '\n'} : new byte[] {'\r', '\n', '.', '\r', '\n'};
+    byte[] end =
+        lineStart ? new byte[] {'.', '\r', '\n'} : new byte[] {'\r', '\n', '.', '\r', '\n'};
     out.write(end);
     return written + end.length;
   }

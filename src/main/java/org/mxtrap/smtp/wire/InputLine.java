@@ -1,8 +1,8 @@
 package org.mxtrap.smtp.wire;
 
 /**
- * What {@link LineReader#readLine(int)} found: a command line, or why there is none. Every case
- * but {@link End} has consumed the line up to and including its final LF.
+ * What {@link LineReader#readLine(int)} found: a command line, or why there is none. Every case but
+ * {@link End} has consumed the line up to and including its final LF.
  */
 public sealed interface InputLine {
 
@@ -13,8 +13,8 @@ public sealed interface InputLine {
   record TooLong() implements InputLine {}
 
   /**
-   * The line held a bare CR, or ended with a bare LF. Only CRLF ends a line, but we frame the
-   * line at the LF so that a client that sends bare LF gets an answer instead of a hang.
+   * The line held a bare CR, or ended with a bare LF. Only CRLF ends a line, but we frame the line
+   * at the LF so that a client that sends bare LF gets an answer instead of a hang.
    */
   record BareLineEnd() implements InputLine {}
 

@@ -5,14 +5,13 @@ import java.io.InputStream;
 import java.util.Arrays;
 
 /**
- * A bounded, buffered reader of CRLF-terminated SMTP lines, which also feeds the {@link
- * DataReader} so that pipelined octets (RFC 2920) are never lost between commands and message
- * content.
+ * A bounded, buffered reader of CRLF-terminated SMTP lines, which also feeds the {@link DataReader}
+ * so that pipelined octets (RFC 2920) are never lost between commands and message content.
  *
  * <p>Memory is bounded: one buffer of fixed size plus at most one line of the caller's limit. A
- * line over the limit is read to its end and discarded. Used by one thread. Any {@link
- * IOException} from the underlying stream, including {@link java.net.SocketTimeoutException},
- * propagates unchanged and leaves the reader usable only for {@link #restartOn(InputStream)}.
+ * line over the limit is read to its end and discarded. Used by one thread. Any {@link IOException}
+ * from the underlying stream, including {@link java.net.SocketTimeoutException}, propagates
+ * unchanged and leaves the reader usable only for {@link #restartOn(InputStream)}.
  */
 public final class LineReader {
 
@@ -81,16 +80,16 @@ public final class LineReader {
 
   /**
    * True when octets the client already sent are waiting in our buffer. A server flushes its
-   * replies only when this is false, so that a pipelined group of commands gets its replies in
-   * one write (RFC 2920 section 3.1), as Postfix does.
+   * replies only when this is false, so that a pipelined group of commands gets its replies in one
+   * write (RFC 2920 section 3.1), as Postfix does.
    */
   public boolean hasBuffered() {
     return pos < limit;
   }
 
   /**
-   * Drops everything buffered and reads from {@code source} from now on. After STARTTLS,
-   * plaintext that arrived before the handshake must never be taken as commands sent under TLS
+   * Drops everything buffered and reads from {@code source} from now on. After STARTTLS, plaintext
+   * that arrived before the handshake must never be taken as commands sent under TLS
    * (CVE-2011-0411).
    */
   public void restartOn(InputStream source) {

@@ -6,12 +6,12 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One SMTP reply (RFC 5321 4.2): a three-digit code, an optional RFC 3463 enhanced status code,
- * and one or more lines of text.
+ * One SMTP reply (RFC 5321 4.2): a three-digit code, an optional RFC 3463 enhanced status code, and
+ * one or more lines of text.
  *
  * <p>Wire format, written by {@link #render()}: every line but the last is {@code code "-"}, the
- * last is {@code code " "}; the enhanced status code, when present, follows on every line (RFC
- * 2034 section 4); each line ends with CRLF:
+ * last is {@code code " "}; the enhanced status code, when present, follows on every line (RFC 2034
+ * section 4); each line ends with CRLF:
  *
  * <pre>
  * 250-mail.example.com
@@ -60,7 +60,9 @@ public record SmtpReply(int code, @Nullable String status, List<String> lines) {
     return code >= 400;
   }
 
-  /** The first line without its CRLF, e.g. {@code 550 5.7.1 <a@b>: relay access denied}, for logs. */
+  /**
+   * The first line without its CRLF, e.g. {@code 550 5.7.1 <a@b>: relay access denied}, for logs.
+   */
   public String firstLine() {
     return prefix(' ') + lines.get(0);
   }
@@ -80,7 +82,9 @@ public record SmtpReply(int code, @Nullable String status, List<String> lines) {
   }
 
   private String prefix(char separator) {
-    return status == null ? code + String.valueOf(separator) : code + String.valueOf(separator) + status + " ";
+    return status == null
+        ? code + String.valueOf(separator)
+        : code + String.valueOf(separator) + status + " ";
   }
 
   private static String printable(String s) {

@@ -17,7 +17,8 @@ class DataReaderTest {
   private record Read(DataResult result, String content, String after) {}
 
   private static Read read(String input, int chunk, long maxSize) throws IOException {
-    LineReader reader = new LineReader(new FakeChunkedInputStream(input.getBytes(ISO_8859_1), chunk));
+    LineReader reader =
+        new LineReader(new FakeChunkedInputStream(input.getBytes(ISO_8859_1), chunk));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     DataResult result = DataReader.read(reader, out, maxSize);
     String after =
@@ -69,12 +70,25 @@ class DataReaderTest {
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "\n.\n", "\n.\r\n", "\r\n.\n", "\r.\r", "\r\n.\r", "\r.\r\n", "\n.\r", "\r.\n",
-        "\r\n.\r\r\n", "\n\r\n.\n", "\r\r\n.\r", "\n..\n", "\r\n.\r.\r\n"
+        "\n.\n",
+        "\n.\r\n",
+        "\r\n.\n",
+        "\r.\r",
+        "\r\n.\r",
+        "\r.\r\n",
+        "\n.\r",
+        "\r.\n",
+        "\r\n.\r\r\n",
+        "\n\r\n.\n",
+        "\r\r\n.\r",
+        "\n..\n",
+        "\r\n.\r.\r\n"
       })
   void smugglingVariantsNeverEndTheMessage(String fakeEnd) throws IOException {
-    String smuggled = "MAIL FROM:<evil@x.test>\r\nRCPT TO:<victim@example.test>\r\nDATA\r\nevil\r\n";
-    Read r = readEverySplit("Subject: a\r\n\r\nbody" + fakeEnd + smuggled + ".\r\nQUIT\r\n", 10_000);
+    String smuggled =
+        "MAIL FROM:<evil@x.test>\r\nRCPT TO:<victim@example.test>\r\nDATA\r\nevil\r\n";
+    Read r =
+        readEverySplit("Subject: a\r\n\r\nbody" + fakeEnd + smuggled + ".\r\nQUIT\r\n", 10_000);
     assertThat(r.result().outcome()).isEqualTo(Outcome.BARE_LINE_END);
     assertThat(r.after()).isEqualTo("QUIT");
   }

@@ -38,11 +38,13 @@ class DotStuffingProperties {
 
   @Provide
   Arbitrary<String> contents() {
-    return Arbitraries.of("", ".", "..", "a", ".a", "\r\n", "\r\n.", "\r\n.\r\n", "x.y", "\r\n..\r\n")
+    return Arbitraries.of(
+            "", ".", "..", "a", ".a", "\r\n", "\r\n.", "\r\n.\r\n", "x.y", "\r\n..\r\n")
         .list()
         .ofMaxSize(30)
         .map(parts -> String.join("", parts))
-        .filter(s -> !s.replace("\r\n", "").contains("\r") && !s.replace("\r\n", "").contains("\n"));
+        .filter(
+            s -> !s.replace("\r\n", "").contains("\r") && !s.replace("\r\n", "").contains("\n"));
   }
 
   @Example

@@ -69,7 +69,8 @@ class LineReaderTest {
   @Test
   void overlongLineIsConsumedToItsEndWithoutBufferingIt() throws IOException {
     String huge = "A".repeat(200_000);
-    assertThat(lines(huge + "\r\nQUIT\r\n", 4096, 8192, 512)).containsExactly("too-long", "line:QUIT");
+    assertThat(lines(huge + "\r\nQUIT\r\n", 4096, 8192, 512))
+        .containsExactly("too-long", "line:QUIT");
     assertLines("abcdefgh\r\nab\r\n", 5, "too-long", "line:ab");
   }
 
@@ -82,7 +83,8 @@ class LineReaderTest {
   @Test
   void reportsBufferedInputForPipelining() throws IOException {
     LineReader reader =
-        new LineReader(new ByteArrayInputStream("MAIL FROM:<>\r\nRCPT TO:<a@b>\r\n".getBytes(ISO_8859_1)));
+        new LineReader(
+            new ByteArrayInputStream("MAIL FROM:<>\r\nRCPT TO:<a@b>\r\n".getBytes(ISO_8859_1)));
     assertThat(reader.hasBuffered()).isFalse();
     reader.readLine(512);
     assertThat(reader.hasBuffered()).isTrue();
@@ -93,14 +95,16 @@ class LineReaderTest {
   @Test
   void restartDiscardsWhatWasBuffered() throws IOException {
     LineReader reader =
-        new LineReader(new ByteArrayInputStream("STARTTLS\r\nMAIL FROM:<evil@x>\r\n".getBytes(ISO_8859_1)));
+        new LineReader(
+            new ByteArrayInputStream("STARTTLS\r\nMAIL FROM:<evil@x>\r\n".getBytes(ISO_8859_1)));
     assertThat(reader.readLine(512)).isInstanceOf(InputLine.Complete.class);
     assertThat(reader.hasBuffered()).isTrue();
     reader.restartOn(new ByteArrayInputStream("EHLO tls\r\n".getBytes(ISO_8859_1)));
     assertThat(reader.hasBuffered()).isFalse();
     InputLine next = reader.readLine(512);
-    assertThat(next).isInstanceOfSatisfying(
-        InputLine.Complete.class,
-        c -> assertThat(new String(c.octets(), ISO_8859_1)).isEqualTo("EHLO tls"));
+    assertThat(next)
+        .isInstanceOfSatisfying(
+            InputLine.Complete.class,
+            c -> assertThat(new String(c.octets(), ISO_8859_1)).isEqualTo("EHLO tls"));
   }
 }
