@@ -19,6 +19,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.mxtrap.core.ForwardPath;
@@ -71,7 +72,10 @@ public final class MaildirDelivery implements DeliveryAgent {
   private final String uniqueSuffix;
   private final AtomicLong counter = new AtomicLong();
   // Concurrent deliveries into one Maildir share the fsync of its new/ directory.
-  private final GroupSync newSync = new GroupSync();
+  private final GroupSync newSync = new GroupSync(false);
+  // Maildirs created (durably) or found by this instance; a Maildir removed behind our back
+  // makes the delivery fail with a temporary error, and the next attempt creates it again.
+  private final Set<Path> known = ConcurrentHashMap.newKeySet();
 
   /**
    * @param root {@code DATA_DIR/mail}
@@ -116,9 +120,12 @@ public final class MaildirDelivery implements DeliveryAgent {
     Path maildir = maildir(mb);
     Path tmpFile = null;
     try {
-      Directories.createDurably(maildir.resolve("tmp"));
-      Directories.createDurably(maildir.resolve("new"));
-      Directories.createDurably(maildir.resolve("cur"));
+      if (!known.contains(maildir)) {
+        Directories.createDurably(maildir.resolve("tmp"));
+        Directories.createDurably(maildir.resolve("new"));
+        Directories.createDurably(maildir.resolve("cur"));
+        known.add(maildir);
+      }
       String name = uniqueName();
       tmpFile = maildir.resolve("tmp").resolve(name);
       try (FileChannel ch =
@@ -142,6 +149,7 @@ public final class MaildirDelivery implements DeliveryAgent {
       return new RecipientResult.Delivered(
           rcpt, RELAY, EnhancedStatus.DELIVERED, "delivered to maildir");
     } catch (IOException | RuntimeException e) {
+      known.remove(maildir);
       if (tmpFile != null) {
         try {
           Files.deleteIfExists(tmpFile);

@@ -1,7 +1,9 @@
 package org.mxtrap.queue;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -23,10 +25,26 @@ import org.jspecify.annotations.Nullable;
 public final class GroupSync {
   private final ConcurrentHashMap<Path, Group> groups = new ConcurrentHashMap<>();
   private final AtomicLong fsyncs = new AtomicLong();
+  private final boolean keepOpen;
+
+  /**
+   * @param keepOpen keep each directory open between fsyncs (saves an open and a close per fsync;
+   *     one file descriptor per directory, so only for a few directories, like the spool's)
+   */
+  public GroupSync(boolean keepOpen) {
+    this.keepOpen = keepOpen;
+  }
 
   /** Blocks until a directory fsync that started after this call has completed. */
   public void sync(Path dir) throws IOException {
     groups.computeIfAbsent(dir.toAbsolutePath(), Group::new).sync();
+  }
+
+  /** Closes directories kept open; later calls open them again. */
+  public void close() {
+    for (Group g : groups.values()) {
+      g.close();
+    }
   }
 
   /** Directory fsyncs done so far (calls per fsync shows the grouping). */
@@ -44,9 +62,29 @@ public final class GroupSync {
     private long covered;
     private boolean running;
     private @Nullable IOException failure;
+    private @Nullable FileChannel channel; // open between fsyncs when keepOpen; leader only
 
     Group(Path dir) {
       this.dir = dir;
+    }
+
+    void close() {
+      lock.lock();
+      try {
+        while (running) {
+          done.awaitUninterruptibly();
+        }
+        if (channel != null) {
+          try {
+            channel.close();
+          } catch (IOException ignored) {
+            // nothing was written through it
+          }
+          channel = null;
+        }
+      } finally {
+        lock.unlock();
+      }
     }
 
     void sync() throws IOException {
@@ -63,7 +101,14 @@ public final class GroupSync {
           IOException error = null;
           lock.unlock();
           try {
-            Directories.sync(dir);
+            if (keepOpen) {
+              if (channel == null) {
+                channel = FileChannel.open(dir, StandardOpenOption.READ);
+              }
+              channel.force(true);
+            } else {
+              Directories.sync(dir);
+            }
             fsyncs.incrementAndGet();
           } catch (IOException e) {
             error = e;

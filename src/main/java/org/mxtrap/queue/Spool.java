@@ -78,7 +78,7 @@ public final class Spool implements MessageSink, AutoCloseable {
   private final QueueIds ids;
   private final FileChannel lockChannel;
   private final FileLock lock;
-  private final GroupSync activeSync = new GroupSync();
+  private final GroupSync activeSync = new GroupSync(true);
   private final ConcurrentSkipListMap<String, Slot> index = new ConcurrentSkipListMap<>();
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
@@ -552,6 +552,7 @@ public final class Spool implements MessageSink, AutoCloseable {
       return;
     }
     closed = true;
+    activeSync.close();
     try {
       lock.release();
       lockChannel.close();

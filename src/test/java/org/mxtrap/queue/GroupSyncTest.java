@@ -20,7 +20,7 @@ class GroupSyncTest {
 
   @Test
   void aLoneCallerPaysOneFsync() throws IOException {
-    GroupSync sync = new GroupSync();
+    GroupSync sync = new GroupSync(false);
     sync.sync(dir);
     sync.sync(dir);
     assertThat(sync.fsyncs()).isEqualTo(2);
@@ -28,7 +28,7 @@ class GroupSyncTest {
 
   @Test
   void concurrentCallersAllReturnAndShareFsyncs() throws Exception {
-    GroupSync sync = new GroupSync();
+    GroupSync sync = new GroupSync(false);
     int callers = 200;
     CountDownLatch start = new CountDownLatch(1);
     List<Future<?>> done = new ArrayList<>();
@@ -53,8 +53,18 @@ class GroupSyncTest {
   }
 
   @Test
+  void keepingTheDirectoryOpenSyncsTheSame() throws IOException {
+    GroupSync sync = new GroupSync(true);
+    Files.writeString(dir.resolve("a"), "x");
+    sync.sync(dir);
+    Files.writeString(dir.resolve("b"), "x");
+    sync.sync(dir);
+    assertThat(sync.fsyncs()).isEqualTo(2);
+  }
+
+  @Test
   void aFailedFsyncIsSticky() throws Exception {
-    GroupSync sync = new GroupSync();
+    GroupSync sync = new GroupSync(false);
     Path gone = dir.resolve("gone");
     assertThatThrownBy(() -> sync.sync(gone)).isInstanceOf(IOException.class);
     Files.createDirectory(gone);
