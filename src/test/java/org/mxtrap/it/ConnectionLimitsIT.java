@@ -6,32 +6,17 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code limits.max_per_ip} and {@code limits.max_connections} count per layout entry: over either
  * the client gets 421 4.7.0, while another entry's listener still serves. A server of its own, so
  * no other test's connections are counted.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ConnectionLimitsIT {
-  @TempDir static Path dir;
-  TestLayout layout;
-  MxtrapProcess server;
-
-  @BeforeAll
-  void start() throws Exception {
-    layout = new TestLayout(dir).limits("{ max_per_ip: 3, max_connections: 5 }");
-    server = layout.start();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    server.close();
+class ConnectionLimitsIT extends ServerPerClass {
+  @Override
+  TestLayout layout(Path dir) {
+    return new TestLayout(dir).limits("{ max_per_ip: 3, max_connections: 5 }");
   }
 
   @Test

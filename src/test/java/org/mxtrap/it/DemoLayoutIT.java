@@ -13,25 +13,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The demo layout end to end with real clients: swaks and Jakarta Mail (Angus) send, the message
  * lands in the recipient's Maildir with a Received header naming the client, the local address, the
  * role and the queue ID. STARTTLS with swaks; PIPELINING with swaks.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class DemoLayoutIT {
-  @TempDir static Path dir;
-  TestLayout layout;
-  MxtrapProcess server;
-
-  @BeforeAll
-  void start() throws Exception {
+class DemoLayoutIT extends ServerPerClass {
+  @Override
+  TestLayout layout(Path dir) throws Exception {
     Path cert = dir.resolve("cert.pem");
     Path key = dir.resolve("key.pem");
     Process openssl =
@@ -55,13 +46,7 @@ class DemoLayoutIT {
     openssl.getInputStream().readAllBytes();
     assertThat(openssl.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(openssl.exitValue()).isZero();
-    layout = new TestLayout(dir).tls(cert, key);
-    server = layout.start();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    server.close();
+    return new TestLayout(dir).tls(cert, key);
   }
 
   @Test

@@ -3,32 +3,16 @@ package org.mxtrap.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Every limit on what a client controls, over real sockets, with small limits configured. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LimitsIT {
-  @TempDir static Path dir;
-  TestLayout layout;
-  MxtrapProcess server;
-
-  @BeforeAll
-  void start() throws Exception {
-    layout =
-        new TestLayout(dir)
-            .limits(
-                "{ max_message_size: 10KB, max_recipients: 3, command_timeout: 2s,"
-                    + " max_per_ip: 3, max_connections: 5, max_errors: 5 }");
-    server = layout.start();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    server.close();
+class LimitsIT extends ServerPerClass {
+  @Override
+  TestLayout layout(Path dir) {
+    return new TestLayout(dir)
+        .limits(
+            "{ max_message_size: 10KB, max_recipients: 3, command_timeout: 2s,"
+                + " max_per_ip: 3, max_connections: 5, max_errors: 5 }");
   }
 
   private RawSmtp greeted() throws Exception {

@@ -2,12 +2,7 @@ package org.mxtrap.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -15,22 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The classic relay tricks, each over a real socket: every one is refused with 550 5.7.1, while
  * mail for our own domain and the bare {@code <postmaster>} is accepted.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class OpenRelayIT {
-  @TempDir static Path dir;
-  TestLayout layout;
-  MxtrapProcess server;
-
-  @BeforeAll
-  void start() throws Exception {
-    layout = new TestLayout(dir);
-    server = layout.start();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    server.close();
-  }
+class OpenRelayIT extends ServerPerClass {
 
   @ParameterizedTest(name = "RCPT TO:{0} is refused")
   @ValueSource(

@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,22 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * make a second message out of the first. Each variant is sent over a real socket; afterwards at
  * most the one outer message exists and never the smuggled one.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SmugglingIT {
-  @TempDir static Path dir;
-  TestLayout layout;
-  MxtrapProcess server;
-
-  @BeforeAll
-  void start() throws Exception {
-    layout = new TestLayout(dir);
-    server = layout.start();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    server.close();
-  }
+class SmugglingIT extends ServerPerClass {
 
   @ParameterizedTest(name = "end-of-data variant {0}")
   @ValueSource(
