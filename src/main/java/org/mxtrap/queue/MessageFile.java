@@ -25,8 +25,8 @@ import org.mxtrap.core.TraceInfo;
  * The message file: one per message, {@code queue/active/<id>}, written once, in place, and never
  * changed. A message is committed when its file ends in the trailer and both the file and {@code
  * active/} are fsynced. Writing in place rather than renaming from a temporary directory saves a
- * journal commit per message; the trailer is what tells a whole file from one cut short by a crash,
- * which was never acknowledged and is discarded when the spool opens.
+ * rename and, on ext4, a journal commit per message; the trailer is what tells a whole file from
+ * one cut short by a crash, which was never acknowledged and is discarded when the spool opens.
  *
  * <pre>
  * mxtrap-queue 1

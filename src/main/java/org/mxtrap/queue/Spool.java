@@ -50,17 +50,17 @@ import org.slf4j.LoggerFactory;
  * <h2>Durability</h2>
  *
  * A message is written in place, {@code active/<id>}. {@link Incoming#commit()} appends the
- * trailer, fsyncs the file (on the session's own thread, so concurrent sessions' fsyncs share
- * journal commits) and then waits for a {@link GroupSync group fsync} of {@code active/}, which one
- * committing thread does for every commit that arrived meanwhile. Only then does it return the ID
- * that goes into the 250 reply. A file without its trailer was cut short by a crash, never
- * acknowledged, and is deleted when the spool opens; abort deletes it at once. A message is removed
- * by unlinking its message file. When it has a state log (an earlier attempt left recipients
- * pending), {@code active/} is fsynced before the state log is unlinked, so a removal lost in a
- * crash brings the message back with its state and recipients already delivered stay delivered. A
- * message delivered at its first attempt has no state log and its unlink is not fsynced: a power
- * loss right after can only bring it back for one more delivery (at-least-once; a process crash
- * cannot, the unlink is already in the kernel).
+ * trailer, fsyncs the file (on the session's own thread, so concurrent sessions' fsyncs overlap
+ * and, on a journalling file system, share journal commits) and then waits for a {@link GroupSync
+ * group fsync} of {@code active/}, which one committing thread does for every commit that arrived
+ * meanwhile. Only then does it return the ID that goes into the 250 reply. A file without its
+ * trailer was cut short by a crash, never acknowledged, and is deleted when the spool opens; abort
+ * deletes it at once. A message is removed by unlinking its message file. When it has a state log
+ * (an earlier attempt left recipients pending), {@code active/} is fsynced before the state log is
+ * unlinked, so a removal lost in a crash brings the message back with its state and recipients
+ * already delivered stay delivered. A message delivered at its first attempt has no state log and
+ * its unlink is not fsynced: a power loss right after can only bring it back for one more delivery
+ * (at-least-once; a process crash cannot, the unlink is already in the kernel).
  *
  * <h2>Threads</h2>
  *
