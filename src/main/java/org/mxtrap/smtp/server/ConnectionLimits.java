@@ -10,13 +10,15 @@ import org.mxtrap.core.Addresses;
 /**
  * Connection permits of one layout entry: at most {@code max} connections in all and {@code
  * maxPerIp} from one client address (PRODUCT.md, "Overload"). Counting per entry means a flood on a
- * trap never starves the primary. Thread-safe.
+ * trap never starves the primary. Thread-safe: the per-address count is changed only inside the
+ * map's atomic {@code compute}, so concurrent connects and disconnects from one address never lose
+ * or invent a permit.
  */
 final class ConnectionLimits {
   private final int max;
   private final int maxPerIp;
   private final AtomicInteger active = new AtomicInteger();
-  private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<InetAddress, Integer> perIp = new ConcurrentHashMap<>();
   private final AtomicLong turnedAway = new AtomicLong();
 
   ConnectionLimits(int max, int maxPerIp) {
@@ -32,15 +34,24 @@ final class ConnectionLimits {
 
   /** Takes a permit for {@code client}; returns null on success, else why it was refused. */
   @Nullable Refusal tryAcquire(InetAddress client) {
-    InetAddress key = Addresses.unmap(client);
     if (active.incrementAndGet() > max) {
       active.decrementAndGet();
       turnedAway.incrementAndGet();
       return Refusal.TOTAL;
     }
-    AtomicInteger n = perIp.computeIfAbsent(key, k -> new AtomicInteger());
-    if (n.incrementAndGet() > maxPerIp) {
-      release(key, n);
+    boolean[] granted = {false};
+    perIp.compute(
+        Addresses.unmap(client),
+        (k, n) -> {
+          int count = n == null ? 0 : n;
+          if (count >= maxPerIp) {
+            return n;
+          }
+          granted[0] = true;
+          return count + 1;
+        });
+    if (!granted[0]) {
+      active.decrementAndGet();
       turnedAway.incrementAndGet();
       return Refusal.PER_IP;
     }
@@ -49,18 +60,8 @@ final class ConnectionLimits {
 
   /** Returns a permit taken by a successful {@link #tryAcquire}. */
   void release(InetAddress client) {
-    InetAddress key = Addresses.unmap(client);
-    AtomicInteger n = perIp.get(key);
-    if (n != null) {
-      release(key, n);
-    }
-  }
-
-  private void release(InetAddress key, AtomicInteger n) {
+    perIp.computeIfPresent(Addresses.unmap(client), (k, n) -> n <= 1 ? null : n - 1);
     active.decrementAndGet();
-    if (n.decrementAndGet() <= 0) {
-      perIp.computeIfPresent(key, (k, v) -> v.get() <= 0 ? null : v);
-    }
   }
 
   int active() {
