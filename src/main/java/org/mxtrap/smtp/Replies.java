@@ -91,6 +91,11 @@ public final class Replies {
     return SmtpReply.of(421, "4.7.0", hostname + " Error: too many connections from your address");
   }
 
+  /** Sent between commands when the server is stopping (RFC 5321 3.8). */
+  public static SmtpReply shuttingDown(String hostname) {
+    return SmtpReply.of(421, "4.3.2", hostname + " Service shutting down, closing connection");
+  }
+
   /** Sent by the server before it closes because of our own failure. */
   public static SmtpReply localErrorClosing(String hostname) {
     return SmtpReply.of(421, "4.3.0", hostname + " Error: internal error, closing connection");

@@ -86,10 +86,18 @@ public final class SmtpSession {
     reply(Replies.greeting(settings.hostname()));
     try {
       while (!(state instanceof Ended)) {
-        if (!input.hasBuffered()) {
+        boolean idle = !input.hasBuffered();
+        if (idle) {
           flush();
         }
-        state = next(input.readLine(LineReader.MAX_COMMAND_LINE));
+        if (transport.stopping()) {
+          state = shuttingDown();
+          continue;
+        }
+        transport.awaitingCommand(idle);
+        InputLine line = input.readLine(LineReader.MAX_COMMAND_LINE);
+        transport.awaitingCommand(false);
+        state = next(line);
       }
     } catch (SocketTimeoutException e) {
       log.info("timeout after {} from {}", lastStage(), clientText());
@@ -105,10 +113,20 @@ public final class SmtpSession {
       case InputLine.TooLong t -> refuse("unknown", Replies.LINE_TOO_LONG, state);
       case InputLine.BareLineEnd b -> refuse("unknown", Replies.BARE_LINE_END_IN_COMMAND, state);
       case InputLine.End e -> {
+        if (transport.stopping()) {
+          yield shuttingDown();
+        }
         log.debug("lost connection after {} from {}", lastStage(), clientText());
         yield new Ended();
       }
     };
+  }
+
+  /** The server is stopping and we are between commands: say so (RFC 5321 3.8) and end. */
+  private SessionState shuttingDown() {
+    log.info("disconnect: server stopping, after {} from {}", lastStage(), clientText());
+    reply(Replies.shuttingDown(settings.hostname()));
+    return new Ended();
   }
 
   private boolean utf8Transaction() {

@@ -30,4 +30,18 @@ public interface Transport {
 
   /** {@code TLSv1.3 TLS_AES_256_GCM_SHA384} once TLS is active, else null. */
   @Nullable String tlsDescription();
+
+  /**
+   * The session says whether it is about to wait for the next command with nothing buffered: the
+   * only moment at which a stopping server may end it without cutting a message short.
+   */
+  default void awaitingCommand(boolean awaiting) {}
+
+  /**
+   * True once the server is stopping: the session ends with 421 4.3.2 instead of reading another
+   * command. While it waits for one, the server ends its input, so it sees the end at once.
+   */
+  default boolean stopping() {
+    return false;
+  }
 }

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SIGTERM stops accepting at once, lets an open session finish its message (which is then
- * acknowledged and delivered), and exits 0.
+ * SIGTERM stops accepting at once, ends a session that waits for a command with 421 4.3.2, lets a
+ * session in the middle of a message finish it (acknowledged and delivered), and exits 0.
  */
 class GracefulStopIT {
   @TempDir Path dir;
@@ -19,7 +19,10 @@ class GracefulStopIT {
   void sigtermLetsTheOpenSessionFinish() throws Exception {
     TestLayout layout = new TestLayout(dir);
     try (MxtrapProcess server = layout.start();
-        RawSmtp c = new RawSmtp(layout.primary)) {
+        RawSmtp c = new RawSmtp(layout.primary);
+        RawSmtp idle = new RawSmtp(layout.primary)) {
+      assertThat(idle.reply()).startsWith("220");
+      assertThat(idle.command("EHLO idle.client.test")).startsWith("250");
       assertThat(c.reply()).startsWith("220");
       assertThat(c.command("EHLO client.test")).startsWith("250");
       assertThat(c.command("MAIL FROM:<a@client.test>")).startsWith("250");
@@ -29,9 +32,13 @@ class GracefulStopIT {
 
       ProcessHandle.of(server.pid()).orElseThrow().destroy(); // SIGTERM
       awaitRefused(layout.primary);
+      // A session waiting for a command is told at once; it has nothing in flight.
+      assertThat(idle.reply()).startsWith("421 4.3.2");
+      assertThat(idle.closedByServer()).isTrue();
 
       assertThat(c.command("the rest\r\n.")).startsWith("250 2.0.0");
-      assertThat(c.command("QUIT")).startsWith("221");
+      // The message done, the stopping server reads no further command.
+      assertThat(c.command("QUIT")).startsWith("421 4.3.2");
       assertThat(server.stop()).isZero();
       assertThat(server.log()).contains("stopping").contains("stopped");
     }

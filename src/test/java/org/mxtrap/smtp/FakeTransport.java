@@ -24,8 +24,29 @@ final class FakeTransport implements Transport {
   private boolean tlsActive;
   private int flushesBeforeHandshake = -1;
 
+  private int waitsBeforeStop = -1;
+  private boolean stopping;
+
   FakeTransport(InputStream in) {
     this.in = in;
+  }
+
+  /** The server starts stopping while the session waits for its {@code n}th command (1-based). */
+  FakeTransport stoppingAtWait(int n) {
+    this.waitsBeforeStop = n;
+    return this;
+  }
+
+  @Override
+  public void awaitingCommand(boolean awaiting) {
+    if (awaiting && waitsBeforeStop > 0 && --waitsBeforeStop == 0) {
+      stopping = true;
+    }
+  }
+
+  @Override
+  public boolean stopping() {
+    return stopping;
   }
 
   /** All input arrives in one read, as a pipelining client's single write would. */

@@ -537,6 +537,29 @@ class SmtpSessionTest {
   }
 
   @Test
+  void aStoppingServerEndsAnIdleSessionWith421() throws IOException {
+    // The client sent EHLO, then nothing: while the session waits for the second command, the
+    // server stops and ends its input (here: the input simply ends).
+    FakeTransport t = FakeTransport.of("EHLO c\r\n").stoppingAtWait(2);
+    Sessions.run(SETTINGS, t, sink);
+    assertThat(Sessions.replyLines(t.output()))
+        .endsWith("421 4.3.2 mail.example.test Service shutting down, closing connection");
+  }
+
+  @Test
+  void aStoppingServerReadsNoFurtherCommand() throws IOException {
+    FakeTransport t =
+        FakeTransport.of("EHLO c\r\nMAIL FROM:<a@b.test>\r\nQUIT\r\n").stoppingAtWait(1);
+    Sessions.run(SETTINGS, t, sink);
+    // The pipelined commands after EHLO were not acknowledged, so nothing is lost by not
+    // reading them: RFC 5321 3.8 allows the 421 at any point.
+    assertThat(Sessions.replyLines(t.output()))
+        .doesNotContain("250 2.1.0 Ok", "221 2.0.0 Bye")
+        .last()
+        .isEqualTo("421 4.3.2 mail.example.test Service shutting down, closing connection");
+  }
+
+  @Test
   void timeoutAnswers421() throws IOException {
     FakeTransport t = new FakeTransport(timingOutAfter("EHLO c\r\nMAIL FROM:<a@b.test>\r\n"));
     Sessions.run(SETTINGS, t, sink);

@@ -52,6 +52,7 @@ public final class SmtpServer implements AutoCloseable {
   private final Map<LayoutEntry, ConnectionLimits> limits = new HashMap<>();
   private final List<ServerSocket> sockets = new ArrayList<>();
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final Set<SocketTransport> sessions = ConcurrentHashMap.newKeySet();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition idle = lock.newCondition();
   private volatile boolean stopping;
@@ -177,6 +178,10 @@ public final class SmtpServer implements AutoCloseable {
       permit = l;
       log.info("connect from {} to {} {}", client, to, where);
       transport = new SocketTransport(socket, tls);
+      sessions.add(transport);
+      if (stopping) {
+        transport.drain(); // accepted just before the listeners closed
+      }
       handler.handle(new Connection(id, remote, local, e, transport));
     } catch (SocketException e) {
       log.debug("lost connection from {}: {}", client, e.toString());
@@ -198,6 +203,7 @@ public final class SmtpServer implements AutoCloseable {
         log.info("disconnect from {}", client);
       }
       if (transport != null) {
+        sessions.remove(transport);
         transport.close();
       }
       try {
@@ -225,15 +231,19 @@ public final class SmtpServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting, lets open sessions finish for up to {@code grace}, then closes whatever is
-   * still open. A message is acknowledged only after it is durable, so a session cut here loses
-   * nothing that was acknowledged.
+   * Stops accepting, ends sessions that wait for a command (421 4.3.2), lets the others finish the
+   * command or message they are in for up to {@code grace}, then closes whatever is still open. A
+   * message is acknowledged only after it is durable, so a session cut here loses nothing that was
+   * acknowledged.
    *
    * @return the number of connections that had to be cut
    */
   public int shutdown(Duration grace) {
     stopping = true;
     closeListeners();
+    for (SocketTransport t : sessions) {
+      t.drain(); // idle sessions end now with 421 4.3.2; busy ones get the grace period
+    }
     long deadline = System.nanoTime() + grace.toNanos();
     lock.lock();
     try {

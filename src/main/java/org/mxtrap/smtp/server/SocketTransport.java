@@ -14,12 +14,17 @@ import org.mxtrap.smtp.Transport;
 /** A {@link Transport} over a TCP socket that can be upgraded to TLS once. */
 final class SocketTransport implements Transport {
   private final @Nullable SSLContext tls;
+  private final Socket plain;
   private Socket socket;
   private InputStream in;
   private OutputStream out;
   private @Nullable String tlsDescription;
+  // Written by the session's thread and by the thread that stops the server.
+  private volatile boolean awaitingCommand;
+  private volatile boolean stopping;
 
   SocketTransport(Socket socket, @Nullable SSLContext tls) throws IOException {
+    this.plain = socket;
     this.socket = socket;
     this.tls = tls;
     this.in = socket.getInputStream();
@@ -64,6 +69,41 @@ final class SocketTransport implements Transport {
   @Override
   public @Nullable String tlsDescription() {
     return tlsDescription;
+  }
+
+  @Override
+  public void awaitingCommand(boolean awaiting) {
+    awaitingCommand = awaiting;
+    if (awaiting && stopping) {
+      endInput();
+    }
+  }
+
+  @Override
+  public boolean stopping() {
+    return stopping;
+  }
+
+  /**
+   * The server is stopping: a session waiting for a command sees the end of its input at once (and
+   * answers 421 4.3.2); one in the middle of a command or a message is left to finish. Called from
+   * another thread; never writes, so it cannot interleave with the session's replies.
+   */
+  void drain() {
+    stopping = true;
+    if (awaitingCommand) {
+      endInput();
+    }
+  }
+
+  private void endInput() {
+    try {
+      // The TCP socket, also under TLS (SSLSocket refuses shutdownInput): a TLS session then
+      // sees its input end without close_notify and ends without the 421.
+      plain.shutdownInput();
+    } catch (IOException ignored) {
+      // already closed: the session ends anyway
+    }
   }
 
   /** Sends what is buffered, ignoring a peer that has gone away. */
