@@ -373,10 +373,8 @@ public final class QueueRunner implements AutoCloseable {
     if (!failures.isEmpty()) {
       bounce(e, failures, now);
     }
-    boolean done =
-        outcomes.stream().allMatch(o -> o.status().isFinal())
-            && e.pending().size() == outcomes.size();
-    if (done) {
+    // One outcome per pending recipient (deliver() checks the count), so all final means done.
+    if (outcomes.stream().allMatch(o -> o.status().isFinal())) {
       // Every recipient is final: removing the message is the durable record of that, so the
       // per-recipient outcomes need no fsync of their own (the common case costs no state write).
       spool.remove(id);

@@ -422,54 +422,12 @@ public final class Spool implements MessageSink, AutoCloseable {
         65536);
   }
 
-  /**
-   * Durably records a delivery attempt and when the message is next due.
-   *
-   * @return the updated snapshot
-   */
-  public QueueEntry recordAttempt(String id, Instant at, Instant nextAttempt) throws IOException {
-    Slot s = require(id);
-    synchronized (s) {
-      StateLog.append(state, id, StateLog.attempt(at, nextAttempt));
-      QueueEntry e = s.entry;
-      s.entry = e.withState(e.attempts() + 1, nextAttempt, e.recipients());
-      return s.entry;
-    }
-  }
-
-  /**
-   * Durably records the outcome for recipient {@code index}: {@link Status#DELIVERED} or {@link
-   * Status#FAILED} are final; {@link Status#PENDING} records a temporary failure and its reason. An
-   * outcome for a recipient already final is ignored.
-   *
-   * @param dsn the enhanced status code, e.g. {@code 5.1.1}
-   * @return the updated snapshot
-   */
-  public QueueEntry markRecipient(String id, int index, Status status, String dsn, String text)
-      throws IOException {
-    Slot s = require(id);
-    synchronized (s) {
-      QueueEntry e = s.entry;
-      RecipientState old = e.recipients().get(index);
-      if (old.status().isFinal()) {
-        return e;
-      }
-      Instant at = clock.instant();
-      StateLog.append(state, id, StateLog.recipient(status, index, at, dsn, text));
-      List<RecipientState> rs = new ArrayList<>(e.recipients());
-      rs.set(index, new RecipientState(index, old.recipient(), status, dsn, text, at));
-      s.entry = e.withState(e.attempts(), e.nextAttempt(), rs);
-      return s.entry;
-    }
-  }
-
   /** The outcome of one delivery attempt for recipient {@code index}, for {@link #record}. */
   public record Outcome(int index, Status status, String dsn, String text) {}
 
   /**
    * Durably records the outcomes of one attempt and when the message is next due, in one append and
-   * one fdatasync (the batched form of {@link #markRecipient} and {@link #recordAttempt}). Outcomes
-   * for recipients already final are ignored.
+   * one fdatasync. Outcomes for recipients already final are ignored.
    *
    * @return the updated snapshot
    */

@@ -294,8 +294,7 @@ public final class SmtpSession {
     String queueId;
     try {
       queueId = incoming.commit();
-    } catch (IOException e) {
-      incoming.abort();
+    } catch (IOException e) { // the sink has aborted the message
       log.warn("queue file commit failed for {}: {}", clientText(), e.toString());
       return refuse("DATA", Replies.STORAGE_FAILED, after);
     }

@@ -208,7 +208,11 @@ class QueueRunnerTest {
   void aNewRunnerOverTheSameSpoolDeliversWhatIsLeft() throws Exception {
     String first = enqueue(spool, "bob@example.org", "alice@example.com");
     String second = enqueue(spool, "bob@example.org", "alice@example.com", "carol@example.com");
-    spool.markRecipient(second, 0, Status.DELIVERED, "2.0.0", "delivered before the crash");
+    spool.record(
+        second,
+        List.of(new Spool.Outcome(0, Status.DELIVERED, "2.0.0", "delivered before the crash")),
+        clock.instant(),
+        clock.instant());
     runner.close();
     spool.close();
 

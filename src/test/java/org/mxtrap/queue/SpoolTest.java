@@ -163,15 +163,23 @@ class SpoolTest {
     String id =
         enqueue(spool, "bob@example.org", "a@example.com", "b@example.com", "c@example.com");
     Instant next = clock.instant().plus(Duration.ofMinutes(1));
-    spool.markRecipient(id, 0, Status.DELIVERED, "2.0.0", "delivered to maildir");
-    spool.markRecipient(id, 1, Status.PENDING, "4.2.2", "mailbox full");
-    spool.markRecipient(id, 2, Status.FAILED, "5.1.1", "no such user");
-    spool.recordAttempt(id, clock.instant(), next);
-    spool.markRecipient(id, 0, Status.FAILED, "5.0.0", "ignored: already delivered");
+    spool.record(
+        id,
+        List.of(
+            new Spool.Outcome(0, Status.DELIVERED, "2.0.0", "delivered to maildir"),
+            new Spool.Outcome(1, Status.PENDING, "4.2.2", "mailbox full"),
+            new Spool.Outcome(2, Status.FAILED, "5.1.1", "no such user")),
+        clock.instant(),
+        next);
+    spool.record(
+        id,
+        List.of(new Spool.Outcome(0, Status.FAILED, "5.0.0", "ignored: already delivered")),
+        clock.instant(),
+        next);
 
     QueueEntry e = reopen().find(id).orElseThrow();
 
-    assertThat(e.attempts()).isEqualTo(1);
+    assertThat(e.attempts()).isEqualTo(2);
     assertThat(e.nextAttempt()).isEqualTo(next);
     assertThat(e.recipients())
         .extracting(RecipientState::status, RecipientState::dsn, RecipientState::text)
@@ -185,7 +193,7 @@ class SpoolTest {
   @Test
   void aTornStateRecordIsCutOffAndLaterRecordsStillCount() throws IOException {
     String id = enqueue(spool, "bob@example.org", "a@example.com", "b@example.com");
-    spool.markRecipient(id, 0, Status.DELIVERED, "2.0.0", "ok");
+    delivered(id, 0);
     spool.close();
     Files.writeString(
         dir.resolve("state").resolve(id), "delivered 1 17489", StandardOpenOption.APPEND);
@@ -194,7 +202,7 @@ class SpoolTest {
     assertThat(spool.find(id).orElseThrow().pending())
         .extracting(RecipientState::index)
         .containsExactly(1);
-    spool.markRecipient(id, 1, Status.DELIVERED, "2.0.0", "ok");
+    delivered(id, 1);
 
     assertThat(reopen().find(id).orElseThrow().isDone()).isTrue();
   }
@@ -202,7 +210,7 @@ class SpoolTest {
   @Test
   void removeIsDurable() throws IOException {
     String id = enqueue(spool, "bob@example.org", "a@example.com");
-    spool.markRecipient(id, 0, Status.DELIVERED, "2.0.0", "ok");
+    delivered(id, 0);
 
     assertThat(spool.remove(id)).isTrue();
     assertThat(spool.remove(id)).isFalse();
@@ -278,5 +286,14 @@ class SpoolTest {
     assertThat(spool.directorySyncs()).isLessThanOrEqualTo(writers * each);
     assertThat(new HashSet<>(names(dir.resolve("active")))).isEqualTo(ids);
     assertThat(reopen().size()).isEqualTo(writers * each);
+  }
+
+  /** Records that recipient {@code index} was delivered, in an attempt of its own. */
+  private void delivered(String id, int index) throws IOException {
+    spool.record(
+        id,
+        List.of(new Spool.Outcome(index, Status.DELIVERED, "2.0.0", "ok")),
+        clock.instant(),
+        clock.instant());
   }
 }

@@ -5,10 +5,10 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +43,8 @@ import org.slf4j.MDC;
 public final class SmtpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("smtpd");
 
+  private static final HexFormat HEX = HexFormat.of().withUpperCase();
+
   private final List<InetSocketAddress> listen;
   private final Layout layout;
   private final String hostname;
@@ -51,8 +53,7 @@ public final class SmtpServer implements AutoCloseable {
   private final ConnectionHandler handler;
   private final Map<LayoutEntry, ConnectionLimits> limits = new HashMap<>();
   private final List<ServerSocket> sockets = new ArrayList<>();
-  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-  private final Set<SocketTransport> sessions = ConcurrentHashMap.newKeySet();
+  private final Set<SocketTransport> open = ConcurrentHashMap.newKeySet();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition idle = lock.newCondition();
   private volatile boolean stopping;
@@ -116,18 +117,6 @@ public final class SmtpServer implements AutoCloseable {
         .toList();
   }
 
-  /** Connections open now on the entry's listeners. */
-  public int activeConnections(LayoutEntry entry) {
-    ConnectionLimits l = limits.get(entry);
-    return l == null ? 0 : l.active();
-  }
-
-  /** Connections turned away by the entry's limits since start. */
-  public long turnedAway(LayoutEntry entry) {
-    ConnectionLimits l = limits.get(entry);
-    return l == null ? 0 : l.turnedAway();
-  }
-
   private void acceptLoop(ServerSocket ss) {
     while (!ss.isClosed()) {
       Socket s;
@@ -139,7 +128,6 @@ public final class SmtpServer implements AutoCloseable {
         }
         continue;
       }
-      open.add(s);
       Thread.ofVirtual().name("smtpd").start(() -> serve(s));
     }
   }
@@ -154,12 +142,17 @@ public final class SmtpServer implements AutoCloseable {
     ConnectionLimits permit = null;
     SocketTransport transport = null;
     try {
+      transport = new SocketTransport(socket, tls);
+      open.add(transport);
+      if (stopping) {
+        transport.drain(); // accepted just before the listeners closed
+      }
       socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, commandTimeout.toMillis()));
       socket.setTcpNoDelay(true);
       Optional<LayoutEntry> entry = layout.entryFor(local);
       if (entry.isEmpty()) {
         log.warn("reject: connect from {} to {}: no layout entry for this address", client, to);
-        send(socket, Replies.NO_SERVICE_HERE);
+        send(transport, Replies.NO_SERVICE_HERE);
         return;
       }
       LayoutEntry e = entry.get();
@@ -172,30 +165,22 @@ public final class SmtpServer implements AutoCloseable {
                 ? Replies.tooManyConnections(hostname)
                 : Replies.tooManyConnectionsFromYou(hostname);
         log.warn("reject: connect from {} to {} {}: {}", client, to, where, reply.firstLine());
-        send(socket, reply);
+        send(transport, reply);
         return;
       }
       permit = l;
       log.info("connect from {} to {} {}", client, to, where);
-      transport = new SocketTransport(socket, tls);
-      sessions.add(transport);
-      if (stopping) {
-        transport.drain(); // accepted just before the listeners closed
-      }
       handler.handle(new Connection(id, remote, local, e, transport));
-    } catch (SocketException e) {
-      log.debug("lost connection from {}: {}", client, e.toString());
     } catch (IOException e) {
       log.debug("lost connection from {}: {}", client, e.toString());
     } catch (RuntimeException | Error e) {
       log.error("internal error in session with {}", client, e);
       if (transport != null) {
         try {
-          transport.out().write(Replies.localErrorClosing(hostname).toBytes());
+          send(transport, Replies.localErrorClosing(hostname));
         } catch (IOException ignored) {
           // the peer is gone
         }
-        transport.flushQuietly();
       }
     } finally {
       if (permit != null) {
@@ -203,15 +188,11 @@ public final class SmtpServer implements AutoCloseable {
         log.info("disconnect from {}", client);
       }
       if (transport != null) {
-        sessions.remove(transport);
         transport.close();
+        open.remove(transport);
+      } else {
+        closeQuietly(socket);
       }
-      try {
-        socket.close();
-      } catch (IOException ignored) {
-        // best effort
-      }
-      open.remove(socket);
       if (open.isEmpty()) {
         lock.lock();
         try {
@@ -224,10 +205,18 @@ public final class SmtpServer implements AutoCloseable {
     }
   }
 
-  private static void send(Socket socket, SmtpReply reply) throws IOException {
-    OutputStream out = socket.getOutputStream();
+  private static void send(SocketTransport transport, SmtpReply reply) throws IOException {
+    OutputStream out = transport.out();
     out.write(reply.toBytes());
     out.flush();
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // best effort
+    }
   }
 
   /**
@@ -241,7 +230,7 @@ public final class SmtpServer implements AutoCloseable {
   public int shutdown(Duration grace) {
     stopping = true;
     closeListeners();
-    for (SocketTransport t : sessions) {
+    for (SocketTransport t : open) {
       t.drain(); // idle sessions end now with 421 4.3.2; busy ones get the grace period
     }
     long deadline = System.nanoTime() + grace.toNanos();
@@ -259,20 +248,11 @@ public final class SmtpServer implements AutoCloseable {
       lock.unlock();
     }
     int cut = 0;
-    for (Socket s : open) {
+    for (SocketTransport t : open) {
       cut++;
-      try {
-        s.close();
-      } catch (IOException ignored) {
-        // best effort
-      }
+      t.cut();
     }
     return cut;
-  }
-
-  /** True once {@link #shutdown} has begun. */
-  public boolean stopping() {
-    return stopping;
   }
 
   @Override
@@ -291,6 +271,6 @@ public final class SmtpServer implements AutoCloseable {
   }
 
   private static String newSessionId() {
-    return String.format("%08X", ThreadLocalRandom.current().nextInt());
+    return HEX.toHexDigits(ThreadLocalRandom.current().nextInt());
   }
 }

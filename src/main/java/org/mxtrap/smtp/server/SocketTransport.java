@@ -1,6 +1,5 @@
 package org.mxtrap.smtp.server;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,7 +27,8 @@ final class SocketTransport implements Transport {
     this.socket = socket;
     this.tls = tls;
     this.in = socket.getInputStream();
-    this.out = new BufferedOutputStream(socket.getOutputStream(), 8192);
+    // Unbuffered: the session collects its replies and writes them in one call.
+    this.out = socket.getOutputStream();
   }
 
   @Override
@@ -51,7 +51,6 @@ final class SocketTransport implements Transport {
     if (!tlsAvailable()) {
       throw new IllegalStateException("STARTTLS not available");
     }
-    out.flush();
     // autoClose: closing the TLS socket closes the TCP socket under it. Nothing read from the
     // plain stream is passed on: pipelined plaintext is dropped here (CVE-2011-0411).
     SSLSocket s =
@@ -62,7 +61,7 @@ final class SocketTransport implements Transport {
     SSLSession session = s.getSession();
     socket = s;
     in = s.getInputStream();
-    out = new BufferedOutputStream(s.getOutputStream(), 8192);
+    out = s.getOutputStream();
     tlsDescription = session.getProtocol() + " " + session.getCipherSuite();
   }
 
@@ -106,18 +105,22 @@ final class SocketTransport implements Transport {
     }
   }
 
-  /** Sends what is buffered, ignoring a peer that has gone away. */
-  void flushQuietly() {
-    try {
-      out.flush();
-    } catch (IOException ignored) {
-      // the peer is gone; nothing left to tell it
-    }
+  /** Ends the connection from the session's own thread (with TLS: after close_notify). */
+  void close() {
+    closeQuietly(socket);
   }
 
-  void close() {
+  /**
+   * Ends the connection from another thread: the TCP socket, so a session blocked in a read or a
+   * TLS write wakes with an exception instead of waiting on the TLS layer.
+   */
+  void cut() {
+    closeQuietly(plain);
+  }
+
+  private static void closeQuietly(Socket s) {
     try {
-      socket.close();
+      s.close();
     } catch (IOException ignored) {
       // closing is best effort
     }

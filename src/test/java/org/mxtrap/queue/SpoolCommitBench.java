@@ -1,8 +1,5 @@
 package org.mxtrap.queue;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import ch.qos.logback.classic.Level;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -16,40 +13,26 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.LongAdder;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.junit.jupiter.api.io.TempDir;
 import org.mxtrap.core.MessageSink;
-import org.slf4j.LoggerFactory;
 
 /**
- * Measures the fsync cost of this disk and the spool's commit rate at 1, 20 and 100 concurrent
- * writers of 4 KB messages. Off by default; run with:
- *
- * <pre>
- * mvn -o test -Dtest=SpoolBenchmarkTest -Dmxtrap.bench=true [-Dmxtrap.bench.seconds=5] \
- *     [-Dmxtrap.bench.dir=/var/lib/mxtrap-bench]
- * </pre>
- *
- * The directory must be on the disk being judged (a tmpfs /tmp would flatter every figure).
+ * Measures the fsync cost of a disk and the spool's commit rate at 1, 20 and 100 concurrent writers
+ * of 4 KB messages: a program, not a test. Run it with {@code bench/spool-commits.sh [DIR]
+ * [SECONDS]}; DIR must be on the disk being judged (a tmpfs would flatter every figure).
  */
-@EnabledIfSystemProperty(named = "mxtrap.bench", matches = "true")
-class SpoolBenchmarkTest {
-  @TempDir Path tempDir;
+final class SpoolCommitBench {
+  private SpoolCommitBench() {}
 
-  @Test
-  void report() throws Exception {
-    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.mxtrap")).setLevel(Level.WARN);
-    int seconds = Integer.getInteger("mxtrap.bench.seconds", 5);
-    String base = System.getProperty("mxtrap.bench.dir");
-    Path root = base == null ? tempDir : Files.createTempDirectory(Path.of(base), "bench");
+  public static void main(String[] args) throws Exception {
+    Path base = Path.of(args.length > 0 ? args[0] : "/var/tmp");
+    int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    Path root = Files.createTempDirectory(base, "spool-bench");
     byte[] message = new byte[4096];
     Arrays.fill(message, (byte) 'x');
 
     System.out.printf("fsync cost on %s:%n", root);
     System.out.printf("  append 4 KB + fdatasync        %.2f ms%n", appendSync(root, message));
-    System.out.printf(
-        "  new file + fsync + rename + dir fsync %.2f ms%n", newFileSync(root, message));
+    System.out.printf("  new file + fsync + dir fsync   %.2f ms%n", newFileSync(root, message));
 
     for (int writers : new int[] {1, 20, 100}) {
       Path dir = root.resolve("queue-" + writers);
@@ -87,7 +70,18 @@ class SpoolBenchmarkTest {
             commits.sum() / elapsed,
             commits.sum(),
             commits.sum() / (double) Math.max(1, spool.directorySyncs()));
-        assertThat(spool.size()).isEqualTo((int) commits.sum());
+        if (spool.size() != commits.sum()) {
+          throw new AssertionError(spool.size() + " queued for " + commits.sum() + " commits");
+        }
+      }
+    }
+    deleteTree(root);
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
       }
     }
   }
@@ -110,14 +104,13 @@ class SpoolBenchmarkTest {
     int n = 200;
     Path dir = Files.createDirectories(root.resolve("files"));
     long t = System.nanoTime();
-    for (int i = 0; i < n; i++) {
-      Path tmp = dir.resolve("t" + i);
+    for (int i = 0; i < n; i++) { // what the spool does per message, alone
       try (FileChannel c =
-          FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          FileChannel.open(
+              dir.resolve("f" + i), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         c.write(ByteBuffer.wrap(b));
         c.force(true);
       }
-      Files.move(tmp, dir.resolve("f" + i), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       Directories.sync(dir);
     }
     return (System.nanoTime() - t) / 1e6 / n;
