@@ -29,7 +29,7 @@ public record Cidr(InetAddress network, int length) {
     }
     if (!masked(network.getAddress(), length).equals(network)) {
       throw new IllegalArgumentException(
-          "host bits set in " + IpLiterals.format(network) + "/" + length);
+          "host bits set in " + Addresses.text(network) + "/" + length);
     }
   }
 
@@ -74,7 +74,7 @@ public record Cidr(InetAddress network, int length) {
           "host bits set in "
               + s
               + " (the network is "
-              + IpLiterals.format(network)
+              + Addresses.text(network)
               + "/"
               + length
               + ")");
@@ -101,12 +101,12 @@ public record Cidr(InetAddress network, int length) {
       int keep = Math.max(0, Math.min(8, length - i * 8));
       b[i] &= (byte) (0xff00 >> keep);
     }
-    return IpLiterals.byAddress(b);
+    return Addresses.byAddress(b);
   }
 
   /** {@code 192.0.2.0/24}, {@code 2001:db8::/32}: what {@link #parse} reads back. */
   @Override
   public String toString() {
-    return IpLiterals.format(network) + "/" + length;
+    return Addresses.text(network) + "/" + length;
   }
 }

@@ -252,7 +252,7 @@ final class ConfigParser {
               "same address and port as "
                   + parsed.get(i).item().path()
                   + ": "
-                  + IpLiterals.format(b.address(), b.port()));
+                  + Addresses.literal(b.address(), b.port()));
           break;
         }
       }
@@ -395,7 +395,7 @@ final class ConfigParser {
     for (int i = 0; i < out.size(); i++) {
       InetSocketAddress a = out.get(i);
       if (layout.stream().noneMatch(p -> matches(a, p.entry()))) {
-        String literal = IpLiterals.format(a.getAddress(), a.getPort());
+        String literal = Addresses.literal(a.getAddress(), a.getPort());
         String hint =
             "; bind an entry's address and port, or 0.0.0.0:PORT / [::]:PORT for all entries on"
                 + " PORT";
@@ -427,7 +427,7 @@ final class ConfigParser {
         return "overlaps "
             + path
             + " ("
-            + IpLiterals.format(b.getAddress(), b.getPort())
+            + Addresses.literal(b.getAddress(), b.getPort())
             + "): a wildcard address already binds every address of its family on this port";
       }
     }

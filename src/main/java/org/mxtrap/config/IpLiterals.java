@@ -2,9 +2,6 @@ package org.mxtrap.config;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
-import java.util.Arrays;
-import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
 
 /**
@@ -30,11 +27,8 @@ public final class IpLiterals {
     if (s.startsWith("[") && s.endsWith("]") && s.length() > 2) {
       s = s.substring(1, s.length() - 1);
     }
-    byte[] b = s.indexOf(':') >= 0 ? v6(s) : v4(s);
-    if (b == null) {
-      throw new IllegalArgumentException("not an IP address: " + text.strip());
-    }
-    return byAddress(b);
+    return Addresses.parse(s)
+        .orElseThrow(() -> new IllegalArgumentException("not an IP address: " + text.strip()));
   }
 
   /** Whether {@code text} is written as an IPv6 literal (it may still carry a mapped IPv4). */
@@ -90,113 +84,5 @@ public final class IpLiterals {
       throw new IllegalArgumentException("port out of range 1..65535 in " + whole);
     }
     return p;
-  }
-
-  /**
-   * The RFC 5952 text of an address: IPv6 lower case with the longest run of two or more zero
-   * groups written {@code ::} ({@code 2001:db8::1}); IPv4-mapped as IPv4. No zone ID.
-   */
-  public static String format(InetAddress address) {
-    return Addresses.text(address);
-  }
-
-  public static String format(InetAddress address, int port) {
-    return Addresses.literal(address, port);
-  }
-
-  static InetAddress byAddress(byte[] b) {
-    try {
-      return InetAddress.getByAddress(b); // no lookup: an address, no host name
-    } catch (UnknownHostException e) {
-      throw new AssertionError(e); // only for a wrong array length
-    }
-  }
-
-  private static byte @Nullable [] v4(String s) {
-    String[] parts = s.split("\\.", -1);
-    if (parts.length != 4) {
-      return null;
-    }
-    byte[] b = new byte[4];
-    for (int i = 0; i < 4; i++) {
-      String p = parts[i];
-      if (p.isEmpty() || p.length() > 3 || (p.length() > 1 && p.charAt(0) == '0')) {
-        return null;
-      }
-      int v = 0;
-      for (int j = 0; j < p.length(); j++) {
-        char c = p.charAt(j);
-        if (c < '0' || c > '9') {
-          return null;
-        }
-        v = v * 10 + (c - '0');
-      }
-      if (v > 255) {
-        return null;
-      }
-      b[i] = (byte) v;
-    }
-    return b;
-  }
-
-  private static byte @Nullable [] v6(String s) {
-    if (s.indexOf('%') >= 0) {
-      return null;
-    }
-    int gap = s.indexOf("::");
-    if (gap >= 0 && s.indexOf("::", gap + 1) >= 0) {
-      return null;
-    }
-    String head = gap >= 0 ? s.substring(0, gap) : s;
-    String tail = gap >= 0 ? s.substring(gap + 2) : "";
-    byte[] h = groups(head, gap < 0);
-    byte[] t = groups(tail, true);
-    if (h == null || t == null) {
-      return null;
-    }
-    if (gap < 0 ? h.length != 16 : h.length + t.length > 14) {
-      return null;
-    }
-    byte[] b = new byte[16];
-    System.arraycopy(h, 0, b, 0, h.length);
-    System.arraycopy(t, 0, b, 16 - t.length, t.length);
-    return b;
-  }
-
-  /** Colon-separated hex groups, the last one possibly a dotted quad when {@code last} is set. */
-  private static byte @Nullable [] groups(String s, boolean last) {
-    if (s.isEmpty()) {
-      return new byte[0];
-    }
-    String[] parts = s.split(":", -1);
-    byte[] out = new byte[parts.length * 2 + 2];
-    int n = 0;
-    for (int i = 0; i < parts.length; i++) {
-      String p = parts[i];
-      if (last && i == parts.length - 1 && p.indexOf('.') >= 0) {
-        byte[] q = v4(p);
-        if (q == null) {
-          return null;
-        }
-        System.arraycopy(q, 0, out, n, 4);
-        n += 4;
-        continue;
-      }
-      if (p.isEmpty() || p.length() > 4) {
-        return null;
-      }
-      int v = 0;
-      for (int j = 0; j < p.length(); j++) {
-        char c = p.charAt(j);
-        int d = c < 0x80 ? Character.digit(c, 16) : -1; // ASCII only: digit() knows other scripts
-        if (d < 0) {
-          return null;
-        }
-        v = v * 16 + d;
-      }
-      out[n++] = (byte) (v >> 8);
-      out[n++] = (byte) v;
-    }
-    return Arrays.copyOf(out, n);
   }
 }

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
+import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
 
@@ -62,7 +63,7 @@ public record MxtrapConfig(
     b.append("listen: ")
         .append(
             listen.stream()
-                .map(a -> IpLiterals.format(a.getAddress(), a.getPort()))
+                .map(a -> Addresses.literal(a.getAddress(), a.getPort()))
                 .collect(Collectors.joining(", ")))
         .append('\n');
     b.append("limits: max_connections=")

@@ -1,7 +1,5 @@
 package org.mxtrap.smtp;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -11,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Mailbox;
 import org.mxtrap.smtp.wire.SmtpReply;
 
@@ -27,10 +26,6 @@ import org.mxtrap.smtp.wire.SmtpReply;
 final class CommandParser {
   private CommandParser() {}
 
-  private static final Pattern IPV4 =
-      Pattern.compile(
-          "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
-  private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
   private static final Pattern KEYWORD = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]*");
   private static final Pattern SIZE = Pattern.compile("\\d{1,20}");
 
@@ -432,27 +427,17 @@ final class CommandParser {
       }
       String content = s.substring(i, close);
       i = close + 1;
-      if (!IPV4.matcher(content).matches()
-          && !isIpv6Literal(content)
-          && !isGeneralLiteral(content)) {
+      boolean ipv4 = content.indexOf(':') < 0 && Addresses.parse(content).isPresent();
+      if (!ipv4 && !isIpv6Literal(content) && !isGeneralLiteral(content)) {
         throw ERROR;
       }
       return "[" + content.toLowerCase(Locale.ROOT) + "]";
     }
 
     private static boolean isIpv6Literal(String content) {
-      if (!content.regionMatches(true, 0, "IPv6:", 0, 5)) {
-        return false;
-      }
-      String address = content.substring(5);
-      if (!IPV6_CHARS.matcher(address).matches() || !address.contains(":")) {
-        return false;
-      }
-      try { // bracketed and checked above, so this parses and never asks DNS
-        return InetAddress.getByName("[" + address + "]").getAddress().length == 16;
-      } catch (UnknownHostException e) {
-        return false;
-      }
+      return content.regionMatches(true, 0, "IPv6:", 0, 5)
+          && content.indexOf(':', 5) >= 0
+          && Addresses.parse(content.substring(5)).isPresent();
     }
 
     /** General-address-literal = Standardized-tag ":" 1*dcontent. */

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.mxtrap.core.Addresses;
 
 class IpLiteralsTest {
 
@@ -124,13 +125,13 @@ class IpLiteralsTest {
     "192.0.2.1, 192.0.2.1"
   })
   void formatsAsRfc5952(String text, String expected) {
-    assertThat(IpLiterals.format(IpLiterals.parseAddress(text))).isEqualTo(expected);
+    assertThat(Addresses.text(IpLiterals.parseAddress(text))).isEqualTo(expected);
   }
 
   @Test
   void formatsSocketAddresses() {
-    assertThat(IpLiterals.format(IpLiterals.parseAddress("::"), 25)).isEqualTo("[::]:25");
-    assertThat(IpLiterals.format(IpLiterals.parseAddress("127.0.0.1"), 2525))
+    assertThat(Addresses.literal(IpLiterals.parseAddress("::"), 25)).isEqualTo("[::]:25");
+    assertThat(Addresses.literal(IpLiterals.parseAddress("127.0.0.1"), 2525))
         .isEqualTo("127.0.0.1:2525");
   }
 }
