@@ -48,40 +48,32 @@ final class MxtrapApp implements AutoCloseable {
       tls = TlsContexts.fromPem(t.cert(), t.key());
     }
     Spool spool = Spool.open(config.dataDir().resolve("queue"), clock);
-    QueueRunner runner;
-    SmtpServer server;
+    MaildirDelivery maildir =
+        new MaildirDelivery(config.dataDir().resolve("mail"), config.hostname(), config.domains());
+    QueueRunner runner = new QueueRunner(spool, maildir, config.queue(), clock, config.hostname());
+    SessionSettings settings = SessionSettings.of(config);
+    Limits limits = config.limits();
+    SmtpServer server =
+        new SmtpServer(
+            config.listen(),
+            config.layout(),
+            config.hostname(),
+            limits.maxConnections(),
+            limits.maxPerIp(),
+            limits.commandTimeout(),
+            tls,
+            (Connection c) ->
+                new SmtpSession(
+                        settings,
+                        new ClientFacts(c.remote(), c.local(), c.entry(), c.id(), null),
+                        spool,
+                        clock,
+                        c.transport())
+                    .run());
     try {
-      MaildirDelivery maildir =
-          new MaildirDelivery(
-              config.dataDir().resolve("mail"), config.hostname(), config.domains());
-      runner = new QueueRunner(spool, maildir, config.queue(), clock, config.hostname());
       runner.start();
-      SessionSettings settings = SessionSettings.of(config);
-      Limits limits = config.limits();
-      server =
-          new SmtpServer(
-              config.listen(),
-              config.layout(),
-              config.hostname(),
-              limits.maxConnections(),
-              limits.maxPerIp(),
-              limits.commandTimeout(),
-              tls,
-              (Connection c) ->
-                  new SmtpSession(
-                          settings,
-                          new ClientFacts(c.remote(), c.local(), c.entry(), c.id(), null),
-                          spool,
-                          clock,
-                          c.transport())
-                      .run());
-    } catch (RuntimeException e) {
-      spool.close();
-      throw e;
-    }
-    try {
       server.start();
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       runner.close();
       spool.close();
       throw e;
