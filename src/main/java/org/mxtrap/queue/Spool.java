@@ -471,12 +471,13 @@ public final class Spool implements MessageSink, AutoCloseable {
         return false;
       }
       Files.deleteIfExists(active.resolve(id));
-      Path stateLog = state.resolve(id);
-      if (Files.exists(stateLog)) {
+      // Every state record ends with an attempt record, so a message never attempted before has
+      // no state log (a torn one is removed when the spool opens) and costs no stat here.
+      if (s.entry.attempts() > 0) {
         // The removal must be durable before the state goes, or a power loss could bring the
         // message back without the record of recipients already delivered.
         activeSync.sync(active);
-        Files.deleteIfExists(stateLog);
+        Files.deleteIfExists(state.resolve(id));
       }
     }
     return true;
