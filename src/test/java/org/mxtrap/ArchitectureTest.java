@@ -79,4 +79,22 @@ public class ArchitectureTest {
           .should()
           .dependOnClassesThat()
           .resideInAPackage("ch.qos.logback..");
+
+  @ArchTest
+  static final ArchRule onlyStateTalksToDatabases =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("org.mxtrap.state..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage("java.sql..", "org.sqlite..", "redis..");
+
+  @ArchTest
+  static final ArchRule protocolNeverSeesState =
+      noClasses()
+          .that()
+          .resideInAnyPackage("org.mxtrap.smtp..", "org.mxtrap.postfix..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("org.mxtrap.state..");
 }

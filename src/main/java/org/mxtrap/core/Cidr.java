@@ -1,9 +1,8 @@
-package org.mxtrap.config;
+package org.mxtrap.core;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Objects;
-import org.mxtrap.core.Addresses;
 
 /**
  * An IP network prefix, {@code 203.0.113.0/24} or {@code 2001:db8::/32}, as allow and block lists
@@ -42,13 +41,10 @@ public record Cidr(InetAddress network, int length) {
     String s = text.strip();
     int slash = s.indexOf('/');
     String addressText = slash < 0 ? s : s.substring(0, slash);
-    InetAddress address;
-    try {
-      address = IpLiterals.parseAddress(addressText);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("not a CIDR prefix: " + s, e);
-    }
-    boolean writtenV6 = IpLiterals.looksV6(addressText);
+    InetAddress address =
+        Addresses.parse(addressText)
+            .orElseThrow(() -> new IllegalArgumentException("not a CIDR prefix: " + s));
+    boolean writtenV6 = addressText.indexOf(':') >= 0;
     int max = writtenV6 ? 128 : 32;
     int length = max;
     if (slash >= 0) {
@@ -93,6 +89,21 @@ public record Cidr(InetAddress network, int length) {
       return false;
     }
     return masked(a, length).equals(network);
+  }
+
+  /**
+   * The prefix of {@code length} bits that contains {@code address} (an IPv4-mapped address counts
+   * as IPv4); a length beyond the address family's width is the whole address.
+   */
+  public static Cidr of(InetAddress address, int length) {
+    byte[] a = Addresses.unmap(address).getAddress();
+    int l = Math.min(length, a.length * 8);
+    return new Cidr(masked(a, l), l);
+  }
+
+  /** True for an IPv4 prefix. */
+  public boolean isV4() {
+    return network.getAddress().length == 4;
   }
 
   private static InetAddress masked(byte[] bytes, int length) {

@@ -1,0 +1,36 @@
+package org.mxtrap.core;
+
+/**
+ * The one port through which the SMTP server (and later the Postfix policy server) asks the trap
+ * engine about a client. Implementations record what they are told before they answer, never throw
+ * for a policy reason, and are safe to call from many threads at once.
+ */
+public interface Admission {
+
+  /**
+   * A connection was accepted: record the contact and decide how it is answered. Called once per
+   * connection, before anything is sent, also for connections that the connection limits will turn
+   * away (they count as contacts; the server then answers 421 whatever is returned).
+   */
+  Decision connect(Contact contact);
+
+  /**
+   * The client of {@code contact} sent data before the greeting (only asked when a greeting delay
+   * is configured): decide, and suppress when the policy says so.
+   */
+  Decision earlyTalker(Contact contact);
+
+  /** Serves everyone: the admission of a host with no trap policy, and of tests of other parts. */
+  Admission ACCEPT_ALL =
+      new Admission() {
+        @Override
+        public Decision connect(Contact contact) {
+          return Decision.accept("no policy");
+        }
+
+        @Override
+        public Decision earlyTalker(Contact contact) {
+          return Decision.accept("no policy");
+        }
+      };
+}

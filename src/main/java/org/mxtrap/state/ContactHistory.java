@@ -1,0 +1,33 @@
+package org.mxtrap.state;
+
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * When each client network last contacted each MX preference. A client address is reduced to its
+ * network by the configured excuse prefixes ({@code trap.excuse_prefix_v4}, {@code _v6}) before it
+ * is stored or looked up, so a contact from any address of the network excuses every other.
+ *
+ * <p>Memory is bounded: past its capacity the network contacted least recently is evicted (and
+ * counted). Contacts older than the trap window are worthless and may be dropped at any time.
+ * Thread-safe; {@link #record} is called on every connection and must be cheap.
+ */
+public interface ContactHistory {
+
+  /** Records that {@code client} connected to an entry of {@code preference} at {@code at}. */
+  void record(InetAddress client, int preference, Instant at);
+
+  /**
+   * The latest contact from {@code client}'s network at a preference strictly lower than {@code
+   * preference}, at or after {@code since}.
+   */
+  Optional<Instant> lastBelow(InetAddress client, int preference, Instant since);
+
+  /** The last contact time per preference of {@code client}'s network, for {@code explain}. */
+  Map<Integer, Instant> contacts(InetAddress client);
+
+  /** How many networks were evicted to keep within capacity, since start. */
+  long evictions();
+}

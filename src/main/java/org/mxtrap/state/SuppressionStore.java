@@ -1,0 +1,62 @@
+package org.mxtrap.state;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.mxtrap.core.Cidr;
+
+/**
+ * Suppressed clients, by address or network. Lookups ({@link #find}) are answered from memory and
+ * are cheap enough to run on every connection; changes are durable before the method returns.
+ * Expiry is exact: a suppression is active while {@code now < until}, whatever a background purge
+ * has or has not done yet. Thread-safe.
+ *
+ * <p>Ended suppressions are kept for {@link #REPEAT_WINDOW} after they end, so a repeat offence
+ * doubles, then purged.
+ */
+public interface SuppressionStore extends AutoCloseable {
+
+  /** An offence within this long of the end of the previous suppression counts as a repeat. */
+  Duration REPEAT_WINDOW = Duration.ofDays(7);
+
+  /**
+   * The active suppression that covers {@code address} at {@code now}, if any; when several do, the
+   * one that ends last.
+   */
+  Optional<Suppression> find(InetAddress address, Instant now);
+
+  /**
+   * Records an offence by {@code prefix} and suppresses it. A first offence (no suppression of the
+   * same prefix that was active or ended within {@link #REPEAT_WINDOW} before {@code now}) lasts
+   * {@code base}; each repeat doubles the previous duration, up to {@code max}; {@code offences}
+   * counts up. An offence while still suppressed extends it the same way.
+   *
+   * @return the suppression now in force
+   */
+  Suppression offend(
+      Cidr prefix, Instant now, Duration base, Duration max, String reason, String evidence);
+
+  /**
+   * An operator's suppression of {@code prefix} for exactly {@code duration} from {@code now},
+   * replacing any current one of the same prefix (its offence count is kept and increased).
+   */
+  Suppression add(Cidr prefix, Instant now, Duration duration, String reason, String evidence);
+
+  /**
+   * Ends the suppression of exactly {@code prefix} at {@code now} (its history is kept).
+   *
+   * @return false when {@code prefix} was not suppressed at {@code now}
+   */
+  boolean remove(Cidr prefix, Instant now);
+
+  /** Every suppression active at {@code now}, by prefix. */
+  List<Suppression> active(Instant now);
+
+  /** Every stored suppression, active or ended, whose prefix covers {@code address}. */
+  List<Suppression> history(InetAddress address);
+
+  @Override
+  void close();
+}
