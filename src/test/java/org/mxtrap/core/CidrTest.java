@@ -51,17 +51,29 @@ class CidrTest {
   @Test
   void containsChecksThePrefixBitsOfTheSameFamily() {
     Cidr v4 = Cidr.parse("10.128.0.0/9");
-    assertThat(v4.contains(IpLiterals.parseAddress("10.200.1.1"))).isTrue();
-    assertThat(v4.contains(IpLiterals.parseAddress("10.127.255.255"))).isFalse();
-    assertThat(v4.contains(IpLiterals.parseAddress("::ffff:10.200.1.1"))).isTrue();
-    assertThat(v4.contains(IpLiterals.parseAddress("::a80:1"))).isFalse();
+    assertThat(v4.contains(ip("10.200.1.1"))).isTrue();
+    assertThat(v4.contains(ip("10.127.255.255"))).isFalse();
+    assertThat(v4.contains(ip("::ffff:10.200.1.1"))).isTrue();
+    assertThat(v4.contains(ip("::a80:1"))).isFalse();
 
     Cidr v6 = Cidr.parse("2001:db8::/32");
-    assertThat(v6.contains(IpLiterals.parseAddress("2001:db8:ffff::1"))).isTrue();
-    assertThat(v6.contains(IpLiterals.parseAddress("2001:db9::1"))).isFalse();
-    assertThat(v6.contains(IpLiterals.parseAddress("192.0.2.1"))).isFalse();
+    assertThat(v6.contains(ip("2001:db8:ffff::1"))).isTrue();
+    assertThat(v6.contains(ip("2001:db9::1"))).isFalse();
+    assertThat(v6.contains(ip("192.0.2.1"))).isFalse();
 
     assertThat(Cidr.parse("0.0.0.0/0").contains(Addresses.parse("::1").orElseThrow())).isFalse();
     assertThat(Cidr.parse("::/0").contains(Addresses.parse("::1").orElseThrow())).isTrue();
+  }
+
+  private static java.net.InetAddress ip(String text) {
+    return Addresses.parse(text).orElseThrow();
+  }
+
+  @Test
+  void ofMasksTheAddressToThePrefix() {
+    assertThat(Cidr.of(ip("192.0.2.77"), 24)).hasToString("192.0.2.0/24");
+    assertThat(Cidr.of(ip("::ffff:192.0.2.77"), 32)).hasToString("192.0.2.77/32");
+    assertThat(Cidr.of(ip("2001:db8:1:2::5"), 48)).hasToString("2001:db8:1::/48");
+    assertThat(Cidr.of(ip("192.0.2.77"), 128)).hasToString("192.0.2.77/32");
   }
 }
