@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * network it recorded least recently: the one whose last contact (at any preference) is oldest, as
  * far as calls come in the order of their {@code at} times. With one shard that is exact LRU; with
  * several, evictions begin when the first shard is full, somewhat short of {@code capacity} (a
- * million distinct networks recorded into a capacity of a million leave 99.7 % of them held).
+ * million distinct networks recorded into a capacity of a million leave 99.6 % of them held).
  * Evictions are counted and reported as a WARNING on the logger {@code policy} at most once per
  * minute of {@code at} time, since a sender evicted within the trap window is trapped if it then
  * falls back to a trap.
@@ -47,9 +47,9 @@ import org.slf4j.LoggerFactory;
  * references, 12-byte object headers): a million networks, half of each family, take 104 MB. That
  * is 96 bytes per IPv4 network and 112 per IPv6 network with up to 4 preferences: the map entry 40,
  * the key 16 or 32, the times 32 (each 2 more preferences add 8), the map's table about 8. {@link
- * #record} and {@link #lastBelow} take about a microsecond at a million networks (p99 2 µs); {@link
- * #prune} scans every network, about 0.2 s per million, holding each shard's lock for its part (a
- * few ms), so run it every few minutes, not per connection.
+ * #record} and {@link #lastBelow} take about a microsecond at a million networks (p99 under 3 µs);
+ * {@link #prune} scans every network, about 0.2 s per million, holding each shard's lock for its
+ * part (a few ms), so run it every few minutes, not per connection.
  *
  * <p>Thread-safe. Time comes only from the {@code at}, {@code since} and {@code before} arguments.
  */
