@@ -108,7 +108,8 @@ public final class BoundedContactHistory implements ContactHistory {
    * {@inheritDoc}
    *
    * @throws IllegalArgumentException when {@code preference} is not one of the layout's, or {@code
-   *     at} is not after 1970-01-01T00:00:00Z and before 2106
+   *     at} is before 1970-01-01T00:00:01Z or after 2106-02-07T06:28:15.999999999Z (what an
+   *     unsigned {@code int} of seconds holds, 0 meaning none)
    */
   @Override
   public void record(InetAddress client, int preference, Instant at) {

@@ -209,8 +209,13 @@ class BoundedContactHistoryTest {
         .hasMessage("preference 20 is not in the layout [10, 30]");
     assertThatThrownBy(() -> h.record(ip("192.0.2.1"), 10, Instant.EPOCH))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> h.record(ip("192.0.2.1"), 10, Instant.parse("2106-02-08T00:00:00Z")))
+    assertThatThrownBy(() -> h.record(ip("192.0.2.1"), 10, Instant.parse("2106-02-07T06:28:16Z")))
         .isInstanceOf(IllegalArgumentException.class);
+    h.record(ip("192.0.2.2"), 10, Instant.ofEpochSecond(1)); // the first and last it can hold
+    h.record(ip("192.0.2.3"), 10, Instant.parse("2106-02-07T06:28:15.9Z"));
+    assertThat(h.contacts(ip("192.0.2.2"))).isEqualTo(Map.of(10, Instant.ofEpochSecond(1)));
+    assertThat(h.contacts(ip("192.0.2.3")))
+        .isEqualTo(Map.of(10, Instant.parse("2106-02-07T06:28:15Z")));
     assertThatThrownBy(() -> new BoundedContactHistory(33, 128, 100, 10))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new BoundedContactHistory(32, 129, 100, 10))
