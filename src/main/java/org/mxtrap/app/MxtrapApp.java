@@ -3,22 +3,39 @@ package org.mxtrap.app;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import org.mxtrap.config.Limits;
 import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.config.TlsSettings;
+import org.mxtrap.config.TrapSettings;
+import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Role;
 import org.mxtrap.delivery.MaildirDelivery;
 import org.mxtrap.delivery.QueueRunner;
+import org.mxtrap.observe.DecisionLog;
+import org.mxtrap.policy.Arming;
+import org.mxtrap.policy.Prober;
+import org.mxtrap.policy.RecentDecisions;
+import org.mxtrap.policy.TrapEngine;
 import org.mxtrap.queue.Spool;
 import org.mxtrap.smtp.ClientFacts;
 import org.mxtrap.smtp.SessionSettings;
 import org.mxtrap.smtp.SmtpSession;
 import org.mxtrap.smtp.server.Connection;
+import org.mxtrap.smtp.server.EntryWatch;
+import org.mxtrap.smtp.server.GreetingProbe;
 import org.mxtrap.smtp.server.SmtpServer;
 import org.mxtrap.smtp.server.TlsContexts;
+import org.mxtrap.state.BoundedContactHistory;
+import org.mxtrap.state.FileAvailabilityHistory;
+import org.mxtrap.state.SqliteSuppressionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,14 +47,121 @@ import org.slf4j.LoggerFactory;
 final class MxtrapApp implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("master");
 
+  private final MxtrapConfig config;
+  private final Clock clock;
   private final Spool spool;
   private final QueueRunner runner;
   private final SmtpServer server;
+  private final Policy policy;
+  private final ScheduledExecutorService maintenance =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().name("maintenance").daemon(true).unstarted(r));
 
-  private MxtrapApp(Spool spool, QueueRunner runner, SmtpServer server) {
+  /** The trap engine and what it remembers, opened together and closed together. */
+  record Policy(
+      TrapEngine engine,
+      Arming arming,
+      FileAvailabilityHistory availability,
+      SqliteSuppressionStore suppressions,
+      BoundedContactHistory contacts,
+      DecisionLog decisions,
+      RecentDecisions recent,
+      Prober prober)
+      implements AutoCloseable {
+
+    static Policy open(MxtrapConfig config, Clock clock) throws IOException {
+      Path stateDir = config.dataDir().resolve("state");
+      TrapSettings trap = config.trap();
+      FileAvailabilityHistory availability =
+          FileAvailabilityHistory.open(stateDir, config.layout(), clock.instant(), trap.armAfter());
+      if (System.getProperty("org.sqlite.tmpdir") == null) {
+        // sqlite-jdbc unpacks its native library there; java.io.tmpdir may be mounted noexec.
+        Path nativeDir = Files.createDirectories(stateDir.resolve("native"));
+        System.setProperty("org.sqlite.tmpdir", nativeDir.toString());
+      }
+      SqliteSuppressionStore suppressions = null;
+      try {
+        suppressions = SqliteSuppressionStore.open(stateDir.resolve("suppressions.sqlite"));
+        DecisionLog decisions =
+            DecisionLog.open(
+                config.dataDir().resolve("log").resolve("decisions.jsonl"),
+                DECISION_LOG_ROTATE_BYTES,
+                DECISION_LOG_KEEP);
+        BoundedContactHistory contacts =
+            new BoundedContactHistory(
+                trap.excusePrefixV4(),
+                trap.excusePrefixV6(),
+                config.state().maxContacts(),
+                config.layout().entries().stream().mapToInt(LayoutEntry::preference).toArray());
+        RecentDecisions recent = new RecentDecisions(10_000, 20);
+        Arming arming = new Arming(config.layout(), availability, trap.armAfter());
+        TrapEngine engine =
+            new TrapEngine(
+                config,
+                contacts,
+                suppressions,
+                arming,
+                (c, d) -> {
+                  decisions.write(c, d);
+                  recent.decided(c, d);
+                });
+        List<LayoutEntry> others =
+            config.layout().entries().stream().filter(e -> !config.serves(e)).toList();
+        Prober prober =
+            new Prober(
+                others,
+                availability,
+                new GreetingProbe(PROBE_TIMEOUT)::probe,
+                clock,
+                trap.probeInterval());
+        return new Policy(
+            engine, arming, availability, suppressions, contacts, decisions, recent, prober);
+      } catch (IOException | RuntimeException e) {
+        if (suppressions != null) {
+          suppressions.close();
+        }
+        availability.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() {
+      prober.close();
+      decisions.close();
+      suppressions.close();
+      availability.close();
+    }
+  }
+
+  /** Decision log size before it is rotated to {@code decisions.jsonl.1}. */
+  static final long DECISION_LOG_ROTATE_BYTES = 64L * 1024 * 1024;
+
+  static final int DECISION_LOG_KEEP = 5;
+
+  static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
+
+  /** How often the heartbeat is written. */
+  static final Duration HEARTBEAT = Duration.ofSeconds(10);
+
+  /** Every this many heartbeats, old contacts and suppressions are forgotten (a full scan). */
+  static final int PRUNE_EVERY = 30;
+
+  private int heartbeats;
+
+  private MxtrapApp(
+      MxtrapConfig config,
+      Clock clock,
+      Spool spool,
+      QueueRunner runner,
+      SmtpServer server,
+      Policy policy) {
+    this.config = config;
+    this.clock = clock;
     this.spool = spool;
     this.runner = runner;
     this.server = server;
+    this.policy = policy;
   }
 
   static MxtrapApp start(MxtrapConfig config, Clock clock) throws IOException {
@@ -47,21 +171,38 @@ final class MxtrapApp implements AutoCloseable {
     if (t != null) {
       tls = TlsContexts.fromPem(t.cert(), t.key());
     }
-    Spool spool = Spool.open(config.dataDir().resolve("queue"), clock);
+    Policy policy = Policy.open(config, clock);
+    Spool spool;
+    try {
+      spool = Spool.open(config.dataDir().resolve("queue"), clock);
+    } catch (IOException | RuntimeException e) {
+      policy.close();
+      throw e;
+    }
     MaildirDelivery maildir =
         new MaildirDelivery(config.dataDir().resolve("mail"), config.hostname(), config.domains());
     QueueRunner runner = new QueueRunner(spool, maildir, config.queue(), clock, config.hostname());
     SessionSettings settings = SessionSettings.of(config);
-    Limits limits = config.limits();
+    FileAvailabilityHistory availability = policy.availability();
+    EntryWatch watch =
+        new EntryWatch() {
+          @Override
+          public void turningAway(LayoutEntry e, String why) {
+            availability.down(e, clock.instant(), why);
+          }
+
+          @Override
+          public void servingAgain(LayoutEntry e) {
+            availability.up(e, clock.instant());
+          }
+        };
     SmtpServer server =
         new SmtpServer(
-            config.listen(),
-            config.layout(),
-            config.hostname(),
-            limits.maxConnections(),
-            limits.maxPerIp(),
-            limits.commandTimeout(),
+            config,
             tls,
+            policy.engine(),
+            clock,
+            watch,
             (Connection c) ->
                 new SmtpSession(
                         settings,
@@ -70,16 +211,59 @@ final class MxtrapApp implements AutoCloseable {
                         clock,
                         c.transport())
                     .run());
+    MxtrapApp app = new MxtrapApp(config, clock, spool, runner, server, policy);
     try {
       runner.start();
       server.start();
     } catch (IOException | RuntimeException e) {
       runner.close();
       spool.close();
+      policy.close();
       throw e;
     }
+    Instant now = clock.instant();
+    for (LayoutEntry e : config.layout().entries()) {
+      if (config.serves(e)) {
+        availability.up(e, now);
+      }
+    }
+    policy.prober().start();
+    app.maintenance.scheduleWithFixedDelay(
+        app::maintain, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
     log.info("started: {} messages in the queue", spool.size());
-    return new MxtrapApp(spool, runner, server);
+    for (LayoutEntry e : config.layout().entries()) {
+      if (e.role() == Role.TRAP) {
+        Arming.State a = policy.arming().state(e, now);
+        log.info(
+            "{}: {}: {}{}",
+            e.describe(),
+            a.armed() ? "armed" : "disarmed",
+            a.why(),
+            a.armsAt() == null ? "" : "; arms at " + a.armsAt());
+      }
+    }
+    return app;
+  }
+
+  /**
+   * The periodic chores: the heartbeat (so downtime across a crash is known), forgetting contacts
+   * older than the window and suppressions past their repeat window. Catches and logs.
+   */
+  void maintain() {
+    try {
+      Instant now = clock.instant();
+      policy.availability().heartbeat(now);
+      if (++heartbeats % PRUNE_EVERY == 0) {
+        policy.contacts().prune(now.minus(config.trap().window()));
+        policy.suppressions().purge(now);
+      }
+    } catch (RuntimeException e) {
+      log.warn("maintenance failed: {}", e.toString());
+    }
+  }
+
+  Policy policy() {
+    return policy;
   }
 
   List<InetSocketAddress> boundAddresses() {
@@ -92,12 +276,22 @@ final class MxtrapApp implements AutoCloseable {
    */
   void stop(Duration grace) {
     log.info("stopping: no new connections; waiting up to {}s for sessions", grace.toSeconds());
+    maintenance.shutdownNow();
+    policy.prober().close();
+    Instant now = clock.instant();
+    for (LayoutEntry e : config.layout().entries()) {
+      if (config.serves(e)) {
+        policy.availability().down(e, now, "mxtrap shutting down");
+      }
+    }
     int cut = server.shutdown(grace);
     if (cut > 0) {
       log.warn("stopping: closed {} sessions still open after {}s", cut, grace.toSeconds());
     }
     runner.close();
     spool.close();
+    policy.availability().heartbeat(clock.instant());
+    policy.close();
     log.info("stopped");
   }
 

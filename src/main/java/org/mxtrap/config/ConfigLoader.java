@@ -8,7 +8,9 @@ import java.nio.charset.MalformedInputException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.ConfigException.Problem;
 import org.mxtrap.core.Layout;
@@ -113,6 +115,21 @@ public final class ConfigLoader {
     return new ConfigException(List.of(new Problem(name, 0, "", message)));
   }
 
+  /** The demo arms its traps after 30 seconds, so a newcomer sees a trap hit within a minute. */
+  private static final TrapSettings DEMO_TRAP =
+      new TrapSettings(
+          TrapSettings.DEFAULTS.window(),
+          Duration.ofSeconds(30),
+          Duration.ofSeconds(10),
+          TrapSettings.DEFAULTS.onTrap(),
+          TrapSettings.DEFAULTS.suppressFor(),
+          TrapSettings.DEFAULTS.suppressMax(),
+          TrapSettings.DEFAULTS.backupSkip(),
+          TrapSettings.DEFAULTS.excusePrefixV4(),
+          TrapSettings.DEFAULTS.excusePrefixV6(),
+          TrapSettings.DEFAULTS.greetDelay(),
+          Map.of());
+
   static MxtrapConfig demo(Path workDir) {
     InetAddress lo = InetAddress.getLoopbackAddress();
     Layout layout =
@@ -134,6 +151,12 @@ public final class ConfigLoader {
         Limits.DEFAULTS,
         null,
         DeliverySettings.DEFAULTS,
-        QueueSettings.DEFAULTS);
+        QueueSettings.DEFAULTS,
+        DEMO_TRAP,
+        SuppressSettings.DEFAULTS,
+        List.of(),
+        List.of(),
+        StateSettings.DEFAULTS,
+        AdminSettings.DEFAULTS);
   }
 }

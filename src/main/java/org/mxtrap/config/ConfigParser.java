@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.ConfigException.Problem;
+import org.mxtrap.core.Action;
 import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Cidr;
 import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
@@ -48,27 +50,44 @@ final class ConfigParser {
           "limits",
           "tls",
           "delivery",
-          "queue");
+          "queue",
+          "trap",
+          "suppress",
+          "allow",
+          "block",
+          "state",
+          "admin");
 
   /** Top-level keys of PRODUCT.md whose feature is not built yet, with what is missing. */
   static final Map<String, String> NOT_BUILT = notBuilt();
 
   private static Map<String, String> notBuilt() {
     Map<String, String> m = new LinkedHashMap<>();
-    m.put("trap", "the trap engine is not built");
-    m.put("suppress", "suppression is not built");
-    m.put("allow", "the allow list is not built");
-    m.put("block", "the block list is not built");
     m.put("dnsbl", "DNSBL checks are not built");
     m.put("trusted_relays", "XCLIENT for trusted relays is not built");
     m.put("policy", "the Postfix policy service is not built");
     m.put("dns", "the DNS resolver setting is not built");
-    m.put("state", "the state store setting is not built");
-    m.put("admin", "the admin API is not built");
     return Collections.unmodifiableMap(m);
   }
 
-  static final List<String> LAYOUT_KEYS = List.of("preference", "host", "address", "port", "role");
+  static final List<String> LAYOUT_KEYS =
+      List.of("preference", "host", "address", "port", "role", "greet_delay");
+  static final List<String> TRAP_KEYS =
+      List.of(
+          "window",
+          "arm_after",
+          "probe_interval",
+          "on_trap",
+          "suppress_for",
+          "suppress_max",
+          "backup_skip",
+          "excuse_prefix_v4",
+          "excuse_prefix_v6",
+          "greet_delay");
+  static final List<String> SUPPRESS_KEYS =
+      List.of("action", "tarpit_interval", "tarpit_hold", "tarpit_max");
+  static final List<String> STATE_KEYS = List.of("store", "max_contacts");
+  static final List<String> ADMIN_KEYS = List.of("bind", "allow_remote");
   static final List<String> LIMIT_KEYS =
       List.of(
           "max_connections",
@@ -164,6 +183,16 @@ final class ConfigParser {
     DeliverySettings delivery =
         (f = top.get("delivery")) == null ? DeliverySettings.DEFAULTS : delivery(f);
     QueueSettings queue = (f = top.get("queue")) == null ? QueueSettings.DEFAULTS : queue(f);
+    TrapSettings trap = (f = top.get("trap")) == null ? TrapSettings.DEFAULTS : trap(f);
+    if (layout != null) {
+      trap = withGreetDelays(trap, layout);
+    }
+    SuppressSettings suppress =
+        (f = top.get("suppress")) == null ? SuppressSettings.DEFAULTS : suppress(f);
+    List<Cidr> allow = (f = top.get("allow")) == null ? List.of() : prefixes(f);
+    List<Cidr> block = (f = top.get("block")) == null ? List.of() : prefixes(f);
+    StateSettings state = (f = top.get("state")) == null ? StateSettings.DEFAULTS : state(f);
+    AdminSettings admin = (f = top.get("admin")) == null ? AdminSettings.DEFAULTS : admin(f);
 
     if (hostname == null && !top.containsKey("hostname") && layout != null) {
       // Default: the primary's name (the lowest preference if several). Right on the primary
@@ -190,7 +219,13 @@ final class ConfigParser {
         limits,
         tls,
         delivery,
-        queue);
+        queue,
+        trap,
+        suppress,
+        allow,
+        block,
+        state,
+        admin);
   }
 
   // --- sections -------------------------------------------------------------------------------
@@ -564,7 +599,242 @@ final class ConfigParser {
     return new QueueSettings(maxAge, min, max);
   }
 
+  private TrapSettings trap(Field section) {
+    TrapSettings d = TrapSettings.DEFAULTS;
+    Map<String, Field> fields = fields(section.value(), section.path(), TRAP_KEYS, Map.of());
+    Field f;
+    Duration window = (f = fields.get("window")) == null ? d.window() : duration(f);
+    Duration armAfter = (f = fields.get("arm_after")) == null ? d.armAfter() : duration(f);
+    Duration probe = (f = fields.get("probe_interval")) == null ? d.probeInterval() : duration(f);
+    Action onTrap =
+        (f = fields.get("on_trap")) == null
+            ? d.onTrap()
+            : choice(f, Action.class, List.of("tempfail", "reject", "tarpit"));
+    Field fFor = fields.get("suppress_for");
+    Field fMax = fields.get("suppress_max");
+    Duration suppressFor = fFor == null ? d.suppressFor() : duration(fFor);
+    Duration suppressMax = fMax == null ? d.suppressMax() : duration(fMax);
+    if (suppressFor != null && suppressMax != null && suppressFor.compareTo(suppressMax) > 0) {
+      error(
+          fFor != null ? fFor : fMax,
+          "trap.suppress_for ("
+              + Durations.format(suppressFor)
+              + ") is longer than trap.suppress_max ("
+              + Durations.format(suppressMax)
+              + (fMax == null ? ", the default" : "")
+              + ")");
+    }
+    TrapSettings.BackupSkip backupSkip =
+        (f = fields.get("backup_skip")) == null
+            ? d.backupSkip()
+            : choice(f, TrapSettings.BackupSkip.class, List.of("tempfail", "trap", "ignore"));
+    Long v4 =
+        (f = fields.get("excuse_prefix_v4")) == null
+            ? Long.valueOf(d.excusePrefixV4())
+            : integer(f, 0, 32);
+    Long v6 =
+        (f = fields.get("excuse_prefix_v6")) == null
+            ? Long.valueOf(d.excusePrefixV6())
+            : integer(f, 0, 128);
+    Duration greet = (f = fields.get("greet_delay")) == null ? d.greetDelay() : durationOrZero(f);
+    if (window == null
+        || armAfter == null
+        || probe == null
+        || onTrap == null
+        || suppressFor == null
+        || suppressMax == null
+        || backupSkip == null
+        || v4 == null
+        || v6 == null
+        || greet == null) {
+      return d;
+    }
+    return new TrapSettings(
+        window,
+        armAfter,
+        probe,
+        onTrap,
+        suppressFor,
+        suppressMax,
+        backupSkip,
+        v4.intValue(),
+        v6.intValue(),
+        greet,
+        Map.of());
+  }
+
+  /** {@code trap} with the per-entry {@code greet_delay} overrides of the layout. */
+  private TrapSettings withGreetDelays(TrapSettings t, List<Parsed> layout) {
+    Map<LayoutEntry, Duration> delays = new HashMap<>();
+    for (Parsed p : layout) {
+      Field f = p.fields().get("greet_delay");
+      if (f != null) {
+        Duration d = durationOrZero(f);
+        if (d != null) {
+          delays.put(p.entry(), d);
+        }
+      }
+    }
+    return delays.isEmpty()
+        ? t
+        : new TrapSettings(
+            t.window(),
+            t.armAfter(),
+            t.probeInterval(),
+            t.onTrap(),
+            t.suppressFor(),
+            t.suppressMax(),
+            t.backupSkip(),
+            t.excusePrefixV4(),
+            t.excusePrefixV6(),
+            t.greetDelay(),
+            delays);
+  }
+
+  private SuppressSettings suppress(Field section) {
+    SuppressSettings d = SuppressSettings.DEFAULTS;
+    Map<String, Field> fields = fields(section.value(), section.path(), SUPPRESS_KEYS, Map.of());
+    Field f;
+    Action action =
+        (f = fields.get("action")) == null
+            ? d.action()
+            : choice(f, Action.class, List.of("tempfail", "reject", "tarpit"));
+    Duration interval =
+        (f = fields.get("tarpit_interval")) == null ? d.tarpitInterval() : duration(f);
+    Duration hold = (f = fields.get("tarpit_hold")) == null ? d.tarpitHold() : duration(f);
+    Long max =
+        (f = fields.get("tarpit_max")) == null ? Long.valueOf(d.tarpitMax()) : positiveInt(f);
+    if (action == null || interval == null || hold == null || max == null) {
+      return d;
+    }
+    return new SuppressSettings(action, interval, hold, max.intValue());
+  }
+
+  private List<Cidr> prefixes(Field f) {
+    List<Field> items = list(f);
+    if (items == null) {
+      return List.of();
+    }
+    List<Cidr> out = new ArrayList<>();
+    for (Field item : items) {
+      String text = text(item);
+      if (text == null) {
+        continue;
+      }
+      try {
+        Cidr c = Cidr.parse(text);
+        if (out.contains(c)) {
+          error(item, "listed twice: " + c);
+        } else {
+          out.add(c);
+        }
+      } catch (IllegalArgumentException e) {
+        error(item, e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  private StateSettings state(Field section) {
+    Map<String, Field> fields = fields(section.value(), section.path(), STATE_KEYS, Map.of());
+    Field m = fields.get("max_contacts");
+    Long max = m == null ? Long.valueOf(StateSettings.DEFAULTS.maxContacts()) : positiveInt(m);
+    StateSettings settings =
+        max == null ? StateSettings.DEFAULTS : new StateSettings(max.intValue());
+    Field f = fields.get("store");
+    String store = f == null ? "local" : text(f);
+    if (f == null || store == null) {
+      return settings;
+    }
+    switch (store) {
+      case "local" -> {}
+      case "redis" ->
+          error(
+              f,
+              "redis: not supported yet in this version (the shared Redis store is not built);"
+                  + " use local");
+      default -> error(f, "unknown state store: " + store + "; use local");
+    }
+    return settings;
+  }
+
+  private AdminSettings admin(Field section) {
+    AdminSettings d = AdminSettings.DEFAULTS;
+    Map<String, Field> fields = fields(section.value(), section.path(), ADMIN_KEYS, Map.of());
+    Field fBind = fields.get("bind");
+    Field f;
+    Boolean remote = (f = fields.get("allow_remote")) == null ? Boolean.FALSE : bool(f);
+    InetSocketAddress bind = d.bind();
+    if (fBind != null) {
+      String text = text(fBind);
+      if (text == null) {
+        return d;
+      }
+      try {
+        bind = IpLiterals.parseSocketAddress(text);
+      } catch (IllegalArgumentException e) {
+        error(fBind, e.getMessage());
+        return d;
+      }
+    }
+    if (remote == null) {
+      return d;
+    }
+    if (!bind.getAddress().isLoopbackAddress() && !remote) {
+      error(
+          fBind != null ? fBind : section,
+          Addresses.literal(bind.getAddress(), bind.getPort())
+              + " is not a loopback address: the admin API can add and remove suppressions;"
+              + " set admin.allow_remote: true to bind it anyway (the bearer token is still"
+              + " required)");
+      return d;
+    }
+    return new AdminSettings(bind, remote);
+  }
+
   // --- values ---------------------------------------------------------------------------------
+
+  /** One of {@code allowed}, as the constant of {@code type} with the same name upper-cased. */
+  private <E extends Enum<E>> @Nullable E choice(Field f, Class<E> type, List<String> allowed) {
+    String text = text(f);
+    if (text == null) {
+      return null;
+    }
+    if (!allowed.contains(text)) {
+      error(f, "expected one of " + String.join(", ", allowed) + ", got " + text);
+      return null;
+    }
+    return Enum.valueOf(type, text.toUpperCase(java.util.Locale.ROOT));
+  }
+
+  private @Nullable Boolean bool(Field f) {
+    String text = text(f);
+    if (text == null) {
+      return null;
+    }
+    return switch (text) {
+      case "true" -> Boolean.TRUE;
+      case "false" -> Boolean.FALSE;
+      default -> {
+        error(f, "expected true or false, got " + text);
+        yield null;
+      }
+    };
+  }
+
+  /** A duration that may be zero ({@code 0s}: off). */
+  private @Nullable Duration durationOrZero(Field f) {
+    String text = text(f);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      error(f, e.getMessage());
+      return null;
+    }
+  }
 
   /**
    * The known keys of a mapping. Reports a value that is not a mapping, keys that are not plain

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Cidr;
 import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
 
@@ -22,6 +23,8 @@ import org.mxtrap.core.LayoutEntry;
  * @param layout the domain's whole MX layout
  * @param listen the addresses this host binds; a connection's role comes from its local address
  * @param tls STARTTLS key material, or null when STARTTLS is not offered
+ * @param allow networks that are never suppressed and always served
+ * @param block networks that are always refused with {@code suppress.action}
  */
 public record MxtrapConfig(
     @Nullable Path source,
@@ -33,7 +36,13 @@ public record MxtrapConfig(
     Limits limits,
     @Nullable TlsSettings tls,
     DeliverySettings delivery,
-    QueueSettings queue) {
+    QueueSettings queue,
+    TrapSettings trap,
+    SuppressSettings suppress,
+    List<Cidr> allow,
+    List<Cidr> block,
+    StateSettings state,
+    AdminSettings admin) {
 
   public MxtrapConfig {
     Objects.requireNonNull(hostname, "hostname");
@@ -44,6 +53,17 @@ public record MxtrapConfig(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(delivery, "delivery");
     Objects.requireNonNull(queue, "queue");
+    Objects.requireNonNull(trap, "trap");
+    Objects.requireNonNull(suppress, "suppress");
+    allow = List.copyOf(allow);
+    block = List.copyOf(block);
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(admin, "admin");
+  }
+
+  /** Whether one of this host's {@code listen} addresses receives the connections of {@code e}. */
+  public boolean serves(LayoutEntry e) {
+    return listen.stream().anyMatch(a -> ConfigParser.matches(a, e));
   }
 
   /**
@@ -91,8 +111,49 @@ public record MxtrapConfig(
         .append(" min_backoff=")
         .append(Durations.format(queue.minBackoff()))
         .append(" max_backoff=")
-        .append(Durations.format(queue.maxBackoff()));
+        .append(Durations.format(queue.maxBackoff()))
+        .append('\n');
+    b.append("trap: window=")
+        .append(Durations.format(trap.window()))
+        .append(" arm_after=")
+        .append(Durations.format(trap.armAfter()))
+        .append(" probe_interval=")
+        .append(Durations.format(trap.probeInterval()))
+        .append(" on_trap=")
+        .append(trap.onTrap().label())
+        .append(" suppress_for=")
+        .append(Durations.format(trap.suppressFor()))
+        .append(" suppress_max=")
+        .append(Durations.format(trap.suppressMax()))
+        .append(" backup_skip=")
+        .append(trap.backupSkip().name().toLowerCase(Locale.ROOT))
+        .append(" excuse_prefix_v4=")
+        .append(trap.excusePrefixV4())
+        .append(" excuse_prefix_v6=")
+        .append(trap.excusePrefixV6())
+        .append(" greet_delay=")
+        .append(Durations.format(trap.greetDelay()))
+        .append('\n');
+    b.append("suppress: action=")
+        .append(suppress.action().label())
+        .append(" tarpit_interval=")
+        .append(Durations.format(suppress.tarpitInterval()))
+        .append(" tarpit_hold=")
+        .append(Durations.format(suppress.tarpitHold()))
+        .append(" tarpit_max=")
+        .append(suppress.tarpitMax())
+        .append('\n');
+    b.append("allow: ").append(allow.isEmpty() ? "(none)" : join(allow)).append('\n');
+    b.append("block: ").append(block.isEmpty() ? "(none)" : join(block)).append('\n');
+    b.append("state: store=local max_contacts=").append(state.maxContacts()).append('\n');
+    b.append("admin: ")
+        .append(Addresses.literal(admin.bind().getAddress(), admin.bind().getPort()))
+        .append(admin.allowRemote() ? " (remote access allowed)" : "");
     return b.toString();
+  }
+
+  private static String join(List<Cidr> prefixes) {
+    return prefixes.stream().map(Cidr::toString).collect(Collectors.joining(", "));
   }
 
   /**

@@ -2,6 +2,8 @@ package org.mxtrap.smtp;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.mxtrap.core.Action;
+import org.mxtrap.core.Decision;
 import org.mxtrap.smtp.wire.SmtpReply;
 
 /**
@@ -70,6 +72,46 @@ public final class Replies {
       SmtpReply.of(554, "5.7.0", "No SMTP service on this address");
 
   // ---- 4xx ---------------------------------------------------------------------------------
+
+  /**
+   * Instead of the greeting, for a trap hit, a disarmed trap and a backup skip answered with
+   * tempfail: the words of a busy server, the same for all three, so a sender cannot tell a trap
+   * from an MX that is merely overloaded.
+   */
+  public static SmtpReply tryAgainLater(String hostname) {
+    return SmtpReply.of(
+        421, "4.7.0", hostname + " Service temporarily unavailable, try again later");
+  }
+
+  /** Instead of the greeting: the client is suppressed, blocked or talked early (tempfail). */
+  public static SmtpReply refusedForNow(String hostname) {
+    return SmtpReply.of(
+        421, "4.7.1", hostname + " Service unavailable to your address, try again later");
+  }
+
+  /** Instead of the greeting, with action reject: after it, only QUIT (RFC 5321 3.1). */
+  public static SmtpReply refused(String hostname) {
+    return SmtpReply.of(554, "5.7.1", hostname + " Service unavailable to your address");
+  }
+
+  /** Any command but QUIT after a 554 greeting. */
+  public static final SmtpReply NO_SERVICE_ONLY_QUIT =
+      SmtpReply.of(503, "5.5.1", "Error: no service for you here, send QUIT");
+
+  /**
+   * The reply that takes the place of the greeting for a decision that does not serve the client:
+   * {@link #refused} for reject; for tempfail and tarpit, {@link #tryAgainLater} for the trap
+   * verdicts and {@link #refusedForNow} for the others.
+   */
+  public static SmtpReply instead(Decision d, String hostname) {
+    if (d.action() == Action.REJECT) {
+      return refused(hostname);
+    }
+    return switch (d.verdict()) {
+      case MX_SKIP, DISARMED, BACKUP_SKIP -> tryAgainLater(hostname);
+      default -> refusedForNow(hostname);
+    };
+  }
 
   /** Sent before we close because the client made too many mistakes. */
   public static SmtpReply tooManyErrors(String hostname) {

@@ -13,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mxtrap.config.ConfigException.Problem;
+import org.mxtrap.core.Action;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
 
@@ -36,6 +37,14 @@ class ConfigLoaderTest {
                  max_recipients: 100, command_timeout: 5m }
       delivery: { mode: maildir }
       queue:   { max_age: 5d }
+      trap:    { window: 24h, arm_after: 24h, probe_interval: 60s, on_trap: tempfail,
+                 suppress_for: 24h, suppress_max: 30d, backup_skip: tempfail,
+                 excuse_prefix_v4: 32, excuse_prefix_v6: 128, greet_delay: 0s }
+      suppress: { action: tempfail }      # tempfail | reject | tarpit
+      allow: ["203.0.113.0/24"]           # never suppressed
+      block: []                           # always refused
+      state:   { store: local }
+      admin:   { bind: 127.0.0.1:8025 }
       """;
 
   /** The smallest valid file: the two required keys. */
@@ -326,11 +335,82 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void trapSuppressAllowBlockAndAdminAreRead() throws Exception {
+    MxtrapConfig c =
+        ConfigLoader.load(
+            write(
+                """
+                domains: [example.com]
+                layout:
+                  - { preference: 10, host: mail.example.com, address: 192.0.2.10, role: primary }
+                  - { preference: 30, host: mx2.example.com, address: 192.0.2.30, role: trap, greet_delay: 5s }
+                listen: ["0.0.0.0:25"]
+                trap: { window: 2h, arm_after: 30s, on_trap: tarpit, backup_skip: ignore,
+                        excuse_prefix_v4: 24, excuse_prefix_v6: 64, greet_delay: 1s }
+                suppress: { action: reject, tarpit_hold: 2m, tarpit_max: 10 }
+                allow: ["203.0.113.0/24", "2001:db8::1"]
+                block: [198.51.100.7]
+                admin: { bind: "[::1]:9025" }
+                """));
+    assertThat(c.trap().window()).isEqualTo(Duration.ofHours(2));
+    assertThat(c.trap().armAfter()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.trap().onTrap()).isEqualTo(Action.TARPIT);
+    assertThat(c.trap().backupSkip()).isEqualTo(TrapSettings.BackupSkip.IGNORE);
+    assertThat(c.trap().excusePrefixV4()).isEqualTo(24);
+    assertThat(c.trap().greetDelay(c.layout().entries().get(0))).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.trap().greetDelay(c.layout().entries().get(1))).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.suppress().action()).isEqualTo(Action.REJECT);
+    assertThat(c.suppress().tarpitHold()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.suppress().tarpitMax()).isEqualTo(10);
+    assertThat(c.allow())
+        .extracting(Object::toString)
+        .containsExactly("203.0.113.0/24", "2001:db8::1/128");
+    assertThat(c.block()).extracting(Object::toString).containsExactly("198.51.100.7/32");
+    assertThat(c.admin().bind().getPort()).isEqualTo(9025);
+  }
+
+  @Test
+  void trapAndSuppressValuesAreChecked() throws Exception {
+    assertOneProblem(
+        withMinimal("trap: { on_trap: bounce }\n"),
+        "4: trap.on_trap: expected one of tempfail, reject, tarpit, got bounce");
+    assertOneProblem(
+        withMinimal("trap: { excuse_prefix_v4: 33 }\n"),
+        "4: trap.excuse_prefix_v4: out of range 0..32");
+    assertOneProblem(
+        withMinimal("trap: { suppress_for: 40d }\n"),
+        "4: trap.suppress_for: trap.suppress_for (40d) is longer than trap.suppress_max (30d, the default)");
+    assertOneProblem(
+        withMinimal("suppress: { action: drop }\n"),
+        "4: suppress.action: expected one of tempfail, reject, tarpit");
+    assertOneProblem(
+        withMinimal("allow: [192.0.2.1/24]\n"), "4: allow[0]: host bits set in 192.0.2.1/24");
+    assertOneProblem(
+        withMinimal("block: [10.0.0.0/8, 10.0.0.0/8]\n"), "4: block[1]: listed twice: 10.0.0.0/8");
+    assertOneProblem(withMinimal("trap: { greet_delay: soon }\n"), "4: trap.greet_delay: ");
+  }
+
+  @Test
+  void theAdminApiBindsLoopbackUnlessToldOtherwise() throws Exception {
+    assertOneProblem(
+        withMinimal("admin: { bind: 0.0.0.0:8025 }\n"),
+        "4: admin.bind: 0.0.0.0:8025 is not a loopback address");
+    MxtrapConfig c =
+        ConfigLoader.load(
+            write(withMinimal("admin: { bind: 0.0.0.0:8025, allow_remote: true }\n")));
+    assertThat(c.admin().allowRemote()).isTrue();
+  }
+
+  @Test
   void keysOfFeaturesNotBuiltAreRefused() throws Exception {
     assertOneProblem(
-        withMinimal("trap: { window: 24h }\n"),
-        "4: trap: not supported yet in this version (the trap engine is not built); remove the"
+        withMinimal("dnsbl: { threshold: 1.0 }\n"),
+        "4: dnsbl: not supported yet in this version (DNSBL checks are not built); remove the"
             + " key");
+    assertOneProblem(
+        withMinimal("state: { store: redis }\n"),
+        "4: state.store: redis: not supported yet in this version (the shared Redis store is not"
+            + " built); use local");
     for (String key : ConfigParser.NOT_BUILT.keySet()) {
       assertOneProblem(
           withMinimal(key + ": x\n"), "4: " + key + ": not supported yet in this version (");
@@ -638,7 +718,7 @@ class ConfigLoaderTest {
             """
             hostname: bad_name
             domains: [example.com]
-            trap: { window: 24h }
+            trap: { window: forever }
             layout:
               - { preference: 10, host: mail.example.com, address: 192.0.2.10, role: primary }
               - { preference: 30, host: mx2.example.com, address: 192.0.2.300, role: trap }
@@ -650,7 +730,7 @@ class ConfigLoaderTest {
         .extracting(Problem::line, Problem::key)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(1, "hostname"),
-            org.assertj.core.groups.Tuple.tuple(3, "trap"),
+            org.assertj.core.groups.Tuple.tuple(3, "trap.window"),
             org.assertj.core.groups.Tuple.tuple(6, "layout[1].address"),
             org.assertj.core.groups.Tuple.tuple(7, "limits.max_per_ip"),
             org.assertj.core.groups.Tuple.tuple(7, "limits.command_timeout"),

@@ -6,10 +6,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 
 /** Free loopback ports, found by binding port 0: tests never use fixed ports. */
-final class FreePorts {
+public final class FreePorts {
   private FreePorts() {}
 
-  static int next() {
+  public static int next() {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       s.setReuseAddress(true);
       return s.getLocalPort();

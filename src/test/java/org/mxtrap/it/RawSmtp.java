@@ -12,21 +12,21 @@ import java.nio.charset.StandardCharsets;
  * A byte-exact SMTP client for tests: sends exactly the bytes it is given and reads whole replies
  * (multi-line ones joined with {@code \n}).
  */
-final class RawSmtp implements AutoCloseable {
+public final class RawSmtp implements AutoCloseable {
   private final Socket socket;
   private final InputStream in;
   private final OutputStream out;
 
-  RawSmtp(int port) throws IOException {
+  public RawSmtp(int port) throws IOException {
     this(InetAddress.getLoopbackAddress(), port);
   }
 
-  RawSmtp(InetAddress address, int port) throws IOException {
+  public RawSmtp(InetAddress address, int port) throws IOException {
     this(address, port, null);
   }
 
   /** Connects from the loopback source address {@code from} (e.g. 127.0.0.2), or any if null. */
-  RawSmtp(InetAddress address, int port, InetAddress from) throws IOException {
+  public RawSmtp(InetAddress address, int port, InetAddress from) throws IOException {
     socket = new Socket();
     if (from != null) {
       socket.bind(new java.net.InetSocketAddress(from, 0));
@@ -38,24 +38,24 @@ final class RawSmtp implements AutoCloseable {
   }
 
   /** Sends {@code bytes} as they are (no line end added). */
-  RawSmtp send(String bytes) throws IOException {
+  public RawSmtp send(String bytes) throws IOException {
     return send(bytes.getBytes(StandardCharsets.UTF_8));
   }
 
-  RawSmtp send(byte[] bytes) throws IOException {
+  public RawSmtp send(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();
     return this;
   }
 
   /** Sends {@code line} + CRLF and returns the reply. */
-  String command(String line) throws IOException {
+  public String command(String line) throws IOException {
     send(line + "\r\n");
     return reply();
   }
 
   /** Reads one complete reply; returns null at end of stream. */
-  String reply() throws IOException {
+  public String reply() throws IOException {
     StringBuilder all = new StringBuilder();
     while (true) {
       String line = line();
@@ -88,7 +88,7 @@ final class RawSmtp implements AutoCloseable {
   }
 
   /** True when the server has closed the connection (reads end of stream). */
-  boolean closedByServer() throws IOException {
+  public boolean closedByServer() throws IOException {
     try {
       return in.read() == -1;
     } catch (IOException e) {

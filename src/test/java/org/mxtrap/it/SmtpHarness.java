@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /** Helpers shared by the integration tests: waiting for deliveries, reading Maildirs. */
-final class SmtpHarness {
+public final class SmtpHarness {
   private SmtpHarness() {}
 
   /** The files in a Maildir {@code new/} directory (empty when it does not exist yet). */
-  static List<Path> messages(Path newDir) throws IOException {
+  public static List<Path> messages(Path newDir) throws IOException {
     if (!Files.isDirectory(newDir)) {
       return List.of();
     }
@@ -25,7 +25,7 @@ final class SmtpHarness {
    * Waits until {@code newDir} holds at least {@code count} messages, polling the condition for at
    * most {@code limit}; returns them.
    */
-  static List<Path> awaitMessages(Path newDir, int count, Duration limit)
+  public static List<Path> awaitMessages(Path newDir, int count, Duration limit)
       throws IOException, InterruptedException {
     long deadline = System.nanoTime() + limit.toNanos();
     while (true) {
@@ -37,7 +37,7 @@ final class SmtpHarness {
     }
   }
 
-  static String read(Path p) throws IOException {
+  public static String read(Path p) throws IOException {
     return Files.readString(p, java.nio.charset.StandardCharsets.UTF_8);
   }
 

@@ -14,8 +14,10 @@ final class TestLayout {
   final int primary = FreePorts.next();
   final int trap30 = FreePorts.next();
   final int trap40 = FreePorts.next();
+  final int admin = FreePorts.next();
   String limits = "";
   String tls = "";
+  String extra = "";
 
   TestLayout(Path dir) {
     this.dir = dir;
@@ -32,6 +34,12 @@ final class TestLayout {
     return this;
   }
 
+  /** More top-level YAML (trap:, suppress:, allow:, ...). */
+  TestLayout extra(String yaml) {
+    this.extra += yaml.endsWith("\n") ? yaml : yaml + "\n";
+    return this;
+  }
+
   Path write() throws IOException {
     String yaml =
         """
@@ -43,10 +51,12 @@ final class TestLayout {
           - { preference: 30, host: mx2.example.test, address: 127.0.0.1, port: %d, role: trap }
           - { preference: 40, host: mx3.example.test, address: 127.0.0.1, port: %d, role: trap }
         listen: ["127.0.0.1:%d", "127.0.0.1:%d", "127.0.0.1:%d"]
+        admin: { bind: "127.0.0.1:%d" }
         """
-                .formatted(dataDir, primary, trap30, trap40, primary, trap30, trap40)
+                .formatted(dataDir, primary, trap30, trap40, primary, trap30, trap40, admin)
             + limits
-            + tls;
+            + tls
+            + extra;
     Path file = dir.resolve("mxtrap.yml");
     Files.writeString(file, yaml);
     return file;

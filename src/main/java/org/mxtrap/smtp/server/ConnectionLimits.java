@@ -2,6 +2,7 @@ package org.mxtrap.smtp.server;
 
 import java.net.InetAddress;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -20,6 +21,7 @@ final class ConnectionLimits {
   private final AtomicInteger active = new AtomicInteger();
   private final ConcurrentHashMap<InetAddress, Integer> perIp = new ConcurrentHashMap<>();
   private final AtomicLong turnedAway = new AtomicLong();
+  private final AtomicBoolean full = new AtomicBoolean();
 
   ConnectionLimits(int max, int maxPerIp) {
     this.max = max;
@@ -62,6 +64,19 @@ final class ConnectionLimits {
   void release(InetAddress client) {
     perIp.computeIfPresent(Addresses.unmap(client), (k, n) -> n <= 1 ? null : n - 1);
     active.decrementAndGet();
+  }
+
+  /**
+   * Marks the entry full after a {@link Refusal#TOTAL}; true only for the call that changed it, so
+   * a flood of refusals reports one period.
+   */
+  boolean markFull() {
+    return full.compareAndSet(false, true);
+  }
+
+  /** Clears the full mark when there is room again; true only for the call that changed it. */
+  boolean clearFullIfRoom() {
+    return full.get() && active.get() < max && full.compareAndSet(true, false);
   }
 
   int active() {

@@ -5,8 +5,11 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -20,9 +23,18 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
+import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.config.SuppressSettings;
+import org.mxtrap.config.TrapSettings;
+import org.mxtrap.core.Action;
 import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Admission;
+import org.mxtrap.core.Contact;
+import org.mxtrap.core.Decision;
 import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Verdict;
+import org.mxtrap.smtp.RefusedSession;
 import org.mxtrap.smtp.Replies;
 import org.mxtrap.smtp.wire.SmtpReply;
 import org.slf4j.Logger;
@@ -49,7 +61,13 @@ public final class SmtpServer implements AutoCloseable {
   private final Layout layout;
   private final String hostname;
   private final Duration commandTimeout;
+  private final int maxErrors;
   private final @Nullable SSLContext tls;
+  private final Admission admission;
+  private final Clock clock;
+  private final TrapSettings trap;
+  private final Tarpit tarpit;
+  private final EntryWatch watch;
   private final ConnectionHandler handler;
   private final Map<LayoutEntry, ConnectionLimits> limits = new HashMap<>();
   private final List<ServerSocket> sockets = new ArrayList<>();
@@ -59,29 +77,41 @@ public final class SmtpServer implements AutoCloseable {
   private volatile boolean stopping;
 
   /**
-   * @param listen the addresses to bind (port 0 binds a free port; see {@link #boundAddresses()})
-   * @param maxConnections connections per layout entry
-   * @param maxPerIp connections per client address per layout entry
-   * @param commandTimeout the read timeout of every connection
+   * @param config listen addresses (port 0 binds a free port; see {@link #boundAddresses()}),
+   *     layout, hostname, limits, greeting delays and the tarpit's pace
    * @param tls the STARTTLS context, or null when STARTTLS is not offered
+   * @param admission asked about every connection before anything is sent
+   * @param clock the time of each contact
+   * @param watch told when an entry turns everyone away for its connection limit
    */
   public SmtpServer(
-      List<InetSocketAddress> listen,
-      Layout layout,
-      String hostname,
-      int maxConnections,
-      int maxPerIp,
-      Duration commandTimeout,
+      MxtrapConfig config,
       @Nullable SSLContext tls,
+      Admission admission,
+      Clock clock,
+      EntryWatch watch,
       ConnectionHandler handler) {
-    this.listen = List.copyOf(listen);
-    this.layout = layout;
-    this.hostname = hostname;
-    this.commandTimeout = commandTimeout;
+    this.listen = config.listen();
+    this.layout = config.layout();
+    this.hostname = config.hostname();
+    this.commandTimeout = config.limits().commandTimeout();
+    this.maxErrors = config.limits().maxErrors();
     this.tls = tls;
+    this.admission = admission;
+    this.clock = clock;
+    this.trap = config.trap();
+    SuppressSettings s = config.suppress();
+    this.tarpit =
+        new Tarpit(
+            s.tarpitInterval(),
+            s.tarpitHold(),
+            s.tarpitMax(),
+            d -> Thread.sleep(d.toMillis(), (int) (d.toNanos() % 1_000_000)));
+    this.watch = watch;
     this.handler = handler;
     for (LayoutEntry e : layout.entries()) {
-      limits.put(e, new ConnectionLimits(maxConnections, maxPerIp));
+      limits.put(
+          e, new ConnectionLimits(config.limits().maxConnections(), config.limits().maxPerIp()));
     }
   }
 
@@ -140,6 +170,7 @@ public final class SmtpServer implements AutoCloseable {
     String client = Addresses.literal(remote.getAddress(), remote.getPort());
     String to = Addresses.literal(local.getAddress(), local.getPort());
     ConnectionLimits permit = null;
+    LayoutEntry entry = null;
     SocketTransport transport = null;
     try {
       transport = new SocketTransport(socket, tls);
@@ -149,28 +180,57 @@ public final class SmtpServer implements AutoCloseable {
       }
       socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, commandTimeout.toMillis()));
       socket.setTcpNoDelay(true);
-      Optional<LayoutEntry> entry = layout.entryFor(local);
-      if (entry.isEmpty()) {
+      Optional<LayoutEntry> found = layout.entryFor(local);
+      if (found.isEmpty()) {
         log.warn("reject: connect from {} to {}: no layout entry for this address", client, to);
         send(transport, Replies.NO_SERVICE_HERE);
         return;
       }
-      LayoutEntry e = entry.get();
-      String where = "role=" + e.role().label() + " pref=" + e.preference();
-      ConnectionLimits l = limits.get(e);
+      entry = found.get();
+      String where = "role=" + entry.role().label() + " pref=" + entry.preference();
+      // Every contact counts, whatever we answer it, and is recorded before we answer.
+      Contact contact = new Contact(remote.getAddress(), local, entry, clock.instant());
+      Decision decision = admission.connect(contact);
+      ConnectionLimits l = limits.get(entry);
       ConnectionLimits.Refusal refusal = l.tryAcquire(remote.getAddress());
       if (refusal != null) {
-        SmtpReply reply =
-            refusal == ConnectionLimits.Refusal.TOTAL
-                ? Replies.tooManyConnections(hostname)
-                : Replies.tooManyConnectionsFromYou(hostname);
+        SmtpReply reply;
+        if (refusal == ConnectionLimits.Refusal.TOTAL) {
+          reply = Replies.tooManyConnections(hostname);
+          if (l.markFull()) {
+            watch.turningAway(entry, "connection limit reached");
+          }
+        } else {
+          reply = Replies.tooManyConnectionsFromYou(hostname);
+        }
         log.warn("reject: connect from {} to {} {}: {}", client, to, where, reply.firstLine());
         send(transport, reply);
         return;
       }
       permit = l;
-      log.info("connect from {} to {} {}", client, to, where);
-      handler.handle(new Connection(id, remote, local, e, transport));
+      if (decision.serves()) {
+        Duration delay = trap.greetDelay(entry);
+        if (!delay.isZero() && talksWithin(socket, transport, delay)) {
+          decision = admission.earlyTalker(contact);
+        }
+      }
+      if (!decision.serves()) {
+        if (decision.action() == Action.TARPIT) {
+          // Held connections are bounded by the tarpit's own cap, not the entry's limits: a
+          // tarpit full of spammers must not turn the entry's other clients away.
+          release(permit, entry, remote);
+          permit = null;
+        }
+        refuse(transport, decision, client, to, where);
+        return;
+      }
+      log.info(
+          "connect from {} to {} {}{}",
+          client,
+          to,
+          where,
+          decision.verdict() == Verdict.ACCEPT ? "" : " verdict=" + decision.verdict().label());
+      handler.handle(new Connection(id, remote, local, entry, transport));
     } catch (IOException e) {
       log.debug("lost connection from {}: {}", client, e.toString());
     } catch (RuntimeException | Error e) {
@@ -183,8 +243,8 @@ public final class SmtpServer implements AutoCloseable {
         }
       }
     } finally {
-      if (permit != null) {
-        permit.release(remote.getAddress());
+      if (permit != null && entry != null) {
+        release(permit, entry, remote);
         log.info("disconnect from {}", client);
       }
       if (transport != null) {
@@ -203,6 +263,79 @@ public final class SmtpServer implements AutoCloseable {
       }
       MDC.remove("session");
     }
+  }
+
+  /**
+   * Waits up to {@code delay} before the greeting; true when the client sent something meanwhile
+   * (an early talker). What it sent is put back, in case the decision still serves it.
+   */
+  private static boolean talksWithin(Socket socket, SocketTransport transport, Duration delay)
+      throws IOException {
+    int timeout = socket.getSoTimeout();
+    socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, delay.toMillis())));
+    try {
+      byte[] early = new byte[512];
+      int n = transport.in().read(early);
+      if (n <= 0) {
+        return false; // the client left; the session will see the end of input
+      }
+      transport.unread(Arrays.copyOf(early, n));
+      return true;
+    } catch (SocketTimeoutException quiet) {
+      return false;
+    } finally {
+      socket.setSoTimeout(timeout);
+    }
+  }
+
+  private void release(ConnectionLimits permit, LayoutEntry entry, InetSocketAddress remote) {
+    permit.release(remote.getAddress());
+    if (permit.clearFullIfRoom()) {
+      watch.servingAgain(entry);
+    }
+  }
+
+  /** Answers a decision that does not serve the client, instead of the greeting. */
+  private void refuse(SocketTransport transport, Decision d, String client, String to, String where)
+      throws IOException {
+    SmtpReply reply = Replies.instead(d, hostname);
+    String verdict = "verdict=" + d.verdict().label() + " action=" + d.action().label();
+    switch (d.action()) {
+      case REJECT -> {
+        log.info(
+            "reject: CONNECT from {} to {} {}: {}; {}",
+            client,
+            to,
+            where,
+            reply.firstLine(),
+            verdict);
+        new RefusedSession(transport, hostname, maxErrors).run(reply);
+        return;
+      }
+      case TARPIT -> {
+        if (tarpit.tryEnter()) {
+          log.info(
+              "tarpit: CONNECT from {} to {} {}: {}; {}",
+              client,
+              to,
+              where,
+              reply.firstLine(),
+              verdict);
+          try {
+            tarpit.trickle(transport.out(), reply);
+          } finally {
+            tarpit.leave();
+          }
+          return;
+        }
+        log.warn(
+            "tarpit full ({} held): CONNECT from {} gets a plain tempfail", tarpit.held(), client);
+      }
+      default -> {}
+    }
+    log.info(
+        "reject: CONNECT from {} to {} {}: {}; {}", client, to, where, reply.firstLine(), verdict);
+    send(transport, reply);
   }
 
   private static void send(SocketTransport transport, SmtpReply reply) throws IOException {

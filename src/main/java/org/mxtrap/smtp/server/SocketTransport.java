@@ -1,8 +1,10 @@
 package org.mxtrap.smtp.server;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.net.Socket;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
@@ -34,6 +36,14 @@ final class SocketTransport implements Transport {
   @Override
   public InputStream in() {
     return in;
+  }
+
+  /**
+   * Puts {@code octets}, read ahead of the session (while watching for early talkers), back in
+   * front of the input.
+   */
+  void unread(byte[] octets) {
+    in = new SequenceInputStream(new ByteArrayInputStream(octets), in);
   }
 
   @Override

@@ -1,0 +1,177 @@
+package org.mxtrap.observe;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Contact;
+import org.mxtrap.core.Decision;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code DATA_DIR/log/decisions.jsonl}: one JSON object per line and per decision (PRODUCT.md):
+ *
+ * <pre>
+ * {"ts":"2026-11-26T22:00:00.123Z","client":"192.0.2.7","local":"192.0.2.30:25","preference":30,
+ *  "role":"trap","verdict":"mx-skip","action":"tempfail","reason":"...","until":"2026-11-27T22:00:00Z"}
+ * </pre>
+ *
+ * ({@code until} only when the decision suppresses or found the client suppressed; one line in the
+ * file.) {@code ts} is the contact's time.
+ *
+ * <p>Rotation: when the file passes {@code rotateBytes} it is renamed to {@code .1} (older ones
+ * shift up to {@code .keep}) and a new one is started. External rotation works too: when the file
+ * was moved or deleted (logrotate without {@code copytruncate}), the next write, at most a second
+ * later, notices and reopens the path. Lines are written whole with one write call and not fsynced:
+ * the log explains, the suppression store decides. Thread-safe.
+ */
+public final class DecisionLog implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger("policy");
+
+  private final Path file;
+  private final long rotateBytes;
+  private final int keep;
+  private @Nullable OutputStream out;
+  private @Nullable Object fileKey;
+  private long size;
+  private long checkedAtNanos;
+
+  private DecisionLog(Path file, long rotateBytes, int keep) {
+    this.file = file;
+    this.rotateBytes = rotateBytes;
+    this.keep = keep;
+  }
+
+  /**
+   * Opens (appends to) {@code file}, creating its directory.
+   *
+   * @throws IOException when the file cannot be opened
+   */
+  public static DecisionLog open(Path file, long rotateBytes, int keep) throws IOException {
+    DecisionLog d = new DecisionLog(file, rotateBytes, keep);
+    Files.createDirectories(Objects.requireNonNull(file.toAbsolutePath().getParent()));
+    d.reopen();
+    return d;
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /** Appends one line for {@code decision} about {@code contact}. Never throws. */
+  public void write(Contact contact, Decision decision) {
+    String line = line(contact, decision);
+    byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+    synchronized (this) {
+      try {
+        long now = System.nanoTime();
+        if (now - checkedAtNanos > 1_000_000_000L) {
+          checkedAtNanos = now;
+          if (moved()) {
+            reopen();
+          }
+        }
+        if (size + bytes.length > rotateBytes && size > 0) {
+          rotate();
+        }
+        OutputStream o = out;
+        if (o == null) {
+          reopen();
+          o = Objects.requireNonNull(out);
+        }
+        o.write(bytes);
+        size += bytes.length;
+      } catch (IOException e) {
+        log.warn("cannot write {}: {}", file, e.toString());
+        closeQuietly();
+      }
+    }
+  }
+
+  static String line(Contact contact, Decision decision) {
+    StringBuilder b = new StringBuilder(256);
+    b.append("{\"ts\":").append(Json.quote(contact.at().toString()));
+    b.append(",\"client\":").append(Json.quote(Addresses.text(contact.client())));
+    b.append(",\"local\":")
+        .append(
+            Json.quote(Addresses.literal(contact.local().getAddress(), contact.local().getPort())));
+    b.append(",\"preference\":").append(contact.entry().preference());
+    b.append(",\"role\":").append(Json.quote(contact.entry().role().label()));
+    b.append(",\"verdict\":").append(Json.quote(decision.verdict().label()));
+    b.append(",\"action\":").append(Json.quote(decision.action().label()));
+    b.append(",\"reason\":").append(Json.quote(decision.reason()));
+    Instant until = decision.until();
+    if (until != null) {
+      b.append(",\"until\":").append(Json.quote(until.toString()));
+    }
+    return b.append("}\n").toString();
+  }
+
+  private boolean moved() throws IOException {
+    try {
+      Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+      return key == null ? false : !key.equals(fileKey);
+    } catch (NoSuchFileException e) {
+      return true;
+    }
+  }
+
+  private void rotate() throws IOException {
+    closeQuietly();
+    for (int i = keep - 1; i >= 1; i--) {
+      Path from = file.resolveSibling(file.getFileName() + "." + i);
+      if (Files.exists(from)) {
+        Files.move(
+            from,
+            file.resolveSibling(file.getFileName() + "." + (i + 1)),
+            StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    if (keep >= 1) {
+      Files.move(
+          file,
+          file.resolveSibling(file.getFileName() + ".1"),
+          StandardCopyOption.REPLACE_EXISTING);
+    } else {
+      Files.delete(file);
+    }
+    reopen();
+  }
+
+  private void reopen() throws IOException {
+    closeQuietly();
+    out =
+        Files.newOutputStream(
+            file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+    fileKey = a.fileKey();
+    size = a.size();
+  }
+
+  private void closeQuietly() {
+    OutputStream o = out;
+    out = null;
+    if (o != null) {
+      try {
+        o.close();
+      } catch (IOException ignored) {
+        // nothing buffered: every line was written whole
+      }
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    closeQuietly();
+  }
+}

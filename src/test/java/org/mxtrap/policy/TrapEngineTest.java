@@ -1,0 +1,271 @@
+package org.mxtrap.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mxtrap.config.ConfigLoader;
+import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.core.Action;
+import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Contact;
+import org.mxtrap.core.Decision;
+import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Verdict;
+import org.mxtrap.state.FileAvailabilityHistory;
+
+class TrapEngineTest {
+  static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  static final Instant ARMED = T0.plus(Duration.ofHours(2)); // arm_after is 1h below
+  static final InetAddress SPAMMER = ip("192.0.2.66");
+  static final InetAddress SENDER = ip("198.51.100.7");
+
+  @TempDir Path dir;
+  final FakeContactHistory contacts = new FakeContactHistory();
+  final FakeSuppressionStore suppressions = new FakeSuppressionStore();
+  final List<Decision> logged = new ArrayList<>();
+  FileAvailabilityHistory availability;
+  MxtrapConfig config;
+  TrapEngine engine;
+
+  static InetAddress ip(String s) {
+    return Addresses.parse(s).orElseThrow();
+  }
+
+  void start(String extraYaml) throws Exception {
+    Path file = dir.resolve("mxtrap.yml");
+    Files.writeString(
+        file,
+        """
+        domains: [example.test]
+        data_dir: data
+        layout:
+          - { preference: 10, host: mail.example.test, address: 127.0.0.1, port: 2525, role: primary }
+          - { preference: 20, host: mx1.example.test, address: 127.0.0.1, port: 2528, role: backup }
+          - { preference: 30, host: mx2.example.test, address: 127.0.0.1, port: 2526, role: trap }
+          - { preference: 40, host: mx3.example.test, address: 127.0.0.1, port: 2527, role: trap }
+        listen: ["127.0.0.1:2525", "127.0.0.1:2526", "127.0.0.1:2527"]
+        """
+            + extraYaml);
+    config = ConfigLoader.load(file);
+    availability =
+        FileAvailabilityHistory.open(
+            dir.resolve("state"), config.layout(), T0, config.trap().armAfter());
+    for (LayoutEntry e : config.layout().entries()) {
+      availability.up(e, T0);
+    }
+    engine =
+        new TrapEngine(
+            config,
+            contacts,
+            suppressions,
+            new Arming(config.layout(), availability, config.trap().armAfter()),
+            (c, d) -> logged.add(d));
+  }
+
+  @AfterEach
+  void close() {
+    if (availability != null) {
+      availability.close();
+    }
+  }
+
+  LayoutEntry entry(int preference) {
+    return config.layout().entries().stream()
+        .filter(e -> e.preference() == preference)
+        .findFirst()
+        .orElseThrow();
+  }
+
+  Decision connect(InetAddress client, int preference, Instant at) {
+    LayoutEntry e = entry(preference);
+    return engine.connect(new Contact(client, new InetSocketAddress(e.address(), e.port()), e, at));
+  }
+
+  static final String ARM_1H = "trap: { arm_after: 1h }\n";
+
+  @Test
+  void thePrimaryServesEveryoneNotSuppressed() throws Exception {
+    start(ARM_1H);
+    Decision d = connect(SENDER, 10, ARMED);
+    assertThat(d.verdict()).isEqualTo(Verdict.ACCEPT);
+    assertThat(d.action()).isEqualTo(Action.ACCEPT);
+    assertThat(logged).containsExactly(d);
+    assertThat(contacts.contacts(SENDER)).containsKey(10);
+  }
+
+  @Test
+  void aContactAtALowerPreferenceWithinTheWindowExcusesTheTrap() throws Exception {
+    start(ARM_1H);
+    connect(SENDER, 10, ARMED);
+    Decision d = connect(SENDER, 30, ARMED.plusSeconds(600));
+    assertThat(d.verdict()).isEqualTo(Verdict.FALLBACK);
+    assertThat(d.serves()).isTrue();
+    assertThat(suppressions.active(ARMED.plusSeconds(600))).isEmpty();
+  }
+
+  @Test
+  void aContactOnAnArmedTrapWithoutALowerOneIsAnMxSkipAndSuppressesEverywhere() throws Exception {
+    start(ARM_1H);
+    Decision d = connect(SPAMMER, 40, ARMED);
+    assertThat(d.verdict()).isEqualTo(Verdict.MX_SKIP);
+    assertThat(d.action()).isEqualTo(Action.TEMPFAIL);
+    assertThat(d.until()).isEqualTo(ARMED.plus(Duration.ofHours(24)));
+    assertThat(d.reason()).contains("no contact at a lower MX from 192.0.2.66").contains("armed");
+
+    Decision onPrimary = connect(SPAMMER, 10, ARMED.plusSeconds(5));
+    assertThat(onPrimary.verdict()).isEqualTo(Verdict.SUPPRESSED);
+    assertThat(onPrimary.action()).isEqualTo(Action.TEMPFAIL);
+    assertThat(onPrimary.until()).isEqualTo(d.until());
+
+    Decision afterExpiry = connect(SPAMMER, 10, d.until());
+    assertThat(afterExpiry.verdict()).as("expiry is exact").isEqualTo(Verdict.ACCEPT);
+  }
+
+  @Test
+  void aLowerContactOlderThanTheWindowExcusesNothing() throws Exception {
+    start("trap: { arm_after: 1h, window: 10m }\n");
+    connect(SENDER, 10, ARMED);
+    assertThat(connect(SENDER, 30, ARMED.plusSeconds(599)).verdict()).isEqualTo(Verdict.FALLBACK);
+    assertThat(connect(SENDER, 30, ARMED.plusSeconds(601 + 599)).verdict())
+        .isEqualTo(Verdict.MX_SKIP);
+  }
+
+  @Test
+  void aTrapThatIsNotArmedOnlyTempfails() throws Exception {
+    start(ARM_1H);
+    Decision d = connect(SPAMMER, 30, T0.plusSeconds(60));
+    assertThat(d.verdict()).isEqualTo(Verdict.DISARMED);
+    assertThat(d.action()).isEqualTo(Action.TEMPFAIL);
+    assertThat(d.until()).isNull();
+    assertThat(d.reason()).contains("history starts at");
+    assertThat(suppressions.active(T0.plusSeconds(60))).isEmpty();
+  }
+
+  @Test
+  void aTrapIsDisarmedForArmAfterOnceEveryLowerEntryWasDown() throws Exception {
+    start(ARM_1H);
+    Instant t = ARMED;
+    availability.down(entry(10), t.minusSeconds(100), "connection limit reached");
+    availability.down(entry(20), t.minusSeconds(90), "probe failed");
+    availability.up(entry(10), t.minusSeconds(80));
+    assertThat(connect(SPAMMER, 30, t).verdict()).isEqualTo(Verdict.DISARMED);
+    assertThat(
+            connect(SPAMMER, 30, t.minusSeconds(80).plus(Duration.ofHours(1)).plusSeconds(1))
+                .verdict())
+        .isEqualTo(Verdict.MX_SKIP);
+  }
+
+  @Test
+  void theAllowListWinsOverEverything() throws Exception {
+    start(ARM_1H + "allow: [192.0.2.0/24]\nblock: [192.0.2.66]\n");
+    Decision d = connect(SPAMMER, 40, ARMED);
+    assertThat(d.verdict()).isEqualTo(Verdict.ALLOWED);
+    assertThat(d.serves()).isTrue();
+    assertThat(suppressions.active(ARMED)).isEmpty();
+    assertThat(engine.earlyTalker(contactOn(SPAMMER, 10, ARMED)).verdict())
+        .isEqualTo(Verdict.ALLOWED);
+  }
+
+  @Test
+  void theBlockListGetsTheSuppressAction() throws Exception {
+    start(ARM_1H + "block: [\"2001:db8::/32\"]\nsuppress: { action: reject }\n");
+    Decision d = connect(ip("2001:db8::5"), 10, ARMED);
+    assertThat(d.verdict()).isEqualTo(Verdict.BLOCKED);
+    assertThat(d.action()).isEqualTo(Action.REJECT);
+    assertThat(d.reason()).contains("2001:db8::/32");
+  }
+
+  @Test
+  void repeatOffencesDoubleUpToTheMaximum() throws Exception {
+    start("trap: { arm_after: 1h, suppress_for: 1h, suppress_max: 3h }\n");
+    Instant t = ARMED;
+    List<Duration> lengths = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Decision d = connect(SPAMMER, 30, t);
+      assertThat(d.verdict()).isEqualTo(Verdict.MX_SKIP);
+      lengths.add(Duration.between(t, d.until()));
+      t = d.until();
+    }
+    assertThat(lengths)
+        .containsExactly(
+            Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(3), Duration.ofHours(3));
+  }
+
+  @Test
+  void onTrapChoosesTheAnswerOfATrapHit() throws Exception {
+    start("trap: { arm_after: 1h, on_trap: tarpit }\nsuppress: { action: reject }\n");
+    assertThat(connect(SPAMMER, 30, ARMED).action()).isEqualTo(Action.TARPIT);
+    assertThat(connect(SPAMMER, 10, ARMED.plusSeconds(1)).action()).isEqualTo(Action.REJECT);
+  }
+
+  @Test
+  void aBackupSkipTempfailsByDefaultWithoutSuppression() throws Exception {
+    start(ARM_1H);
+    Decision d = connect(SPAMMER, 20, ARMED);
+    assertThat(d.verdict()).isEqualTo(Verdict.BACKUP_SKIP);
+    assertThat(d.action()).isEqualTo(Action.TEMPFAIL);
+    assertThat(suppressions.active(ARMED)).isEmpty();
+    connect(SENDER, 10, ARMED);
+    assertThat(connect(SENDER, 20, ARMED.plusSeconds(1)).verdict()).isEqualTo(Verdict.FALLBACK);
+  }
+
+  @Test
+  void backupSkipTrapSuppressesAndIgnoreServes() throws Exception {
+    start("trap: { arm_after: 1h, backup_skip: trap }\n");
+    Decision d = connect(SPAMMER, 20, ARMED);
+    assertThat(d.verdict()).isEqualTo(Verdict.BACKUP_SKIP);
+    assertThat(d.until()).isNotNull();
+    close();
+    logged.clear();
+    dir = Files.createTempDirectory(dir, "again");
+    start("trap: { arm_after: 1h, backup_skip: ignore }\n");
+    Decision ignored = connect(ip("192.0.2.99"), 20, ARMED);
+    assertThat(ignored.verdict()).isEqualTo(Verdict.BACKUP_SKIP);
+    assertThat(ignored.serves()).isTrue();
+  }
+
+  @Test
+  void aBackupServesASenderWhileThePrimaryWasRecentlyDown() throws Exception {
+    start(ARM_1H);
+    availability.down(entry(10), ARMED.minusSeconds(100), "probe failed");
+    availability.up(entry(10), ARMED.minusSeconds(50));
+    Decision d = connect(SENDER, 20, ARMED);
+    assertThat(d.verdict()).isEqualTo(Verdict.ACCEPT);
+    assertThat(d.reason()).contains("unavailable");
+  }
+
+  @Test
+  void anEarlyTalkerIsSuppressed() throws Exception {
+    start(ARM_1H);
+    Decision d = engine.earlyTalker(contactOn(SPAMMER, 10, ARMED));
+    assertThat(d.verdict()).isEqualTo(Verdict.EARLY_TALKER);
+    assertThat(d.action()).isEqualTo(Action.TEMPFAIL);
+    assertThat(suppressions.find(SPAMMER, ARMED.plusSeconds(1))).isPresent();
+  }
+
+  @Test
+  void wouldDecideChangesNothing() throws Exception {
+    start(ARM_1H);
+    Decision d = engine.wouldDecide(SPAMMER, entry(30), ARMED);
+    assertThat(d.verdict()).isEqualTo(Verdict.MX_SKIP);
+    assertThat(d.reason()).contains("would be suppressed");
+    assertThat(suppressions.active(ARMED)).isEmpty();
+    assertThat(contacts.contacts(SPAMMER)).isEmpty();
+    assertThat(logged).isEmpty();
+  }
+
+  Contact contactOn(InetAddress client, int preference, Instant at) {
+    LayoutEntry e = entry(preference);
+    return new Contact(client, e.socketAddress(), e, at);
+  }
+}
