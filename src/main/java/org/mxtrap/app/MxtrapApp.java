@@ -205,7 +205,9 @@ final class MxtrapApp implements AutoCloseable {
             watch,
             (Connection c) ->
                 new SmtpSession(
-                        settings,
+                        c.entry().role() == Role.TRAP
+                            ? settings.withHostname(c.entry().host())
+                            : settings,
                         new ClientFacts(c.remote(), c.local(), c.entry(), c.id(), null),
                         spool,
                         clock,

@@ -2,7 +2,6 @@ package org.mxtrap.policy;
 
 import java.net.InetAddress;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -22,6 +21,8 @@ import org.mxtrap.core.Verdict;
 import org.mxtrap.state.ContactHistory;
 import org.mxtrap.state.Suppression;
 import org.mxtrap.state.SuppressionStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The trap engine. For every contact it first records the contact (whatever it will answer), then
@@ -44,6 +45,7 @@ import org.mxtrap.state.SuppressionStore;
  * Every decision goes to the {@link DecisionSink}. Thread-safe.
  */
 public final class TrapEngine implements Admission {
+  private static final Logger log = LoggerFactory.getLogger("policy");
 
   private final TrapSettings trap;
   private final SuppressSettings suppress;
@@ -207,9 +209,16 @@ public final class TrapEngine implements Admission {
     if (dryRun) {
       return new Decision(verdict, action, evidence + " (would be suppressed)", null);
     }
-    Suppression s =
-        suppressions.offend(
-            prefix, c.at(), trap.suppressFor(), trap.suppressMax(), verdict.label(), evidence);
+    Suppression s;
+    try {
+      s =
+          suppressions.offend(
+              prefix, c.at(), trap.suppressFor(), trap.suppressMax(), verdict.label(), evidence);
+    } catch (RuntimeException e) {
+      // The store failed (disk full, database locked): the answer still stands, the memory not.
+      log.error("cannot record the suppression of {}: {}", prefix, e.toString());
+      return new Decision(verdict, action, evidence + "; suppression NOT recorded: " + e, null);
+    }
     return new Decision(
         verdict,
         action,
@@ -230,16 +239,5 @@ public final class TrapEngine implements Admission {
       }
     }
     return null;
-  }
-
-  /** Collects the matches for callers that want them all (explain). */
-  static List<Cidr> matches(List<Cidr> prefixes, InetAddress client) {
-    List<Cidr> out = new ArrayList<>();
-    for (Cidr p : prefixes) {
-      if (p.contains(client)) {
-        out.add(p);
-      }
-    }
-    return out;
   }
 }

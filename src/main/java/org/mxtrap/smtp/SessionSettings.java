@@ -33,6 +33,11 @@ public record SessionSettings(
     }
   }
 
+  /** These settings with another name in the greeting, EHLO reply and 421 replies. */
+  public SessionSettings withHostname(String name) {
+    return new SessionSettings(name, acceptedDomains, maxMessageSize, maxRecipients, maxErrors);
+  }
+
   /** The settings a validated configuration asks for. */
   public static SessionSettings of(MxtrapConfig config) {
     return new SessionSettings(

@@ -146,6 +146,7 @@ class ProbeScenarioIT {
   /** A primary on "another host": greets with {@link #greeting}, or hangs when it is null. */
   static final class FakePrimary implements AutoCloseable {
     private final ServerSocket socket;
+    private final Thread acceptor;
     volatile String greeting;
 
     FakePrimary() {
@@ -154,7 +155,7 @@ class ProbeScenarioIT {
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
-      Thread.ofVirtual().start(this::serve);
+      acceptor = Thread.ofVirtual().start(this::serve);
     }
 
     int port() {
@@ -189,9 +190,18 @@ class ProbeScenarioIT {
       }
     }
 
+    /**
+     * Stops listening. A server socket closed while a virtual thread waits in accept() may go on
+     * accepting until that thread wakes, so this waits for it: afterwards, connections are refused.
+     */
     @Override
     public void close() throws IOException {
       socket.close();
+      try {
+        acceptor.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

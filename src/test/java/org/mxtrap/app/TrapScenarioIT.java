@@ -77,13 +77,17 @@ class TrapScenarioIT {
     return InetAddress.getByName("127.0.0." + last);
   }
 
-  /** The greeting a client from 127.0.0.{@code client} gets on {@code port}; then QUIT. */
+  /**
+   * The greeting a client from 127.0.0.{@code client} gets on {@code port}; then QUIT, and the
+   * server's close awaited, so its connection permit is free again when this returns.
+   */
   String greeting(int client, int port) throws IOException {
     try (RawSmtp c = new RawSmtp(InetAddress.getLoopbackAddress(), port, from(client))) {
       String g = c.reply();
       if (g != null && g.startsWith("220")) {
         c.command("QUIT");
       }
+      assertThat(c.closedByServer()).isTrue();
       return g;
     }
   }
@@ -95,7 +99,9 @@ class TrapScenarioIT {
   @Test
   void aFreshInstallIsDisarmedUntilArmAfterHasPassed() throws Exception {
     start("");
-    assertThat(greeting(21, trap40)).startsWith("421 4.7.0 ");
+    assertThat(greeting(21, trap40))
+        .as("a trap answers with its own name, never the primary's")
+        .startsWith("421 4.7.0 mx3.example.test ");
     assertThat(greeting(21, primary)).as("not suppressed").startsWith("220 ");
     assertThat(decisions()).anyMatch(l -> l.contains("\"verdict\":\"disarmed\""));
 
@@ -112,7 +118,7 @@ class TrapScenarioIT {
       assertThat(greeting(31, primary)).startsWith("421 4.7.0 ");
       // The walk goes on to MX 30, as Postfix, Exim and OpenSMTPD do after a 421 greeting.
       try (RawSmtp walker = new RawSmtp(InetAddress.getLoopbackAddress(), trap30, from(31))) {
-        assertThat(walker.reply()).startsWith("220 ");
+        assertThat(walker.reply()).startsWith("220 mx2.example.test ");
         assertThat(walker.command("EHLO walker.test")).startsWith("250");
         assertThat(walker.command("MAIL FROM:<s@walker.test>")).startsWith("250");
         assertThat(walker.command("RCPT TO:<erin@example.test>")).startsWith("250");

@@ -33,6 +33,7 @@ import org.mxtrap.core.Contact;
 import org.mxtrap.core.Decision;
 import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Role;
 import org.mxtrap.core.Verdict;
 import org.mxtrap.smtp.RefusedSession;
 import org.mxtrap.smtp.Replies;
@@ -196,12 +197,12 @@ public final class SmtpServer implements AutoCloseable {
       if (refusal != null) {
         SmtpReply reply;
         if (refusal == ConnectionLimits.Refusal.TOTAL) {
-          reply = Replies.tooManyConnections(hostname);
+          reply = Replies.tooManyConnections(nameOn(entry));
           if (l.markFull()) {
             watch.turningAway(entry, "connection limit reached");
           }
         } else {
-          reply = Replies.tooManyConnectionsFromYou(hostname);
+          reply = Replies.tooManyConnectionsFromYou(nameOn(entry));
         }
         log.warn("reject: connect from {} to {} {}: {}", client, to, where, reply.firstLine());
         send(transport, reply);
@@ -221,7 +222,7 @@ public final class SmtpServer implements AutoCloseable {
           release(permit, entry, remote);
           permit = null;
         }
-        refuse(transport, decision, client, to, where);
+        refuse(transport, entry, decision, client, to, where);
         return;
       }
       log.info(
@@ -288,6 +289,14 @@ public final class SmtpServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The name we give on {@code entry}: a trap answers with its own published host name, so that its
+   * banner never tells a spammer which machine (and which primary) stands behind it.
+   */
+  String nameOn(LayoutEntry entry) {
+    return entry.role() == Role.TRAP ? entry.host() : hostname;
+  }
+
   private void release(ConnectionLimits permit, LayoutEntry entry, InetSocketAddress remote) {
     permit.release(remote.getAddress());
     if (permit.clearFullIfRoom()) {
@@ -296,9 +305,16 @@ public final class SmtpServer implements AutoCloseable {
   }
 
   /** Answers a decision that does not serve the client, instead of the greeting. */
-  private void refuse(SocketTransport transport, Decision d, String client, String to, String where)
+  private void refuse(
+      SocketTransport transport,
+      LayoutEntry entry,
+      Decision d,
+      String client,
+      String to,
+      String where)
       throws IOException {
-    SmtpReply reply = Replies.instead(d, hostname);
+    String name = nameOn(entry);
+    SmtpReply reply = Replies.instead(d, name);
     String verdict = "verdict=" + d.verdict().label() + " action=" + d.action().label();
     switch (d.action()) {
       case REJECT -> {
@@ -309,7 +325,7 @@ public final class SmtpServer implements AutoCloseable {
             where,
             reply.firstLine(),
             verdict);
-        new RefusedSession(transport, hostname, maxErrors).run(reply);
+        new RefusedSession(transport, name, maxErrors).run(reply);
         return;
       }
       case TARPIT -> {
