@@ -98,6 +98,11 @@ public final class DecisionLog implements AutoCloseable {
     }
   }
 
+  /** The next write checks whether the file was moved, without waiting for its second to pass. */
+  synchronized void forceCheck() {
+    checkedAtNanos = System.nanoTime() - 2_000_000_000L;
+  }
+
   static String line(Contact contact, Decision decision) {
     StringBuilder b = new StringBuilder(256);
     b.append("{\"ts\":").append(Json.quote(contact.at().toString()));

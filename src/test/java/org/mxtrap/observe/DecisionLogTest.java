@@ -1,0 +1,94 @@
+package org.mxtrap.observe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mxtrap.core.Action;
+import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Contact;
+import org.mxtrap.core.Decision;
+import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Role;
+import org.mxtrap.core.Verdict;
+
+class DecisionLogTest {
+  static final LayoutEntry TRAP =
+      new LayoutEntry(
+          40, "mx3.example.test", Addresses.parse("192.0.2.40").orElseThrow(), 25, Role.TRAP);
+  static final Contact CONTACT =
+      new Contact(
+          Addresses.parse("2001:db8::7").orElseThrow(),
+          new InetSocketAddress(TRAP.address(), 25),
+          TRAP,
+          Instant.parse("2026-11-26T22:31:04.120Z"));
+
+  @TempDir Path dir;
+
+  @Test
+  void oneJsonObjectPerLineWithTheProductFields() throws Exception {
+    Path file = dir.resolve("log/decisions.jsonl");
+    try (DecisionLog log = DecisionLog.open(file, 1 << 20, 2)) {
+      log.write(
+          CONTACT,
+          new Decision(
+              Verdict.MX_SKIP,
+              Action.TEMPFAIL,
+              "no \"lower\" contact\n",
+              Instant.parse("2026-11-27T22:31:04.120Z")));
+      log.write(CONTACT, Decision.accept("primary"));
+    }
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines)
+        .containsExactly(
+            "{\"ts\":\"2026-11-26T22:31:04.120Z\",\"client\":\"2001:db8::7\",\"local\":\"192.0.2.40:25\","
+                + "\"preference\":40,\"role\":\"trap\",\"verdict\":\"mx-skip\",\"action\":\"tempfail\","
+                + "\"reason\":\"no \\\"lower\\\" contact\\n\",\"until\":\"2026-11-27T22:31:04.120Z\"}",
+            "{\"ts\":\"2026-11-26T22:31:04.120Z\",\"client\":\"2001:db8::7\",\"local\":\"192.0.2.40:25\","
+                + "\"preference\":40,\"role\":\"trap\",\"verdict\":\"accept\",\"action\":\"accept\","
+                + "\"reason\":\"primary\"}");
+  }
+
+  @Test
+  void itRotatesAtItsSizeAndKeepsTheNewestFiles() throws Exception {
+    Path file = dir.resolve("decisions.jsonl");
+    int lineBytes = DecisionLog.line(CONTACT, Decision.accept("x")).length();
+    try (DecisionLog log = DecisionLog.open(file, lineBytes * 2L, 2)) {
+      for (int i = 0; i < 7; i++) {
+        log.write(CONTACT, Decision.accept("x"));
+      }
+    }
+    assertThat(Files.readAllLines(file)).hasSize(1);
+    assertThat(Files.readAllLines(dir.resolve("decisions.jsonl.1"))).hasSize(2);
+    assertThat(Files.readAllLines(dir.resolve("decisions.jsonl.2"))).hasSize(2);
+    assertThat(dir.resolve("decisions.jsonl.3")).doesNotExist();
+  }
+
+  @Test
+  void aFileMovedAwayIsReopenedAtItsPath() throws Exception {
+    Path file = dir.resolve("decisions.jsonl");
+    try (DecisionLog log = DecisionLog.open(file, 1 << 20, 2)) {
+      log.write(CONTACT, Decision.accept("before"));
+      Files.move(file, dir.resolve("decisions.jsonl.old"));
+      log.forceCheck();
+      log.write(CONTACT, Decision.accept("after"));
+    }
+    assertThat(Files.readString(dir.resolve("decisions.jsonl.old")))
+        .contains("before")
+        .doesNotContain("after");
+    assertThat(Files.readString(file)).contains("after").doesNotContain("before");
+  }
+
+  @Test
+  void jsonQuotingEscapesControlCharacters() {
+    assertThat(Json.quote("a\u0001b\\c\"d\te")).isEqualTo("\"a\\u0001b\\\\c\\\"d\\te\"");
+    assertThat(Json.quote(InetAddress.getLoopbackAddress().getHostAddress()))
+        .isEqualTo("\"127.0.0.1\"");
+  }
+}
