@@ -12,8 +12,20 @@ import java.util.Objects;
  * @param local the address and port it connected to
  * @param entry the layout entry {@code local} belongs to
  * @param at when the connection was accepted
+ * @param turnedAway the server's connection limits turn it away whatever the decision (it still
+ *     counts as a contact, and may still suppress)
  */
-public record Contact(InetAddress client, InetSocketAddress local, LayoutEntry entry, Instant at) {
+public record Contact(
+    InetAddress client,
+    InetSocketAddress local,
+    LayoutEntry entry,
+    Instant at,
+    boolean turnedAway) {
+
+  /** A contact the connection limits let in. */
+  public Contact(InetAddress client, InetSocketAddress local, LayoutEntry entry, Instant at) {
+    this(client, local, entry, at, false);
+  }
 
   public Contact {
     Objects.requireNonNull(local, "local");

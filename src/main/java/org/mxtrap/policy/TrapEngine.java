@@ -76,6 +76,15 @@ public final class TrapEngine implements Admission {
   public Decision connect(Contact contact) {
     contacts.record(contact.client(), contact.entry().preference(), contact.at());
     Decision d = decide(contact, false);
+    if (contact.turnedAway() && d.serves()) {
+      // The log tells what the client got: the server's 421 for its connection limits.
+      d =
+          new Decision(
+              d.verdict(),
+              Action.TEMPFAIL,
+              d.reason() + "; turned away: connection limit reached",
+              d.until());
+    }
     sink.decided(contact, d);
     return d;
   }

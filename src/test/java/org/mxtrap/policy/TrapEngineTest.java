@@ -104,6 +104,19 @@ class TrapEngineTest {
   }
 
   @Test
+  void aContactTheLimitsTurnAwayCountsAndIsLoggedAsTheTempfailItGets() throws Exception {
+    start(ARM_1H);
+    LayoutEntry primary = entry(10);
+    Decision d = engine.connect(new Contact(SENDER, primary.socketAddress(), primary, ARMED, true));
+    assertThat(d.verdict()).isEqualTo(Verdict.ACCEPT);
+    assertThat(d.action()).isEqualTo(Action.TEMPFAIL);
+    assertThat(d.reason()).endsWith("turned away: connection limit reached");
+    assertThat(connect(SENDER, 30, ARMED.plusSeconds(1)).verdict())
+        .as("the turned-away contact excuses the walk on")
+        .isEqualTo(Verdict.FALLBACK);
+  }
+
+  @Test
   void aContactAtALowerPreferenceWithinTheWindowExcusesTheTrap() throws Exception {
     start(ARM_1H);
     connect(SENDER, 10, ARMED);

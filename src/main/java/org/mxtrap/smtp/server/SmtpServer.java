@@ -189,11 +189,15 @@ public final class SmtpServer implements AutoCloseable {
       }
       entry = found.get();
       String where = "role=" + entry.role().label() + " pref=" + entry.preference();
-      // Every contact counts, whatever we answer it, and is recorded before we answer.
-      Contact contact = new Contact(remote.getAddress(), local, entry, clock.instant());
-      Decision decision = admission.connect(contact);
       ConnectionLimits l = limits.get(entry);
       ConnectionLimits.Refusal refusal = l.tryAcquire(remote.getAddress());
+      if (refusal == null) {
+        permit = l;
+      }
+      // Every contact counts, whatever we answer it, and is recorded before we answer.
+      Contact contact =
+          new Contact(remote.getAddress(), local, entry, clock.instant(), refusal != null);
+      Decision decision = admission.connect(contact);
       if (refusal != null) {
         SmtpReply reply;
         if (refusal == ConnectionLimits.Refusal.TOTAL) {
@@ -208,7 +212,6 @@ public final class SmtpServer implements AutoCloseable {
         send(transport, reply);
         return;
       }
-      permit = l;
       if (decision.serves()) {
         Duration delay = trap.greetDelay(entry);
         if (!delay.isZero() && talksWithin(socket, transport, delay)) {
