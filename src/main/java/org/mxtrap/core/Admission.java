@@ -19,18 +19,4 @@ public interface Admission {
    * is configured): decide, and suppress when the policy says so.
    */
   Decision earlyTalker(Contact contact);
-
-  /** Serves everyone: the admission of a host with no trap policy, and of tests of other parts. */
-  Admission ACCEPT_ALL =
-      new Admission() {
-        @Override
-        public Decision connect(Contact contact) {
-          return Decision.accept("no policy");
-        }
-
-        @Override
-        public Decision earlyTalker(Contact contact) {
-          return Decision.accept("no policy");
-        }
-      };
 }

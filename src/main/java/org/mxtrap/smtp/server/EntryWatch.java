@@ -14,14 +14,4 @@ public interface EntryWatch {
 
   /** {@code e} has room again after {@link #turningAway}. */
   void servingAgain(LayoutEntry e);
-
-  /** Watches nothing. */
-  EntryWatch NONE =
-      new EntryWatch() {
-        @Override
-        public void turningAway(LayoutEntry e, String why) {}
-
-        @Override
-        public void servingAgain(LayoutEntry e) {}
-      };
 }
