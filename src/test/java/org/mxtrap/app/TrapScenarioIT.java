@@ -246,4 +246,18 @@ class TrapScenarioIT {
     assertThat(greeting(91, primary)).as("a client that waits is greeted").startsWith("220 ");
     assertThat(decisions()).anyMatch(l -> l.contains("\"verdict\":\"early-talker\""));
   }
+
+  @Test
+  void anAllowListedEarlyTalkerIsServedAndWhatItSentIsAnswered() throws Exception {
+    start("trap: { arm_after: 1h, greet_delay: 300ms }\nallow: [127.0.0.92]\n");
+    try (RawSmtp c = new RawSmtp(InetAddress.getLoopbackAddress(), primary, from(92))) {
+      c.send("EHLO impatient.test\r\n");
+      assertThat(c.reply()).startsWith("220 ");
+      assertThat(c.reply()).startsWith("250-mail.example.test");
+      assertThat(c.command("QUIT")).startsWith("221 ");
+    }
+    assertThat(decisions())
+        .anyMatch(
+            l -> l.contains("\"client\":\"127.0.0.92\"") && l.contains("\"verdict\":\"allowed\""));
+  }
 }
