@@ -77,12 +77,17 @@ class TrapScenarioIT {
     return InetAddress.getByName("127.0.0." + last);
   }
 
-  /** The greeting a client from 127.0.0.{@code client} gets on {@code port}; then QUIT. */
+  /**
+   * The greeting a client from 127.0.0.{@code client} gets on {@code port}; then QUIT, and the
+   * server's close: it releases the connection's permit before it closes, so a test with {@code
+   * max_connections: 1} can connect again at once.
+   */
   String greeting(int client, int port) throws IOException {
     try (RawSmtp c = new RawSmtp(InetAddress.getLoopbackAddress(), port, from(client))) {
       String g = c.reply();
       if (g != null && g.startsWith("220")) {
         c.command("QUIT");
+        c.closedByServer();
       }
       return g;
     }
