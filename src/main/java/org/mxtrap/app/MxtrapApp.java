@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +13,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import org.mxtrap.admin.AdminServer;
+import org.mxtrap.admin.AdminToken;
 import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.config.TlsSettings;
 import org.mxtrap.config.TrapSettings;
@@ -40,9 +43,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running mxtrap host: the spool, the queue runner with its delivery agent, and the SMTP
- * listeners, started in that order (so recovered mail starts moving before new mail arrives) and
- * stopped in the reverse order. Not reusable: start once, stop once.
+ * One running mxtrap host: the spool, the queue runner with its delivery agent, the SMTP listeners
+ * and the admin API, started in that order (so recovered mail starts moving before new mail
+ * arrives, and the API answers only about a host that serves) and stopped in the reverse order. Not
+ * reusable: start once, stop once.
  */
 final class MxtrapApp implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("master");
@@ -52,6 +56,7 @@ final class MxtrapApp implements AutoCloseable {
   private final Spool spool;
   private final QueueRunner runner;
   private final SmtpServer server;
+  private final AdminServer admin;
   private final Policy policy;
   private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(
@@ -155,17 +160,20 @@ final class MxtrapApp implements AutoCloseable {
       Spool spool,
       QueueRunner runner,
       SmtpServer server,
+      AdminServer admin,
       Policy policy) {
     this.config = config;
     this.clock = clock;
     this.spool = spool;
     this.runner = runner;
     this.server = server;
+    this.admin = admin;
     this.policy = policy;
   }
 
   static MxtrapApp start(MxtrapConfig config, Clock clock) throws IOException {
     Files.createDirectories(config.dataDir());
+    AdminToken token = AdminToken.loadOrCreate(config.dataDir(), new SecureRandom());
     SSLContext tls = null;
     TlsSettings t = config.tls();
     if (t != null) {
@@ -213,10 +221,25 @@ final class MxtrapApp implements AutoCloseable {
                         clock,
                         c.transport())
                     .run());
-    MxtrapApp app = new MxtrapApp(config, clock, spool, runner, server, policy);
+    AdminServer admin =
+        new AdminServer(
+            config,
+            clock,
+            policy.engine(),
+            policy.arming(),
+            policy.contacts(),
+            policy.recent(),
+            token);
+    MxtrapApp app = new MxtrapApp(config, clock, spool, runner, server, admin, policy);
     try {
       runner.start();
       server.start();
+      try {
+        admin.start();
+      } catch (IOException | RuntimeException e) {
+        server.shutdown(Duration.ZERO);
+        throw e;
+      }
     } catch (IOException | RuntimeException e) {
       runner.close();
       spool.close();
@@ -278,6 +301,7 @@ final class MxtrapApp implements AutoCloseable {
    */
   void stop(Duration grace) {
     log.info("stopping: no new connections; waiting up to {}s for sessions", grace.toSeconds());
+    admin.stop();
     maintenance.shutdownNow();
     policy.prober().close();
     Instant now = clock.instant();

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,9 +17,20 @@ class CliIT {
   @TempDir Path dir;
 
   @ParameterizedTest(name = "mxtrap {0} --help")
-  @ValueSource(strings = {"serve", "check-config"})
+  @ValueSource(
+      strings = {
+        "serve",
+        "check-config",
+        "status",
+        "suppressions list",
+        "suppressions add",
+        "suppressions remove",
+        "explain"
+      })
   void everyCommandHasHelp(String command) throws Exception {
-    MxtrapProcess.Result r = MxtrapProcess.run(Duration.ofSeconds(30), command, "--help");
+    List<String> args = new ArrayList<>(List.of(command.split(" ")));
+    args.add("--help");
+    MxtrapProcess.Result r = MxtrapProcess.run(Duration.ofSeconds(30), args.toArray(String[]::new));
     assertThat(r.exitCode()).isZero();
     assertThat(r.output()).contains("Usage: mxtrap " + command).contains("--config");
   }
@@ -26,7 +39,12 @@ class CliIT {
   void topLevelHelpAndVersion() throws Exception {
     MxtrapProcess.Result help = MxtrapProcess.run(Duration.ofSeconds(30), "--help");
     assertThat(help.exitCode()).isZero();
-    assertThat(help.output()).contains("serve").contains("check-config");
+    assertThat(help.output())
+        .contains("serve")
+        .contains("check-config")
+        .contains("status")
+        .contains("suppressions")
+        .contains("explain");
     MxtrapProcess.Result version = MxtrapProcess.run(Duration.ofSeconds(30), "--version");
     assertThat(version.exitCode()).isZero();
     assertThat(version.output()).startsWith("mxtrap ");

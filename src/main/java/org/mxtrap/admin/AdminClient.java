@@ -1,0 +1,159 @@
+package org.mxtrap.admin;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.core.Addresses;
+import org.mxtrap.observe.Json;
+
+/**
+ * Calls the admin API of the server that runs with a given config, as the CLI commands do: the
+ * address from {@code admin.bind} (a wildcard bind is reached on loopback), the token from {@code
+ * DATA_DIR/admin.token}. Every failure is a {@link Failure} whose message says what to do.
+ */
+public final class AdminClient {
+
+  /** How long to wait for the server to accept the connection: it is local, or it is not there. */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+  /** A call that did not succeed; the message is for the operator, complete as it is. */
+  public static final class Failure extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Failure(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private final InetSocketAddress address;
+  private final Path tokenFile;
+  private final @Nullable AdminToken token;
+  private final String configName;
+
+  private AdminClient(
+      InetSocketAddress address, Path tokenFile, @Nullable AdminToken token, String configName) {
+    this.address = address;
+    this.tokenFile = tokenFile;
+    this.token = token;
+    this.configName = configName;
+  }
+
+  /**
+   * A client for the server of {@code config}. A missing token is not yet an error: whether the
+   * server is running at all is the first thing to tell.
+   *
+   * @throws Failure when the token file exists but cannot be read
+   */
+  public static AdminClient of(MxtrapConfig config) throws Failure {
+    Path file = AdminToken.file(config.dataDir());
+    AdminToken token;
+    try {
+      token = AdminToken.read(config.dataDir()).orElse(null);
+    } catch (AccessDeniedException e) {
+      throw new Failure(
+          "cannot read " + file + ": permission denied; run as the user that runs mxtrap serve");
+    } catch (IOException e) {
+      throw new Failure("cannot read " + file + ": " + e);
+    }
+    InetSocketAddress bind = config.admin().bind();
+    InetAddress host =
+        bind.getAddress().isAnyLocalAddress()
+            ? InetAddress.getLoopbackAddress()
+            : bind.getAddress();
+    return new AdminClient(
+        new InetSocketAddress(host, bind.getPort()),
+        file,
+        token,
+        config.source() == null ? "the embedded demo layout" : config.source().toString());
+  }
+
+  /** {@code name=value} for a query string, the value percent-encoded. */
+  public static String param(String name, String value) {
+    return name + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Sends {@code method pathAndQuery} and returns the body of a 2xx answer: JSON, or the text form
+   * when {@code json} is false.
+   *
+   * @throws Failure when nothing answers, the token is missing or refused, or the server answers
+   *     with an error (its message is in the failure's)
+   */
+  public String call(String method, String pathAndQuery, boolean json) throws Failure {
+    String where = Addresses.literal(address.getAddress(), address.getPort());
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://" + where + pathAndQuery))
+            .method(method, HttpRequest.BodyPublishers.noBody())
+            .timeout(REQUEST_TIMEOUT)
+            .header("Accept", json ? "application/json" : "text/plain");
+    if (token != null) {
+      request.header("Authorization", token.authorization());
+    }
+    HttpResponse<String> response;
+    try (HttpClient http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(CONNECT_TIMEOUT)
+            .build()) {
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (ConnectException | HttpConnectTimeoutException e) {
+      throw new Failure(
+          "mxtrap is not running: nothing answers on "
+              + where
+              + " (admin.bind of "
+              + configName
+              + ")");
+    } catch (IOException e) {
+      throw new Failure("cannot talk to mxtrap on " + where + ": " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Failure("interrupted");
+    }
+    int status = response.statusCode();
+    if (status / 100 == 2) {
+      return response.body();
+    }
+    if (status == 401 && token == null) {
+      throw new Failure(
+          "no admin token in " + tokenFile + ": has mxtrap serve run with this data_dir?");
+    }
+    if (status == 401) {
+      throw new Failure(
+          "mxtrap on "
+              + where
+              + " refused the token in "
+              + tokenFile
+              + ": does it run with another data_dir?");
+    }
+    throw new Failure("mxtrap answered " + status + ": " + errorMessage(response.body()));
+  }
+
+  /** The message of an error body {@code {"error":"..."}}; any other body as it is. */
+  static String errorMessage(String body) {
+    String b = body.strip();
+    String head = "{\"error\":";
+    if (b.startsWith(head) && b.endsWith("}")) {
+      try {
+        return Json.unquote(b.substring(head.length(), b.length() - 1));
+      } catch (IllegalArgumentException notOurs) {
+        // fall through: show what came
+      }
+    }
+    return b;
+  }
+}

@@ -1,0 +1,210 @@
+package org.mxtrap.admin;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jspecify.annotations.Nullable;
+import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.core.Addresses;
+import org.mxtrap.observe.Json;
+import org.mxtrap.policy.Arming;
+import org.mxtrap.policy.RecentDecisions;
+import org.mxtrap.policy.TrapEngine;
+import org.mxtrap.state.ContactHistory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The admin HTTP API on {@code admin.bind}: {@code GET /status}, {@code GET|POST|DELETE
+ * /suppressions}, {@code GET /explain} (the endpoints and their JSON: {@link AdminApi}).
+ *
+ * <p>Every request must carry {@code Authorization: Bearer TOKEN} ({@link AdminToken}); without it,
+ * or with another token, the answer is 401 with {@code WWW-Authenticate: Bearer}, whatever the
+ * path. Bodies are JSON ({@code application/json}), or the text the CLI prints when the request's
+ * {@code Accept} names {@code text/plain} and not {@code application/json}. Errors are always JSON,
+ * {@code {"error":"MESSAGE"}}: 400 for bad input, 401, 404 for an unknown path (or a suppression
+ * that is not there), 405 with {@code Allow} for a wrong method, 500 for our own bug (logged; the
+ * client never sees a stack trace).
+ *
+ * <p>Each request runs on its own virtual thread. Lifecycle: {@link #start()} once, then {@link
+ * #stop()}.
+ */
+public final class AdminServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger("admin");
+
+  private final InetSocketAddress bind;
+  private final AdminToken token;
+  private final AdminApi api;
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private @Nullable HttpServer server;
+
+  /** The API of this host, to be served on {@code config.admin().bind()}. */
+  public AdminServer(
+      MxtrapConfig config,
+      Clock clock,
+      TrapEngine engine,
+      Arming arming,
+      ContactHistory contacts,
+      RecentDecisions recent,
+      AdminToken token) {
+    this(
+        config.admin().bind(),
+        token,
+        new AdminApi(config, clock, engine, arming, contacts, recent));
+  }
+
+  /** For tests: any {@code bind}, port 0 for a free one ({@link #address()} tells which). */
+  AdminServer(InetSocketAddress bind, AdminToken token, AdminApi api) {
+    this.bind = bind;
+    this.token = token;
+    this.api = api;
+  }
+
+  /**
+   * Binds and starts serving.
+   *
+   * @throws IOException {@code cannot bind ADDRESS: ...} when the address cannot be bound
+   */
+  public void start() throws IOException {
+    HttpServer s;
+    try {
+      s = HttpServer.create(bind, 64);
+    } catch (IOException e) {
+      throw new IOException(
+          "cannot bind "
+              + Addresses.literal(bind.getAddress(), bind.getPort())
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    s.setExecutor(executor);
+    s.createContext("/", this::handle);
+    s.start();
+    server = s;
+    log.info(
+        "admin API on http://{}/", Addresses.literal(address().getAddress(), address().getPort()));
+  }
+
+  /** The address actually bound (the port resolved when 0 was asked). */
+  public InetSocketAddress address() {
+    HttpServer s = server;
+    if (s == null) {
+      throw new IllegalStateException("not started");
+    }
+    return s.getAddress();
+  }
+
+  /** Stops at once: requests still running are cut off (none takes long). */
+  public void stop() {
+    HttpServer s = server;
+    server = null;
+    if (s != null) {
+      s.stop(0);
+    }
+    executor.shutdownNow();
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private void handle(HttpExchange ex) {
+    InetSocketAddress remote = ex.getRemoteAddress();
+    MDC.put("session", Addresses.literal(remote.getAddress(), remote.getPort()));
+    String method = ex.getRequestMethod();
+    String path = ex.getRequestURI().getPath();
+    try {
+      if (!token.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
+        log.warn("refused {} {}: no valid bearer token", method, path);
+        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        sendError(
+            ex,
+            401,
+            "send Authorization: Bearer TOKEN, with the token from DATA_DIR/"
+                + AdminToken.FILE
+                + " of this server");
+        return;
+      }
+      AdminApi.Answer a = route(method, path, Query.parse(ex.getRequestURI().getRawQuery()));
+      boolean text = wantsText(ex.getRequestHeaders().get("Accept"));
+      send(ex, a.status(), text ? a.text() : a.json() + "\n", text);
+    } catch (ApiException e) {
+      if (!e.allow().isEmpty()) {
+        ex.getResponseHeaders().set("Allow", e.allow());
+      }
+      sendError(ex, e.status(), e.getMessage());
+    } catch (RuntimeException e) {
+      log.error("{} {} failed", method, path, e);
+      sendError(ex, 500, "internal error: see the server's log");
+    } finally {
+      ex.close();
+      MDC.clear();
+    }
+  }
+
+  private AdminApi.Answer route(String method, String path, Query q) {
+    return switch (path) {
+      case "/status" ->
+          switch (method) {
+            case "GET" -> api.status(q);
+            default -> throw notAllowed(method, path, "GET");
+          };
+      case "/suppressions" ->
+          switch (method) {
+            case "GET" -> api.suppressions(q);
+            case "POST" -> api.suppress(q);
+            case "DELETE" -> api.unsuppress(q);
+            default -> throw notAllowed(method, path, "GET, POST, DELETE");
+          };
+      case "/explain" ->
+          switch (method) {
+            case "GET" -> api.explain(q);
+            default -> throw notAllowed(method, path, "GET");
+          };
+      default ->
+          throw new ApiException(
+              404, "no such endpoint: " + path + "; there are /status, /suppressions, /explain");
+    };
+  }
+
+  private static ApiException notAllowed(String method, String path, String allow) {
+    return new ApiException(405, method + " not allowed on " + path + "; use " + allow, allow);
+  }
+
+  /** Text when the client names {@code text/plain} and not {@code application/json}. */
+  static boolean wantsText(@Nullable List<String> accept) {
+    if (accept == null) {
+      return false;
+    }
+    String all = String.join(",", accept);
+    return all.contains("text/plain") && !all.contains("application/json");
+  }
+
+  private static void sendError(HttpExchange ex, int status, String message) {
+    send(ex, status, "{\"error\":" + Json.quote(message) + "}\n", false);
+  }
+
+  private static void send(HttpExchange ex, int status, String body, boolean text) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders()
+        .set("Content-Type", text ? "text/plain; charset=utf-8" : "application/json");
+    ex.getResponseHeaders().set("Cache-Control", "no-store");
+    try {
+      ex.sendResponseHeaders(status, bytes.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(bytes);
+      }
+    } catch (IOException e) {
+      log.debug("client went away before the answer: {}", e.toString()); // a peer hanging up
+    }
+  }
+}
