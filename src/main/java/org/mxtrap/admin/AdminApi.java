@@ -192,15 +192,20 @@ final class AdminApi {
   }
 
   /** {@code POST /suppressions}: an operator's suppression, for {@code for} from now. */
+  /** The reason (verdict) of a suppression an operator added. */
+  static final String MANUAL = "manual";
+
   Answer suppress(Query q) {
     q.only("address", "for", "reason");
     Cidr prefix = prefix(q.require("address"));
     Duration d = q.get("for").map(AdminApi::duration).orElse(config.trap().suppressFor());
-    String reason = q.get("reason").map(AdminApi::reason).orElse("manual");
+    // The reason field holds the verdict (PRODUCT.md); the operator's words are the evidence.
+    String note = q.get("reason").map(AdminApi::reason).orElse("no reason given");
+    String reason = MANUAL;
     Suppression s =
         suppressions.add(
-            prefix, clock.instant(), d, reason, "added through the admin API: " + reason);
-    log.info("suppressed {} until {} through the admin API: {}", text(prefix), s.until(), reason);
+            prefix, clock.instant(), d, reason, "added through the admin API: " + note);
+    log.info("suppressed {} until {} through the admin API: {}", text(prefix), s.until(), note);
     return new Answer(
         201, suppression(new JsonWriter(), s).toString(), "suppressed " + describe(s, true) + "\n");
   }

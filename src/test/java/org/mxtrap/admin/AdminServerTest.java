@@ -254,7 +254,7 @@ class AdminServerTest {
     assertThat(s.get("address").getAsString()).isEqualTo("192.0.2.77");
     assertThat(s.get("since").getAsString()).isEqualTo(T0.toString());
     assertThat(s.get("until").getAsString()).isEqualTo(T0.plus(Duration.ofHours(2)).toString());
-    assertThat(s.get("reason").getAsString()).isEqualTo("test run");
+    assertThat(s.get("reason").getAsString()).isEqualTo("manual");
     assertThat(s.get("offences").getAsInt()).isEqualTo(1);
     assertThat(s.get("evidence").getAsString()).isEqualTo("added through the admin API: test run");
     assertThat(suppressions.find(InetAddress.getByName("192.0.2.77"), T0)).isPresent();
@@ -424,7 +424,7 @@ class AdminServerTest {
         .contains(
             "suppression: 192.0.2.77 until "
                 + T0.plus(Duration.ofHours(2))
-                + " (test, offence 1, since "
+                + " (manual, offence 1, since "
                 + T0
                 + "): added through the admin API: test")
         .contains("recent decisions, oldest first: none")

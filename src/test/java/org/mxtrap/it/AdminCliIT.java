@@ -124,7 +124,7 @@ class AdminCliIT extends ServerPerClass {
     Instant since = Instant.parse(s.get("since").getAsString());
     Instant until = Instant.parse(s.get("until").getAsString());
     assertThat(Duration.between(since, until)).isEqualTo(Duration.ofHours(2));
-    assertThat(s.get("reason").getAsString()).isEqualTo("test");
+    assertThat(s.get("reason").getAsString()).isEqualTo("manual");
     assertThat(s.get("offences").getAsInt()).isEqualTo(1);
 
     MxtrapProcess.Result explain = mxtrap("explain", "192.0.2.77");
