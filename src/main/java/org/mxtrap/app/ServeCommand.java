@@ -60,7 +60,8 @@ final class ServeCommand implements Callable<Integer> {
     log.info("effective configuration:\n{}", c.describe());
     MxtrapApp app;
     try {
-      app = MxtrapApp.start(c, Clock.systemUTC());
+      // Milliseconds: times in logs, the decision log and suppressions read like Postfix's.
+      app = MxtrapApp.start(c, Clock.tick(Clock.systemUTC(), Duration.ofMillis(1)));
     } catch (IOException e) {
       spec.commandLine().getErr().println("mxtrap: cannot start: " + e.getMessage());
       return 1;

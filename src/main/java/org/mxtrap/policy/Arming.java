@@ -54,46 +54,56 @@ public final class Arming {
     }
     Instant horizon = now.minus(armAfter);
     Instant since = history.since();
-    if (since.isAfter(horizon)) {
-      Instant at = since.plus(armAfter);
-      return new State(
-          false,
-          "availability history starts at "
-              + since
-              + "; arming needs "
-              + Durations.format(armAfter)
-              + " of it",
-          at);
-    }
-    // The moments in [horizon, now] at which every lower entry was unavailable: the intersection
-    // of their outages.
+    Instant from = since.isAfter(horizon) ? since : horizon;
+    // The moments in [from, now] at which every lower entry was unavailable: the intersection of
+    // their outages. (Before the history began, nothing was observed: that counts as unavailable.)
     List<Outage> allDown = null;
     for (LayoutEntry e : lower) {
-      List<Outage> mine = clip(history.outages(e, horizon), horizon, now);
+      List<Outage> mine = clip(history.outages(e, from), from, now);
       allDown = allDown == null ? mine : intersect(allDown, mine, now);
       if (allDown.isEmpty()) {
         break;
       }
     }
-    if (allDown == null || allDown.isEmpty()) {
-      return new State(
-          true,
-          (lower.size() == 1 ? names(lower) : "at least one of " + names(lower))
-              + " available throughout the last "
-              + Durations.format(armAfter),
-          null);
-    }
-    Outage last = allDown.getLast();
     String what =
         lower.size() == 1 ? names(lower) + " was" : "every one of " + names(lower) + " was";
-    if (last.to() == null) {
+    Outage last = allDown == null || allDown.isEmpty() ? null : allDown.getLast();
+    if (last != null && last.to() == null) {
       return new State(
           false, what + " unavailable since " + last.from() + " (" + last.reason() + ")", null);
     }
+    Instant armsAt = null;
+    String why = null;
+    if (since.isAfter(horizon)) {
+      armsAt = since.plus(armAfter);
+      why =
+          "availability history starts at "
+              + since
+              + "; arming needs "
+              + Durations.format(armAfter)
+              + " of it";
+    }
+    if (last != null && (armsAt == null || last.to().plus(armAfter).isAfter(armsAt))) {
+      armsAt = last.to().plus(armAfter);
+      why =
+          what
+              + " unavailable from "
+              + last.from()
+              + " to "
+              + last.to()
+              + " ("
+              + last.reason()
+              + ")";
+    }
+    if (armsAt != null) {
+      return new State(false, why, armsAt);
+    }
     return new State(
-        false,
-        what + " unavailable from " + last.from() + " to " + last.to() + " (" + last.reason() + ")",
-        last.to().plus(armAfter));
+        true,
+        (lower.size() == 1 ? names(lower) : "at least one of " + names(lower))
+            + " available throughout the last "
+            + Durations.format(armAfter),
+        null);
   }
 
   private static String names(List<LayoutEntry> entries) {

@@ -46,6 +46,20 @@ class ArmingTest {
   }
 
   @Test
+  void aFreshInstallArmsArmAfterFromTheMomentItsLowerEntriesCameUp() throws Exception {
+    try (FileAvailabilityHistory h = FileAvailabilityHistory.open(dir, LAYOUT, T0, ARM)) {
+      h.up(PRIMARY, T0.plusSeconds(5)); // the listeners took five seconds to start
+      Arming.State s = new Arming(LAYOUT, h, ARM).state(TRAP, T0.plusSeconds(60));
+      assertThat(s.armed()).isFalse();
+      assertThat(s.armsAt()).isEqualTo(T0.plusSeconds(5).plus(ARM));
+      assertThat(new Arming(LAYOUT, h, ARM).state(TRAP, T0.plus(ARM).plusSeconds(4)).armed())
+          .isFalse();
+      assertThat(new Arming(LAYOUT, h, ARM).state(TRAP, T0.plus(ARM).plusSeconds(6)).armed())
+          .isTrue();
+    }
+  }
+
+  @Test
   void oneLowerEntryUpAtEveryMomentIsEnough() throws Exception {
     try (FileAvailabilityHistory h = history()) {
       Instant t = T0.plus(ARM).plus(ARM);
