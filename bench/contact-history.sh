@@ -8,13 +8,6 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/java-env.sh"
-mxtrap_need_maven
 cd "$root"
-cp_file=$(mktemp)
-trap 'rm -f "$cp_file"' EXIT
-mvn -B -q test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-  -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
-# shellcheck disable=SC2086 # JAVA_OPTS is a list of options
-java -Xms2g -Xmx2g ${JAVA_OPTS:-} -Dmxtrap.log.level=WARN \
-  -cp "target/test-classes:target/classes:$(cat "$cp_file")" \
-  org.mxtrap.state.ContactHistoryBench "${1:-1000000}" "${2:-200000}"
+mxtrap_run_bench_main "-Xms2g -Xmx2g ${JAVA_OPTS:-}" org.mxtrap.state.ContactHistoryBench \
+  "${1:-1000000}" "${2:-200000}"

@@ -6,11 +6,5 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/java-env.sh"
-mxtrap_need_maven
 cd "$root"
-cp_file=$(mktemp)
-trap 'rm -f "$cp_file"' EXIT
-mvn -B -q test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-  -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
-java -Dmxtrap.log.level=WARN -cp "target/test-classes:target/classes:$(cat "$cp_file")" \
-  org.mxtrap.queue.SpoolCommitBench "${1:-/var/tmp}" "${2:-5}"
+mxtrap_run_bench_main "" org.mxtrap.queue.SpoolCommitBench "${1:-/var/tmp}" "${2:-5}"

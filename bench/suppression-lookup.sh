@@ -9,16 +9,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/java-env.sh"
-mxtrap_need_maven
 cd "$root"
-cp_file=$(mktemp)
-trap 'rm -f "$cp_file"' EXIT
-mvn -B -q test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-  -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
 # A fixed, pre-touched heap, as a long-running server has: while G1 grows a heap, the kernel
 # faults its new pages in, and those stalls (a startup cost, not a lookup cost) would show up in
 # the percentiles. Override with BENCH_JAVA_OPTS (e.g. BENCH_JAVA_OPTS= for the JVM's defaults).
-# shellcheck disable=SC2086
-java ${BENCH_JAVA_OPTS--Xms2g -Xmx2g -XX:+AlwaysPreTouch} --enable-native-access=ALL-UNNAMED \
-  -Dmxtrap.log.level=WARN -cp "target/test-classes:target/classes:$(cat "$cp_file")" \
+mxtrap_run_bench_main \
+  "${BENCH_JAVA_OPTS--Xms2g -Xmx2g -XX:+AlwaysPreTouch} --enable-native-access=ALL-UNNAMED" \
   org.mxtrap.state.SuppressionLookupBench "${1:-/var/tmp}" "${2:-1000000}"

@@ -54,3 +54,19 @@ mxtrap_need_maven() {
     exit 1
   fi
 }
+
+# Runs a benchmark program from the test classes: builds them, then runs java with the test
+# classpath. Usage: mxtrap_run_bench_main "JVM OPTIONS" MAIN_CLASS [ARGS...]; run from the root.
+mxtrap_run_bench_main() {
+  mxtrap_need_maven
+  local opts=$1 main=$2 cp_file
+  shift 2
+  cp_file=$(mktemp)
+  mvn -B -q test-compile org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+    -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
+  local cp
+  cp="target/test-classes:target/classes:$(cat "$cp_file")"
+  rm -f "$cp_file"
+  # shellcheck disable=SC2086 # opts is a list of options
+  java $opts -Dmxtrap.log.level=WARN -cp "$cp" "$main" "$@"
+}
