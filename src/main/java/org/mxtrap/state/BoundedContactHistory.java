@@ -254,7 +254,7 @@ public final class BoundedContactHistory implements ContactHistory {
       log.warn(
           "contact history full at its capacity of {} networks: {} evicted since start, the least"
               + " recently seen first; a sender evicted within the trap window is trapped if it"
-              + " then falls back to a trap. Raise the capacity",
+              + " then falls back to a trap. Raise state.max_contacts",
           capacity,
           count);
     }

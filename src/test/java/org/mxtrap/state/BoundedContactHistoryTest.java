@@ -177,7 +177,7 @@ class BoundedContactHistoryTest {
     assertThat(appender.list).hasSize(2).allMatch(e -> e.getLevel() == Level.WARN);
     assertThat(appender.list.get(0).getFormattedMessage())
         .startsWith("contact history full at its capacity of 1 networks: 1 evicted since start")
-        .endsWith("Raise the capacity");
+        .endsWith("Raise state.max_contacts");
     assertThat(appender.list.get(1).getFormattedMessage()).contains(": 3 evicted since start");
   }
 
