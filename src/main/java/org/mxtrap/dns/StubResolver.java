@@ -2,6 +2,7 @@ package org.mxtrap.dns;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -321,6 +322,9 @@ public final class StubResolver implements Dns {
           } else if (cause instanceof WireParseException) {
             failure = Answer.Failure.BAD_ANSWER;
             word = "a malformed answer (" + cause.getMessage() + ")";
+          } else if (cause instanceof PortUnreachableException) {
+            failure = Answer.Failure.NETWORK;
+            word = "port unreachable (nothing listens there)";
           } else {
             failure = Answer.Failure.NETWORK;
             word =
