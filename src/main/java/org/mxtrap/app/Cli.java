@@ -13,7 +13,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Cli.Version.class,
     description = "A mail exchanger that turns a domain's MX layout into a spam trap.",
-    subcommands = {ServeCommand.class, CheckConfigCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      CheckConfigCommand.class,
+      MxCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Cli implements Runnable {
 
   /** Exit code for a usage or configuration error, as {@code check-config} documents. */
