@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       SuppressionsCommand.class,
       ExplainCommand.class,
+      MxCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Cli implements Runnable {

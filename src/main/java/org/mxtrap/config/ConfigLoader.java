@@ -157,6 +157,7 @@ public final class ConfigLoader {
         List.of(),
         List.of(),
         StateSettings.DEFAULTS,
-        AdminSettings.DEFAULTS);
+        AdminSettings.DEFAULTS,
+        DnsSettings.DEFAULTS);
   }
 }

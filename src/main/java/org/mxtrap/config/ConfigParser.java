@@ -56,7 +56,8 @@ final class ConfigParser {
           "allow",
           "block",
           "state",
-          "admin");
+          "admin",
+          "dns");
 
   /** Top-level keys of PRODUCT.md whose feature is not built yet, with what is missing. */
   static final Map<String, String> NOT_BUILT = notBuilt();
@@ -66,7 +67,6 @@ final class ConfigParser {
     m.put("dnsbl", "DNSBL checks are not built");
     m.put("trusted_relays", "XCLIENT for trusted relays is not built");
     m.put("policy", "the Postfix policy service is not built");
-    m.put("dns", "the DNS resolver setting is not built");
     return Collections.unmodifiableMap(m);
   }
 
@@ -97,6 +97,7 @@ final class ConfigParser {
           "command_timeout",
           "max_errors");
   static final List<String> TLS_KEYS = List.of("cert", "key");
+  static final List<String> DNS_KEYS = List.of("resolver", "timeout", "retries");
   static final List<String> DELIVERY_KEYS = List.of("mode");
   static final List<String> QUEUE_KEYS = List.of("max_age", "min_backoff", "max_backoff");
 
@@ -193,6 +194,7 @@ final class ConfigParser {
     List<Cidr> block = (f = top.get("block")) == null ? List.of() : prefixes(f);
     StateSettings state = (f = top.get("state")) == null ? StateSettings.DEFAULTS : state(f);
     AdminSettings admin = (f = top.get("admin")) == null ? AdminSettings.DEFAULTS : admin(f);
+    DnsSettings dns = (f = top.get("dns")) == null ? DnsSettings.DEFAULTS : dns(f);
 
     if (hostname == null && !top.containsKey("hostname") && layout != null) {
       // Default: the primary's name (the lowest preference if several). Right on the primary
@@ -225,7 +227,8 @@ final class ConfigParser {
         allow,
         block,
         state,
-        admin);
+        admin,
+        dns);
   }
 
   // --- sections -------------------------------------------------------------------------------
@@ -790,6 +793,75 @@ final class ConfigParser {
       return d;
     }
     return new AdminSettings(bind, remote);
+  }
+
+  private DnsSettings dns(Field section) {
+    DnsSettings d = DnsSettings.DEFAULTS;
+    Map<String, Field> fields = fields(section.value(), section.path(), DNS_KEYS, Map.of());
+    Field f;
+    List<InetSocketAddress> resolvers =
+        (f = fields.get("resolver")) == null ? d.resolvers() : resolvers(f);
+    Duration timeout = (f = fields.get("timeout")) == null ? d.timeout() : duration(f);
+    Long retries =
+        (f = fields.get("retries")) == null
+            ? Long.valueOf(d.retries())
+            : integer(f, 0, DnsSettings.MAX_RETRIES);
+    if (resolvers == null || timeout == null || retries == null) {
+      return d;
+    }
+    return new DnsSettings(resolvers, timeout, retries.intValue());
+  }
+
+  /**
+   * {@code system}, one {@code ADDRESS[:PORT]} or a list of them; empty for system. Null when
+   * reported.
+   */
+  private @Nullable List<InetSocketAddress> resolvers(Field f) {
+    String hint =
+        "; write system, an address like 192.0.2.53 or \"[2001:db8::53]:5353\", or a list";
+    if (f.value() instanceof ScalarNode s && !isNull(s) && s.getValue().equals("system")) {
+      return List.of();
+    }
+    List<Field> items;
+    if (f.value() instanceof SequenceNode) {
+      items = list(f);
+      if (items == null) {
+        return null;
+      }
+      if (items.isEmpty()) {
+        error(f, "must list at least one resolver address, or be system");
+        return null;
+      }
+    } else {
+      items = List.of(f);
+    }
+    List<InetSocketAddress> out = new ArrayList<>();
+    boolean complete = true;
+    for (Field item : items) {
+      String text = text(item);
+      if (text == null) {
+        complete = false;
+        continue;
+      }
+      if (text.equals("system")) {
+        error(item, "system cannot be listed with resolver addresses: use one or the other");
+        complete = false;
+        continue;
+      }
+      try {
+        InetSocketAddress a = IpLiterals.parseSocketAddress(text, DnsSettings.DNS_PORT);
+        if (out.contains(a)) {
+          error(item, "listed twice: " + Addresses.literal(a.getAddress(), a.getPort()));
+          complete = false;
+        } else {
+          out.add(a);
+        }
+      } catch (IllegalArgumentException e) {
+        error(item, e.getMessage() + hint);
+        complete = false;
+      }
+    }
+    return complete ? out : null;
   }
 
   // --- values ---------------------------------------------------------------------------------

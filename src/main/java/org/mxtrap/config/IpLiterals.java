@@ -75,6 +75,32 @@ public final class IpLiterals {
     return new InetSocketAddress(address, parsePort(port, s));
   }
 
+  /**
+   * {@code ADDRESS[:PORT]}: like {@link #parseSocketAddress(String)}, but the port may be left out,
+   * and then is {@code defaultPort}. A bare IPv6 address needs no brackets when it has no port:
+   * {@code 192.0.2.53}, {@code 127.0.0.1:5353}, {@code ::1}, {@code [::1]}, {@code [::1]:5353}.
+   *
+   * @throws IllegalArgumentException with a message fit for the user
+   */
+  public static InetSocketAddress parseSocketAddress(String text, int defaultPort) {
+    String s = text.strip();
+    if (s.startsWith("[")) {
+      if (!s.endsWith("]")) {
+        return parseSocketAddress(s);
+      }
+      String inner = s.substring(1, s.length() - 1);
+      if (!looksV6(inner)) {
+        throw new IllegalArgumentException("not an IPv6 address in brackets: " + s);
+      }
+      return new InetSocketAddress(parseAddress(inner), defaultPort);
+    }
+    if (s.indexOf(':') >= 0 && s.indexOf(':') == s.lastIndexOf(':')) {
+      return parseSocketAddress(s); // one colon: IPv4:PORT
+    }
+    // No colon: IPv4 (a name is refused); two or more: a bare IPv6 address.
+    return new InetSocketAddress(parseAddress(s), defaultPort);
+  }
+
   private static int parsePort(String port, String whole) {
     if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw new IllegalArgumentException("not a port number in " + whole);

@@ -25,6 +25,7 @@ import org.mxtrap.core.LayoutEntry;
  * @param tls STARTTLS key material, or null when STARTTLS is not offered
  * @param allow networks that are never suppressed and always served
  * @param block networks that are always refused with {@code suppress.action}
+ * @param dns how DNS is asked (resolvers, timeout, retries)
  */
 public record MxtrapConfig(
     @Nullable Path source,
@@ -42,7 +43,8 @@ public record MxtrapConfig(
     List<Cidr> allow,
     List<Cidr> block,
     StateSettings state,
-    AdminSettings admin) {
+    AdminSettings admin,
+    DnsSettings dns) {
 
   public MxtrapConfig {
     Objects.requireNonNull(hostname, "hostname");
@@ -59,6 +61,7 @@ public record MxtrapConfig(
     block = List.copyOf(block);
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(admin, "admin");
+    Objects.requireNonNull(dns, "dns");
   }
 
   /** Whether one of this host's {@code listen} addresses receives the connections of {@code e}. */
@@ -148,7 +151,19 @@ public record MxtrapConfig(
     b.append("state: store=local max_contacts=").append(state.maxContacts()).append('\n');
     b.append("admin: ")
         .append(Addresses.literal(admin.bind().getAddress(), admin.bind().getPort()))
-        .append(admin.allowRemote() ? " (remote access allowed)" : "");
+        .append(admin.allowRemote() ? " (remote access allowed)" : "")
+        .append('\n');
+    b.append("dns: resolver=")
+        .append(
+            dns.system()
+                ? "system"
+                : dns.resolvers().stream()
+                    .map(a -> Addresses.literal(a.getAddress(), a.getPort()))
+                    .collect(Collectors.joining(",")))
+        .append(" timeout=")
+        .append(Durations.format(dns.timeout()))
+        .append(" retries=")
+        .append(dns.retries());
     return b.toString();
   }
 

@@ -121,6 +121,63 @@ class ConfigLoaderTest {
     assertThat(c.tls()).isNull();
     assertThat(c.delivery().mode()).isEqualTo(DeliverySettings.Mode.MAILDIR);
     assertThat(c.queue()).isEqualTo(QueueSettings.DEFAULTS);
+    assertThat(c.dns()).isEqualTo(DnsSettings.DEFAULTS);
+    assertThat(c.dns().system()).isTrue();
+    assertThat(c.dns().timeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.dns().retries()).isEqualTo(2);
+  }
+
+  @Test
+  void dnsResolversAreAddressesWithOptionalPortsOrSystem() throws Exception {
+    assertThat(ConfigLoader.load(write(withMinimal("dns: { resolver: system }\n"))).dns())
+        .isEqualTo(DnsSettings.DEFAULTS);
+    MxtrapConfig one =
+        ConfigLoader.load(
+            write(withMinimal("dns: { resolver: 192.0.2.53, timeout: 500ms, retries: 0 }\n")));
+    assertThat(one.dns())
+        .isEqualTo(
+            new DnsSettings(
+                List.of(new InetSocketAddress(IpLiterals.parseAddress("192.0.2.53"), 53)),
+                Duration.ofMillis(500),
+                0));
+    MxtrapConfig list =
+        ConfigLoader.load(
+            write(
+                withMinimal(
+                    "dns:\n  resolver: [\"127.0.0.1:5353\", \"::1\", \"[2001:db8::53]:5300\"]\n")));
+    assertThat(list.dns().resolvers())
+        .containsExactly(
+            IpLiterals.parseSocketAddress("127.0.0.1:5353"),
+            IpLiterals.parseSocketAddress("[::1]:53"),
+            IpLiterals.parseSocketAddress("[2001:db8::53]:5300"));
+    assertThat(list.describe())
+        .contains("dns: resolver=127.0.0.1:5353,[::1]:53,[2001:db8::53]:5300 timeout=5s retries=2");
+  }
+
+  @Test
+  void dnsErrorsNameTheKey() throws Exception {
+    assertOneProblem(
+        withMinimal("dns: { resolver: ns.example.com }\n"),
+        "4: dns.resolver: not an IP address: ns.example.com; write system, an address like");
+    assertOneProblem(
+        withMinimal("dns: { resolver: [] }\n"),
+        "4: dns.resolver: must list at least one resolver address, or be system");
+    assertOneProblem(
+        withMinimal("dns:\n  resolver: [192.0.2.53, system]\n"),
+        "5: dns.resolver[1]: system cannot be listed with resolver addresses");
+    assertOneProblem(
+        withMinimal("dns: { resolver: [192.0.2.53, \"192.0.2.53:53\"] }\n"),
+        "4: dns.resolver[1]: listed twice: 192.0.2.53:53");
+    assertOneProblem(
+        withMinimal("dns: { resolver: \"127.0.0.1:0\" }\n"),
+        "4: dns.resolver: port out of range 1..65535 in 127.0.0.1:0");
+    assertOneProblem(
+        withMinimal("dns: { timeout: 5 }\n"), "4: dns.timeout: duration without a unit");
+    assertOneProblem(withMinimal("dns: { timeout: 0s }\n"), "4: dns.timeout: must be positive");
+    assertOneProblem(
+        withMinimal("dns: { retries: 11 }\n"), "4: dns.retries: out of range 0..10: 11");
+    assertOneProblem(withMinimal("dns: { resolvers: system }\n"), "4: dns.resolvers: unknown key");
+    assertOneProblem(withMinimal("dns: system\n"), "4: dns: expected a mapping of keys (resolver,");
   }
 
   @Test
@@ -223,6 +280,7 @@ class ConfigLoaderTest {
     keys.addAll(ConfigParser.TLS_KEYS);
     keys.addAll(ConfigParser.DELIVERY_KEYS);
     keys.addAll(ConfigParser.QUEUE_KEYS);
+    keys.addAll(ConfigParser.DNS_KEYS);
     for (String key : keys) {
       assertThat(text).as(key).containsPattern("(?m)^[^#]*\\b" + key + ":");
     }

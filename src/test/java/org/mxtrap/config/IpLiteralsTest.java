@@ -113,6 +113,38 @@ class IpLiteralsTest {
   }
 
   @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "192.0.2.53|192.0.2.53:53",
+        "127.0.0.1:5353|127.0.0.1:5353",
+        "::1|[::1]:53",
+        "[::1]|[::1]:53",
+        "[2001:db8::53]:5300|[2001:db8::53]:5300",
+        " 2001:DB8::53 |[2001:db8::53]:53"
+      })
+  void theResolverFormLeavesThePortOptional(String text, String expected) {
+    InetSocketAddress a = IpLiterals.parseSocketAddress(text, 53);
+    assertThat(Addresses.literal(a.getAddress(), a.getPort())).isEqualTo(expected);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "ns.example.com|not an IP address: ns.example.com",
+        "[127.0.0.1]|not an IPv6 address in brackets: [127.0.0.1]",
+        "[::1|missing ']' in [::1",
+        "127.0.0.1:0|port out of range 1..65535 in 127.0.0.1:0",
+        "[::1]:x|not a port number in [::1]:x"
+      })
+  void theResolverFormRefusesNamesAndBadPorts(String text, String message) {
+    assertThatThrownBy(() -> IpLiterals.parseSocketAddress(text, 53))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(message);
+  }
+
+  @ParameterizedTest
   @CsvSource({
     "::, ::",
     "::1, ::1",

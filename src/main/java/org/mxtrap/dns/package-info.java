@@ -1,0 +1,10 @@
+/**
+ * DNS, the only package that imports dnsjava: the {@link org.mxtrap.dns.Dns} port that every lookup
+ * goes through, with its three outcomes (found, not found, unknown) never folded together; {@link
+ * org.mxtrap.dns.StubResolver}, which asks the configured recursive resolvers; and {@link
+ * org.mxtrap.dns.MxLocator}, the RFC 5321 section 5.1 delivery order of a domain.
+ */
+@NullMarked
+package org.mxtrap.dns;
+
+import org.jspecify.annotations.NullMarked;
