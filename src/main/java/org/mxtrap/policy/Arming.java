@@ -85,7 +85,7 @@ public final class Arming {
     }
     if (last != null && (armsAt == null || last.to().plus(armAfter).isAfter(armsAt))) {
       armsAt = last.to().plus(armAfter);
-      why =
+      String outage =
           what
               + " unavailable from "
               + last.from()
@@ -94,6 +94,8 @@ public final class Arming {
               + " ("
               + last.reason()
               + ")";
+      // A young history says so first; the outage (often just the start-up) follows.
+      why = why == null ? outage : why + "; " + outage;
     }
     if (armsAt != null) {
       return new State(false, why, armsAt);
