@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
@@ -64,6 +65,9 @@ public final class SmtpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("smtpd");
 
   private static final HexFormat HEX = HexFormat.of().withUpperCase();
+
+  /** The pause after a failed accept. */
+  private static final Duration ACCEPT_BACKOFF = Duration.ofMillis(100);
 
   private final List<InetSocketAddress> listen;
   private final Layout layout;
@@ -155,16 +159,40 @@ public final class SmtpServer implements AutoCloseable {
         .toList();
   }
 
+  /**
+   * Accepts until the listener is closed. When accept fails (out of file descriptors is the usual
+   * cause: the connection stays queued, so an immediate retry fails at once) the loop pauses for
+   * {@link #ACCEPT_BACKOFF} before it tries again, and logs the first failure and the recovery
+   * rather than every retry.
+   */
   private void acceptLoop(ServerSocketChannel ss) {
+    long failures = 0;
+    long failingSince = 0;
     while (ss.isOpen()) {
       SocketChannel s;
       try {
         s = ss.accept();
       } catch (IOException e) {
         if (ss.isOpen()) {
-          log.warn("accept on {} failed: {}", ss.socket().getLocalSocketAddress(), e.toString());
+          if (failures++ == 0) {
+            failingSince = System.nanoTime();
+            log.warn(
+                "accept on {} failed: {}; retrying every {} ms",
+                ss.socket().getLocalSocketAddress(),
+                e.toString(),
+                ACCEPT_BACKOFF.toMillis());
+          }
+          LockSupport.parkNanos(ACCEPT_BACKOFF.toNanos());
         }
         continue;
+      }
+      if (failures > 0) {
+        log.warn(
+            "accept on {} works again after {} failures in {} ms",
+            ss.socket().getLocalSocketAddress(),
+            failures,
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failingSince));
+        failures = 0;
       }
       Thread.ofVirtual().name("smtpd").start(() -> serve(s));
     }
