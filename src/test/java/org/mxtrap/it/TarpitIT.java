@@ -150,6 +150,36 @@ class TarpitIT {
     }
   }
 
+  @Test
+  void aStoppingServerEndsAHeldConnectionAtOnceWithTheRestOfIts421() throws Exception {
+    TestLayout layout =
+        new TestLayout(dir)
+            .extra(BLOCK_ALLOW)
+            .extra(
+                "suppress: { action: tarpit, tarpit_interval: 100ms, tarpit_hold: 2m,"
+                    + " tarpit_max: 10 }")
+            .probeFrom(ALLOWED);
+    try (MxtrapProcess server = layout.start();
+        Socket held = new Socket()) {
+      held.bind(new InetSocketAddress(BLOCKED, 0));
+      held.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), layout.primary));
+      held.setSoTimeout(30_000);
+      byte[] first = held.getInputStream().readNBytes(4);
+      assertThat(new String(first, StandardCharsets.US_ASCII)).isEqualTo("421-");
+
+      // SIGTERM: the held client is not kept for the grace period (30 s), nor cut without a word.
+      assertThat(server.stop()).isZero();
+      String text =
+          new String(first, StandardCharsets.US_ASCII)
+              + new String(held.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      List<String> lines = text.lines().toList();
+      assertThat(lines.subList(0, lines.size() - 1)).containsOnly(CONTINUATION);
+      assertThat(lines.getLast()).isEqualTo(FINAL);
+      assertThat(text).endsWith("\r\n");
+      assertThat(server.log()).contains("server stopping");
+    }
+  }
+
   private static InetAddress address(String literal) {
     try {
       return InetAddress.getByName(literal);
