@@ -29,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Every server blocks 127.0.0.0/8 and allows 127.0.0.2 (the allow list wins), so the tests
  * connect from 127.0.0.1 to be tarpitted and from 127.0.0.2 to be served. The held-connection test
- * needs about 2 x 2,000 file descriptors: 2,000 sockets here and 2,000 in the server, which
- * inherits this JVM's limit (the JVM raises its soft {@code ulimit -n} to the hard one at start).
+ * needs 2,000 file descriptors and more in this JVM and as many in the server, which inherits this
+ * JVM's {@code ulimit -n}; {@code ./run-tests} raises the soft limit to the hard one, and the test
+ * fails at once, saying so, when the limit is too low.
  */
 class TarpitIT {
   private static final InetAddress BLOCKED = address("127.0.0.1");
@@ -54,7 +55,9 @@ class TarpitIT {
         ((UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
             .getMaxFileDescriptorCount();
     assertThat(fds)
-        .as("ulimit -n of this JVM (and so of the server); raise the hard limit to run this test")
+        .as(
+            "ulimit -n of this JVM and of the server it starts: raise it (./run-tests raises the"
+                + " soft limit to the hard one)")
         .isGreaterThanOrEqualTo(held + 1_000L);
     TestLayout layout =
         new TestLayout(dir)
