@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Wait, bounded, until HOST:PORT accepts a TCP connection and greets with 220.
 
-usage: wait_banner.py HOST PORT SECONDS [PID]
+usage: wait_banner.py HOST PORT SECONDS [PID [SOURCE]]
 Exit 0 once a 220 greeting arrives (then sends QUIT); 1 when SECONDS pass first or when PID
-(a process we started, 0 = none) has exited. Only ever connects to the given address.
+(a process we started, 0 = none) has exited. Connects from the local address SOURCE when given
+(e.g. an allowed 127.0.0.2 when the server blocks 127.0.0.1). Only ever connects to the given
+address.
 """
 import os
 import socket
@@ -25,6 +27,7 @@ def alive(pid):
 def main():
     host, port, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     pid = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    source = (sys.argv[5], 0) if len(sys.argv) > 5 else None
     deadline = time.monotonic() + seconds
     last = "no attempt"
     while time.monotonic() < deadline:
@@ -32,7 +35,8 @@ def main():
             print(f"wait_banner: process {pid} exited", file=sys.stderr)
             return 1
         try:
-            with socket.create_connection((host, port), timeout=min(5.0, max(0.5, deadline - time.monotonic()))) as s:
+            with socket.create_connection((host, port), timeout=min(5.0, max(0.5, deadline - time.monotonic())),
+                                          source_address=source) as s:
                 f = s.makefile("rb")
                 line = f.readline(1024)
                 if line.startswith(b"220"):

@@ -3,6 +3,7 @@ package org.mxtrap.it;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The packaged server ({@code target/mxtrap.jar}, built by {@code mvn package} before the
@@ -20,17 +22,28 @@ final class MxtrapProcess implements AutoCloseable {
   private final Path config;
   private final Path log;
   private final int probePort;
+  private final @Nullable InetAddress probeFrom;
   private Process process;
 
-  private MxtrapProcess(Path config, Path log, int probePort) {
+  private MxtrapProcess(Path config, Path log, int probePort, @Nullable InetAddress probeFrom) {
     this.config = config;
     this.log = log;
     this.probePort = probePort;
+    this.probeFrom = probeFrom;
   }
 
   /** Starts {@code mxtrap serve --config config} and waits until {@code probePort} greets. */
   static MxtrapProcess start(Path config, Path log, int probePort) throws IOException {
-    MxtrapProcess p = new MxtrapProcess(config, log, probePort);
+    return start(config, log, probePort, null);
+  }
+
+  /**
+   * As {@link #start(Path, Path, int)}, probing from the loopback source address {@code probeFrom}
+   * (e.g. an allowed 127.0.0.2 when the config blocks 127.0.0.1), or any if null.
+   */
+  static MxtrapProcess start(Path config, Path log, int probePort, @Nullable InetAddress probeFrom)
+      throws IOException {
+    MxtrapProcess p = new MxtrapProcess(config, log, probePort, probeFrom);
     p.startProcess();
     return p;
   }
@@ -79,7 +92,11 @@ final class MxtrapProcess implements AutoCloseable {
         throw new IllegalStateException(
             "mxtrap exited with " + process.exitValue() + ":\n" + Files.readString(log));
       }
-      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), probePort)) {
+      try (Socket s = new Socket()) {
+        if (probeFrom != null) {
+          s.bind(new InetSocketAddress(probeFrom, 0));
+        }
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), probePort), 10_000);
         s.setSoTimeout(10_000);
         int c = s.getInputStream().read();
         if (c == '2') {

@@ -1,8 +1,10 @@
 package org.mxtrap.it;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The demo layout of PRODUCT.md (domain {@code example.test}, primary MX 10, traps MX 30 and 40) on
@@ -18,6 +20,7 @@ final class TestLayout {
   String limits = "";
   String tls = "";
   String extra = "";
+  @Nullable InetAddress probeFrom;
 
   TestLayout(Path dir) {
     this.dir = dir;
@@ -37,6 +40,15 @@ final class TestLayout {
   /** More top-level YAML (trap:, suppress:, allow:, ...). */
   TestLayout extra(String yaml) {
     this.extra += yaml.endsWith("\n") ? yaml : yaml + "\n";
+    return this;
+  }
+
+  /**
+   * The loopback source address the start-up probe connects from, when the config blocks the
+   * default one.
+   */
+  TestLayout probeFrom(InetAddress from) {
+    this.probeFrom = from;
     return this;
   }
 
@@ -68,6 +80,6 @@ final class TestLayout {
   }
 
   MxtrapProcess start() throws IOException {
-    return MxtrapProcess.start(write(), dir.resolve("mxtrap.log"), primary);
+    return MxtrapProcess.start(write(), dir.resolve("mxtrap.log"), primary, probeFrom);
   }
 }

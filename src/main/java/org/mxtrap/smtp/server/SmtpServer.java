@@ -1,11 +1,15 @@
 package org.mxtrap.smtp.server;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
@@ -48,8 +53,12 @@ import org.slf4j.MDC;
  * <p>Per connection, in this order: the connection's layout entry is found from its local address
  * and port; the entry's connection limits are applied (over the limit: {@code 421 4.7.0} and
  * close); then the {@link ConnectionHandler} runs the conversation. One outer try/finally always
- * releases the permit, closes the socket and clears the log context. A peer hanging up is logged at
- * DEBUG; an exception from our own code at ERROR, after {@code 421 4.3.0} to the client.
+ * releases the permit, closes the socket (unless the {@link Tarpit} took the connection over) and
+ * clears the log context. A peer hanging up is logged at DEBUG; an exception from our own code at
+ * ERROR, after {@code 421 4.3.0} to the client.
+ *
+ * <p>A connection answered with {@code tarpit} is handed to the {@link Tarpit} and its virtual
+ * thread ends: a held connection costs its socket, not a thread.
  *
  * <p>Lifecycle: {@link #start()} once, then {@link #shutdown(Duration)} once. Thread-safe.
  */
@@ -57,6 +66,9 @@ public final class SmtpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("smtpd");
 
   private static final HexFormat HEX = HexFormat.of().withUpperCase();
+
+  /** The pause after a failed accept. */
+  private static final Duration ACCEPT_BACKOFF = Duration.ofMillis(100);
 
   private final List<InetSocketAddress> listen;
   private final Layout layout;
@@ -71,7 +83,7 @@ public final class SmtpServer implements AutoCloseable {
   private final EntryWatch watch;
   private final ConnectionHandler handler;
   private final Map<LayoutEntry, ConnectionLimits> limits = new HashMap<>();
-  private final List<ServerSocket> sockets = new ArrayList<>();
+  private final List<ServerSocketChannel> sockets = new ArrayList<>();
   private final Set<SocketTransport> open = ConcurrentHashMap.newKeySet();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition idle = lock.newCondition();
@@ -102,12 +114,7 @@ public final class SmtpServer implements AutoCloseable {
     this.clock = clock;
     this.trap = config.trap();
     SuppressSettings s = config.suppress();
-    this.tarpit =
-        new Tarpit(
-            s.tarpitInterval(),
-            s.tarpitHold(),
-            s.tarpitMax(),
-            d -> Thread.sleep(d.toMillis(), (int) (d.toNanos() % 1_000_000)));
+    this.tarpit = new Tarpit(s.tarpitInterval(), s.tarpitHold(), s.tarpitMax());
     this.watch = watch;
     this.handler = handler;
     for (LayoutEntry e : layout.entries()) {
@@ -121,21 +128,25 @@ public final class SmtpServer implements AutoCloseable {
    */
   public void start() throws IOException {
     for (InetSocketAddress a : listen) {
+      // Channels, not plain sockets: the tarpit writes to held connections without blocking.
+      ServerSocketChannel ss = ServerSocketChannel.open();
       try {
-        ServerSocket ss = new ServerSocket();
-        ss.setReuseAddress(true);
+        ss.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         ss.bind(a, 1024);
         sockets.add(ss);
       } catch (IOException e) {
+        closeQuietly(ss);
         closeListeners();
         throw new IOException(
             "cannot bind " + Addresses.literal(a.getAddress(), a.getPort()) + ": " + e.getMessage(),
             e);
       }
     }
-    for (ServerSocket ss : sockets) {
+    tarpit.start();
+    for (ServerSocketChannel ss : sockets) {
+      ServerSocket bound = ss.socket();
       Thread.ofPlatform()
-          .name("accept-" + Addresses.literal(ss.getInetAddress(), ss.getLocalPort()))
+          .name("accept-" + Addresses.literal(bound.getInetAddress(), bound.getLocalPort()))
           .daemon(true)
           .start(() -> acceptLoop(ss));
     }
@@ -144,26 +155,52 @@ public final class SmtpServer implements AutoCloseable {
   /** The addresses actually bound, in {@code listen} order (ports resolved when 0 was asked). */
   public List<InetSocketAddress> boundAddresses() {
     return sockets.stream()
+        .map(ServerSocketChannel::socket)
         .map(ss -> new InetSocketAddress(ss.getInetAddress(), ss.getLocalPort()))
         .toList();
   }
 
-  private void acceptLoop(ServerSocket ss) {
-    while (!ss.isClosed()) {
-      Socket s;
+  /**
+   * Accepts until the listener is closed. When accept fails (out of file descriptors is the usual
+   * cause: the connection stays queued, so an immediate retry fails at once) the loop pauses for
+   * {@link #ACCEPT_BACKOFF} before it tries again, and logs the first failure and the recovery
+   * rather than every retry.
+   */
+  private void acceptLoop(ServerSocketChannel ss) {
+    long failures = 0;
+    long failingSince = 0;
+    while (ss.isOpen()) {
+      SocketChannel s;
       try {
         s = ss.accept();
       } catch (IOException e) {
-        if (!ss.isClosed()) {
-          log.warn("accept on {} failed: {}", ss.getLocalSocketAddress(), e.toString());
+        if (ss.isOpen()) {
+          if (failures++ == 0) {
+            failingSince = System.nanoTime();
+            log.warn(
+                "accept on {} failed: {}; retrying every {} ms",
+                ss.socket().getLocalSocketAddress(),
+                e.toString(),
+                ACCEPT_BACKOFF.toMillis());
+          }
+          LockSupport.parkNanos(ACCEPT_BACKOFF.toNanos());
         }
         continue;
+      }
+      if (failures > 0) {
+        log.warn(
+            "accept on {} works again after {} failures in {} ms",
+            ss.socket().getLocalSocketAddress(),
+            failures,
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failingSince));
+        failures = 0;
       }
       Thread.ofVirtual().name("smtpd").start(() -> serve(s));
     }
   }
 
-  private void serve(Socket socket) {
+  private void serve(SocketChannel channel) {
+    Socket socket = channel.socket();
     String id = newSessionId();
     MDC.put("session", id);
     InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
@@ -173,6 +210,7 @@ public final class SmtpServer implements AutoCloseable {
     ConnectionLimits permit = null;
     LayoutEntry entry = null;
     SocketTransport transport = null;
+    boolean tarpitted = false;
     try {
       transport = new SocketTransport(socket, tls);
       open.add(transport);
@@ -225,7 +263,7 @@ public final class SmtpServer implements AutoCloseable {
           release(permit, entry, remote);
           permit = null;
         }
-        refuse(transport, entry, decision, client, to, where);
+        tarpitted = refuse(channel, transport, entry, decision, id, client, to, where);
         return;
       }
       log.info(
@@ -252,7 +290,9 @@ public final class SmtpServer implements AutoCloseable {
         log.info("disconnect from {}", client);
       }
       if (transport != null) {
-        transport.close();
+        if (!tarpitted) {
+          transport.close();
+        }
         open.remove(transport);
       } else {
         closeQuietly(socket);
@@ -307,11 +347,17 @@ public final class SmtpServer implements AutoCloseable {
     }
   }
 
-  /** Answers a decision that does not serve the client, instead of the greeting. */
-  private void refuse(
+  /**
+   * Answers a decision that does not serve the client, instead of the greeting.
+   *
+   * @return true when the tarpit took the connection over: it is no longer the caller's to close
+   */
+  private boolean refuse(
+      SocketChannel channel,
       SocketTransport transport,
       LayoutEntry entry,
       Decision d,
+      String id,
       String client,
       String to,
       String where)
@@ -329,10 +375,16 @@ public final class SmtpServer implements AutoCloseable {
             reply.firstLine(),
             verdict);
         new RefusedSession(transport, name, maxErrors).run(reply);
-        return;
+        return false;
       }
       case TARPIT -> {
         if (tarpit.tryEnter()) {
+          try {
+            channel.configureBlocking(false);
+          } catch (IOException | RuntimeException e) {
+            tarpit.leave();
+            throw e;
+          }
           log.info(
               "tarpit: CONNECT from {} to {} {}: {}; {}",
               client,
@@ -340,12 +392,8 @@ public final class SmtpServer implements AutoCloseable {
               where,
               reply.firstLine(),
               verdict);
-          try {
-            tarpit.trickle(transport.out(), reply);
-          } finally {
-            tarpit.leave();
-          }
-          return;
+          tarpit.hold(channel, reply, id, client);
+          return true;
         }
         log.warn(
             "tarpit full ({} held): CONNECT from {} gets a plain tempfail", tarpit.held(), client);
@@ -355,6 +403,7 @@ public final class SmtpServer implements AutoCloseable {
     log.info(
         "reject: CONNECT from {} to {} {}: {}; {}", client, to, where, reply.firstLine(), verdict);
     send(transport, reply);
+    return false;
   }
 
   private static void send(SocketTransport transport, SmtpReply reply) throws IOException {
@@ -363,7 +412,7 @@ public final class SmtpServer implements AutoCloseable {
     out.flush();
   }
 
-  private static void closeQuietly(Socket socket) {
+  private static void closeQuietly(Closeable socket) {
     try {
       socket.close();
     } catch (IOException ignored) {
@@ -372,16 +421,17 @@ public final class SmtpServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting, ends sessions that wait for a command (421 4.3.2), lets the others finish the
-   * command or message they are in for up to {@code grace}, then closes whatever is still open. A
-   * message is acknowledged only after it is durable, so a session cut here loses nothing that was
-   * acknowledged.
+   * Stops accepting, ends tarpitted connections (the rest of their 421) and sessions that wait for
+   * a command (421 4.3.2), lets the others finish the command or message they are in for up to
+   * {@code grace}, then closes whatever is still open. A message is acknowledged only after it is
+   * durable, so a session cut here loses nothing that was acknowledged.
    *
    * @return the number of connections that had to be cut
    */
   public int shutdown(Duration grace) {
     stopping = true;
     closeListeners();
+    tarpit.close(); // held connections get the rest of their 421 now
     for (SocketTransport t : open) {
       t.drain(); // idle sessions end now with 421 4.3.2; busy ones get the grace period
     }
@@ -413,12 +463,8 @@ public final class SmtpServer implements AutoCloseable {
   }
 
   private void closeListeners() {
-    for (ServerSocket ss : sockets) {
-      try {
-        ss.close();
-      } catch (IOException ignored) {
-        // best effort
-      }
+    for (ServerSocketChannel ss : sockets) {
+      closeQuietly(ss);
     }
   }
 

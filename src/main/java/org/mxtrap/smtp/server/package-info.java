@@ -1,6 +1,7 @@
 /**
  * Listeners: one virtual thread per connection, connection permits per layout entry, timeouts,
- * STARTTLS over the socket, graceful stop.
+ * STARTTLS over the socket, the tarpit's pacing (one thread for every held connection), graceful
+ * stop.
  */
 @NullMarked
 package org.mxtrap.smtp.server;
