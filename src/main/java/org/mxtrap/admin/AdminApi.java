@@ -53,8 +53,10 @@ import org.slf4j.LoggerFactory;
  *                     "suppression":suppression|null,"history":[suppression...],
  *                     "contacts":[{"preference":10,"at":T}...],
  *                     "recent_decisions":[{"ts":T,"local":"127.0.0.1:2525","preference":10,
- *                        "role":..,"verdict":..,"action":..,"reason":..,"until":T|null}...],
+ *                        "role":..,"verdict":..,"action":..,"reason":..,"until":T|null,
+ *                        "ptr":NAME (only when the client's reverse name was verified)}...],
  *                     "would_decide":[entry + "verdict","action","reason","until" ...]}
+ *                    would_decide asks the DNSBL zones once (within dnsbl.timeout), for every entry
  * </pre>
  *
  * Thread-safe: it holds nothing of its own but the start time.
@@ -310,8 +312,11 @@ final class AdminApi {
 
     j.name("would_decide").beginArray();
     t.append("what each MX would answer now:");
-    for (LayoutEntry e : config.layout().entries()) {
-      Decision d = engine.wouldDecide(ip, e, now);
+    List<LayoutEntry> entries = config.layout().entries();
+    List<Decision> would = engine.wouldDecide(ip, entries, now);
+    for (int i = 0; i < entries.size(); i++) {
+      LayoutEntry e = entries.get(i);
+      Decision d = would.get(i);
       decision(entry(j.beginObject(), e), d).endObject();
       t.append("\n  ").append(e.describe()).append(": ").append(describe(d));
     }
@@ -387,10 +392,12 @@ final class AdminApi {
   }
 
   private static JsonWriter decision(JsonWriter j, Decision d) {
-    return j.field("verdict", d.verdict().label())
+    j.field("verdict", d.verdict().label())
         .field("action", d.action().label())
         .field("reason", d.reason())
         .field("until", d.until());
+    String ptr = d.reverseName();
+    return ptr == null ? j : j.field("ptr", ptr);
   }
 
   private static String describe(Suppression s, boolean active) {
@@ -414,6 +421,7 @@ final class AdminApi {
         + d.action().label()
         + ": "
         + d.reason()
-        + (until == null ? "" : " (until " + until + ")");
+        + (until == null ? "" : " (until " + until + ")")
+        + (d.reverseName() == null ? "" : " [reverse name " + d.reverseName() + "]");
   }
 }

@@ -22,6 +22,8 @@ import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
 import org.mxtrap.delivery.MaildirDelivery;
 import org.mxtrap.delivery.QueueRunner;
+import org.mxtrap.dns.Dns;
+import org.mxtrap.dns.StubResolver;
 import org.mxtrap.observe.DecisionLog;
 import org.mxtrap.policy.Arming;
 import org.mxtrap.policy.Prober;
@@ -99,6 +101,8 @@ final class MxtrapApp implements AutoCloseable {
                 config.state().maxContacts(),
                 config.layout().entries().stream().mapToInt(LayoutEntry::preference).toArray());
         RecentDecisions recent = new RecentDecisions(10_000, 20);
+        // DNSBL and reverse names; no query is made when neither is configured.
+        Dns dns = StubResolver.create(config.dns(), clock);
         Arming arming = new Arming(config.layout(), availability, trap.armAfter());
         TrapEngine engine =
             new TrapEngine(
@@ -106,6 +110,8 @@ final class MxtrapApp implements AutoCloseable {
                 contacts,
                 suppressions,
                 arming,
+                dns,
+                clock,
                 (c, d) -> {
                   decisions.write(c, d);
                   recent.decided(c, d);
@@ -216,7 +222,7 @@ final class MxtrapApp implements AutoCloseable {
                         c.entry().role() == Role.TRAP
                             ? settings.withHostname(c.entry().host())
                             : settings,
-                        new ClientFacts(c.remote(), c.local(), c.entry(), c.id(), null),
+                        new ClientFacts(c.remote(), c.local(), c.entry(), c.id(), c.reverseName()),
                         spool,
                         clock,
                         c.transport())

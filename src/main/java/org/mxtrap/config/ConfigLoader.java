@@ -158,6 +158,8 @@ public final class ConfigLoader {
         List.of(),
         StateSettings.DEFAULTS,
         AdminSettings.DEFAULTS,
-        DnsSettings.DEFAULTS);
+        // All on loopback: no reverse names, so the demo never waits for a resolver.
+        DnsSettings.DEFAULTS.withPtrBudget(Duration.ZERO),
+        DnsblSettings.NONE);
   }
 }

@@ -57,14 +57,14 @@ final class ConfigParser {
           "block",
           "state",
           "admin",
-          "dns");
+          "dns",
+          "dnsbl");
 
   /** Top-level keys of PRODUCT.md whose feature is not built yet, with what is missing. */
   static final Map<String, String> NOT_BUILT = notBuilt();
 
   private static Map<String, String> notBuilt() {
     Map<String, String> m = new LinkedHashMap<>();
-    m.put("dnsbl", "DNSBL checks are not built");
     m.put("trusted_relays", "XCLIENT for trusted relays is not built");
     m.put("policy", "the Postfix policy service is not built");
     return Collections.unmodifiableMap(m);
@@ -97,7 +97,9 @@ final class ConfigParser {
           "command_timeout",
           "max_errors");
   static final List<String> TLS_KEYS = List.of("cert", "key");
-  static final List<String> DNS_KEYS = List.of("resolver", "timeout", "retries");
+  static final List<String> DNS_KEYS = List.of("resolver", "timeout", "retries", "ptr_budget");
+  static final List<String> DNSBL_KEYS = List.of("zones", "threshold", "timeout");
+  static final List<String> DNSBL_ZONE_KEYS = List.of("zone", "weight", "on_unknown", "codes");
   static final List<String> DELIVERY_KEYS = List.of("mode");
   static final List<String> QUEUE_KEYS = List.of("max_age", "min_backoff", "max_backoff");
 
@@ -106,6 +108,7 @@ final class ConfigParser {
   static final int DEFAULT_PORT = 25;
 
   private static final Pattern INTEGER = Pattern.compile("[-+]?[0-9](_?[0-9])*");
+  private static final Pattern NUMBER = Pattern.compile("[-+]?[0-9]+(\\.[0-9]+)?");
 
   /**
    * A value in the tree with its key path: a mapping entry ({@code key} is the key's node) or a
@@ -195,6 +198,7 @@ final class ConfigParser {
     StateSettings state = (f = top.get("state")) == null ? StateSettings.DEFAULTS : state(f);
     AdminSettings admin = (f = top.get("admin")) == null ? AdminSettings.DEFAULTS : admin(f);
     DnsSettings dns = (f = top.get("dns")) == null ? DnsSettings.DEFAULTS : dns(f);
+    DnsblSettings dnsbl = (f = top.get("dnsbl")) == null ? DnsblSettings.NONE : dnsbl(f);
 
     if (hostname == null && !top.containsKey("hostname") && layout != null) {
       // Default: the primary's name (the lowest preference if several). Right on the primary
@@ -228,7 +232,8 @@ final class ConfigParser {
         block,
         state,
         admin,
-        dns);
+        dns,
+        dnsbl);
   }
 
   // --- sections -------------------------------------------------------------------------------
@@ -806,10 +811,157 @@ final class ConfigParser {
         (f = fields.get("retries")) == null
             ? Long.valueOf(d.retries())
             : integer(f, 0, DnsSettings.MAX_RETRIES);
-    if (resolvers == null || timeout == null || retries == null) {
+    Duration ptrBudget =
+        (f = fields.get("ptr_budget")) == null
+            ? d.ptrBudget()
+            : atMost(f, durationOrZero(f), DnsSettings.MAX_PTR_BUDGET);
+    if (resolvers == null || timeout == null || retries == null || ptrBudget == null) {
       return d;
     }
-    return new DnsSettings(resolvers, timeout, retries.intValue());
+    return new DnsSettings(resolvers, timeout, retries.intValue(), ptrBudget);
+  }
+
+  private DnsblSettings dnsbl(Field section) {
+    DnsblSettings d = DnsblSettings.NONE;
+    Map<String, Field> fields = fields(section.value(), section.path(), DNSBL_KEYS, Map.of());
+    Field f;
+    List<DnsblSettings.Zone> zones = (f = fields.get("zones")) == null ? List.of() : zones(f);
+    Double threshold =
+        (f = fields.get("threshold")) == null ? Double.valueOf(d.threshold()) : number(f);
+    Duration timeout =
+        (f = fields.get("timeout")) == null
+            ? d.timeout()
+            : atMost(f, duration(f), DnsblSettings.MAX_TIMEOUT);
+    if (zones == null || threshold == null || timeout == null) {
+      return d;
+    }
+    return new DnsblSettings(zones, threshold, timeout);
+  }
+
+  /** The zones of {@code dnsbl.zones}; null when any is reported. */
+  private @Nullable List<DnsblSettings.Zone> zones(Field f) {
+    List<Field> items = list(f);
+    if (items == null) {
+      return null;
+    }
+    List<DnsblSettings.Zone> out = new ArrayList<>();
+    boolean complete = true;
+    for (Field item : items) {
+      DnsblSettings.Zone z = zone(item);
+      if (z == null) {
+        complete = false;
+      } else if (out.stream().anyMatch(o -> o.name().equals(z.name()))) {
+        error(item, "zone listed twice: " + z.name());
+        complete = false;
+      } else {
+        out.add(z);
+      }
+    }
+    return complete ? out : null;
+  }
+
+  /** One zone: a mapping, or just its name (weight 1, on_unknown open, every listing code). */
+  private DnsblSettings.@Nullable Zone zone(Field item) {
+    if (item.value() instanceof ScalarNode) {
+      String name = zoneName(item);
+      return name == null ? null : DnsblSettings.Zone.of(name);
+    }
+    if (!(item.value() instanceof MappingNode)) {
+      error(
+          item,
+          "expected a mapping like { zone: zen.example-bl.test, weight: 1.0 } or a zone name, got "
+              + kind(item.value()));
+      return null;
+    }
+    int before = problems.size();
+    Map<String, Field> fields = fields(item.value(), item.path(), DNSBL_ZONE_KEYS, Map.of());
+    Field f;
+    String name = null;
+    if ((f = fields.get("zone")) == null) {
+      error(line(item.value()), item.path() + ".zone", "required key is missing");
+    } else {
+      name = zoneName(f);
+    }
+    Double weight = (f = fields.get("weight")) == null ? Double.valueOf(1.0) : number(f);
+    DnsblSettings.OnUnknown onUnknown =
+        (f = fields.get("on_unknown")) == null
+            ? DnsblSettings.OnUnknown.OPEN
+            : choice(f, DnsblSettings.OnUnknown.class, List.of("open", "closed"));
+    List<Cidr> codes = (f = fields.get("codes")) == null ? List.of() : codes(f);
+    if (problems.size() != before
+        || name == null
+        || weight == null
+        || onUnknown == null
+        || codes == null) {
+      return null;
+    }
+    return new DnsblSettings.Zone(name, weight, onUnknown, codes);
+  }
+
+  private @Nullable String zoneName(Field f) {
+    String name = domainName(f);
+    if (name != null && name.length() > DnsblSettings.MAX_ZONE_LENGTH) {
+      error(
+          f,
+          "a zone name is at most "
+              + DnsblSettings.MAX_ZONE_LENGTH
+              + " characters (an IPv6 query puts 64 in front of it), got "
+              + name.length());
+      return null;
+    }
+    return name;
+  }
+
+  /**
+   * The answers of a zone that count as a listing: addresses or prefixes in 127.0.0.0/8, none of
+   * them among the refused codes. Null when reported.
+   */
+  private @Nullable List<Cidr> codes(Field f) {
+    List<Field> items = list(f);
+    if (items == null) {
+      return null;
+    }
+    if (items.isEmpty()) {
+      error(f, "must list at least one code; remove the key to count every listing answer");
+      return null;
+    }
+    List<Cidr> out = new ArrayList<>();
+    boolean complete = true;
+    for (Field item : items) {
+      String text = text(item);
+      if (text == null) {
+        complete = false;
+        continue;
+      }
+      Cidr c;
+      try {
+        c = Cidr.parse(text);
+      } catch (IllegalArgumentException e) {
+        error(item, e.getMessage());
+        complete = false;
+        continue;
+      }
+      if (!c.isV4()
+          || c.length() < DnsblSettings.ANSWERS.length()
+          || !DnsblSettings.ANSWERS.contains(c.network())) {
+        error(item, "not within 127.0.0.0/8, where every DNSBL answer lies: " + text);
+        complete = false;
+      } else if (c.length() >= DnsblSettings.REFUSED.length()
+          && DnsblSettings.REFUSED.contains(c.network())) {
+        error(
+            item,
+            text
+                + " is among the codes lists use to refuse a query (127.255.255.0/24), which never"
+                + " count as a listing");
+        complete = false;
+      } else if (out.contains(c)) {
+        error(item, "listed twice: " + c);
+        complete = false;
+      } else {
+        out.add(c);
+      }
+    }
+    return complete ? out : null;
   }
 
   /**
@@ -892,6 +1044,39 @@ final class ConfigParser {
         yield null;
       }
     };
+  }
+
+  /** {@code d}, or null (reported) when it is longer than {@code max}; null stays null. */
+  private @Nullable Duration atMost(Field f, @Nullable Duration d, Duration max) {
+    if (d != null && d.compareTo(max) > 0) {
+      error(
+          f,
+          "at most "
+              + Durations.format(max)
+              + " (the client waits this long for its greeting), got "
+              + Durations.format(d));
+      return null;
+    }
+    return d;
+  }
+
+  /** A positive decimal number: {@code 1}, {@code 0.5}, {@code 2.25}. */
+  private @Nullable Double number(Field f) {
+    String text = text(f);
+    if (text == null) {
+      return null;
+    }
+    if (((ScalarNode) f.value()).getScalarStyle() != DumperOptions.ScalarStyle.PLAIN
+        || !NUMBER.matcher(text).matches()) {
+      error(f, "expected a number like 1 or 0.5, got " + describeScalar((ScalarNode) f.value()));
+      return null;
+    }
+    double n = Double.parseDouble(text);
+    if (!(n > 0) || Double.isInfinite(n)) {
+      error(f, "must be positive, got " + text);
+      return null;
+    }
+    return n;
   }
 
   /** A duration that may be zero ({@code 0s}: off). */

@@ -25,7 +25,8 @@ import org.mxtrap.core.LayoutEntry;
  * @param tls STARTTLS key material, or null when STARTTLS is not offered
  * @param allow networks that are never suppressed and always served
  * @param block networks that are always refused with {@code suppress.action}
- * @param dns how DNS is asked (resolvers, timeout, retries)
+ * @param dns how DNS is asked (resolvers, timeout, retries, the reverse-name budget)
+ * @param dnsbl the DNS blocklists asked about every client, and the score that refuses it
  */
 public record MxtrapConfig(
     @Nullable Path source,
@@ -44,7 +45,8 @@ public record MxtrapConfig(
     List<Cidr> block,
     StateSettings state,
     AdminSettings admin,
-    DnsSettings dns) {
+    DnsSettings dns,
+    DnsblSettings dnsbl) {
 
   public MxtrapConfig {
     Objects.requireNonNull(hostname, "hostname");
@@ -62,6 +64,7 @@ public record MxtrapConfig(
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(dns, "dns");
+    Objects.requireNonNull(dnsbl, "dnsbl");
   }
 
   /** Whether one of this host's {@code listen} addresses receives the connections of {@code e}. */
@@ -163,8 +166,36 @@ public record MxtrapConfig(
         .append(" timeout=")
         .append(Durations.format(dns.timeout()))
         .append(" retries=")
-        .append(dns.retries());
+        .append(dns.retries())
+        .append(" ptr_budget=")
+        .append(dns.reverseNames() ? Durations.format(dns.ptrBudget()) : "0s (no reverse names)")
+        .append('\n');
+    b.append("dnsbl: ");
+    if (!dnsbl.enabled()) {
+      b.append("(no zones)");
+    } else {
+      b.append("threshold=")
+          .append(number(dnsbl.threshold()))
+          .append(" timeout=")
+          .append(Durations.format(dnsbl.timeout()))
+          .append(" zones=")
+          .append(
+              dnsbl.zones().stream()
+                  .map(
+                      z ->
+                          z.name()
+                              + "*"
+                              + number(z.weight())
+                              + (z.onUnknown() == DnsblSettings.OnUnknown.CLOSED ? " (closed)" : "")
+                              + (z.codes().isEmpty() ? "" : "=" + join(z.codes())))
+                  .collect(Collectors.joining(", ")));
+    }
     return b.toString();
+  }
+
+  /** {@code 1}, {@code 0.5}: a weight or threshold as written. */
+  static String number(double n) {
+    return n == Math.rint(n) && Math.abs(n) < 1e15 ? Long.toString((long) n) : Double.toString(n);
   }
 
   private static String join(List<Cidr> prefixes) {

@@ -13,13 +13,26 @@ import org.jspecify.annotations.Nullable;
  * @param reason human-readable evidence, for the decision log and {@code explain}
  * @param until when the decision suppresses the client (or found it suppressed): the end of that
  *     suppression; null otherwise
+ * @param reverseName the client's forward-confirmed reverse DNS name, when the engine looked it up
+ *     and it was verified; null otherwise. For the Received header and the decision log; it never
+ *     decides anything.
  */
-public record Decision(Verdict verdict, Action action, String reason, @Nullable Instant until) {
+public record Decision(
+    Verdict verdict,
+    Action action,
+    String reason,
+    @Nullable Instant until,
+    @Nullable String reverseName) {
 
   public Decision {
     Objects.requireNonNull(verdict, "verdict");
     Objects.requireNonNull(action, "action");
     Objects.requireNonNull(reason, "reason");
+  }
+
+  /** A decision without a reverse name. */
+  public Decision(Verdict verdict, Action action, String reason, @Nullable Instant until) {
+    this(verdict, action, reason, until, null);
   }
 
   public static Decision accept(String reason) {
@@ -29,5 +42,15 @@ public record Decision(Verdict verdict, Action action, String reason, @Nullable 
   /** True when the client is served normally (accept, allowed, fallback). */
   public boolean serves() {
     return action == Action.ACCEPT;
+  }
+
+  /** The same decision with {@code name} as the client's verified reverse name (null: none). */
+  public Decision withReverseName(@Nullable String name) {
+    return new Decision(verdict, action, reason, until, name);
+  }
+
+  /** The same decision with {@code more} appended to its reason, after a semicolon. */
+  public Decision withMoreReason(String more) {
+    return new Decision(verdict, action, reason + "; " + more, until, reverseName);
   }
 }

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * ({@code until} only when the decision suppresses or found the client suppressed; one line in the
- * file.) {@code ts} is the contact's time.
+ * file.) {@code ts} is the contact's time. When the client's reverse name was looked up and
+ * forward-confirmed, {@code "ptr":"mail.example.net"} follows {@code client}; an unverified or
+ * missing name leaves the field out.
  *
  * <p>Rotation: when the file passes {@code rotateBytes} it is renamed to {@code .1} (older ones
  * shift up to {@code .keep}) and a new one is started. External rotation works too: when the file
@@ -107,6 +109,10 @@ public final class DecisionLog implements AutoCloseable {
     StringBuilder b = new StringBuilder(256);
     b.append("{\"ts\":").append(Json.quote(contact.at().toString()));
     b.append(",\"client\":").append(Json.quote(Addresses.text(contact.client())));
+    String ptr = decision.reverseName();
+    if (ptr != null) {
+      b.append(",\"ptr\":").append(Json.quote(ptr));
+    }
     b.append(",\"local\":")
         .append(
             Json.quote(Addresses.literal(contact.local().getAddress(), contact.local().getPort())));

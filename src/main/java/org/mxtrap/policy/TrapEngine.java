@@ -1,9 +1,12 @@
 package org.mxtrap.policy;
 
 import java.net.InetAddress;
+import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.Durations;
 import org.mxtrap.config.MxtrapConfig;
@@ -18,6 +21,11 @@ import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
 import org.mxtrap.core.Verdict;
+import org.mxtrap.dns.Answer;
+import org.mxtrap.dns.Dns;
+import org.mxtrap.dns.Dnsbl;
+import org.mxtrap.dns.MxRecord;
+import org.mxtrap.dns.ReverseNames;
 import org.mxtrap.state.ContactHistory;
 import org.mxtrap.state.Suppression;
 import org.mxtrap.state.SuppressionStore;
@@ -32,6 +40,9 @@ import org.slf4j.LoggerFactory;
  *   <li>allow list: {@code allowed}, served, never suppressed;
  *   <li>block list: {@code blocked}, {@code suppress.action};
  *   <li>an active suppression: {@code suppressed}, {@code suppress.action};
+ *   <li>the DNSBL score at or above {@code dnsbl.threshold}: {@code dnsbl}, {@code suppress.action}
+ *       (a tempfail when only zones that could not be asked make the score), no suppression (see
+ *       {@link DnsblCheck});
  *   <li>on the primary: {@code accept};
  *   <li>on a trap or backup, a contact from the client's network at a lower preference within
  *       {@code trap.window}: {@code fallback}, served;
@@ -42,7 +53,25 @@ import org.slf4j.LoggerFactory;
  *       straight to the backup for hours after the primary failed it).
  * </ol>
  *
- * Every decision goes to the {@link DecisionSink}. Thread-safe.
+ * <p><b>Where the DNSBL check stands, and why.</b> After the three lists of our own: the allow list
+ * must win over a public list (an operator allows a partner that some list lists), and a blocked or
+ * suppressed client is refused without spending a DNS query on it, so a flood of known offenders
+ * costs no resolver traffic. Before every trap check: a list's judgement holds on every entry
+ * alike, like the block list. If it came after {@code fallback}, a listed sender refused at the
+ * primary (421) would walk on to a trap and be served there as a legitimate fallback, the primary's
+ * refusal being its excuse. The price: a listed client that goes straight to an armed trap gets
+ * {@code dnsbl}, not {@code mx-skip}, and is not suppressed by us; it stays refused everywhere
+ * while the list lists it, and meets the trap on its own terms once delisted.
+ *
+ * <p><b>DNS and time.</b> When the checks reach the DNSBL step, the zones are asked (in parallel,
+ * within {@code dnsbl.timeout}) while the client's reverse name is looked up (within {@code
+ * dns.ptr_budget}), so the greeting waits for the longer of the two at most. Allowed clients get
+ * the reverse-name lookup only; blocked, suppressed and turned-away ones (over the connection
+ * limits: they get 421 whatever we find) get no lookup at all. The verified reverse name rides on
+ * the {@link Decision}, for the Received header and the decision log; it never decides anything.
+ * {@link #wouldDecide} asks the DNSBL zones (never the reverse name), once per call.
+ *
+ * <p>Every decision goes to the {@link DecisionSink}. Thread-safe.
  */
 public final class TrapEngine implements Admission {
   private static final Logger log = LoggerFactory.getLogger("policy");
@@ -54,13 +83,47 @@ public final class TrapEngine implements Admission {
   private final ContactHistory contacts;
   private final SuppressionStore suppressions;
   private final Arming arming;
+  private final DnsblCheck dnsbl;
+  private final @Nullable ReverseNames reverseNames;
   private final DecisionSink sink;
 
+  /**
+   * @param dns where the DNSBL and reverse-name lookups go ({@code dnsbl}, {@code dns.ptr_budget}
+   *     of {@code config} say which are made)
+   * @param clock the time DNSBL warnings are spaced by (decisions go by the contact's time)
+   */
   public TrapEngine(
       MxtrapConfig config,
       ContactHistory contacts,
       SuppressionStore suppressions,
       Arming arming,
+      Dns dns,
+      Clock clock,
+      DecisionSink sink) {
+    this(config, contacts, suppressions, arming, dns, clock, config.dns().reverseNames(), sink);
+  }
+
+  /**
+   * An engine without DNS: every DNSBL zone is unknown (failing open or closed as configured) and
+   * no client has a reverse name.
+   */
+  public TrapEngine(
+      MxtrapConfig config,
+      ContactHistory contacts,
+      SuppressionStore suppressions,
+      Arming arming,
+      DecisionSink sink) {
+    this(config, contacts, suppressions, arming, NO_DNS, Clock.systemUTC(), false, sink);
+  }
+
+  private TrapEngine(
+      MxtrapConfig config,
+      ContactHistory contacts,
+      SuppressionStore suppressions,
+      Arming arming,
+      Dns dns,
+      Clock clock,
+      boolean reverseNames,
       DecisionSink sink) {
     this.trap = config.trap();
     this.suppress = config.suppress();
@@ -69,13 +132,22 @@ public final class TrapEngine implements Admission {
     this.contacts = contacts;
     this.suppressions = suppressions;
     this.arming = arming;
+    this.dnsbl = new DnsblCheck(new Dnsbl(dns, config.dnsbl(), clock), suppress.action());
+    this.reverseNames = reverseNames ? new ReverseNames(dns, config.dns().ptrBudget()) : null;
     this.sink = sink;
   }
 
   @Override
   public Decision connect(Contact contact) {
     contacts.record(contact.client(), contact.entry().preference(), contact.at());
-    Decision d = decide(contact, false);
+    // A contact the connection limits turn away gets 421 whatever we find: no DNS time for it.
+    boolean lookups = !contact.turnedAway();
+    Decision d =
+        decide(
+            contact,
+            false,
+            lookups ? () -> dnsbl.check(contact.client()) : () -> DnsblCheck.SILENT,
+            lookups);
     if (contact.turnedAway() && d.serves()) {
       // The log tells what the client got: the server's 421 for its connection limits.
       d =
@@ -118,7 +190,28 @@ public final class TrapEngine implements Admission {
    * recording a contact or suppressing anyone: for {@code explain}.
    */
   public Decision wouldDecide(InetAddress client, LayoutEntry entry, Instant now) {
-    return decide(new Contact(client, entry.socketAddress(), entry, now), true);
+    return wouldDecide(client, List.of(entry), now).get(0);
+  }
+
+  /**
+   * What the engine would decide about {@code client} on each of {@code entries} at {@code now}, in
+   * their order, without recording a contact or suppressing anyone: for {@code explain}. The DNSBL
+   * zones are asked at most once (within {@code dnsbl.timeout}); reverse names not at all.
+   */
+  public List<Decision> wouldDecide(InetAddress client, List<LayoutEntry> entries, Instant now) {
+    DnsblCheck.Outcome[] once = new DnsblCheck.Outcome[1];
+    Supplier<DnsblCheck.Outcome> lists =
+        () -> {
+          if (once[0] == null) {
+            once[0] = dnsbl.check(client);
+          }
+          return once[0];
+        };
+    List<Decision> out = new ArrayList<>(entries.size());
+    for (LayoutEntry e : entries) {
+      out.add(decide(new Contact(client, e.socketAddress(), e, now), true, lists, false));
+    }
+    return out;
   }
 
   /** The suppression store, for the admin API. */
@@ -136,11 +229,22 @@ public final class TrapEngine implements Admission {
     return Optional.ofNullable(match(block, client));
   }
 
-  private Decision decide(Contact c, boolean dryRun) {
+  /**
+   * The precedence of the class comment.
+   *
+   * @param dnsblOutcome asks the DNSBL zones: called at most once, and only when the checks get
+   *     that far
+   * @param named whether the client's reverse name is looked up (served or DNSBL-judged clients
+   *     only)
+   */
+  private Decision decide(
+      Contact c, boolean dryRun, Supplier<DnsblCheck.Outcome> dnsblOutcome, boolean named) {
+    @Nullable ReverseNames r = named ? reverseNames : null;
     Cidr allowed = match(allow, c.client());
     if (allowed != null) {
-      return new Decision(
-          Verdict.ALLOWED, Action.ACCEPT, "on the allow list (" + allowed + ")", null);
+      Decision d =
+          new Decision(Verdict.ALLOWED, Action.ACCEPT, "on the allow list (" + allowed + ")", null);
+      return r == null ? d : d.withReverseName(r.lookup(c.client()).verifiedName());
     }
     Cidr blocked = match(block, c.client());
     if (blocked != null) {
@@ -164,6 +268,21 @@ public final class TrapEngine implements Admission {
               + x.evidence(),
           x.until());
     }
+    // The reverse name is looked up while the DNSBL zones are asked.
+    ReverseNames.@Nullable Pending name = r == null ? null : r.start(c.client());
+    Decision d =
+        switch (dnsblOutcome.get()) {
+          case DnsblCheck.Refuse refuse -> refuse.decision();
+          case DnsblCheck.Pass pass -> {
+            Decision t = decideByLayout(c, dryRun);
+            yield pass.note().isEmpty() ? t : t.withMoreReason(pass.note());
+          }
+        };
+    return name == null ? d : d.withReverseName(name.await().verifiedName());
+  }
+
+  /** The checks after the lists: primary, fallback, disarmed, mx-skip, backup-skip. */
+  private Decision decideByLayout(Contact c, boolean dryRun) {
     LayoutEntry e = c.entry();
     if (e.role() == Role.PRIMARY) {
       return Decision.accept("primary");
@@ -249,4 +368,37 @@ public final class TrapEngine implements Admission {
     }
     return null;
   }
+
+  /** The DNS of an engine built without one: every lookup is unknown, at once. */
+  private static final Dns NO_DNS =
+      new Dns() {
+        private <T> Answer<T> none() {
+          return new Answer.Unknown<>(Answer.Failure.NETWORK, "this engine has no DNS");
+        }
+
+        @Override
+        public Answer<MxRecord> mx(String domain) {
+          return none();
+        }
+
+        @Override
+        public Answer<InetAddress> a(String host) {
+          return none();
+        }
+
+        @Override
+        public Answer<InetAddress> aaaa(String host) {
+          return none();
+        }
+
+        @Override
+        public Answer<String> ptr(InetAddress address) {
+          return none();
+        }
+
+        @Override
+        public Answer<String> txt(String name) {
+          return none();
+        }
+      };
 }

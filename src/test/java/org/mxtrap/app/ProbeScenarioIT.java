@@ -50,6 +50,7 @@ class ProbeScenarioIT {
         listen: ["127.0.0.1:%d"]
         admin: { bind: "127.0.0.1:%d" }
         trap: { arm_after: 1h, probe_interval: 1h }
+        dns: { ptr_budget: 0s }
         """
             .formatted(primaryHost.port(), trap30, trap30, FreePorts.next()));
     primaryHost.greeting = "220 mail.example.test ESMTP\r\n";

@@ -281,6 +281,8 @@ class ConfigLoaderTest {
     keys.addAll(ConfigParser.DELIVERY_KEYS);
     keys.addAll(ConfigParser.QUEUE_KEYS);
     keys.addAll(ConfigParser.DNS_KEYS);
+    keys.addAll(ConfigParser.DNSBL_KEYS);
+    keys.addAll(ConfigParser.DNSBL_ZONE_KEYS);
     for (String key : keys) {
       assertThat(text).as(key).containsPattern("(?m)^[^#]*\\b" + key + ":");
     }
@@ -462,9 +464,9 @@ class ConfigLoaderTest {
   @Test
   void keysOfFeaturesNotBuiltAreRefused() throws Exception {
     assertOneProblem(
-        withMinimal("dnsbl: { threshold: 1.0 }\n"),
-        "4: dnsbl: not supported yet in this version (DNSBL checks are not built); remove the"
-            + " key");
+        withMinimal("trusted_relays: [198.51.100.5]\n"),
+        "4: trusted_relays: not supported yet in this version (XCLIENT for trusted relays is not"
+            + " built); remove the key");
     assertOneProblem(
         withMinimal("state: { store: redis }\n"),
         "4: state.store: redis: not supported yet in this version (the shared Redis store is not"

@@ -3,21 +3,27 @@ package org.mxtrap.dns;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.mxtrap.config.IpLiterals;
+import org.mxtrap.core.Addresses;
 
 /**
  * Canned DNS answers for tests. A name with records of some type but not the one asked is NODATA; a
  * name with none at all is NXDOMAIN, as a real server says. CNAMEs are followed the way {@link
- * StubResolver} does, so answers carry their aliases. Every lookup is recorded in {@link #asked}.
- * Not thread-safe.
+ * StubResolver} does, so answers carry their aliases. Every lookup is recorded in {@link #asked}. A
+ * {@link #hanging} lookup blocks until its thread is interrupted, as a resolver that never answers.
+ *
+ * <p>Set it up first, then look up from any number of threads (lookups are thread-safe; the
+ * builders are not meant to race with them).
  */
-final class FakeDns implements Dns {
+public final class FakeDns implements Dns {
 
   private static final Duration TTL = Duration.ofSeconds(300);
 
@@ -31,16 +37,23 @@ final class FakeDns implements Dns {
 
   private record Key(String name, Type type) {}
 
-  private final Map<Key, List<?>> records = new HashMap<>();
-  private final Map<Key, Answer.Failure> failures = new HashMap<>();
-  private final Map<String, String> cnames = new HashMap<>();
-  private final Set<String> names = new HashSet<>();
+  private final Map<Key, List<?>> records = new ConcurrentHashMap<>();
+  private final Map<Key, Answer.Failure> failures = new ConcurrentHashMap<>();
+  private final Set<Key> hanging = ConcurrentHashMap.newKeySet();
+  private final Map<String, String> cnames = new ConcurrentHashMap<>();
+  private final Set<String> names = ConcurrentHashMap.newKeySet();
 
-  /** Every lookup made, as {@code "TYPE name"}, in order. */
-  final List<String> asked = new ArrayList<>();
+  /** Every lookup made, as {@code "TYPE name"}, in order; PTR lookups by the address. */
+  public final List<String> asked = Collections.synchronizedList(new ArrayList<>());
+
+  /** How many lookups are blocked in {@link #hanging} names right now. */
+  public final AtomicInteger hung = new AtomicInteger();
+
+  /** The most lookups that were blocked in {@link #hanging} names at once. */
+  public final AtomicInteger mostHung = new AtomicInteger();
 
   /** MX records of {@code domain}, as {@code "10 mx1.example.test"} each. */
-  FakeDns mx(String domain, String... records) {
+  public FakeDns mx(String domain, String... records) {
     List<MxRecord> out = new ArrayList<>();
     for (String r : records) {
       String[] parts = r.split(" ");
@@ -50,7 +63,7 @@ final class FakeDns implements Dns {
   }
 
   /** A or AAAA records of {@code host}, by the form of each address. */
-  FakeDns address(String host, String... addresses) {
+  public FakeDns address(String host, String... addresses) {
     List<InetAddress> v4 = new ArrayList<>();
     List<InetAddress> v6 = new ArrayList<>();
     for (String a : addresses) {
@@ -67,22 +80,54 @@ final class FakeDns implements Dns {
   }
 
   /** A name that exists without the records asked for (NODATA for every type). */
-  FakeDns exists(String name) {
+  public FakeDns exists(String name) {
     names.add(canonical(name));
     return this;
   }
 
   /** {@code alias} is a CNAME for {@code target}. */
-  FakeDns cname(String alias, String target) {
+  public FakeDns cname(String alias, String target) {
     cnames.put(canonical(alias), canonical(target));
     names.add(canonical(alias));
     return this;
   }
 
-  /** Lookups of {@code type} (MX, A, AAAA) for {@code name} fail with {@code failure}. */
-  FakeDns failing(String name, String type, Answer.Failure failure) {
-    failures.put(new Key(canonical(name), Type.valueOf(type)), failure);
+  /** PTR records of {@code address} (an IP literal): the names, in order. */
+  public FakeDns ptr(String address, String... names) {
+    List<String> out = new ArrayList<>();
+    for (String n : names) {
+      out.add(canonical(n));
+    }
+    return put(reverse(IpLiterals.parseAddress(address)), Type.PTR, out);
+  }
+
+  /**
+   * Lookups of {@code type} (MX, A, AAAA, PTR) for {@code name} fail with {@code failure}; for PTR,
+   * {@code name} is the address.
+   */
+  public FakeDns failing(String name, String type, Answer.Failure failure) {
+    failures.put(key(name, Type.valueOf(type)), failure);
     return this;
+  }
+
+  /**
+   * Lookups of {@code type} for {@code name} never answer: they block until their thread is
+   * interrupted, then are a TIMEOUT, as {@link StubResolver} gives up a query it is interrupted in.
+   */
+  public FakeDns hanging(String name, String type) {
+    hanging.add(key(name, Type.valueOf(type)));
+    return this;
+  }
+
+  private static Key key(String name, Type type) {
+    return type == Type.PTR
+        ? new Key(reverse(IpLiterals.parseAddress(name)), type)
+        : new Key(canonical(name), type);
+  }
+
+  /** The key of a PTR lookup: the address as text. */
+  private static String reverse(InetAddress address) {
+    return "ptr:" + Addresses.text(Addresses.unmap(address));
   }
 
   private FakeDns put(String name, Type type, List<?> values) {
@@ -108,7 +153,7 @@ final class FakeDns implements Dns {
 
   @Override
   public Answer<String> ptr(InetAddress address) {
-    throw new UnsupportedOperationException("no PTR in this fake yet");
+    return answer(reverse(address), Type.PTR);
   }
 
   @Override
@@ -118,8 +163,11 @@ final class FakeDns implements Dns {
 
   @SuppressWarnings("unchecked") // values are stored per type by the builders above
   private <T> Answer<T> answer(String name, Type type) {
-    String current = canonical(name);
-    asked.add(type + " " + current);
+    String current = type == Type.PTR ? name : canonical(name);
+    asked.add(type + " " + (type == Type.PTR ? current.substring("ptr:".length()) : current));
+    if (hanging.contains(new Key(current, type))) {
+      return hang(type + " " + current);
+    }
     List<Answer.Alias> aliases = new ArrayList<>();
     while (true) {
       Answer.Failure failure = failures.get(new Key(current, type));
@@ -139,6 +187,19 @@ final class FakeDns implements Dns {
       }
       aliases.add(new Answer.Alias(current, target));
       current = target;
+    }
+  }
+
+  private <T> Answer<T> hang(String what) {
+    mostHung.accumulateAndGet(hung.incrementAndGet(), Math::max);
+    try {
+      new CountDownLatch(1).await();
+      throw new AssertionError("unreachable");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Answer.Unknown<>(Answer.Failure.TIMEOUT, what + ": interrupted while waiting");
+    } finally {
+      hung.decrementAndGet();
     }
   }
 

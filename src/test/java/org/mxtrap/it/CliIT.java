@@ -71,7 +71,7 @@ class CliIT {
           - { preference: 10, host: mail.example.test, address: 192.0.2.300, role: primary }
           - { preference: 30, host: mx2.example.test, address: 192.0.2.30, role: trapp }
         limits: { command_timeout: 5 }
-        dnsbl: { threshold: 1.0 }
+        trusted_relays: [198.51.100.5]
         colour: blue
         """);
     MxtrapProcess.Result r =
@@ -81,7 +81,7 @@ class CliIT {
         .contains("broken.yml:4: layout[0].address")
         .contains("broken.yml:5: layout[1].role")
         .contains("broken.yml:6: limits.command_timeout")
-        .contains("broken.yml:7: dnsbl: not supported yet")
+        .contains("broken.yml:7: trusted_relays: not supported yet")
         .contains("broken.yml:8: colour");
   }
 

@@ -68,6 +68,8 @@ final class TestLayout {
                 .formatted(dataDir, primary, trap30, trap40, primary, trap30, trap40, admin)
             + limits
             + tls
+            // No reverse names: a test server never asks the machine's resolver.
+            + (extra.contains("dns:") ? "" : "dns: { ptr_budget: 0s }\n")
             + extra;
     Path file = dir.resolve("mxtrap.yml");
     Files.writeString(file, yaml);

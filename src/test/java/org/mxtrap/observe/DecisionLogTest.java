@@ -56,6 +56,19 @@ class DecisionLogTest {
   }
 
   @Test
+  void aVerifiedReverseNameFollowsTheClient() {
+    Decision d =
+        new Decision(Verdict.DNSBL, Action.TEMPFAIL, "DNSBL score 1 reaches the threshold 1", null)
+            .withReverseName("mail.example.net");
+    assertThat(DecisionLog.line(CONTACT, d))
+        .isEqualTo(
+            "{\"ts\":\"2026-11-26T22:31:04.120Z\",\"client\":\"2001:db8::7\","
+                + "\"ptr\":\"mail.example.net\",\"local\":\"192.0.2.40:25\",\"preference\":40,"
+                + "\"role\":\"trap\",\"verdict\":\"dnsbl\",\"action\":\"tempfail\","
+                + "\"reason\":\"DNSBL score 1 reaches the threshold 1\"}\n");
+  }
+
+  @Test
   void itRotatesAtItsSizeAndKeepsTheNewestFiles() throws Exception {
     Path file = dir.resolve("decisions.jsonl");
     int lineBytes = DecisionLog.line(CONTACT, Decision.accept("x")).length();

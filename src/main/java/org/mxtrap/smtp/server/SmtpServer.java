@@ -236,6 +236,7 @@ public final class SmtpServer implements AutoCloseable {
       Contact contact =
           new Contact(remote.getAddress(), local, entry, clock.instant(), refusal != null);
       Decision decision = admission.connect(contact);
+      String reverseName = decision.reverseName();
       if (refusal != null) {
         SmtpReply reply;
         if (refusal == ConnectionLimits.Refusal.TOTAL) {
@@ -272,7 +273,7 @@ public final class SmtpServer implements AutoCloseable {
           to,
           where,
           decision.verdict() == Verdict.ACCEPT ? "" : " verdict=" + decision.verdict().label());
-      handler.handle(new Connection(id, remote, local, entry, transport));
+      handler.handle(new Connection(id, remote, local, entry, transport, reverseName));
     } catch (IOException e) {
       log.debug("lost connection from {}: {}", client, e.toString());
     } catch (RuntimeException | Error e) {

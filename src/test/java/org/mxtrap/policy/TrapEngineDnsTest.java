@@ -1,0 +1,232 @@
+package org.mxtrap.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mxtrap.config.ConfigLoader;
+import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.core.Action;
+import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Contact;
+import org.mxtrap.core.Decision;
+import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Verdict;
+import org.mxtrap.dns.FakeDns;
+import org.mxtrap.queue.FakeClock;
+import org.mxtrap.state.FileAvailabilityHistory;
+
+/**
+ * The DNSBL check and reverse names in the engine: where the check stands in the precedence, which
+ * contacts cost DNS lookups, and how long a contact may wait for them. DNS is canned.
+ */
+class TrapEngineDnsTest {
+  static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  static final Instant ARMED = T0.plus(Duration.ofHours(2));
+  static final InetAddress LISTED = ip("192.0.2.66");
+  static final InetAddress CLEAN = ip("198.51.100.7");
+  static final String LISTED_Q = "66.2.0.192.";
+
+  @TempDir Path dir;
+  final FakeDns dns = new FakeDns();
+  final FakeContactHistory contacts = new FakeContactHistory();
+  final FakeSuppressionStore suppressions = new FakeSuppressionStore();
+  final List<Decision> logged = new ArrayList<>();
+  FileAvailabilityHistory availability;
+  MxtrapConfig config;
+  TrapEngine engine;
+
+  static InetAddress ip(String s) {
+    return Addresses.parse(s).orElseThrow();
+  }
+
+  void start(String extraYaml) throws Exception {
+    Path file = dir.resolve("mxtrap.yml");
+    Files.writeString(
+        file,
+        """
+        domains: [example.test]
+        data_dir: data
+        layout:
+          - { preference: 10, host: mail.example.test, address: 127.0.0.1, port: 2525, role: primary }
+          - { preference: 30, host: mx2.example.test, address: 127.0.0.1, port: 2526, role: trap }
+        listen: ["127.0.0.1:2525", "127.0.0.1:2526"]
+        trap: { arm_after: 1h }
+        """
+            + extraYaml);
+    config = ConfigLoader.load(file);
+    availability =
+        FileAvailabilityHistory.open(
+            dir.resolve("state"), config.layout(), T0, config.trap().armAfter());
+    for (LayoutEntry e : config.layout().entries()) {
+      availability.up(e, T0);
+    }
+    engine =
+        new TrapEngine(
+            config,
+            contacts,
+            suppressions,
+            new Arming(config.layout(), availability, config.trap().armAfter()),
+            dns,
+            new FakeClock(T0),
+            (c, d) -> logged.add(d));
+  }
+
+  static final String ONE_ZONE =
+      "dnsbl: { zones: [{ zone: bl.test, weight: 1 }] }\ndns: { ptr_budget: 0s }\n";
+
+  @AfterEach
+  void close() {
+    if (availability != null) {
+      availability.close();
+    }
+  }
+
+  LayoutEntry entry(int preference) {
+    return config.layout().entries().stream()
+        .filter(e -> e.preference() == preference)
+        .findFirst()
+        .orElseThrow();
+  }
+
+  Contact contact(InetAddress client, int preference, Instant at) {
+    LayoutEntry e = entry(preference);
+    return new Contact(client, e.socketAddress(), e, at);
+  }
+
+  Decision connect(InetAddress client, int preference, Instant at) {
+    return engine.connect(contact(client, preference, at));
+  }
+
+  List<String> dnsblQueries() {
+    return dns.asked.stream().filter(q -> q.endsWith(".bl.test")).toList();
+  }
+
+  @Test
+  void aListedClientGetsTheSuppressActionOnEveryEntryAndIsNotSuppressed() throws Exception {
+    start(ONE_ZONE + "suppress: { action: reject }\n");
+    dns.address(LISTED_Q + "bl.test", "127.0.0.2");
+    Decision d = connect(LISTED, 10, ARMED);
+    assertThat(d.verdict()).isEqualTo(Verdict.DNSBL);
+    assertThat(d.action()).isEqualTo(Action.REJECT);
+    assertThat(d.reason()).contains("bl.test listed (127.0.0.2) +1");
+    assertThat(d.until()).isNull();
+    assertThat(contacts.contacts(LISTED)).as("recorded first").containsKey(10);
+    assertThat(logged).containsExactly(d);
+
+    // Its contact at MX 10 would excuse it on the trap: the list still refuses it there.
+    Decision onTrap = connect(LISTED, 30, ARMED.plusSeconds(1));
+    assertThat(onTrap.verdict()).isEqualTo(Verdict.DNSBL);
+    assertThat(suppressions.active(ARMED.plusSeconds(1))).as("the list judges, not us").isEmpty();
+  }
+
+  @Test
+  void anUnlistedClientIsJudgedByTheLayoutAsBefore() throws Exception {
+    start(ONE_ZONE);
+    assertThat(connect(CLEAN, 10, ARMED)).isEqualTo(Decision.accept("primary"));
+    assertThat(connect(CLEAN, 30, ARMED.plusSeconds(1)).verdict()).isEqualTo(Verdict.FALLBACK);
+    assertThat(connect(LISTED, 30, ARMED).verdict()).isEqualTo(Verdict.MX_SKIP);
+  }
+
+  @Test
+  void aListingBelowTheThresholdIsNamedInTheReason() throws Exception {
+    start(
+        "dnsbl: { zones: [{ zone: bl.test, weight: 0.5 }], threshold: 1 }\n"
+            + "dns: { ptr_budget: 0s }\n");
+    dns.address(LISTED_Q + "bl.test", "127.0.0.2");
+    Decision d = connect(LISTED, 10, ARMED);
+    assertThat(d.verdict()).isEqualTo(Verdict.ACCEPT);
+    assertThat(d.reason())
+        .isEqualTo(
+            "primary; DNSBL score 0.5 below the threshold 1: bl.test listed (127.0.0.2) +0.5");
+  }
+
+  @Test
+  void anUnknownZoneFailsOpenOrClosedAsConfigured() throws Exception {
+    start(
+        "dnsbl: { zones: [{ zone: bl.test }, { zone: down.test, on_unknown: closed }] }\n"
+            + "dns: { ptr_budget: 0s }\nsuppress: { action: reject }\n");
+    dns.failing(LISTED_Q + "down.test", "A", org.mxtrap.dns.Answer.Failure.SERVFAIL);
+    Decision d = connect(LISTED, 10, ARMED);
+    assertThat(d.verdict()).isEqualTo(Verdict.DNSBL);
+    assertThat(d.action()).isEqualTo(Action.TEMPFAIL);
+    assertThat(d.reason()).contains("down.test unknown (SERVFAIL: ").contains("(fails closed)");
+  }
+
+  @Test
+  void theAllowListWinsAndCostsNoDnsblQuery() throws Exception {
+    start(ONE_ZONE + "allow: [192.0.2.0/24]\n");
+    dns.address(LISTED_Q + "bl.test", "127.0.0.2");
+    assertThat(connect(LISTED, 10, ARMED).verdict()).isEqualTo(Verdict.ALLOWED);
+    assertThat(dnsblQueries()).isEmpty();
+  }
+
+  @Test
+  void blockedSuppressedAndTurnedAwayContactsCostNoDnsQuery() throws Exception {
+    start("dnsbl: { zones: [bl.test] }\nblock: [203.0.113.0/24]\n"); // reverse names on (default)
+    assertThat(connect(ip("203.0.113.5"), 10, ARMED).verdict()).isEqualTo(Verdict.BLOCKED);
+    assertThat(connect(LISTED, 30, ARMED).verdict()).isEqualTo(Verdict.MX_SKIP);
+    assertThat(dns.asked).as("the trap hit: its DNSBL query and its PTR").hasSize(2);
+    dns.asked.clear();
+    assertThat(connect(LISTED, 10, ARMED.plusSeconds(1)).verdict()).isEqualTo(Verdict.SUPPRESSED);
+    LayoutEntry primary = entry(10);
+    Decision turnedAway =
+        engine.connect(new Contact(CLEAN, primary.socketAddress(), primary, ARMED, true));
+    assertThat(turnedAway.action()).isEqualTo(Action.TEMPFAIL);
+    assertThat(dns.asked).isEmpty();
+  }
+
+  @Test
+  void theVerifiedReverseNameRidesOnTheDecision() throws Exception {
+    start("dnsbl: { zones: [bl.test] }\n");
+    dns.ptr("198.51.100.7", "mail.sender.test").address("mail.sender.test", "198.51.100.7");
+    dns.ptr("192.0.2.66", "liar.test").address("liar.test", "192.0.2.1");
+    Decision d = connect(CLEAN, 10, ARMED);
+    assertThat(d.reverseName()).isEqualTo("mail.sender.test");
+    assertThat(logged.get(0).reverseName()).isEqualTo("mail.sender.test");
+    assertThat(connect(LISTED, 10, ARMED).reverseName()).as("unverified: not used").isNull();
+  }
+
+  @Test
+  void anAllowedClientGetsItsReverseNameToo() throws Exception {
+    start("allow: [198.51.100.0/24]\n");
+    dns.ptr("198.51.100.7", "mail.sender.test").address("mail.sender.test", "198.51.100.7");
+    Decision d = connect(CLEAN, 30, ARMED);
+    assertThat(d.verdict()).isEqualTo(Verdict.ALLOWED);
+    assertThat(d.reverseName()).isEqualTo("mail.sender.test");
+  }
+
+  @Test
+  void slowDnsDelaysAContactByTheLongerBudgetOnlyNotTheSum() throws Exception {
+    start(
+        "dnsbl: { zones: [bl.test, slow.test], timeout: 300ms }\n"
+            + "dns: { ptr_budget: 300ms }\n");
+    dns.hanging(LISTED_Q + "slow.test", "A").hanging("192.0.2.66", "PTR");
+    Decision d =
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> connect(LISTED, 10, ARMED));
+    assertThat(d.verdict()).isEqualTo(Verdict.ACCEPT);
+    assertThat(d.reason()).contains("slow.test unknown (TIMEOUT: no answer within 300ms)");
+    assertThat(d.reverseName()).isNull();
+    assertThat(dns.mostHung.get()).as("the PTR and the DNSBL lookups waited at once").isEqualTo(2);
+  }
+
+  @Test
+  void wouldDecideAsksTheListsOnceForEveryEntryAndNeverThePtr() throws Exception {
+    start("dnsbl: { zones: [bl.test] }\n");
+    dns.address(LISTED_Q + "bl.test", "127.0.0.2");
+    List<Decision> would = engine.wouldDecide(LISTED, config.layout().entries(), ARMED);
+    assertThat(would).extracting(Decision::verdict).containsExactly(Verdict.DNSBL, Verdict.DNSBL);
+    assertThat(dns.asked).containsExactly("A " + LISTED_Q + "bl.test");
+    assertThat(logged).isEmpty();
+    assertThat(contacts.contacts(LISTED)).isEmpty();
+  }
+}
