@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       SuppressionsCommand.class,
       ExplainCommand.class,
       MxCommand.class,
+      DnsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Cli implements Runnable {

@@ -2,7 +2,6 @@ package org.mxtrap.app;
 
 import java.io.PrintWriter;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -15,7 +14,6 @@ import java.util.stream.Collectors;
 import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.DnsSettings;
 import org.mxtrap.config.DomainNames;
-import org.mxtrap.config.IpLiterals;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.dns.MxLocator;
 import org.mxtrap.dns.MxOrder;
@@ -55,13 +53,7 @@ final class MxCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DOMAIN", description = "the domain to look up")
   String domain;
 
-  @Option(
-      names = "--resolver",
-      paramLabel = "HOST[:PORT]",
-      description =
-          "resolver to ask instead of dns.resolver (an IP address, port 53 by default);"
-              + " repeat for several, asked in order")
-  List<String> resolvers = new ArrayList<>();
+  @Mixin ResolverOption resolver;
 
   @Option(
       names = "--self",
@@ -90,17 +82,7 @@ final class MxCommand implements Callable<Integer> {
       spec.commandLine().getErr().println(e.getMessage());
       return Cli.EXIT_CONFIG;
     }
-    if (!resolvers.isEmpty()) {
-      List<InetSocketAddress> given = new ArrayList<>();
-      for (String r : resolvers) {
-        try {
-          given.add(IpLiterals.parseSocketAddress(r, DnsSettings.DNS_PORT));
-        } catch (IllegalArgumentException e) {
-          throw new ParameterException(spec.commandLine(), "--resolver: " + e.getMessage());
-        }
-      }
-      settings = settings.withResolvers(given);
-    }
+    settings = resolver.apply(settings, spec.commandLine());
     ThisHost me = thisHost();
     MxLocator locator =
         new MxLocator(

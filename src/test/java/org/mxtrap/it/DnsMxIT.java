@@ -2,7 +2,6 @@ package org.mxtrap.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code mxtrap mx} through the packaged jar against a real DNS server: Debian's unbound, started
  * here on a free loopback port, serving a zone this test writes (an auth-zone; every name outside
  * it is refused, so nothing is ever asked of the Internet). Plus a resolver address where nothing
- * answers. unbound is stopped by its PID after the class.
+ * answers. unbound ({@link UnboundServer}) is stopped by its PID after the class.
  */
 class DnsMxIT {
 
@@ -69,56 +67,14 @@ class DnsMxIT {
       """;
 
   @TempDir static Path dir;
-  private static Process unbound;
+  private static UnboundServer unbound;
   private static String resolver;
   private static Path config;
 
   @BeforeAll
   static void startUnbound() throws Exception {
-    Path bin = Programs.require("unbound", "unbound");
-    int port = FreePorts.next();
-    resolver = "127.0.0.1:" + port;
-    Path zone = dir.resolve("mxtrap.test.zone");
-    Files.writeString(zone, ZONE);
-    Path conf = dir.resolve("unbound.conf");
-    Files.writeString(
-        conf,
-        """
-        server:
-          interface: 127.0.0.1
-          port: %d
-          do-ip6: no
-          so-reuseport: no
-          num-threads: 1
-          chroot: ""
-          username: ""
-          directory: "%s"
-          pidfile: ""
-          use-syslog: no
-          logfile: ""
-          verbosity: 1
-          access-control: 127.0.0.0/8 allow
-          module-config: "iterator"
-          # Never ask the Internet: every name outside the test zone is refused.
-          local-zone: "." refuse
-          local-zone: "mxtrap.test." transparent
-        remote-control:
-          control-enable: no
-        auth-zone:
-          name: "mxtrap.test."
-          zonefile: "%s"
-          for-downstream: yes
-          for-upstream: yes
-          fallback-enabled: no
-        """
-            .formatted(port, dir, zone));
-    Path log = dir.resolve("unbound.log");
-    unbound =
-        new ProcessBuilder(bin.toString(), "-d", "-c", conf.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    awaitStart(log);
+    unbound = UnboundServer.start(dir, "mxtrap.test", ZONE);
+    resolver = unbound.address();
     config = dir.resolve("mxtrap.yml");
     Files.writeString(
         config,
@@ -130,30 +86,10 @@ class DnsMxIT {
         """);
   }
 
-  /** Until unbound logs that it serves (its sockets are bound by then), or fails. */
-  private static void awaitStart(Path log) throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      if (Files.readString(log).contains("start of service")) {
-        return;
-      }
-      if (!unbound.isAlive()) {
-        throw new IllegalStateException(
-            "unbound exited with " + unbound.exitValue() + ":\n" + Files.readString(log));
-      }
-      unbound.waitFor(20, TimeUnit.MILLISECONDS); // bounded poll of a condition, not ordering
-    }
-    throw new IllegalStateException("unbound did not start:\n" + Files.readString(log));
-  }
-
   @AfterAll
   static void stopUnbound() throws InterruptedException {
     if (unbound != null) {
-      unbound.destroy(); // SIGTERM to its PID
-      if (!unbound.waitFor(10, TimeUnit.SECONDS)) {
-        unbound.destroyForcibly();
-        unbound.waitFor();
-      }
+      unbound.close();
     }
   }
 
