@@ -94,8 +94,18 @@ public final class Arming {
               + " ("
               + last.reason()
               + ")";
-      // A young history says so first; the outage (often just the start-up) follows.
-      why = why == null ? outage : why + "; " + outage;
+      if (why != null && !last.from().isAfter(since)) {
+        // A young history whose lower entries were first seen at last.to(): that is where it
+        // really starts.
+        why =
+            "availability history starts at "
+                + last.to()
+                + "; arming needs "
+                + Durations.format(armAfter)
+                + " of it";
+      } else {
+        why = why == null ? outage : why + "; " + outage;
+      }
     }
     if (armsAt != null) {
       return new State(false, why, armsAt);

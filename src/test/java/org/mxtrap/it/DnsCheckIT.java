@@ -24,10 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code mxtrap dns plan} and {@code mxtrap dns check} through the packaged jar against a real DNS
- * server ({@link UnboundServer}): the plan pasted into the zone checks out; zones broken on purpose
- * give every finding; a resolver where nothing answers gives {@code lookup-unknown}. The layout's
- * addresses are distinct loopback addresses that only need to be in the zone: nothing connects to
- * them.
+ * server ({@link LoopbackUnbound}): the plan pasted into the zone checks out; zones broken on
+ * purpose give every finding; a resolver where nothing answers gives {@code lookup-unknown}. The
+ * layout's addresses are distinct loopback addresses that only need to be in the zone: nothing
+ * connects to them.
  */
 class DnsCheckIT {
 
@@ -82,7 +82,7 @@ class DnsCheckIT {
     return MxtrapProcess.run(RUN, all.toArray(String[]::new));
   }
 
-  private static MxtrapProcess.Result check(UnboundServer dns, String... args) throws Exception {
+  private static MxtrapProcess.Result check(LoopbackUnbound dns, String... args) throws Exception {
     List<String> all = new ArrayList<>(List.of("dns", "check"));
     all.addAll(List.of(args));
     all.addAll(List.of("--resolver", dns.address()));
@@ -114,7 +114,7 @@ class DnsCheckIT {
         .containsPattern("(?m)^mail\\.mxtrap\\.test\\. +3600 IN A +127\\.0\\.0\\.10 +; primary$")
         .containsPattern("(?m)^mail\\.mxtrap\\.test\\. +3600 IN AAAA 2001:db8::10 +; primary$")
         .contains("; warning: 127.0.0.30 (mx2.mxtrap.test) is a loopback address");
-    try (UnboundServer dns = UnboundServer.start(dir, "mxtrap.test", HEAD + plan.output())) {
+    try (LoopbackUnbound dns = LoopbackUnbound.serving(dir, "mxtrap.test", HEAD + plan.output())) {
       MxtrapProcess.Result r = check(dns);
       assertThat(r.exitCode()).as(r.output()).isZero();
       assertThat(r.output())
@@ -162,7 +162,7 @@ class DnsCheckIT {
             @          IN MX   15 mx2
             @          IN MX   50 mx.backup-provider.net.
             """;
-    try (UnboundServer dns = UnboundServer.start(dir, "mxtrap.test", zone)) {
+    try (LoopbackUnbound dns = LoopbackUnbound.serving(dir, "mxtrap.test", zone)) {
       MxtrapProcess.Result r = check(dns, "mxtrap.test");
       assertThat(r.exitCode()).as(r.output()).isEqualTo(1);
       assertThat(findings(r.output()))
@@ -203,7 +203,7 @@ class DnsCheckIT {
             mx3        IN CNAME real3
             real3      IN A    127.0.0.40
             """;
-    try (UnboundServer dns = UnboundServer.start(dir, "mxtrap.test", zone)) {
+    try (LoopbackUnbound dns = LoopbackUnbound.serving(dir, "mxtrap.test", zone)) {
       MxtrapProcess.Result r = check(dns, "mxtrap.test");
       assertThat(r.exitCode()).as(r.output()).isEqualTo(1);
       assertThat(findings(r.output()))
@@ -238,7 +238,7 @@ class DnsCheckIT {
             @          IN MX   40 honeypot
             honeypot   IN A    127.0.0.40
             """;
-    try (UnboundServer dns = UnboundServer.start(dir, "mxtrap.test", zone)) {
+    try (LoopbackUnbound dns = LoopbackUnbound.serving(dir, "mxtrap.test", zone)) {
       MxtrapProcess.Result r = check(dns, "mxtrap.test");
       assertThat(r.exitCode()).as(r.output()).isEqualTo(1);
       assertThat(findings(r.output()))
@@ -261,7 +261,7 @@ class DnsCheckIT {
   @Test
   void aNullMxPublishesNoMailAtAll() throws Exception {
     String zone = HEAD + ADDRESSES + "@          IN MX   0 .\n";
-    try (UnboundServer dns = UnboundServer.start(dir, "mxtrap.test", zone)) {
+    try (LoopbackUnbound dns = LoopbackUnbound.serving(dir, "mxtrap.test", zone)) {
       MxtrapProcess.Result r = check(dns, "mxtrap.test", "--json");
       assertThat(r.exitCode()).as(r.output()).isEqualTo(1);
       JsonObject d =

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code mxtrap mx} through the packaged jar against a real DNS server: Debian's unbound, started
  * here on a free loopback port, serving a zone this test writes (an auth-zone; every name outside
  * it is refused, so nothing is ever asked of the Internet). Plus a resolver address where nothing
- * answers. unbound ({@link UnboundServer}) is stopped by its PID after the class.
+ * answers. unbound ({@link LoopbackUnbound}) is stopped by its PID after the class.
  */
 class DnsMxIT {
 
@@ -67,13 +67,13 @@ class DnsMxIT {
       """;
 
   @TempDir static Path dir;
-  private static UnboundServer unbound;
+  private static LoopbackUnbound unbound;
   private static String resolver;
   private static Path config;
 
   @BeforeAll
   static void startUnbound() throws Exception {
-    unbound = UnboundServer.start(dir, "mxtrap.test", ZONE);
+    unbound = LoopbackUnbound.serving(dir, "mxtrap.test", ZONE);
     resolver = unbound.address();
     config = dir.resolve("mxtrap.yml");
     Files.writeString(

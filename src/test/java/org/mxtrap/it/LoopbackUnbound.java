@@ -73,7 +73,30 @@ public final class LoopbackUnbound implements AutoCloseable {
     return u;
   }
 
-  /** {@code 127.0.0.1:PORT}, for {@code dns.resolver}. */
+  /**
+   * Starts unbound serving {@code zoneText} as the authoritative zone {@code origin} (without the
+   * final dot), in a new directory under {@code dir}.
+   */
+  public static LoopbackUnbound serving(Path dir, String origin, String zoneText)
+      throws IOException, InterruptedException {
+    Path home = Files.createTempDirectory(dir, "unbound-");
+    Path zone = home.resolve(origin + ".zone");
+    Files.writeString(zone, zoneText);
+    return start(
+        home,
+        "  local-zone: \"%s.\" transparent".formatted(origin),
+        """
+        auth-zone:
+          name: "%s."
+          zonefile: "%s"
+          for-downstream: yes
+          for-upstream: yes
+          fallback-enabled: no
+        """
+            .formatted(origin, zone));
+  }
+
+  /** {@code 127.0.0.1:PORT}, for {@code dns.resolver} and {@code --resolver}. */
   public String address() {
     return "127.0.0.1:" + port;
   }
