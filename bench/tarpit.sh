@@ -204,6 +204,8 @@ layout:
 listen: ["127.0.0.1:$P_SMTP"]
 admin: { bind: "127.0.0.1:$P_ADMIN" }
 allow: ["127.0.0.2"]
+# No reverse-name lookups for the served client: the machine's resolver is never asked.
+dns: { ptr_budget: 0s }
 block: ["127.0.0.0/8"]
 suppress: { action: tarpit, tarpit_interval: $INTERVAL, tarpit_hold: ${HOLD_S}s, tarpit_max: $((MAX_LEVEL + 1000)) }
 limits: { max_connections: $((MAX_LEVEL + 1000)), max_per_ip: $((MAX_LEVEL + 1000)) }

@@ -413,6 +413,8 @@ layout:
   - { preference: 10, host: mail.$DOMAIN, address: 127.0.0.1, port: $P_MXTRAP, role: primary }
 listen: ["127.0.0.1:$P_MXTRAP"]
 limits: { max_connections: 1000, max_per_ip: 1000 }
+# No reverse-name lookups: under load they would ask the machine's resolver thousands of times.
+dns: { ptr_budget: 0s }
 EOF
       if [ "$1" = 1 ]; then echo "admin: { bind: \"127.0.0.1:$P_ADMIN\" }"; fi
       if [ -n "$MXTRAP_EXTRA_YAML" ]; then printf '%s\n' "$MXTRAP_EXTRA_YAML"; fi
