@@ -21,10 +21,8 @@ import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
 import org.mxtrap.core.Verdict;
-import org.mxtrap.dns.Answer;
 import org.mxtrap.dns.Dns;
 import org.mxtrap.dns.Dnsbl;
-import org.mxtrap.dns.MxRecord;
 import org.mxtrap.dns.ReverseNames;
 import org.mxtrap.state.ContactHistory;
 import org.mxtrap.state.Suppression;
@@ -100,31 +98,6 @@ public final class TrapEngine implements Admission {
       Dns dns,
       Clock clock,
       DecisionSink sink) {
-    this(config, contacts, suppressions, arming, dns, clock, config.dns().reverseNames(), sink);
-  }
-
-  /**
-   * An engine without DNS: every DNSBL zone is unknown (failing open or closed as configured) and
-   * no client has a reverse name.
-   */
-  public TrapEngine(
-      MxtrapConfig config,
-      ContactHistory contacts,
-      SuppressionStore suppressions,
-      Arming arming,
-      DecisionSink sink) {
-    this(config, contacts, suppressions, arming, NO_DNS, Clock.systemUTC(), false, sink);
-  }
-
-  private TrapEngine(
-      MxtrapConfig config,
-      ContactHistory contacts,
-      SuppressionStore suppressions,
-      Arming arming,
-      Dns dns,
-      Clock clock,
-      boolean reverseNames,
-      DecisionSink sink) {
     this.trap = config.trap();
     this.suppress = config.suppress();
     this.allow = config.allow();
@@ -133,7 +106,8 @@ public final class TrapEngine implements Admission {
     this.suppressions = suppressions;
     this.arming = arming;
     this.dnsbl = new DnsblCheck(new Dnsbl(dns, config.dnsbl(), clock), suppress.action());
-    this.reverseNames = reverseNames ? new ReverseNames(dns, config.dns().ptrBudget()) : null;
+    this.reverseNames =
+        config.dns().reverseNames() ? new ReverseNames(dns, config.dns().ptrBudget()) : null;
     this.sink = sink;
   }
 
@@ -368,37 +342,4 @@ public final class TrapEngine implements Admission {
     }
     return null;
   }
-
-  /** The DNS of an engine built without one: every lookup is unknown, at once. */
-  private static final Dns NO_DNS =
-      new Dns() {
-        private <T> Answer<T> none() {
-          return new Answer.Unknown<>(Answer.Failure.NETWORK, "this engine has no DNS");
-        }
-
-        @Override
-        public Answer<MxRecord> mx(String domain) {
-          return none();
-        }
-
-        @Override
-        public Answer<InetAddress> a(String host) {
-          return none();
-        }
-
-        @Override
-        public Answer<InetAddress> aaaa(String host) {
-          return none();
-        }
-
-        @Override
-        public Answer<String> ptr(InetAddress address) {
-          return none();
-        }
-
-        @Override
-        public Answer<String> txt(String name) {
-          return none();
-        }
-      };
 }

@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -32,6 +33,7 @@ import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.core.Contact;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
+import org.mxtrap.dns.FakeDns;
 import org.mxtrap.it.FreePorts;
 import org.mxtrap.policy.Arming;
 import org.mxtrap.policy.RecentDecisions;
@@ -85,7 +87,9 @@ class AdminServerTest {
     BoundedContactHistory contacts = new BoundedContactHistory(32, 128, 1000, 10, 30, 40);
     RecentDecisions recent = new RecentDecisions(100, 10);
     Arming arming = new Arming(config.layout(), availability, ARM_AFTER);
-    engine = new TrapEngine(config, contacts, suppressions, arming, recent);
+    engine =
+        new TrapEngine(
+            config, contacts, suppressions, arming, new FakeDns(), Clock.systemUTC(), recent);
     token = AdminToken.loadOrCreate(dir, new SecureRandom());
     server =
         new AdminServer(

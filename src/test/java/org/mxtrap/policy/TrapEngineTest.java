@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import org.mxtrap.core.Contact;
 import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
+import org.mxtrap.dns.FakeDns;
 import org.mxtrap.state.FileAvailabilityHistory;
 
 class TrapEngineTest {
@@ -69,6 +71,8 @@ class TrapEngineTest {
             contacts,
             suppressions,
             new Arming(config.layout(), availability, config.trap().armAfter()),
+            new FakeDns(),
+            Clock.systemUTC(),
             (c, d) -> logged.add(d));
   }
 
