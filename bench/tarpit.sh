@@ -15,6 +15,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROOT/bench/lib/common.sh"
 HELPERS="$ROOT/bench/lib"
 
 # ---- parameters (environment first, flags override) --------------------------------------------
@@ -132,25 +133,12 @@ mkdir -p "$BASE_TMP"
 TMP=$(mktemp -d "$BASE_TMP/mxtrap-tarpit.XXXXXX")
 MXTRAP_PID="" LOAD_PID="" TAIL_PID=""
 
-stop_pid() { # $1 = pid we started, $2 = name; TERM, bounded wait, then KILL
-  local pid=$1 name=$2 i
-  [ -n "$pid" ] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 300; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "tarpit.sh: $name (pid $pid) ignored TERM for 30 s, sending KILL" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  stop_pid "$LOAD_PID" "load (tarpit_load.py)"   # its workers end with it (their stdin closes)
-  stop_pid "$TAIL_PID" "tail of the load output"
-  stop_pid "$MXTRAP_PID" mxtrap
+  stop_pid "$LOAD_PID" "load (tarpit_load.py)" 30   # its workers end with it (their stdin closes)
+  stop_pid "$TAIL_PID" "tail of the load output" 30
+  stop_pid "$MXTRAP_PID" mxtrap 30
   if [ "$KEEP" = 1 ]; then
     echo "Temp dir kept: $TMP"
   else
@@ -161,21 +149,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-free_ports() { # $1 = count; prints distinct free loopback TCP ports, one per line
-  python3 - "$1" <<'PY'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-for s in socks:
-    print(s.getsockname()[1])
-for s in socks:
-    s.close()
-PY
-}
 
 # ---- machine facts -------------------------------------------------------------------------------
 echo "== mxtrap tarpit benchmark: $(date -u +%Y-%m-%dT%H:%M:%SZ)"

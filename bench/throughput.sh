@@ -14,6 +14,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROOT/bench/lib/common.sh"
 HELPERS="$ROOT/bench/lib"
 
 # ---- parameters (environment first, flags override) --------------------------------------------
@@ -119,19 +120,6 @@ chmod 755 "$TMP"   # the postfix user must reach the private queue below it
 
 MXTRAP_PID="" SINK_PID="" POSTFIX_ETC="" POSTFIX_STARTED=0 LOAD_PID=""
 
-stop_pid() { # $1 = pid we started, $2 = name; TERM, bounded wait, then KILL
-  local pid=$1 name=$2 i
-  [ -n "$pid" ] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "throughput.sh: $name (pid $pid) ignored TERM for 10 s, sending KILL" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -163,21 +151,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---- helpers -------------------------------------------------------------------------------------
-free_ports() { # $1 = count; prints distinct free loopback TCP ports, one per line
-  python3 - "$1" <<'PY'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-for s in socks:
-    print(s.getsockname()[1])
-for s in socks:
-    s.close()
-PY
-}
-
 wait_banner() { # $1 = port, $2 = seconds, $3 = pid to watch (or empty); true once a 220 greets us
   python3 "$HELPERS/wait_banner.py" 127.0.0.1 "$1" "$2" "${3:-0}"
 }
