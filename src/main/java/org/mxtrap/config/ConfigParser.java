@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.ConfigException.Problem;
@@ -719,28 +720,43 @@ final class ConfigParser {
   }
 
   private List<Cidr> prefixes(Field f) {
+    List<Cidr> out = prefixes(f, (c, text) -> null);
+    return out == null ? List.of() : out;
+  }
+
+  /**
+   * A list of CIDR prefixes, each also held to {@code rule} (given the prefix and its text as
+   * written, it names what is wrong with it, or returns null). Null when any problem was reported.
+   */
+  private @Nullable List<Cidr> prefixes(Field f, BiFunction<Cidr, String, @Nullable String> rule) {
     List<Field> items = list(f);
     if (items == null) {
-      return List.of();
+      return null;
     }
     List<Cidr> out = new ArrayList<>();
+    boolean complete = true;
     for (Field item : items) {
       String text = text(item);
       if (text == null) {
+        complete = false;
         continue;
       }
+      String problem;
+      Cidr c = null;
       try {
-        Cidr c = Cidr.parse(text);
-        if (out.contains(c)) {
-          error(item, "listed twice: " + c);
-        } else {
-          out.add(c);
-        }
+        c = Cidr.parse(text);
+        problem = out.contains(c) ? "listed twice: " + c : rule.apply(c, text);
       } catch (IllegalArgumentException e) {
-        error(item, e.getMessage());
+        problem = e.getMessage();
+      }
+      if (problem != null) {
+        error(item, problem);
+        complete = false;
+      } else {
+        out.add(c);
       }
     }
-    return out;
+    return complete ? out : null;
   }
 
   private StateSettings state(Field section) {
@@ -917,51 +933,26 @@ final class ConfigParser {
    * them among the refused codes. Null when reported.
    */
   private @Nullable List<Cidr> codes(Field f) {
-    List<Field> items = list(f);
-    if (items == null) {
-      return null;
-    }
-    if (items.isEmpty()) {
+    if (f.value() instanceof SequenceNode seq && seq.getValue().isEmpty()) {
       error(f, "must list at least one code; remove the key to count every listing answer");
       return null;
     }
-    List<Cidr> out = new ArrayList<>();
-    boolean complete = true;
-    for (Field item : items) {
-      String text = text(item);
-      if (text == null) {
-        complete = false;
-        continue;
-      }
-      Cidr c;
-      try {
-        c = Cidr.parse(text);
-      } catch (IllegalArgumentException e) {
-        error(item, e.getMessage());
-        complete = false;
-        continue;
-      }
-      if (!c.isV4()
-          || c.length() < DnsblSettings.ANSWERS.length()
-          || !DnsblSettings.ANSWERS.contains(c.network())) {
-        error(item, "not within 127.0.0.0/8, where every DNSBL answer lies: " + text);
-        complete = false;
-      } else if (c.length() >= DnsblSettings.REFUSED.length()
-          && DnsblSettings.REFUSED.contains(c.network())) {
-        error(
-            item,
-            text
-                + " is among the codes lists use to refuse a query (127.255.255.0/24), which never"
-                + " count as a listing");
-        complete = false;
-      } else if (out.contains(c)) {
-        error(item, "listed twice: " + c);
-        complete = false;
-      } else {
-        out.add(c);
-      }
-    }
-    return complete ? out : null;
+    return prefixes(
+        f,
+        (c, text) -> {
+          if (!c.isV4()
+              || c.length() < DnsblSettings.ANSWERS.length()
+              || !DnsblSettings.ANSWERS.contains(c.network())) {
+            return "not within 127.0.0.0/8, where every DNSBL answer lies: " + text;
+          }
+          if (c.length() >= DnsblSettings.REFUSED.length()
+              && DnsblSettings.REFUSED.contains(c.network())) {
+            return text
+                + " is among the codes lists use to refuse a query (127.255.255.0/24), which"
+                + " never count as a listing";
+          }
+          return null;
+        });
   }
 
   /**
