@@ -66,10 +66,6 @@ public final class DecisionLog implements AutoCloseable {
     return d;
   }
 
-  public Path file() {
-    return file;
-  }
-
   /** Appends one line for {@code decision} about {@code contact}. Never throws. */
   public void write(Contact contact, Decision decision) {
     String line = line(contact, decision);

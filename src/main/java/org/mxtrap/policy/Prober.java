@@ -58,10 +58,6 @@ public final class Prober implements AutoCloseable {
     this.interval = interval;
   }
 
-  public List<LayoutEntry> targets() {
-    return targets;
-  }
-
   /** Probes at once, then every interval. */
   public void start() {
     if (!targets.isEmpty()) {
