@@ -20,6 +20,7 @@ import org.mxtrap.config.TlsSettings;
 import org.mxtrap.config.TrapSettings;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
+import org.mxtrap.delivery.InSessionDelivery;
 import org.mxtrap.delivery.MaildirDelivery;
 import org.mxtrap.delivery.QueueRunner;
 import org.mxtrap.dns.Dns;
@@ -196,6 +197,8 @@ final class MxtrapApp implements AutoCloseable {
     MaildirDelivery maildir =
         new MaildirDelivery(config.dataDir().resolve("mail"), config.hostname(), config.domains());
     QueueRunner runner = new QueueRunner(spool, maildir, config.queue(), clock, config.hostname());
+    InSessionDelivery sink =
+        new InSessionDelivery(spool, maildir, clock, InSessionDelivery.DEFAULT_MAX_HELD);
     SessionSettings settings = SessionSettings.of(config);
     FileAvailabilityHistory availability = policy.availability();
     EntryWatch watch =
@@ -223,7 +226,7 @@ final class MxtrapApp implements AutoCloseable {
                             ? settings.withHostname(c.entry().host())
                             : settings,
                         new ClientFacts(c.remote(), c.local(), c.entry(), c.id(), c.reverseName()),
-                        spool,
+                        sink,
                         clock,
                         c.transport())
                     .run());

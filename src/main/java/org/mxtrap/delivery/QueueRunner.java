@@ -354,7 +354,8 @@ public final class QueueRunner implements AutoCloseable {
               new Spool.Outcome(
                   index, Status.FAILED, EnhancedStatus.DELIVERY_TIME_EXPIRED.toString(), text));
           logLine(
-              e,
+              e.id(),
+              e.arrival(),
               d.recipient(),
               d.relay(),
               now,
@@ -447,22 +448,29 @@ public final class QueueRunner implements AutoCloseable {
     return d.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : d;
   }
 
-  private void logResult(QueueEntry e, RecipientResult r, Instant now, String status, String text) {
-    logLine(e, r.recipient(), r.relay(), now, r.status(), status, text);
+  private static void logResult(
+      QueueEntry e, RecipientResult r, Instant now, String status, String text) {
+    logLine(e.id(), e.arrival(), r.recipient(), r.relay(), now, r.status(), status, text);
   }
 
-  private void logLine(
-      QueueEntry e,
+  /**
+   * The log line of one recipient's delivery attempt, as Postfix writes it: {@code ID: to=<rcpt>,
+   * relay=R, delay=SECONDS, dsn=X.Y.Z, status=sent|deferred|bounced|expired (text)}. Every
+   * delivery, queued or {@linkplain InSessionDelivery in session}, is logged with this line.
+   */
+  static void logLine(
+      String id,
+      Instant arrival,
       ForwardPath rcpt,
       String relay,
       Instant now,
       EnhancedStatus dsn,
       String status,
       String text) {
-    double delay = Duration.between(e.arrival(), now).toMillis() / 1000.0;
+    double delay = Duration.between(arrival, now).toMillis() / 1000.0;
     log.info(
         "{}: to={}, relay={}, delay={}, dsn={}, status={} ({})",
-        e.id(),
+        id,
         rcpt,
         relay,
         String.format(Locale.ROOT, "%.2f", delay),

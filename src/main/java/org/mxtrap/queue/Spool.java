@@ -207,15 +207,35 @@ public final class Spool implements MessageSink, AutoCloseable {
 
   @Override
   public Incoming open(Envelope envelope, TraceInfo trace) throws IOException {
+    return open(newId(), envelope, trace);
+  }
+
+  /**
+   * A fresh queue ID, unique among every ID this spool has issued or holds: for a message that may
+   * be delivered without ever being queued, and is queued under this ID with {@link #open(String,
+   * Envelope, TraceInfo)} only if it has to be.
+   */
+  public String newId() {
+    return ids.next();
+  }
+
+  /**
+   * Starts receiving a message under an ID from {@link #newId()}; otherwise as {@link
+   * #open(Envelope, TraceInfo)}.
+   *
+   * @throws IOException if the spool is closed or a message file with this ID exists
+   */
+  public Incoming open(String id, Envelope envelope, TraceInfo trace) throws IOException {
     if (closed) {
       throw new IOException("spool is closed");
+    }
+    if (!QueueIds.isValid(id)) {
+      throw new IllegalArgumentException("not a queue id: " + id);
     }
     if (envelope.recipients().isEmpty()) {
       throw new IllegalArgumentException("a message needs at least one recipient");
     }
-    String id = ids.next();
-    Instant arrival = clock.instant();
-    return new Receiving(id, arrival, envelope, trace);
+    return new Receiving(id, clock.instant(), envelope, trace);
   }
 
   /** A message being received into {@code active/<id>}, not yet whole. Used by one thread. */

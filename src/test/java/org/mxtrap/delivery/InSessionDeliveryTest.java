@@ -1,0 +1,164 @@
+package org.mxtrap.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mxtrap.queue.SpoolFixtures.enqueue;
+import static org.mxtrap.queue.SpoolFixtures.envelope;
+import static org.mxtrap.queue.SpoolFixtures.names;
+import static org.mxtrap.queue.SpoolFixtures.read;
+import static org.mxtrap.queue.SpoolFixtures.trace;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mxtrap.core.MessageSink;
+import org.mxtrap.queue.FakeClock;
+import org.mxtrap.queue.QueueEntry;
+import org.mxtrap.queue.Spool;
+
+class InSessionDeliveryTest {
+  @TempDir Path data;
+  final FakeClock clock = new FakeClock();
+  Spool spool;
+  FaultyDeliveryAgent agent;
+  InSessionDelivery sink;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    spool = Spool.open(data.resolve("queue"), clock);
+    MaildirDelivery maildir =
+        new MaildirDelivery(
+            data.resolve("mail"), "mail.example.com", List.of("example.com"), clock, 1);
+    agent = new FaultyDeliveryAgent(maildir, r -> null);
+    sink = new InSessionDelivery(spool, agent, clock, 1024);
+  }
+
+  @AfterEach
+  void tearDown() {
+    spool.close();
+  }
+
+  private List<String> inbox(String localPart) throws IOException {
+    Path dir = data.resolve("mail").resolve("example.com").resolve(localPart).resolve("new");
+    return Files.isDirectory(dir) ? names(dir) : List.of();
+  }
+
+  private String message(String localPart) throws IOException {
+    Path dir = data.resolve("mail").resolve("example.com").resolve(localPart).resolve("new");
+    return Files.readString(dir.resolve(names(dir).get(0)));
+  }
+
+  private static String body(int octets) {
+    return "Subject: big\r\n\r\n" + "x".repeat(octets) + "\r\n";
+  }
+
+  @Test
+  void aSmallMessageIsDeliveredBeforeTheCommitReturnsAndNeverQueued() throws Exception {
+    String id = enqueue(sink, "bob@example.org", "alice@example.com", "carol@example.com");
+
+    assertThat(inbox("alice")).hasSize(1);
+    assertThat(inbox("carol")).hasSize(1);
+    assertThat(message("alice"))
+        .startsWith("Return-Path: <bob@example.org>\n")
+        .contains("id " + id)
+        .endsWith("Hello.\n");
+    assertThat(spool.list()).isEmpty();
+    assertThat(Files.list(data.resolve("queue").resolve("active"))).isEmpty();
+  }
+
+  @Test
+  void aMessageLargerThanTheLimitIsQueuedWholeUnderItsId() throws Exception {
+    String content = body(5000);
+
+    String id = enqueue(sink, envelope("bob@example.org", "alice@example.com"), trace(), content);
+
+    assertThat(agent.calls).isEmpty();
+    assertThat(inbox("alice")).isEmpty();
+    QueueEntry e = spool.find(id).orElseThrow();
+    assertThat(e.size()).isEqualTo(content.length());
+    assertThat(read(spool.content(id))).isEqualTo(content);
+  }
+
+  @Test
+  void aMessageOfExactlyTheLimitIsDeliveredInSession() throws Exception {
+    String content = body(1024 - body(0).length());
+
+    enqueue(sink, envelope("bob@example.org", "alice@example.com"), trace(), content);
+
+    assertThat(inbox("alice")).hasSize(1);
+    assertThat(spool.list()).isEmpty();
+  }
+
+  @Test
+  void recipientsNotDeliveredAreQueuedAloneUnderTheSameId() throws Exception {
+    agent.script(
+        r -> r.mailbox().localPart().equals("carol") ? FaultyDeliveryAgent.defer(r) : null);
+
+    String id = enqueue(sink, "bob@example.org", "alice@example.com", "carol@example.com");
+
+    assertThat(inbox("alice")).hasSize(1);
+    assertThat(inbox("carol")).isEmpty();
+    QueueEntry e = spool.find(id).orElseThrow();
+    assertThat(e.envelope().recipients())
+        .extracting(r -> r.mailbox().localPart())
+        .containsExactly("carol");
+    assertThat(e.envelope().reversePath().toString()).isEqualTo("<bob@example.org>");
+    assertThat(read(spool.content(id))).contains("Hello.");
+  }
+
+  @Test
+  void anAgentThatThrowsLeavesEveryRecipientQueued() throws Exception {
+    InSessionDelivery broken =
+        new InSessionDelivery(
+            spool,
+            d -> {
+              throw new IOException("disk on fire");
+            },
+            clock,
+            1024);
+
+    String id = enqueue(broken, "bob@example.org", "alice@example.com", "carol@example.com");
+
+    assertThat(spool.find(id).orElseThrow().envelope().recipients()).hasSize(2);
+  }
+
+  @Test
+  void aFailureToQueueTheRestFailsTheCommit() throws Exception {
+    agent.script(FaultyDeliveryAgent::defer);
+    MessageSink.Incoming in = sink.open(envelope("bob@example.org", "alice@example.com"), trace());
+    in.content().write("Hello.\r\n".getBytes(StandardCharsets.US_ASCII));
+    spool.close();
+
+    assertThatThrownBy(in::commit).isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void abortLeavesNothingBehindHeldOrQueued() throws Exception {
+    try (MessageSink.Incoming small =
+            sink.open(envelope("bob@example.org", "alice@example.com"), trace());
+        MessageSink.Incoming big =
+            sink.open(envelope("bob@example.org", "alice@example.com"), trace())) {
+      small.content().write("Hello.\r\n".getBytes(StandardCharsets.US_ASCII));
+      big.content().write(body(5000).getBytes(StandardCharsets.US_ASCII));
+    } // closing aborts
+
+    assertThat(agent.calls).isEmpty();
+    assertThat(inbox("alice")).isEmpty();
+    assertThat(Files.list(data.resolve("queue").resolve("active"))).isEmpty();
+  }
+
+  @Test
+  void idsAreUniqueAcrossBothPaths() throws Exception {
+    String delivered = enqueue(sink, "bob@example.org", "alice@example.com");
+    String queued = enqueue(spool, "bob@example.org", "alice@example.com");
+
+    assertThat(delivered).isNotEqualTo(queued);
+    assertThat(delivered.compareTo(queued)).isNegative();
+  }
+}
