@@ -64,6 +64,8 @@ import org.mxtrap.queue.GroupSync;
  */
 public final class MaildirDelivery implements DeliveryAgent {
   static final String RELAY = "maildir";
+  // Most mail fits in one write; a larger buffer is mostly zeroed memory allocated per copy.
+  private static final int COPY_BUFFER = 16 * 1024;
 
   private final Path root;
   private final String hostname;
@@ -131,7 +133,7 @@ public final class MaildirDelivery implements DeliveryAgent {
       try (FileChannel ch =
           FileChannel.open(tmpFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         OutputStream out =
-            new LfLineEnds(new BufferedOutputStream(Channels.newOutputStream(ch), 65536));
+            new LfLineEnds(new BufferedOutputStream(Channels.newOutputStream(ch), COPY_BUFFER));
         out.write(
             ReceivedHeader.returnPath(d.envelope().reversePath()).getBytes(StandardCharsets.UTF_8));
         out.write(

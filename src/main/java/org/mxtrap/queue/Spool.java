@@ -34,8 +34,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The durable spool under {@code DATA_DIR/queue}: the {@link MessageSink} the SMTP server writes
- * to, and the store the queue runner and {@code mxtrap queue} read and update.
+ * The durable spool under {@code DATA_DIR/queue}: a {@link MessageSink} for mail that is not
+ * delivered in the session (larger messages, recipients a delivery in session missed, DSNs; see
+ * {@code delivery.InSessionDelivery}), and the store the queue runner and {@code mxtrap queue} read
+ * and update.
  *
  * <h2>Layout</h2>
  *

@@ -29,6 +29,9 @@ class DurabilityIT {
   private static final int SENDERS = 4;
   private static final int KILLS = 4;
   private static final int MAX_MESSAGES = 2_000;
+  // Every fourth message is larger than what is delivered in session (InSessionDelivery,
+  // 128 KiB), so both ways to a 250 are killed under: delivered before it, or queued.
+  private static final String LARGE_BODY = ("x".repeat(998) + "\r\n").repeat(140);
   private static final Pattern TOKEN = Pattern.compile("X-Durability-Token: (\\S+)");
 
   @TempDir Path dir;
@@ -111,7 +114,7 @@ class DurabilityIT {
                   "X-Durability-Token: "
                       + token
                       + "\r\nSubject: durable\r\n\r\n"
-                      + "line\r\n".repeat(50)
+                      + (n % 4 == 0 ? LARGE_BODY : "line\r\n".repeat(50))
                       + ".");
           if (reply != null && reply.startsWith("250")) {
             acked.add(token);
