@@ -165,8 +165,15 @@ source_cmd() { # $1 = port, $2 = sessions, $3 = messages; prints the command lin
 }
 
 # run_load NAME PORT SESSIONS MESSAGES -> sets RATE (msgs/s) and SECS; false on failure
+# CPU seconds (user + system) the mxtrap JVM has used so far, from /proc/PID/stat fields 14 and 15.
+mxtrap_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$MXTRAP_PID/stat" 2>/dev/null
+}
+
+# One smtp-source run; sets SECS, RATE and, for mxtrap, CPU_PER_MSG (ms of its CPU per message).
 run_load() {
-  local name=$1 port=$2 s=$3 m=$4 t0 t1 rc=0 err="$TMP/source.err"
+  local name=$1 port=$2 s=$3 m=$4 t0 t1 rc=0 err="$TMP/source.err" c0="" c1=""
+  [ "$name" = mxtrap ] && c0=$(mxtrap_cpu)
   t0=$(now)
   # In the background and waited for, so that INT/TERM reach our trap at once (a foreground
   # child would delay them until it ends); the trap then ends this run by its PID.
@@ -175,7 +182,9 @@ run_load() {
   LOAD_PID=$!
   wait "$LOAD_PID" || rc=$?
   t1=$(now)
+  [ "$name" = mxtrap ] && c1=$(mxtrap_cpu)
   LOAD_PID=""
+  CPU_PER_MSG=$(awk -v a="$c0" -v b="$c1" -v m="$m" 'BEGIN { if (a != "" && b != "") printf "%.2f", (b - a) * 1000 / m }')
   SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
   if [ "$rc" != 0 ]; then
     RATE=""
@@ -489,7 +498,7 @@ for s in $SESSIONS; do
     for ((r = 1; r <= REPEAT; r++)); do
       if run_load "$name" "$(port_of "$name")" "$s" "$MESSAGES"; then
         rates+=("$RATE")
-        echo "  $name s=$s m=$MESSAGES run $r: ${SECS}s, $RATE msgs/s"
+        echo "  $name s=$s m=$MESSAGES run $r: ${SECS}s, $RATE msgs/s${CPU_PER_MSG:+, $CPU_PER_MSG ms of mxtrap CPU per msg}"
         [ "$name" = postfix ] && SENT_POSTFIX=$((SENT_POSTFIX + MESSAGES))
       else
         FAILED=1

@@ -144,31 +144,40 @@ public final class InSessionDelivery implements MessageSink {
 
     @Override
     public String commit() throws IOException {
-      if (committed) {
-        return id;
-      }
       if (aborted) {
         throw new IOException(id + ": message was aborted");
       }
-      if (queued != null) {
-        String queuedId = queued.commit();
-        committed = true;
-        return queuedId;
-      }
-      List<ForwardPath> undelivered = deliver();
-      if (!undelivered.isEmpty()) {
-        Envelope rest =
-            new Envelope(
-                envelope.reversePath(), undelivered, envelope.bodyType(), envelope.smtpUtf8());
-        try (Incoming q = spool.open(id, rest, trace)) {
-          q.content().write(held, 0, length);
-          q.commit();
+      if (!committed) {
+        try {
+          if (queued != null) {
+            queued.commit();
+          } else {
+            deliverOrQueue();
+          }
+        } catch (IOException | RuntimeException e) {
+          abort(); // not durable for everyone: the client gets a 4xx and sends it again
+          throw e;
         }
-        log.info("{}: queued for {} recipient(s) not delivered in session", id, undelivered.size());
+        committed = true;
+        held = new byte[0];
       }
-      committed = true;
-      held = new byte[0];
       return id;
+    }
+
+    /** Delivers the held message; queues it for the recipients not delivered. */
+    private void deliverOrQueue() throws IOException {
+      List<ForwardPath> undelivered = deliver();
+      if (undelivered.isEmpty()) {
+        return;
+      }
+      Envelope rest =
+          new Envelope(
+              envelope.reversePath(), undelivered, envelope.bodyType(), envelope.smtpUtf8());
+      try (Incoming q = spool.open(id, rest, trace)) {
+        q.content().write(held, 0, length);
+        q.commit();
+      }
+      log.info("{}: queued for {} recipient(s) not delivered in session", id, undelivered.size());
     }
 
     /** One delivery attempt for every recipient; returns those not delivered, in order. */
