@@ -13,16 +13,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mxtrap.core.MessageSink;
 import org.mxtrap.queue.FakeClock;
+import org.mxtrap.queue.MessageSinkContract;
 import org.mxtrap.queue.QueueEntry;
 import org.mxtrap.queue.Spool;
 
-class InSessionDeliveryTest {
+class InSessionDeliveryTest extends MessageSinkContract {
   @TempDir Path data;
   final FakeClock clock = new FakeClock();
   Spool spool;
@@ -42,6 +45,44 @@ class InSessionDeliveryTest {
   @AfterEach
   void tearDown() {
     spool.close();
+  }
+
+  @Override
+  protected MessageSink sink() {
+    return sink;
+  }
+
+  /** The queued message, or the delivered copy whose Received header names the ID. */
+  @Override
+  protected Optional<String> stored(String id) throws IOException {
+    if (spool.find(id).isPresent()) {
+      return Optional.of(read(spool.content(id)).replace("\r\n", "\n"));
+    }
+    for (Path f : delivered()) {
+      String text = Files.readString(f);
+      if (text.contains("id " + id)) {
+        return Optional.of(text);
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  protected int storedCount() throws IOException {
+    return spool.size() + delivered().size();
+  }
+
+  private List<Path> delivered() throws IOException {
+    Path mail = data.resolve("mail");
+    if (!Files.isDirectory(mail)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.walk(mail)) {
+      return files
+          .filter(
+              f -> Files.isRegularFile(f) && f.getParent().getFileName().toString().equals("new"))
+          .toList();
+    }
   }
 
   private List<String> inbox(String localPart) throws IOException {

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -32,7 +33,7 @@ import org.mxtrap.core.MessageSink;
 import org.mxtrap.core.TraceInfo;
 import org.mxtrap.queue.RecipientState.Status;
 
-class SpoolTest {
+class SpoolTest extends MessageSinkContract {
   @TempDir Path data;
   Path dir;
   final FakeClock clock = new FakeClock();
@@ -47,6 +48,23 @@ class SpoolTest {
   @AfterEach
   void close() {
     spool.close();
+  }
+
+  @Override
+  protected MessageSink sink() {
+    return spool;
+  }
+
+  @Override
+  protected Optional<String> stored(String id) throws IOException {
+    return spool.find(id).isEmpty()
+        ? Optional.empty()
+        : Optional.of(read(spool.content(id)).replace("\r\n", "\n"));
+  }
+
+  @Override
+  protected int storedCount() {
+    return spool.size();
   }
 
   private Spool reopen() throws IOException {
