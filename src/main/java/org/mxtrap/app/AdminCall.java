@@ -15,16 +15,11 @@ final class AdminCall {
   private AdminCall() {}
 
   static int run(
-      ConfigOption config, CommandSpec spec, String method, String pathAndQuery, boolean json) {
+      ConfigOption config, CommandSpec spec, String method, String pathAndQuery, boolean json)
+      throws ConfigException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    MxtrapConfig c;
-    try {
-      c = config.load();
-    } catch (ConfigException e) {
-      err.println(e.getMessage());
-      return Cli.EXIT_CONFIG;
-    }
+    MxtrapConfig c = config.load();
     try {
       String body = AdminClient.of(c).call(method, pathAndQuery, json);
       out.print(body.endsWith("\n") ? body : body + "\n");

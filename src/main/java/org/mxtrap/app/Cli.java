@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
+import org.mxtrap.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,8 +31,21 @@ public final class Cli implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /**
+   * The command line. A config that does not load gets the same answer from every command: its
+   * errors on standard error and exit {@link #EXIT_CONFIG}.
+   */
   public static CommandLine commandLine() {
-    return new CommandLine(new Cli());
+    CommandLine cl = new CommandLine(new Cli());
+    cl.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          if (e instanceof ConfigException c) {
+            cmd.getErr().println(c.getMessage());
+            return EXIT_CONFIG;
+          }
+          throw e;
+        });
+    return cl;
   }
 
   @Override

@@ -72,19 +72,13 @@ final class DnsCommand implements Runnable {
     int ttl = ZonePlan.DEFAULT_TTL;
 
     @Override
-    public Integer call() {
+    public Integer call() throws ConfigException {
       if (ttl < 0) {
         throw new ParameterException(
             spec.commandLine(), "--ttl: out of range 0.." + ZonePlan.MAX_TTL + ": " + ttl);
       }
+      MxtrapConfig c = config.load();
       PrintWriter err = spec.commandLine().getErr();
-      MxtrapConfig c;
-      try {
-        c = config.load();
-      } catch (ConfigException e) {
-        err.println(e.getMessage());
-        return Cli.EXIT_CONFIG;
-      }
       String source =
           c.source() == null ? "the embedded demo layout: no config file" : c.source().toString();
       switch (ZonePlan.plan(c.layout(), c.domains(), ttl, source)) {
@@ -145,7 +139,7 @@ final class DnsCommand implements Runnable {
     boolean json;
 
     @Override
-    public Integer call() {
+    public Integer call() throws ConfigException {
       String only = null;
       if (domain != null) {
         try {
@@ -154,13 +148,7 @@ final class DnsCommand implements Runnable {
           throw new ParameterException(spec.commandLine(), e.getMessage());
         }
       }
-      MxtrapConfig c;
-      try {
-        c = config.load();
-      } catch (ConfigException e) {
-        spec.commandLine().getErr().println(e.getMessage());
-        return Cli.EXIT_CONFIG;
-      }
+      MxtrapConfig c = config.load();
       StubResolver dns =
           StubResolver.create(resolver.apply(c.dns(), spec.commandLine()), Clock.systemUTC());
       LayoutCheck check = new LayoutCheck(dns);

@@ -2,6 +2,7 @@ package org.mxtrap.app;
 
 import java.util.concurrent.Callable;
 import org.mxtrap.admin.AdminClient;
+import org.mxtrap.config.ConfigException;
 import org.mxtrap.core.Addresses;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +34,7 @@ final class ExplainCommand implements Callable<Integer> {
   boolean json;
 
   @Override
-  public Integer call() {
+  public Integer call() throws ConfigException {
     if (Addresses.parse(address).isEmpty()) {
       return AdminCall.usage(spec, "not an IP address: " + address);
     }

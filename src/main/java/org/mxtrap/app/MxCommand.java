@@ -67,7 +67,7 @@ final class MxCommand implements Callable<Integer> {
   boolean json;
 
   @Override
-  public Integer call() {
+  public Integer call() throws ConfigException {
     PrintWriter out = spec.commandLine().getOut();
     String name;
     try {
@@ -75,14 +75,7 @@ final class MxCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    DnsSettings settings;
-    try {
-      settings = config.load().dns();
-    } catch (ConfigException e) {
-      spec.commandLine().getErr().println(e.getMessage());
-      return Cli.EXIT_CONFIG;
-    }
-    settings = resolver.apply(settings, spec.commandLine());
+    DnsSettings settings = resolver.apply(config.load().dns(), spec.commandLine());
     ThisHost me = thisHost();
     MxLocator locator =
         new MxLocator(

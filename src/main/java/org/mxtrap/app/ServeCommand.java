@@ -48,15 +48,9 @@ final class ServeCommand implements Callable<Integer> {
   int graceSeconds;
 
   @Override
-  public Integer call() throws IOException, InterruptedException {
+  public Integer call() throws ConfigException, IOException, InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
-    MxtrapConfig c;
-    try {
-      c = config.load();
-    } catch (ConfigException e) {
-      spec.commandLine().getErr().println(e.getMessage());
-      return Cli.EXIT_CONFIG;
-    }
+    MxtrapConfig c = config.load();
     log.info("effective configuration:\n{}", c.describe());
     MxtrapApp app;
     try {

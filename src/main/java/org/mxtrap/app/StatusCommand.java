@@ -1,6 +1,7 @@
 package org.mxtrap.app;
 
 import java.util.concurrent.Callable;
+import org.mxtrap.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,7 +27,7 @@ final class StatusCommand implements Callable<Integer> {
   boolean json;
 
   @Override
-  public Integer call() {
+  public Integer call() throws ConfigException {
     return AdminCall.run(config, spec, "GET", "/status", json);
   }
 }

@@ -3,6 +3,7 @@ package org.mxtrap.app;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.admin.AdminClient;
+import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.Durations;
 import org.mxtrap.core.Cidr;
 import picocli.CommandLine.Command;
@@ -33,7 +34,7 @@ final class SuppressionsCommand implements Callable<Integer> {
 
   /** Without a subcommand: the usage, as a usage error. */
   @Override
-  public Integer call() {
+  public Integer call() throws ConfigException {
     spec.commandLine().usage(spec.commandLine().getErr());
     return Cli.EXIT_CONFIG;
   }
@@ -59,7 +60,7 @@ final class SuppressionsCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() {
+    public Integer call() throws ConfigException {
       return AdminCall.run(config, spec, "GET", "/suppressions", json);
     }
   }
@@ -92,7 +93,7 @@ final class SuppressionsCommand implements Callable<Integer> {
     @Nullable String reason;
 
     @Override
-    public Integer call() {
+    public Integer call() throws ConfigException {
       try {
         Cidr.parse(address);
       } catch (IllegalArgumentException e) {
@@ -133,7 +134,7 @@ final class SuppressionsCommand implements Callable<Integer> {
     String address;
 
     @Override
-    public Integer call() {
+    public Integer call() throws ConfigException {
       try {
         Cidr.parse(address);
       } catch (IllegalArgumentException e) {

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.ConfigException.Problem;
@@ -358,17 +359,8 @@ final class ConfigParser {
     Field f;
     Long preference = (f = fields.get("preference")) == null ? null : integer(f, 0, 65535);
     String host = (f = fields.get("host")) == null ? null : domainName(f);
-    InetAddress address = null;
-    if ((f = fields.get("address")) != null) {
-      String text = text(f);
-      if (text != null) {
-        try {
-          address = IpLiterals.parseAddress(text);
-        } catch (IllegalArgumentException e) {
-          error(f, e.getMessage());
-        }
-      }
-    }
+    InetAddress address =
+        (f = fields.get("address")) == null ? null : parsed(f, IpLiterals::parseAddress);
     Long port =
         (f = fields.get("port")) == null ? Long.valueOf(DEFAULT_PORT) : integer(f, 1, 65535);
     Role role = null;
@@ -788,20 +780,9 @@ final class ConfigParser {
     Field fBind = fields.get("bind");
     Field f;
     Boolean remote = (f = fields.get("allow_remote")) == null ? Boolean.FALSE : bool(f);
-    InetSocketAddress bind = d.bind();
-    if (fBind != null) {
-      String text = text(fBind);
-      if (text == null) {
-        return d;
-      }
-      try {
-        bind = IpLiterals.parseSocketAddress(text);
-      } catch (IllegalArgumentException e) {
-        error(fBind, e.getMessage());
-        return d;
-      }
-    }
-    if (remote == null) {
+    InetSocketAddress bind =
+        fBind == null ? d.bind() : parsed(fBind, IpLiterals::parseSocketAddress);
+    if (bind == null || remote == null) {
       return d;
     }
     if (!bind.getAddress().isLoopbackAddress() && !remote) {
@@ -1072,12 +1053,20 @@ final class ConfigParser {
 
   /** A duration that may be zero ({@code 0s}: off). */
   private @Nullable Duration durationOrZero(Field f) {
+    return parsed(f, Durations::parse);
+  }
+
+  /**
+   * The scalar's text through {@code parse}; an {@link IllegalArgumentException} from it is
+   * reported at the field, whose message says what is wrong. Null when anything was reported.
+   */
+  private <T> @Nullable T parsed(Field f, Function<String, T> parse) {
     String text = text(f);
     if (text == null) {
       return null;
     }
     try {
-      return Durations.parse(text);
+      return parse.apply(text);
     } catch (IllegalArgumentException e) {
       error(f, e.getMessage());
       return null;
@@ -1233,52 +1222,25 @@ final class ConfigParser {
   }
 
   private @Nullable Duration duration(Field f) {
-    String text = text(f);
-    if (text == null) {
+    Duration d = parsed(f, Durations::parse);
+    if (d != null && d.isZero()) {
+      error(f, "must be positive, got " + text(f));
       return null;
     }
-    try {
-      Duration d = Durations.parse(text);
-      if (d.isZero()) {
-        error(f, "must be positive, got " + text);
-        return null;
-      }
-      return d;
-    } catch (IllegalArgumentException e) {
-      error(f, e.getMessage());
-      return null;
-    }
+    return d;
   }
 
   private @Nullable Long size(Field f) {
-    String text = text(f);
-    if (text == null) {
+    Long n = parsed(f, ByteSizes::parse);
+    if (n != null && n <= 0) {
+      error(f, "must be positive, got " + text(f));
       return null;
     }
-    try {
-      long n = ByteSizes.parse(text);
-      if (n <= 0) {
-        error(f, "must be positive, got " + text);
-        return null;
-      }
-      return n;
-    } catch (IllegalArgumentException e) {
-      error(f, e.getMessage());
-      return null;
-    }
+    return n;
   }
 
   private @Nullable String domainName(Field f) {
-    String text = text(f);
-    if (text == null) {
-      return null;
-    }
-    try {
-      return DomainNames.canonical(text);
-    } catch (IllegalArgumentException e) {
-      error(f, e.getMessage());
-      return null;
-    }
+    return parsed(f, DomainNames::canonical);
   }
 
   /** A path, resolved against the config file's directory when relative. */

@@ -130,6 +130,7 @@ class TrapScenarioIT {
         assertThat(walker.command("QUIT")).startsWith("221");
       }
     }
+    awaitPrimaryServing(32);
     Path inbox = dir.resolve("data/mail/example.test/erin/new");
     assertThat(SmtpHarness.awaitMessages(inbox, 1, Duration.ofSeconds(20))).hasSize(1);
     assertThat(greeting(31, primary)).as("never suppressed").startsWith("220 ");
@@ -146,6 +147,7 @@ class TrapScenarioIT {
       assertThat(greeting(40, primary)).startsWith("421 4.7.0 ");
       assertThat(greeting(40, trap30)).startsWith("220 ");
     }
+    awaitPrimaryServing(41);
     // Exim remembers the failure and, for up to 6 hours, sends later messages straight to MX 30.
     for (int hour = 1; hour <= 6; hour++) {
       clock.advance(Duration.ofHours(1));
