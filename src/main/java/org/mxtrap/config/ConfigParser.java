@@ -513,7 +513,9 @@ final class ConfigParser {
         maxSize == null ? d.maxMessageSize() : maxSize,
         maxRecipients == null ? d.maxRecipients() : maxRecipients.intValue(),
         timeout == null ? d.commandTimeout() : timeout,
-        maxErrors == null ? d.maxErrors() : maxErrors.intValue());
+        maxErrors == null ? d.maxErrors() : maxErrors.intValue(),
+        d.minDataRate(),
+        d.messageMemory());
   }
 
   private @Nullable TlsSettings tls(Field section) {

@@ -10,9 +10,15 @@ import java.time.Duration;
  * @param maxPerIp concurrent connections per client address per layout entry
  * @param maxMessageSize octets of message content (SIZE and actual)
  * @param maxRecipients accepted RCPT per transaction
- * @param commandTimeout how long we wait for each command line, and for each line of DATA
+ * @param commandTimeout the deadline for a whole command line (from its first octet, or from the
+ *     moment we wait for it), for every write to the client, and the base of the DATA deadline
  * @param maxErrors bad commands in a session before we say 421 and close (Postfix's hard error
  *     limit)
+ * @param minDataRate octets per second a client must keep up during DATA: the content of a message
+ *     must arrive within {@code commandTimeout} plus one second per {@code minDataRate} octets
+ *     received (Postfix's {@code smtpd_min_data_rate})
+ * @param messageMemory octets of message content held in memory across all sessions at once; a
+ *     session that finds no room writes to the spool instead. {@link #AUTO}: a quarter of the heap.
  */
 public record Limits(
     int maxConnections,
@@ -20,8 +26,13 @@ public record Limits(
     long maxMessageSize,
     int maxRecipients,
     Duration commandTimeout,
-    int maxErrors) {
+    int maxErrors,
+    long minDataRate,
+    long messageMemory) {
+
+  /** {@link #messageMemory()}: derived from the heap at start. */
+  public static final long AUTO = 0;
 
   public static final Limits DEFAULTS =
-      new Limits(20_000, 20, 50L * 1024 * 1024, 100, Duration.ofMinutes(5), 20);
+      new Limits(20_000, 20, 50L * 1024 * 1024, 100, Duration.ofMinutes(5), 20, 500, AUTO);
 }

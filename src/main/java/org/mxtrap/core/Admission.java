@@ -19,4 +19,12 @@ public interface Admission {
    * is configured): decide, and suppress when the policy says so.
    */
   Decision earlyTalker(Contact contact);
+
+  /**
+   * The client of {@code contact} has asked for {@code unknownRecipients} mailboxes that do not
+   * exist in one session, which is {@code recipients.max_unknown} or more: a dictionary attack.
+   * Decide (verdict {@link Verdict#DICTIONARY}), and suppress when the policy says so. The session
+   * ends with the decision's answer whatever it is, unless the decision serves.
+   */
+  Decision dictionary(Contact contact, int unknownRecipients);
 }

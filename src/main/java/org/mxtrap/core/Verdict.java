@@ -26,7 +26,9 @@ public enum Verdict {
   /** On the block list. */
   BLOCKED,
   /** DNSBL score at or above the threshold. */
-  DNSBL;
+  DNSBL,
+  /** Asked for {@code recipients.max_unknown} unknown mailboxes in one session: suppressed. */
+  DICTIONARY;
 
   /** {@code mx-skip}, {@code early-talker}: the name in logs, JSON and the CLI. */
   public String label() {

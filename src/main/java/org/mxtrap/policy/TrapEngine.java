@@ -159,6 +159,26 @@ public final class TrapEngine implements Admission {
     return d;
   }
 
+  @Override
+  public Decision dictionary(Contact contact, int unknownRecipients) {
+    Decision d;
+    Cidr allowed = match(allow, contact.client());
+    String evidence =
+        unknownRecipients + " unknown recipients in one session on " + contact.entry().describe();
+    if (allowed != null) {
+      d =
+          new Decision(
+              Verdict.ALLOWED,
+              Action.ACCEPT,
+              evidence + ", but on the allow list (" + allowed + ")",
+              null);
+    } else {
+      d = suppress(contact, Verdict.DICTIONARY, suppress.action(), evidence, false);
+    }
+    sink.decided(contact, d);
+    return d;
+  }
+
   /**
    * What the engine would decide about {@code client} on {@code entry} at {@code now}, without
    * recording a contact or suppressing anyone: for {@code explain}.

@@ -235,7 +235,8 @@ class ConfigLoaderTest {
             IpLiterals.parseSocketAddress("[::1]:2525"),
             new InetSocketAddress(IpLiterals.parseAddress("127.0.0.1"), 2526));
     assertThat(c.limits())
-        .isEqualTo(new Limits(20_000, 5, 10 * 1024, 7, Duration.ofMillis(1500), 3));
+        .isEqualTo(
+            new Limits(20_000, 5, 10 * 1024, 7, Duration.ofMillis(1500), 3, 500, Limits.AUTO));
     assertThat(c.tls())
         .isEqualTo(
             new TlsSettings(
