@@ -19,6 +19,7 @@ import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.config.TlsSettings;
 import org.mxtrap.config.TrapSettings;
 import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Mailboxes;
 import org.mxtrap.core.Role;
 import org.mxtrap.delivery.InSessionDelivery;
 import org.mxtrap.delivery.MaildirDelivery;
@@ -200,6 +201,7 @@ final class MxtrapApp implements AutoCloseable {
     InSessionDelivery sink =
         new InSessionDelivery(spool, maildir, clock, InSessionDelivery.DEFAULT_MAX_HELD);
     SessionSettings settings = SessionSettings.of(config);
+    Mailboxes mailboxes = Mailboxes.ANY;
     FileAvailabilityHistory availability = policy.availability();
     EntryWatch watch =
         new EntryWatch() {
@@ -227,6 +229,8 @@ final class MxtrapApp implements AutoCloseable {
                             : settings,
                         new ClientFacts(c.remote(), c.local(), c.entry(), c.id(), c.reverseName()),
                         sink,
+                        mailboxes,
+                        policy.engine(),
                         clock,
                         c.transport())
                     .run());

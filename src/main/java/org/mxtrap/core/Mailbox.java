@@ -16,6 +16,16 @@ public record Mailbox(String localPart, String domain) {
     domain = domain.toLowerCase(Locale.ROOT);
   }
 
+  /**
+   * The mailbox as one delivery target: the local part folded to lower case ({@link Locale#ROOT}),
+   * as the Maildir folder name and the recipient list fold it. Two forward paths whose folded
+   * mailboxes are equal reach the same mailbox ({@code Bob@}, {@code bob@} and {@code "bob"@}).
+   */
+  public Mailbox folded() {
+    String folded = localPart.toLowerCase(Locale.ROOT);
+    return folded.equals(localPart) ? this : new Mailbox(folded, domain);
+  }
+
   /** {@code local@domain}, quoting the local part again where RFC 5321 requires it. */
   @Override
   public String toString() {

@@ -42,10 +42,8 @@ final class AcceptedDomains {
       return Optional.empty();
     }
     String local = path.localPart();
-    if (local.isEmpty()
-        || local.indexOf('@') >= 0
-        || local.indexOf('%') >= 0
-        || local.indexOf('!') >= 0) {
+    // An empty local part (<""@ours>) is ours, not relaying: no mailbox has it (550 5.1.1).
+    if (local.indexOf('@') >= 0 || local.indexOf('%') >= 0 || local.indexOf('!') >= 0) {
       return Optional.empty();
     }
     return Optional.of(new ForwardPath(path.mailbox()));

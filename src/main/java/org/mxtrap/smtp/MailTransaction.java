@@ -3,6 +3,7 @@ package org.mxtrap.smtp;
 import java.util.ArrayList;
 import java.util.List;
 import org.mxtrap.core.ForwardPath;
+import org.mxtrap.core.Mailbox;
 import org.mxtrap.core.ReversePath;
 
 /**
@@ -16,6 +17,17 @@ record MailTransaction(
 
   MailTransaction {
     recipients = List.copyOf(recipients);
+  }
+
+  /** True when a recipient already accepted reaches the same mailbox ({@link Mailbox#folded}). */
+  boolean hasMailbox(Mailbox mailbox) {
+    Mailbox folded = mailbox.folded();
+    for (ForwardPath r : recipients) {
+      if (r.mailbox().folded().equals(folded)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   MailTransaction withRecipient(ForwardPath recipient) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.mxtrap.smtp.wire.InputLine;
 import org.mxtrap.smtp.wire.LineReader;
 import org.mxtrap.smtp.wire.SmtpReply;
@@ -18,11 +19,17 @@ public final class RefusedSession {
   private final Transport transport;
   private final String hostname;
   private final int maxErrors;
+  private final Duration commandTimeout;
 
-  public RefusedSession(Transport transport, String hostname, int maxErrors) {
+  /**
+   * @param commandTimeout the deadline for each whole command line
+   */
+  public RefusedSession(
+      Transport transport, String hostname, int maxErrors, Duration commandTimeout) {
     this.transport = transport;
     this.hostname = hostname;
     this.maxErrors = maxErrors;
+    this.commandTimeout = commandTimeout;
   }
 
   /** Sends {@code greeting} (a 554) and runs the conversation to its end. */
@@ -32,6 +39,7 @@ public final class RefusedSession {
     int errors = 0;
     try {
       while (true) {
+        transport.lineDeadline(commandTimeout);
         InputLine line = input.readLine(LineReader.MAX_COMMAND_LINE);
         switch (line) {
           case InputLine.End end -> {

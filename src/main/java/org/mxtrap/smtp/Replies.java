@@ -143,6 +143,22 @@ public final class Replies {
     return SmtpReply.of(421, "4.3.0", hostname + " Error: internal error, closing connection");
   }
 
+  /** RCPT for a mailbox whose existence cannot be told now (the recipient list is not loaded). */
+  public static SmtpReply mailboxNotVerified(String forwardPath) {
+    return SmtpReply.of(
+        450, "4.1.1", forwardPath + ": Recipient address rejected: cannot verify it now");
+  }
+
+  /**
+   * Sent before we close a session whose client asked for too many unknown mailboxes (a dictionary
+   * attack) and is now suppressed; whatever {@code suppress.action} says, in the middle of a
+   * session only a 421 may end it (RFC 5321 3.8).
+   */
+  public static SmtpReply dictionaryClosing(String hostname) {
+    return SmtpReply.of(
+        421, "4.7.1", hostname + " Error: too many unknown recipients, closing connection");
+  }
+
   /** The message could not be made durable; the client should retry. */
   public static final SmtpReply STORAGE_FAILED =
       SmtpReply.of(451, "4.3.0", "Error: queue file write error");
@@ -212,6 +228,14 @@ public final class Replies {
   /** RCPT for anything but our domains and the bare postmaster: we are never an open relay. */
   public static SmtpReply relayDenied(String forwardPath) {
     return SmtpReply.of(550, "5.7.1", forwardPath + ": relay access denied");
+  }
+
+  /**
+   * RCPT for a mailbox of our domains that does not exist ({@code recipients.mode: list}), or an
+   * empty local part, which no mailbox has.
+   */
+  public static SmtpReply unknownMailbox(String forwardPath) {
+    return SmtpReply.of(550, "5.1.1", forwardPath + ": Recipient address rejected: User unknown");
   }
 
   /** SIZE= in MAIL, or the content itself, beyond the limit (RFC 1870). */

@@ -1,9 +1,11 @@
 package org.mxtrap.smtp;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.config.RecipientSettings;
 
 /**
  * What every SMTP session of this host is configured with.
@@ -14,28 +16,68 @@ import org.mxtrap.config.MxtrapConfig;
  * @param maxMessageSize octets of message content, announced in EHLO SIZE and enforced
  * @param maxRecipients accepted RCPT per transaction; more get 452 4.5.3
  * @param maxErrors refused commands per session before we answer 421 4.7.0 and close
+ * @param commandTimeout the deadline of each whole command line, and the base of the DATA deadline
+ * @param minDataRate octets per second of message content a client must keep up
+ * @param maxUnknown unknown recipients per session before the client is judged a dictionary
+ *     attacker
  */
 public record SessionSettings(
     String hostname,
     List<String> acceptedDomains,
     long maxMessageSize,
     int maxRecipients,
-    int maxErrors) {
+    int maxErrors,
+    Duration commandTimeout,
+    long minDataRate,
+    int maxUnknown) {
 
   public SessionSettings {
     Objects.requireNonNull(hostname, "hostname");
+    Objects.requireNonNull(commandTimeout, "commandTimeout");
     acceptedDomains = acceptedDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList();
     if (acceptedDomains.isEmpty()) {
       throw new IllegalArgumentException("at least one accepted domain is needed");
     }
-    if (maxMessageSize < 0 || maxRecipients < 1 || maxErrors < 1) {
+    if (maxMessageSize < 0
+        || maxRecipients < 1
+        || maxErrors < 1
+        || minDataRate < 1
+        || maxUnknown < 1
+        || commandTimeout.isNegative()
+        || commandTimeout.isZero()) {
       throw new IllegalArgumentException("limits must be positive");
     }
   }
 
+  /** Settings with the default deadlines (5 minutes, 500 octets/s) and 10 unknown recipients. */
+  public SessionSettings(
+      String hostname,
+      List<String> acceptedDomains,
+      long maxMessageSize,
+      int maxRecipients,
+      int maxErrors) {
+    this(
+        hostname,
+        acceptedDomains,
+        maxMessageSize,
+        maxRecipients,
+        maxErrors,
+        Duration.ofMinutes(5),
+        500,
+        10);
+  }
+
   /** These settings with another name in the greeting, EHLO reply and 421 replies. */
   public SessionSettings withHostname(String name) {
-    return new SessionSettings(name, acceptedDomains, maxMessageSize, maxRecipients, maxErrors);
+    return new SessionSettings(
+        name,
+        acceptedDomains,
+        maxMessageSize,
+        maxRecipients,
+        maxErrors,
+        commandTimeout,
+        minDataRate,
+        maxUnknown);
   }
 
   /** The settings a validated configuration asks for. */
@@ -45,6 +87,9 @@ public record SessionSettings(
         config.domains(),
         config.limits().maxMessageSize(),
         config.limits().maxRecipients(),
-        config.limits().maxErrors());
+        config.limits().maxErrors(),
+        config.limits().commandTimeout(),
+        config.limits().minDataRate(),
+        RecipientSettings.DEFAULTS.maxUnknown());
   }
 }

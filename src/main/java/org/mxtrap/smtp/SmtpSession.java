@@ -10,8 +10,13 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Admission;
+import org.mxtrap.core.Contact;
+import org.mxtrap.core.Decision;
 import org.mxtrap.core.Envelope;
 import org.mxtrap.core.ForwardPath;
+import org.mxtrap.core.Mailbox;
+import org.mxtrap.core.Mailboxes;
 import org.mxtrap.core.MessageSink;
 import org.mxtrap.core.ReversePath;
 import org.mxtrap.core.TraceInfo;
@@ -56,20 +61,31 @@ public final class SmtpSession {
   private final Clock clock;
   private final Transport transport;
   private final AcceptedDomains acceptedDomains;
+  private final Mailboxes mailboxes;
+  private final Admission admission;
   private final LineReader input;
   private final ByteArrayOutputStream pendingReplies = new ByteArrayOutputStream();
   private SessionState state = new Connected();
   private int errors;
+  private int unknownRecipients;
 
+  /**
+   * @param mailboxes asked at RCPT whether a mailbox of our domains exists
+   * @param admission told when the client has asked for {@code maxUnknown} unknown mailboxes
+   */
   public SmtpSession(
       SessionSettings settings,
       ClientFacts client,
       MessageSink sink,
+      Mailboxes mailboxes,
+      Admission admission,
       Clock clock,
       Transport transport) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.client = Objects.requireNonNull(client, "client");
     this.sink = Objects.requireNonNull(sink, "sink");
+    this.mailboxes = Objects.requireNonNull(mailboxes, "mailboxes");
+    this.admission = Objects.requireNonNull(admission, "admission");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.transport = Objects.requireNonNull(transport, "transport");
     this.acceptedDomains = new AcceptedDomains(settings.acceptedDomains());
@@ -86,15 +102,18 @@ public final class SmtpSession {
     reply(Replies.greeting(settings.hostname()));
     try {
       while (!(state instanceof Ended)) {
-        boolean idle = !input.hasBuffered();
-        if (idle) {
+        // Replies wait only for a whole pipelined command behind them (RFC 2920): a client that
+        // sent part of a line may be waiting for them before it sends the rest.
+        if (!input.hasBufferedLine()) {
           flush();
         }
         if (transport.stopping()) {
           state = shuttingDown();
           continue;
         }
+        boolean idle = !input.hasBuffered();
         transport.awaitingCommand(idle);
+        transport.lineDeadline(settings.commandTimeout());
         InputLine line = input.readLine(LineReader.MAX_COMMAND_LINE);
         transport.awaitingCommand(false);
         state = next(line);
@@ -220,10 +239,50 @@ public final class SmtpSession {
         if (local.isEmpty()) {
           yield refuse("RCPT", Replies.relayDenied(rcpt.forwardPath().toString()), t);
         }
-        reply(Replies.RECIPIENT_OK);
-        yield new InTransaction(t.hello(), t.transaction().withRecipient(local.get()));
+        Mailbox mailbox = local.get().mailbox();
+        Mailboxes.Answer answer =
+            mailbox.localPart().isEmpty() ? Mailboxes.Answer.UNKNOWN : mailboxes.lookup(mailbox);
+        yield switch (answer) {
+          case UNKNOWN -> unknownRecipient(rcpt, t);
+          case CANNOT_TELL ->
+              refuse("RCPT", Replies.mailboxNotVerified(rcpt.forwardPath().toString()), t);
+          case EXISTS -> {
+            reply(Replies.RECIPIENT_OK);
+            // The same mailbox twice (Bob@, bob@, "bob"@) is accepted, and delivered once.
+            yield t.transaction().hasMailbox(mailbox)
+                ? t
+                : new InTransaction(t.hello(), t.transaction().withRecipient(local.get()));
+          }
+        };
       }
     };
+  }
+
+  /**
+   * 550 5.1.1 for a mailbox that does not exist. At {@code maxUnknown} of them in one session the
+   * client is a dictionary attacker: the trap engine decides (and suppresses), and unless it serves
+   * the client after all (allow list), the session ends with 421.
+   */
+  private SessionState unknownRecipient(Command.Rcpt rcpt, InTransaction t) {
+    SessionState next = refuse("RCPT", Replies.unknownMailbox(rcpt.forwardPath().toString()), t);
+    if (++unknownRecipients != settings.maxUnknown() || next instanceof Ended) {
+      return next;
+    }
+    Contact contact =
+        new Contact(client.remote().getAddress(), client.local(), client.entry(), clock.instant());
+    Decision d = admission.dictionary(contact, unknownRecipients);
+    if (d.serves()) {
+      return next;
+    }
+    SmtpReply closing = Replies.dictionaryClosing(settings.hostname());
+    reply(closing);
+    log.info(
+        "reject: RCPT from {}: {}; verdict={} action={}",
+        clientText(),
+        closing.firstLine(),
+        d.verdict().label(),
+        d.action().label());
+    return new Ended();
   }
 
   private SessionState data() throws IOException {
@@ -266,6 +325,7 @@ public final class SmtpSession {
     try (incoming) {
       reply(Replies.START_MAIL_INPUT);
       flush();
+      transport.dataDeadline(settings.commandTimeout(), settings.minDataRate());
       DataResult result = DataReader.read(input, incoming.content(), settings.maxMessageSize());
       return switch (result.outcome()) {
         case COMPLETE -> commit(incoming, tx, trace, result.size(), after);
@@ -274,7 +334,11 @@ public final class SmtpSession {
         case BARE_LINE_END -> refuse("DATA", Replies.BARE_LINE_END_IN_DATA, after);
         case NUL -> refuse("DATA", Replies.NUL_IN_DATA, after);
         case SINK_FAILED -> {
-          log.warn("queue file write error for {}: {}", clientText(), result.sinkFailure());
+          // As a string: SLF4J would take a trailing Throwable for the stack trace, not the {}.
+          log.warn(
+              "queue file write error for {}: {}",
+              clientText(),
+              String.valueOf(result.sinkFailure()));
           yield refuse("DATA", Replies.STORAGE_FAILED, after);
         }
         case END_OF_INPUT -> {
@@ -336,6 +400,7 @@ public final class SmtpSession {
     reply(Replies.READY_TO_START_TLS);
     flush();
     input.discardBuffered();
+    transport.lineDeadline(settings.commandTimeout()); // the handshake's own deadline
     try {
       transport.startTls();
     } catch (IOException e) { // timeouts too: half a handshake leaves no channel for a 421

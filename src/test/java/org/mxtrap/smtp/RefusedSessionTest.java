@@ -2,6 +2,7 @@ package org.mxtrap.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class RefusedSessionTest {
@@ -10,7 +11,8 @@ class RefusedSessionTest {
   void after554OnlyQuitIsAccepted() throws Exception {
     FakeTransport t =
         FakeTransport.of("EHLO client.test\r\nMAIL FROM:<a@b.test>\r\nquit\r\nNOOP\r\n");
-    new RefusedSession(t, "mail.example.test", 20).run(Replies.refused("mail.example.test"));
+    new RefusedSession(t, "mail.example.test", 20, Duration.ofMinutes(5))
+        .run(Replies.refused("mail.example.test"));
     assertThat(t.output())
         .isEqualTo(
             "554 5.7.1 mail.example.test Service unavailable to your address\r\n"
@@ -22,7 +24,8 @@ class RefusedSessionTest {
   @Test
   void tooManyOtherCommandsEndTheConversation() throws Exception {
     FakeTransport t = FakeTransport.of("NOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\n");
-    new RefusedSession(t, "mail.example.test", 3).run(Replies.refused("mail.example.test"));
+    new RefusedSession(t, "mail.example.test", 3, Duration.ofMinutes(5))
+        .run(Replies.refused("mail.example.test"));
     assertThat(t.output()).endsWith("421 4.7.0 mail.example.test Error: too many errors\r\n");
     assertThat(t.output().lines().filter(l -> l.startsWith("503"))).hasSize(2);
   }
@@ -30,7 +33,8 @@ class RefusedSessionTest {
   @Test
   void theEndOfInputEndsItQuietly() throws Exception {
     FakeTransport t = FakeTransport.of("");
-    new RefusedSession(t, "mail.example.test", 3).run(Replies.refused("mail.example.test"));
+    new RefusedSession(t, "mail.example.test", 3, Duration.ofMinutes(5))
+        .run(Replies.refused("mail.example.test"));
     assertThat(t.output()).startsWith("554 ").hasLineCount(1);
   }
 }

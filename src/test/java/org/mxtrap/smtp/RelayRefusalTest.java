@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -44,7 +45,6 @@ class RelayRefusalTest {
         "<\"user%other.test\"@example.test>",
         "<\"other.test!user\"@example.test>",
         "<\"user@other.test\"@example.org>",
-        "<\"\"@example.test>",
         "<@example.test:user@other.test>",
         "<@example.test:user@example.test>",
         "<@other.test:user@example.test>",
@@ -62,6 +62,17 @@ class RelayRefusalTest {
     assertThat(tryRecipient(path, sink))
         .startsWith(
             "550 5.7.1 " + pathAsEchoed(path) + ": relay access denied",
+            "503 5.5.1 Error: need RCPT command");
+    assertThat(sink.opened).isEmpty();
+  }
+
+  /** An empty local part in our domain is no relaying: no mailbox has it, so it is unknown. */
+  @Test
+  void emptyLocalPartIsAnUnknownMailbox() throws IOException {
+    RecordingMessageSink sink = new RecordingMessageSink();
+    assertThat(tryRecipient("<\"\"@example.test>", sink))
+        .startsWith(
+            "550 5.1.1 <\"\"@example.test>: Recipient address rejected: User unknown",
             "503 5.5.1 Error: need RCPT command");
     assertThat(sink.opened).isEmpty();
   }

@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Mailboxes;
 import org.mxtrap.core.MessageSink;
 import org.mxtrap.core.Role;
 
@@ -56,7 +57,17 @@ final class Sessions {
 
   static void run(SessionSettings settings, FakeTransport transport, MessageSink sink)
       throws IOException {
-    new SmtpSession(settings, CLIENT, sink, CLOCK, transport).run();
+    run(settings, transport, sink, Mailboxes.ANY, new RecordingAdmission());
+  }
+
+  static void run(
+      SessionSettings settings,
+      FakeTransport transport,
+      MessageSink sink,
+      Mailboxes mailboxes,
+      RecordingAdmission admission)
+      throws IOException {
+    new SmtpSession(settings, CLIENT, sink, mailboxes, admission, CLOCK, transport).run();
   }
 
   /**

@@ -16,8 +16,10 @@ import java.net.SocketTimeoutException;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.mxtrap.core.Decision;
 import org.mxtrap.core.ForwardPath;
 import org.mxtrap.core.Mailbox;
+import org.mxtrap.core.Mailboxes;
 import org.mxtrap.core.ReversePath;
 import org.mxtrap.smtp.wire.FakeChunkedInputStream;
 import org.slf4j.LoggerFactory;
@@ -155,6 +157,123 @@ class SmtpSessionTest {
             new FakeLinePacedInputStream("EHLO c\r\nNOOP\r\nQUIT\r\n".getBytes(UTF_8)));
     Sessions.run(SETTINGS, t, sink);
     assertThat(t.flushes()).hasSize(4);
+  }
+
+  @Test
+  void aReplyIsNotHeldBehindAPartialLine() throws IOException {
+    // "NOOP\r\nNOO" in one read, the rest later: the NOOP's reply must not wait for the rest.
+    FakeTransport t =
+        new FakeTransport(
+            new java.io.SequenceInputStream(
+                new FakeChunkedInputStream("EHLO c\r\nNOOP\r\nNOO".getBytes(UTF_8), 1000),
+                new FakeChunkedInputStream("P\r\nQUIT\r\n".getBytes(UTF_8), 1000)));
+    Sessions.run(SETTINGS, t, sink);
+    String ehlo = String.join("\r\n", Sessions.EHLO) + "\r\n";
+    assertThat(t.flushes())
+        .containsExactly(
+            "220 mail.example.test ESMTP\r\n",
+            ehlo + "250 2.0.0 Ok\r\n",
+            "250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n");
+  }
+
+  @Test
+  void theSameMailboxTwiceIsAcceptedAndDeliveredOnce() throws IOException {
+    transcript(
+        sink,
+        """
+        S: 220 mail.example.test ESMTP
+        C: HELO c
+        S: 250 mail.example.test
+        C: MAIL FROM:<a@b.test>
+        S: 250 2.1.0 Ok
+        C: RCPT TO:<dup@example.test>
+        S: 250 2.1.5 Ok
+        C: RCPT TO:<dup@example.test>
+        S: 250 2.1.5 Ok
+        C: RCPT TO:<DUP@EXAMPLE.TEST>
+        S: 250 2.1.5 Ok
+        C: RCPT TO:<"dup"@example.test>
+        S: 250 2.1.5 Ok
+        C: RCPT TO:<other@example.test>
+        S: 250 2.1.5 Ok
+        C: DATA
+        S: 354 End data with <CR><LF>.<CR><LF>
+        C: .
+        S: 250 2.0.0 Ok: queued as 4Q1
+        """);
+    assertThat(sink.opened.get(0).envelope.recipients())
+        .extracting(r -> r.mailbox().toString())
+        .containsExactly("dup@example.test", "other@example.test");
+  }
+
+  @Test
+  void unknownMailboxesAre550AndADictionaryAttackEndsTheSession() throws IOException {
+    Mailboxes onlyBob =
+        mb ->
+            mb.folded().localPart().equals("bob")
+                ? Mailboxes.Answer.EXISTS
+                : Mailboxes.Answer.UNKNOWN;
+    SessionSettings settings =
+        new SessionSettings(
+            Sessions.HOST,
+            List.of("example.test"),
+            10_000,
+            100,
+            100,
+            java.time.Duration.ofMinutes(5),
+            500,
+            3);
+    RecordingAdmission admission = new RecordingAdmission();
+    FakeTransport t =
+        FakeTransport.of(
+            "HELO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<Bob@example.test>\r\n"
+                + "RCPT TO:<alice@example.test>\r\nRCPT TO:<carol@example.test>\r\n"
+                + "RCPT TO:<dave@example.test>\r\nRCPT TO:<erin@example.test>\r\n");
+    Sessions.run(settings, t, sink, onlyBob, admission);
+    assertThat(Sessions.replyLines(t.output()))
+        .containsExactly(
+            "220 mail.example.test ESMTP",
+            "250 mail.example.test",
+            "250 2.1.0 Ok",
+            "250 2.1.5 Ok",
+            "550 5.1.1 <alice@example.test>: Recipient address rejected: User unknown",
+            "550 5.1.1 <carol@example.test>: Recipient address rejected: User unknown",
+            "550 5.1.1 <dave@example.test>: Recipient address rejected: User unknown",
+            "421 4.7.1 mail.example.test Error: too many unknown recipients, closing connection");
+    assertThat(admission.dictionaryReports).containsExactly(3);
+  }
+
+  @Test
+  void anAllowListedDictionaryClientGoesOn() throws IOException {
+    RecordingAdmission admission = new RecordingAdmission();
+    admission.dictionaryDecision = Decision.accept("allowed");
+    SessionSettings settings =
+        new SessionSettings(
+            Sessions.HOST,
+            List.of("example.test"),
+            10_000,
+            100,
+            100,
+            java.time.Duration.ofMinutes(5),
+            500,
+            1);
+    FakeTransport t =
+        FakeTransport.of("HELO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.test>\r\nQUIT\r\n");
+    Sessions.run(settings, t, sink, mb -> Mailboxes.Answer.UNKNOWN, admission);
+    assertThat(Sessions.replyLines(t.output()))
+        .endsWith(
+            "550 5.1.1 <x@example.test>: Recipient address rejected: User unknown",
+            "221 2.0.0 Bye");
+    assertThat(admission.dictionaryReports).containsExactly(1);
+  }
+
+  @Test
+  void aMailboxThatCannotBeToldIsATemporaryRefusal() throws IOException {
+    FakeTransport t =
+        FakeTransport.of("HELO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.test>\r\nQUIT\r\n");
+    Sessions.run(SETTINGS, t, sink, mb -> Mailboxes.Answer.CANNOT_TELL, new RecordingAdmission());
+    assertThat(Sessions.replyLines(t.output()))
+        .contains("450 4.1.1 <x@example.test>: Recipient address rejected: cannot verify it now");
   }
 
   @Test

@@ -82,6 +82,7 @@ public final class SmtpServer implements AutoCloseable {
   private final Tarpit tarpit;
   private final EntryWatch watch;
   private final ConnectionHandler handler;
+  private final Deadlines deadlines;
   private final Map<LayoutEntry, ConnectionLimits> limits = new HashMap<>();
   private final List<ServerSocketChannel> sockets = new ArrayList<>();
   private final Set<SocketTransport> open = ConcurrentHashMap.newKeySet();
@@ -117,6 +118,7 @@ public final class SmtpServer implements AutoCloseable {
     this.tarpit = new Tarpit(s.tarpitInterval(), s.tarpitHold(), s.tarpitMax());
     this.watch = watch;
     this.handler = handler;
+    this.deadlines = new Deadlines(open, commandTimeout);
     for (LayoutEntry e : layout.entries()) {
       limits.put(
           e, new ConnectionLimits(config.limits().maxConnections(), config.limits().maxPerIp()));
@@ -143,6 +145,7 @@ public final class SmtpServer implements AutoCloseable {
       }
     }
     tarpit.start();
+    deadlines.start();
     for (ServerSocketChannel ss : sockets) {
       ServerSocket bound = ss.socket();
       Thread.ofPlatform()
@@ -212,12 +215,11 @@ public final class SmtpServer implements AutoCloseable {
     SocketTransport transport = null;
     boolean tarpitted = false;
     try {
-      transport = new SocketTransport(socket, tls);
+      transport = new SocketTransport(socket, tls, commandTimeout);
       open.add(transport);
       if (stopping) {
         transport.drain(); // accepted just before the listeners closed
       }
-      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, commandTimeout.toMillis()));
       socket.setTcpNoDelay(true);
       Optional<LayoutEntry> found = layout.entryFor(local);
       if (found.isEmpty()) {
@@ -253,7 +255,7 @@ public final class SmtpServer implements AutoCloseable {
       }
       if (decision.serves()) {
         Duration delay = trap.greetDelay(entry);
-        if (!delay.isZero() && talksWithin(socket, transport, delay)) {
+        if (!delay.isZero() && talksWithin(transport, delay)) {
           decision = admission.earlyTalker(contact);
         }
       }
@@ -314,10 +316,8 @@ public final class SmtpServer implements AutoCloseable {
    * Waits up to {@code delay} before the greeting; true when the client sent something meanwhile
    * (an early talker). What it sent is put back, in case the decision still serves it.
    */
-  private static boolean talksWithin(Socket socket, SocketTransport transport, Duration delay)
-      throws IOException {
-    int timeout = socket.getSoTimeout();
-    socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, delay.toMillis())));
+  private boolean talksWithin(SocketTransport transport, Duration delay) throws IOException {
+    transport.lineDeadline(delay);
     try {
       byte[] early = new byte[512];
       int n = transport.in().read(early);
@@ -329,7 +329,7 @@ public final class SmtpServer implements AutoCloseable {
     } catch (SocketTimeoutException quiet) {
       return false;
     } finally {
-      socket.setSoTimeout(timeout);
+      transport.lineDeadline(commandTimeout);
     }
   }
 
@@ -375,7 +375,7 @@ public final class SmtpServer implements AutoCloseable {
             where,
             reply.firstLine(),
             verdict);
-        new RefusedSession(transport, name, maxErrors).run(reply);
+        new RefusedSession(transport, name, maxErrors, commandTimeout).run(reply);
         return false;
       }
       case TARPIT -> {
@@ -433,6 +433,7 @@ public final class SmtpServer implements AutoCloseable {
     stopping = true;
     closeListeners();
     tarpit.close(); // held connections get the rest of their 421 now
+    deadlines.close();
     for (SocketTransport t : open) {
       t.drain(); // idle sessions end now with 421 4.3.2; busy ones get the grace period
     }

@@ -88,6 +88,20 @@ public final class LineReader {
   }
 
   /**
+   * True when a whole line (up to its LF) the client already sent is waiting in our buffer. While
+   * only part of a line waits, the replies to the commands before it must go out at once: the
+   * client may be waiting for them before it sends the rest.
+   */
+  public boolean hasBufferedLine() {
+    for (int i = pos; i < limit; i++) {
+      if (buffer[i] == '\n') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Drops everything buffered and reads from {@code source} from now on. After STARTTLS, plaintext
    * that arrived before the handshake must never be taken as commands sent under TLS
    * (CVE-2011-0411).

@@ -1,0 +1,35 @@
+package org.mxtrap.smtp;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.mxtrap.core.Action;
+import org.mxtrap.core.Admission;
+import org.mxtrap.core.Contact;
+import org.mxtrap.core.Decision;
+import org.mxtrap.core.Verdict;
+
+/**
+ * An {@link Admission} that accepts every connection and records each dictionary report; it answers
+ * those with {@link #dictionaryDecision} (by default: suppressed, tempfail).
+ */
+final class RecordingAdmission implements Admission {
+  final List<Integer> dictionaryReports = new ArrayList<>();
+  Decision dictionaryDecision =
+      new Decision(Verdict.DICTIONARY, Action.TEMPFAIL, "dictionary attack", null);
+
+  @Override
+  public Decision connect(Contact contact) {
+    return Decision.accept("test");
+  }
+
+  @Override
+  public Decision earlyTalker(Contact contact) {
+    return Decision.accept("test");
+  }
+
+  @Override
+  public Decision dictionary(Contact contact, int unknownRecipients) {
+    dictionaryReports.add(unknownRecipients);
+    return dictionaryDecision;
+  }
+}
