@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       ExplainCommand.class,
       MxCommand.class,
       DnsCommand.class,
+      HeapCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Cli implements Runnable {

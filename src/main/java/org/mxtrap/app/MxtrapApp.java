@@ -1,6 +1,8 @@
 package org.mxtrap.app;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +25,7 @@ import org.mxtrap.core.Mailboxes;
 import org.mxtrap.core.Role;
 import org.mxtrap.delivery.InSessionDelivery;
 import org.mxtrap.delivery.MaildirDelivery;
+import org.mxtrap.delivery.MessageMemory;
 import org.mxtrap.delivery.QueueRunner;
 import org.mxtrap.dns.Dns;
 import org.mxtrap.dns.StubResolver;
@@ -180,6 +183,7 @@ final class MxtrapApp implements AutoCloseable {
   }
 
   static MxtrapApp start(MxtrapConfig config, Clock clock) throws IOException {
+    Resources resources = resources(config);
     Files.createDirectories(config.dataDir());
     AdminToken token = AdminToken.loadOrCreate(config.dataDir(), new SecureRandom());
     SSLContext tls = null;
@@ -199,7 +203,12 @@ final class MxtrapApp implements AutoCloseable {
         new MaildirDelivery(config.dataDir().resolve("mail"), config.hostname(), config.domains());
     QueueRunner runner = new QueueRunner(spool, maildir, config.queue(), clock, config.hostname());
     InSessionDelivery sink =
-        new InSessionDelivery(spool, maildir, clock, InSessionDelivery.DEFAULT_MAX_HELD);
+        new InSessionDelivery(
+            spool,
+            maildir,
+            clock,
+            InSessionDelivery.DEFAULT_MAX_HELD,
+            new MessageMemory(resources.messageMemory()));
     SessionSettings settings = SessionSettings.of(config);
     Mailboxes mailboxes = Mailboxes.ANY;
     FileAvailabilityHistory availability = policy.availability();
@@ -218,6 +227,8 @@ final class MxtrapApp implements AutoCloseable {
     SmtpServer server =
         new SmtpServer(
             config,
+            resources.maxConnections(),
+            resources.tarpitMax(),
             tls,
             policy.engine(),
             clock,
@@ -281,6 +292,44 @@ final class MxtrapApp implements AutoCloseable {
       }
     }
     return app;
+  }
+
+  /**
+   * What this host can afford (descriptors, heap), logged at start; every limit that had to be
+   * lowered to fit is a warning.
+   */
+  private static Resources resources(MxtrapConfig config) throws IOException {
+    long openFiles = Long.MAX_VALUE;
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
+      openFiles = unix.getMaxFileDescriptorCount();
+    }
+    long maxHeap = Runtime.getRuntime().maxMemory();
+    int served = (int) config.layout().entries().stream().filter(config::serves).count();
+    Resources r;
+    try {
+      r =
+          Resources.plan(
+              config.limits(),
+              config.suppress().tarpitMax(),
+              config.state().maxContacts(),
+              served,
+              openFiles,
+              maxHeap);
+    } catch (IllegalStateException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    for (String cut : r.cuts()) {
+      log.warn("limits lowered to fit this host: {}", cut);
+    }
+    log.info(
+        "resources: {} descriptors, {} MiB heap; {} connections per entry, tarpit {}, message"
+            + " memory {} MiB",
+        openFiles == Long.MAX_VALUE ? "unknown" : openFiles,
+        maxHeap >> 20,
+        r.maxConnections(),
+        r.tarpitMax(),
+        r.messageMemory() >> 20);
+    return r;
   }
 
   /**

@@ -51,6 +51,7 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws ConfigException, IOException, InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     MxtrapConfig c = config.load();
+    exitOnFatalErrors();
     log.info("effective configuration:\n{}", c.describe());
     MxtrapApp app;
     try {
@@ -77,6 +78,26 @@ final class ServeCommand implements Callable<Integer> {
                 "shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /**
+   * A process that ran out of memory (or hit another {@link VirtualMachineError}) in any thread
+   * ends at once with exit 3, so its supervisor restarts it, rather than lingering with dead
+   * threads behind a listening port. The launcher also passes {@code -XX:+ExitOnOutOfMemoryError},
+   * which acts before any handler could fail for want of memory; this covers {@code java -jar}.
+   */
+  private static void exitOnFatalErrors() {
+    Thread.setDefaultUncaughtExceptionHandler(
+        (t, e) -> {
+          if (e instanceof VirtualMachineError) {
+            try {
+              System.err.println("mxtrap: fatal " + e + " in thread " + t.getName() + "; exiting");
+            } finally {
+              Runtime.getRuntime().halt(3);
+            }
+          }
+          log.error("uncaught exception in thread {}", t.getName(), e);
+        });
   }
 
   private static void printSummary(PrintWriter out, MxtrapConfig c, List<InetSocketAddress> bound) {

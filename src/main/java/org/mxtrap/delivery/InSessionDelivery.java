@@ -32,7 +32,11 @@ import org.slf4j.LoggerFactory;
  * durably queued: the promise is the {@link Spool}'s, kept by a Maildir's own fsyncs.
  *
  * <p>A longer message, from the moment it outgrows {@code maxHeld}, is written to the spool as
- * before and delivered by the queue runner.
+ * before and delivered by the queue runner. So is a message for which the shared {@link
+ * MessageMemory} has no room left when it grows: memory held for messages is budgeted across all
+ * sessions, and a flood of clients in DATA costs spool files, never the heap. A message reserves
+ * room as its buffer grows (in steps that double) and gives it back when it is committed, spilled
+ * or aborted.
  *
  * <h2>Why</h2>
  *
@@ -56,17 +60,25 @@ public final class InSessionDelivery implements MessageSink {
   /** The default largest message delivered in session: most mail is smaller. */
   public static final int DEFAULT_MAX_HELD = 128 * 1024;
 
+  /** The first buffer of a held message; it doubles as the message grows. */
+  private static final int FIRST_BUFFER = 8192;
+
+  private static final byte[] NOTHING = new byte[0];
+
   private final Spool spool;
   private final DeliveryAgent agent;
   private final Clock clock;
   private final int maxHeld;
+  private final MessageMemory memory;
 
   /**
    * @param spool where longer messages, and recipients not delivered in session, are queued
    * @param agent the agent the queue runner uses too
    * @param maxHeld the largest message, in octets, held in memory and delivered in session
+   * @param memory the budget every held message reserves its buffer from
    */
-  public InSessionDelivery(Spool spool, DeliveryAgent agent, Clock clock, int maxHeld) {
+  public InSessionDelivery(
+      Spool spool, DeliveryAgent agent, Clock clock, int maxHeld, MessageMemory memory) {
     if (maxHeld < 0) {
       throw new IllegalArgumentException("maxHeld must not be negative");
     }
@@ -74,6 +86,7 @@ public final class InSessionDelivery implements MessageSink {
     this.agent = agent;
     this.clock = clock;
     this.maxHeld = maxHeld;
+    this.memory = memory;
   }
 
   @Override
@@ -89,7 +102,8 @@ public final class InSessionDelivery implements MessageSink {
     private final String id;
     private final Envelope envelope;
     private final TraceInfo trace;
-    private byte[] held = new byte[Math.min(maxHeld, 8192)];
+    private byte[] held = NOTHING;
+    private long reserved; // octets of the memory budget this message holds: held.length
     private int length;
     private @Nullable Incoming queued; // once the message outgrew maxHeld
     private boolean committed;
@@ -121,20 +135,40 @@ public final class InSessionDelivery implements MessageSink {
     }
 
     private void hold(byte[] b, int off, int len) throws IOException {
-      if (queued == null && length + len > maxHeld) {
-        queued = spool.open(id, envelope, trace);
-        queued.content().write(held, 0, length);
-        held = new byte[0];
+      if (queued == null && length + len > held.length) {
+        int grown =
+            length + len > maxHeld
+                ? -1
+                : Math.min(
+                    maxHeld, Math.max(length + len, Math.max(FIRST_BUFFER, held.length * 2)));
+        if (grown > 0 && memory.tryReserve(grown - reserved)) {
+          held = Arrays.copyOf(held, grown);
+          reserved = grown;
+        } else {
+          spill();
+        }
       }
       if (queued != null) {
         queued.content().write(b, off, len);
         return;
       }
-      if (length + len > held.length) {
-        held = Arrays.copyOf(held, Math.min(maxHeld, Math.max(length + len, held.length * 2)));
-      }
       System.arraycopy(b, off, held, length, len);
       length += len;
+    }
+
+    /** Too long, or no room in the budget: the message goes to the spool from here on. */
+    private void spill() throws IOException {
+      Incoming q = spool.open(id, envelope, trace);
+      queued = q;
+      q.content().write(held, 0, length);
+      drop();
+    }
+
+    /** Lets go of the held buffer and its reservation. */
+    private void drop() {
+      held = NOTHING;
+      memory.release(reserved);
+      reserved = 0;
     }
 
     @Override
@@ -159,7 +193,7 @@ public final class InSessionDelivery implements MessageSink {
           throw e;
         }
         committed = true;
-        held = new byte[0];
+        drop();
       }
       return id;
     }
@@ -225,7 +259,7 @@ public final class InSessionDelivery implements MessageSink {
         return;
       }
       aborted = true;
-      held = new byte[0];
+      drop();
       if (queued != null) {
         queued.abort();
       }

@@ -29,6 +29,7 @@ class InSessionDeliveryTest extends MessageSinkContract {
   @TempDir Path data;
   final FakeClock clock = new FakeClock();
   Spool spool;
+  final MessageMemory memory = new MessageMemory(1 << 20);
   FaultyDeliveryAgent agent;
   InSessionDelivery sink;
 
@@ -39,7 +40,7 @@ class InSessionDeliveryTest extends MessageSinkContract {
         new MaildirDelivery(
             data.resolve("mail"), "mail.example.com", List.of("example.com"), clock, 1);
     agent = new FaultyDeliveryAgent(maildir, r -> null);
-    sink = new InSessionDelivery(spool, agent, clock, 1024);
+    sink = new InSessionDelivery(spool, agent, clock, 1024, memory);
   }
 
   @AfterEach
@@ -127,6 +128,43 @@ class InSessionDeliveryTest extends MessageSinkContract {
   }
 
   @Test
+  void aMessageForWhichTheMemoryBudgetHasNoRoomIsQueued() throws Exception {
+    InSessionDelivery starved =
+        new InSessionDelivery(spool, agent, clock, 1024, new MessageMemory(0));
+
+    String id = enqueue(starved, "bob@example.org", "alice@example.com");
+
+    assertThat(agent.calls).isEmpty();
+    assertThat(spool.find(id)).isPresent();
+    assertThat(read(spool.content(id))).contains("Hello.");
+  }
+
+  @Test
+  void heldMessagesShareTheBudgetAndGiveItBack() throws Exception {
+    MessageMemory small = new MessageMemory(8192);
+    InSessionDelivery shared = new InSessionDelivery(spool, agent, clock, 65536, small);
+    MessageSink.Incoming first =
+        shared.open(envelope("bob@example.org", "alice@example.com"), trace());
+    first.content().write("x".repeat(100).getBytes(StandardCharsets.US_ASCII));
+    assertThat(small.used()).isEqualTo(8192);
+    MessageSink.Incoming second =
+        shared.open(envelope("bob@example.org", "carol@example.com"), trace());
+    second.content().write("y".repeat(100).getBytes(StandardCharsets.US_ASCII));
+    String secondId = second.commit(); // found no room: spooled, not held
+
+    assertThat(spool.find(secondId)).isPresent();
+    first.commit();
+    assertThat(inbox("alice")).hasSize(1);
+    assertThat(small.used()).isZero();
+
+    MessageSink.Incoming third =
+        shared.open(envelope("bob@example.org", "dave@example.com"), trace());
+    third.content().write("z".repeat(100).getBytes(StandardCharsets.US_ASCII));
+    third.abort();
+    assertThat(small.used()).isZero();
+  }
+
+  @Test
   void aMessageOfExactlyTheLimitIsDeliveredInSession() throws Exception {
     String content = body(1024 - body(0).length());
 
@@ -162,7 +200,8 @@ class InSessionDeliveryTest extends MessageSinkContract {
               throw new IOException("disk on fire");
             },
             clock,
-            1024);
+            1024,
+            memory);
 
     String id = enqueue(broken, "bob@example.org", "alice@example.com", "carol@example.com");
 

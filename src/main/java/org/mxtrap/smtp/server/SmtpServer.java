@@ -93,6 +93,9 @@ public final class SmtpServer implements AutoCloseable {
   /**
    * @param config listen addresses (port 0 binds a free port; see {@link #boundAddresses()}),
    *     layout, hostname, limits, greeting delays and the tarpit's pace
+   * @param maxConnections connections per layout entry: {@code limits.max_connections}, or less
+   *     when this host's descriptors or heap cannot hold that many
+   * @param tarpitMax connections held in the tarpit: {@code suppress.tarpit_max}, or less
    * @param tls the STARTTLS context, or null when STARTTLS is not offered
    * @param admission asked about every connection before anything is sent
    * @param clock the time of each contact
@@ -100,6 +103,8 @@ public final class SmtpServer implements AutoCloseable {
    */
   public SmtpServer(
       MxtrapConfig config,
+      int maxConnections,
+      int tarpitMax,
       @Nullable SSLContext tls,
       Admission admission,
       Clock clock,
@@ -115,13 +120,12 @@ public final class SmtpServer implements AutoCloseable {
     this.clock = clock;
     this.trap = config.trap();
     SuppressSettings s = config.suppress();
-    this.tarpit = new Tarpit(s.tarpitInterval(), s.tarpitHold(), s.tarpitMax());
+    this.tarpit = new Tarpit(s.tarpitInterval(), s.tarpitHold(), tarpitMax);
     this.watch = watch;
     this.handler = handler;
     this.deadlines = new Deadlines(open, commandTimeout);
     for (LayoutEntry e : layout.entries()) {
-      limits.put(
-          e, new ConnectionLimits(config.limits().maxConnections(), config.limits().maxPerIp()));
+      limits.put(e, new ConnectionLimits(maxConnections, config.limits().maxPerIp()));
     }
   }
 
@@ -279,6 +283,9 @@ public final class SmtpServer implements AutoCloseable {
     } catch (IOException e) {
       log.debug("lost connection from {}: {}", client, e.toString());
     } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError fatal) {
+        throw fatal; // out of memory: the process must end (see ServeCommand), not limp on
+      }
       log.error("internal error in session with {}", client, e);
       if (transport != null) {
         try {
