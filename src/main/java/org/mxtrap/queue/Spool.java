@@ -73,6 +73,9 @@ import org.slf4j.LoggerFactory;
 public final class Spool implements MessageSink, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("queue");
 
+  /** The write buffer of a message being received. */
+  private static final int SPOOL_BUFFER = 8192;
+
   private final Path active;
   private final Path state;
   private final Path corrupt;
@@ -263,7 +266,11 @@ public final class Spool implements MessageSink, AutoCloseable {
           FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
       byte[] header = MessageFile.header(id, arrival, envelope, trace);
       this.headerLength = header.length;
-      OutputStream buffered = new BufferedOutputStream(Channels.newOutputStream(channel), 65536);
+      // Small: the session writes content in chunks of 8 KiB, which go past a buffer no larger
+      // than them; it only gathers the header and what the in-session sink spills. Every session
+      // in DATA may hold one (see app.Resources), so its size is per-connection memory.
+      OutputStream buffered =
+          new BufferedOutputStream(Channels.newOutputStream(channel), SPOOL_BUFFER);
       this.content =
           new FilterOutputStream(buffered) {
             @Override

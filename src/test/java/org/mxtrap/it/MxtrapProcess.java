@@ -23,13 +23,23 @@ final class MxtrapProcess implements AutoCloseable {
   private final Path log;
   private final int probePort;
   private final @Nullable InetAddress probeFrom;
+  private final List<String> jvmOptions;
+  private final int openFiles;
   private Process process;
 
-  private MxtrapProcess(Path config, Path log, int probePort, @Nullable InetAddress probeFrom) {
+  private MxtrapProcess(
+      Path config,
+      Path log,
+      int probePort,
+      @Nullable InetAddress probeFrom,
+      List<String> jvmOptions,
+      int openFiles) {
     this.config = config;
     this.log = log;
     this.probePort = probePort;
     this.probeFrom = probeFrom;
+    this.jvmOptions = List.copyOf(jvmOptions);
+    this.openFiles = openFiles;
   }
 
   /** Starts {@code mxtrap serve --config config} and waits until {@code probePort} greets. */
@@ -43,7 +53,23 @@ final class MxtrapProcess implements AutoCloseable {
    */
   static MxtrapProcess start(Path config, Path log, int probePort, @Nullable InetAddress probeFrom)
       throws IOException {
-    MxtrapProcess p = new MxtrapProcess(config, log, probePort, probeFrom);
+    return start(config, log, probePort, probeFrom, List.of(), 0);
+  }
+
+  /**
+   * As {@link #start(Path, Path, int, InetAddress)}, with JVM options (e.g. {@code -Xmx128m}) and,
+   * when {@code openFiles} is positive, under that descriptor limit (soft and hard, so the JVM
+   * cannot raise it).
+   */
+  static MxtrapProcess start(
+      Path config,
+      Path log,
+      int probePort,
+      @Nullable InetAddress probeFrom,
+      List<String> jvmOptions,
+      int openFiles)
+      throws IOException {
+    MxtrapProcess p = new MxtrapProcess(config, log, probePort, probeFrom, jvmOptions, openFiles);
     p.startProcess();
     return p;
   }
@@ -77,8 +103,20 @@ final class MxtrapProcess implements AutoCloseable {
   }
 
   private void startProcess() throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java());
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-jar", jar().toString(), "serve", "--config", config.toString()));
+    if (openFiles > 0) {
+      // exec: the server is the shell's process, so its PID is ours to signal.
+      cmd = List.of("/bin/sh", "-c", "ulimit -n " + openFiles + " && exec \"$@\"", "sh");
+      cmd = new ArrayList<>(cmd);
+      cmd.add(java());
+      cmd.addAll(jvmOptions);
+      cmd.addAll(List.of("-jar", jar().toString(), "serve", "--config", config.toString()));
+    }
     process =
-        new ProcessBuilder(java(), "-jar", jar().toString(), "serve", "--config", config.toString())
+        new ProcessBuilder(cmd)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();

@@ -87,6 +87,12 @@ public final class RawSmtp implements AutoCloseable {
     return b.size() == 0 ? null : b.toString(StandardCharsets.UTF_8);
   }
 
+  /** How long a read waits before it fails with a timeout (30 s unless set). */
+  public RawSmtp readTimeout(java.time.Duration limit) throws IOException {
+    socket.setSoTimeout((int) limit.toMillis());
+    return this;
+  }
+
   /** True when the server has closed the connection (reads end of stream). */
   public boolean closedByServer() throws IOException {
     try {

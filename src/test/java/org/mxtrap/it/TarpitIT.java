@@ -85,6 +85,49 @@ class TarpitIT {
     }
   }
 
+  /**
+   * Issue 9: with {@code ulimit -n 512} and the default {@code tarpit_max} (20,000), a flood from
+   * one suppressed address used to take every descriptor, and a legitimate client timed out at the
+   * banner. Now the tarpit gets a quarter of what the limit leaves (96 here) and the rest get a
+   * plain tempfail at once.
+   */
+  @Test
+  void withFewDescriptorsAFullTarpitLeavesThePrimaryServed() throws Exception {
+    TestLayout layout =
+        new TestLayout(dir)
+            .limits("{ max_per_ip: 1000 }")
+            .extra(BLOCK_ALLOW)
+            .extra("suppress: { action: tarpit, tarpit_interval: 1s, tarpit_hold: 2m }")
+            .probeFrom(ALLOWED)
+            .openFiles(512);
+    try (MxtrapProcess server = layout.start();
+        HeldConnections tarpitted = new HeldConnections();
+        HeldConnections turnedAway = new HeldConnections()) {
+      assertThat(server.log())
+          .contains("limits lowered to fit this host: descriptors")
+          .contains("tarpit 96");
+      // In two halves, so that no more connect at once than the entry's own (lowered) limit.
+      tarpitted.open(layout.primary, BLOCKED, 48, "421-", Duration.ofSeconds(20));
+      tarpitted.open(layout.primary, BLOCKED, 48, "421-", Duration.ofSeconds(20));
+      // Tarpit full: a plain tempfail at once (or, while many connect at once, the entry's own
+      // connection limit); the server closes these, so they cost it nothing.
+      turnedAway.open(layout.primary, BLOCKED, 500, "421 4.7.", Duration.ofSeconds(30));
+
+      long t0 = System.nanoTime();
+      try (RawSmtp c = new RawSmtp(InetAddress.getLoopbackAddress(), layout.primary, ALLOWED)) {
+        assertThat(c.reply()).startsWith("220 ");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+        assertThat(c.command("EHLO client.test")).startsWith("250");
+        c.command("MAIL FROM:<a@client.test>");
+        assertThat(c.command("RCPT TO:<served@example.test>")).startsWith("250");
+        assertThat(c.command("DATA")).startsWith("354");
+        assertThat(c.command("Subject: still served\r\n\r\nhi\r\n.")).startsWith("250");
+      }
+      assertThat(tarpitted.stillOpen()).isEqualTo(96);
+      assertThat(server.log()).doesNotContain("Too many open files");
+    }
+  }
+
   @Test
   void beyondTarpitMaxAClientGetsAPlainTempfailAtOnce() throws Exception {
     TestLayout layout =

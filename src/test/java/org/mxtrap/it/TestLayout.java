@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,6 +22,8 @@ final class TestLayout {
   String tls = "";
   String extra = "";
   @Nullable InetAddress probeFrom;
+  List<String> jvmOptions = List.of();
+  int openFiles;
 
   TestLayout(Path dir) {
     this.dir = dir;
@@ -49,6 +52,18 @@ final class TestLayout {
    */
   TestLayout probeFrom(InetAddress from) {
     this.probeFrom = from;
+    return this;
+  }
+
+  /** JVM options for the server, e.g. {@code -Xmx128m}. */
+  TestLayout jvm(String... options) {
+    this.jvmOptions = List.of(options);
+    return this;
+  }
+
+  /** Runs the server under this descriptor limit (soft and hard). */
+  TestLayout openFiles(int limit) {
+    this.openFiles = limit;
     return this;
   }
 
@@ -82,6 +97,7 @@ final class TestLayout {
   }
 
   MxtrapProcess start() throws IOException {
-    return MxtrapProcess.start(write(), dir.resolve("mxtrap.log"), primary, probeFrom);
+    return MxtrapProcess.start(
+        write(), dir.resolve("mxtrap.log"), primary, probeFrom, jvmOptions, openFiles);
   }
 }
