@@ -8,10 +8,15 @@ import java.util.Arrays;
  * A bounded, buffered reader of CRLF-terminated SMTP lines, which also feeds the {@link DataReader}
  * so that pipelined octets (RFC 2920) are never lost between commands and message content.
  *
- * <p>Memory is bounded: one buffer of fixed size plus at most one line of the caller's limit. A
- * line over the limit is read to its end and discarded. Used by one thread. Any {@link IOException}
- * from the underlying stream, including {@link java.net.SocketTimeoutException}, propagates
- * unchanged and leaves the reader usable only for {@link #restartOn(InputStream)}.
+ * <p>Memory is bounded: one buffer plus at most one line of the caller's limit. A line over the
+ * limit is read to its end and discarded. The buffer is small ({@value #IDLE_BUFFER} octets) while
+ * the client talks command by command, which is how an idle session waits, and large ({@value
+ * #BUSY_BUFFER}) while a read fills it, as message content and long pipelined groups do: thousands
+ * of idle sessions cost little, a message costs few reads. The buffer is swapped only when it is
+ * empty. Nothing is allocated while waiting for the first octet of a line. Used by one thread. Any
+ * {@link IOException} from the underlying stream, including {@link
+ * java.net.SocketTimeoutException}, propagates unchanged and leaves the reader usable only for
+ * {@link #restartOn(InputStream)}.
  */
 public final class LineReader {
 
@@ -21,24 +26,34 @@ public final class LineReader {
   /** RFC 5321 4.5.3.1.5: a reply line is at most 512 octets including the CRLF. */
   public static final int MAX_REPLY_LINE = 512;
 
-  private static final int DEFAULT_BUFFER = 8192;
+  static final int IDLE_BUFFER = 1024;
+  static final int BUSY_BUFFER = 8192;
 
   private InputStream in;
-  private final byte[] buffer;
+  private final int idleSize;
+  private final int busySize;
+  private byte[] buffer;
+  private boolean lastFillWasFull;
   private int pos;
   private int limit;
 
   public LineReader(InputStream in) {
-    this(in, DEFAULT_BUFFER);
+    this(in, IDLE_BUFFER, BUSY_BUFFER);
   }
 
-  /** A reader with a buffer of {@code bufferSize} octets (tests use tiny ones). */
+  /** A reader with a buffer of {@code bufferSize} octets always (tests use tiny ones). */
   public LineReader(InputStream in, int bufferSize) {
-    if (bufferSize < 1) {
-      throw new IllegalArgumentException("buffer size " + bufferSize);
+    this(in, bufferSize, bufferSize);
+  }
+
+  private LineReader(InputStream in, int idleSize, int busySize) {
+    if (idleSize < 1 || busySize < idleSize) {
+      throw new IllegalArgumentException("buffer sizes " + idleSize + ", " + busySize);
     }
     this.in = in;
-    this.buffer = new byte[bufferSize];
+    this.idleSize = idleSize;
+    this.busySize = busySize;
+    this.buffer = new byte[idleSize];
   }
 
   /**
@@ -47,12 +62,15 @@ public final class LineReader {
    * @param maxOctets the longest acceptable line including its CRLF
    */
   public InputLine readLine(int maxOctets) throws IOException {
+    int b = read();
+    if (b < 0) {
+      return new InputLine.End();
+    }
     byte[] line = new byte[maxOctets];
     int count = 0; // octets before the LF, CRs included; saturates far above maxOctets
     int previous = -1;
     boolean bareCr = false;
-    while (true) {
-      int b = read();
+    for (; ; b = read()) {
       if (b < 0) {
         return new InputLine.End();
       }
@@ -126,10 +144,15 @@ public final class LineReader {
   }
 
   private boolean fill() throws IOException {
+    int size = lastFillWasFull ? busySize : idleSize;
+    if (buffer.length != size) {
+      buffer = new byte[size];
+    }
     int n;
     do {
       n = in.read(buffer, 0, buffer.length);
     } while (n == 0);
+    lastFillWasFull = n == buffer.length;
     if (n < 0) {
       pos = 0;
       limit = 0;

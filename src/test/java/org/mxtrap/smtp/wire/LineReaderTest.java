@@ -42,6 +42,29 @@ class LineReaderTest {
   }
 
   @Test
+  void theAdaptiveBufferReadsLongAndShortInputAlike() throws IOException {
+    StringBuilder in = new StringBuilder();
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) { // 3000 pipelined lines: fills the small buffer, then the big
+      in.append("NOOP ").append(i).append("\r\n");
+      expected.add("line:NOOP " + i);
+    }
+    for (int chunk : new int[] {1, 7, 1024, 5000, 100_000}) {
+      LineReader reader =
+          new LineReader(new FakeChunkedInputStream(in.toString().getBytes(ISO_8859_1), chunk));
+      List<String> out = new ArrayList<>();
+      InputLine line;
+      while (!((line = reader.readLine(512)) instanceof InputLine.End)) {
+        out.add(
+            line instanceof InputLine.Complete c
+                ? "line:" + new String(c.octets(), ISO_8859_1)
+                : "?");
+      }
+      assertThat(out).as("chunk %d", chunk).containsExactlyElementsOf(expected);
+    }
+  }
+
+  @Test
   void splitsAtCrlfOnly() throws IOException {
     assertLines("EHLO a\r\nMAIL FROM:<>\r\n\r\n", 512, "line:EHLO a", "line:MAIL FROM:<>", "line:");
   }
