@@ -204,10 +204,13 @@ final class AdminApi {
     return new Answer(200, j.toString(), t.toString());
   }
 
-  /** {@code POST /suppressions}: an operator's suppression, for {@code for} from now. */
   /** The reason (verdict) of a suppression an operator added. */
   static final String MANUAL = "manual";
 
+  /**
+   * {@code POST /suppressions}: an operator's suppression, for {@code for} from now; no wider than
+   * {@link #MIN_PREFIX_V4} or {@link #MIN_PREFIX_V6}.
+   */
   Answer suppress(Query q) {
     q.only("address", "for", "reason");
     Cidr prefix = suppressible(prefix(q.require("address")));
