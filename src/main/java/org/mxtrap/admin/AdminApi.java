@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *                     "counters":{"decisions":{"accept":n,...every verdict},
  *                                 "suppressions_active":n,"contact_evictions":n}}
  * GET /suppressions  [suppression...]                                the active ones
- * POST /suppressions?address=IP|CIDR[&amp;for=DURATION][&amp;reason=TEXT]   201 suppression
+ * POST /suppressions?address=IP|CIDR[&amp;for=DURATION][&amp;reason=TEXT]   201 suppression;
+ *                    400 for a prefix wider than /8 (IPv4) or /32 (IPv6)
  * DELETE /suppressions?address=IP|CIDR   {"removed":true}; 404 when not suppressed
  * GET /explain?address=IP
  *                    {"address":..,"time":T,"allowed_by":CIDR|null,"blocked_by":CIDR|null,
@@ -65,9 +66,19 @@ final class AdminApi {
   private static final Logger log = LoggerFactory.getLogger("admin");
 
   /** The longest suppression the API adds: past it, a typo rather than a plan. */
-  static final Duration MAX_FOR = Duration.ofDays(36_500);
+  static final Duration MAX_FOR = Durations.MAX;
 
   static final int MAX_REASON = 200;
+
+  /**
+   * The widest prefixes a suppression may cover: an IPv4 /8, an IPv6 /32 (a whole provider's
+   * allocation). Wider would refuse a good part of the Internet, and {@code 0.0.0.0/0} or {@code
+   * ::/0} everyone, loopback and the operator included; a standing refusal of whole networks is
+   * what the {@code block} list is for, reviewed in the config rather than added at a prompt.
+   */
+  static final int MIN_PREFIX_V4 = 8;
+
+  static final int MIN_PREFIX_V6 = 32;
 
   /** One answer: its status code and both forms of its body. */
   record Answer(int status, String json, String text) {}
@@ -193,13 +204,16 @@ final class AdminApi {
     return new Answer(200, j.toString(), t.toString());
   }
 
-  /** {@code POST /suppressions}: an operator's suppression, for {@code for} from now. */
   /** The reason (verdict) of a suppression an operator added. */
   static final String MANUAL = "manual";
 
+  /**
+   * {@code POST /suppressions}: an operator's suppression, for {@code for} from now; no wider than
+   * {@link #MIN_PREFIX_V4} or {@link #MIN_PREFIX_V6}.
+   */
   Answer suppress(Query q) {
     q.only("address", "for", "reason");
-    Cidr prefix = prefix(q.require("address"));
+    Cidr prefix = suppressible(prefix(q.require("address")));
     Duration d = q.get("for").map(AdminApi::duration).orElse(config.trap().suppressFor());
     // The reason field holds the verdict (PRODUCT.md); the operator's words are the evidence.
     String note = q.get("reason").map(AdminApi::reason).orElse("no reason given");
@@ -333,6 +347,24 @@ final class AdminApi {
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest("address: " + e.getMessage());
     }
+  }
+
+  /** {@code p}, unless it is wider than a suppression may be. */
+  private static Cidr suppressible(Cidr p) {
+    int min = p.isV4() ? MIN_PREFIX_V4 : MIN_PREFIX_V6;
+    if (p.length() < min) {
+      throw ApiException.badRequest(
+          "address: "
+              + p
+              + " is wider than /"
+              + min
+              + ", the widest "
+              + (p.isV4() ? "IPv4" : "IPv6")
+              + " prefix a suppression may cover (it would refuse everyone in it, loopback and"
+              + " the operator included); refuse whole networks with the block list in the"
+              + " config");
+    }
+    return p;
   }
 
   private static Duration duration(String text) {

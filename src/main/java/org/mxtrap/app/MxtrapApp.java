@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.mxtrap.admin.AdminServer;
 import org.mxtrap.admin.AdminToken;
+import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.config.TlsSettings;
 import org.mxtrap.config.TrapSettings;
@@ -27,6 +28,7 @@ import org.mxtrap.delivery.InSessionDelivery;
 import org.mxtrap.delivery.MaildirDelivery;
 import org.mxtrap.delivery.MessageMemory;
 import org.mxtrap.delivery.QueueRunner;
+import org.mxtrap.delivery.RecipientList;
 import org.mxtrap.dns.Dns;
 import org.mxtrap.dns.StubResolver;
 import org.mxtrap.observe.DecisionLog;
@@ -182,8 +184,14 @@ final class MxtrapApp implements AutoCloseable {
     this.policy = policy;
   }
 
-  static MxtrapApp start(MxtrapConfig config, Clock clock) throws IOException {
+  /**
+   * @throws ConfigException when the recipient list cannot be read (each bad line named)
+   * @throws IOException when something else this host needs cannot be had: a port, the data
+   *     directory, the resources its limits need
+   */
+  static MxtrapApp start(MxtrapConfig config, Clock clock) throws IOException, ConfigException {
     Resources resources = resources(config);
+    Mailboxes mailboxes = RecipientList.of(config.recipients(), config.domains(), clock);
     Files.createDirectories(config.dataDir());
     AdminToken token = AdminToken.loadOrCreate(config.dataDir(), new SecureRandom());
     SSLContext tls = null;
@@ -210,7 +218,6 @@ final class MxtrapApp implements AutoCloseable {
             InSessionDelivery.DEFAULT_MAX_HELD,
             new MessageMemory(resources.messageMemory()));
     SessionSettings settings = SessionSettings.of(config);
-    Mailboxes mailboxes = Mailboxes.ANY;
     FileAvailabilityHistory availability = policy.availability();
     EntryWatch watch =
         new EntryWatch() {

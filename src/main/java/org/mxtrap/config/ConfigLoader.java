@@ -1,10 +1,14 @@
 package org.mxtrap.config;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.MalformedInputException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -16,7 +20,6 @@ import org.mxtrap.config.ConfigException.Problem;
 import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
-import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -28,9 +31,9 @@ import org.yaml.snakeyaml.nodes.Node;
  *
  * <p>Every problem in the file is found in one pass and reported together in one {@link
  * ConfigException}, each as {@code file:line: key.path: message}; nothing is clamped or guessed.
- * Relative paths in the file ({@code data_dir}, {@code tls.cert}, {@code tls.key}) are resolved
- * against the directory of the config file, not the working directory. Loading does no DNS lookups.
- * Stateless and thread-safe.
+ * Relative paths in the file ({@code data_dir}, {@code tls.cert}, {@code tls.key}, {@code
+ * recipients.file}) are resolved against the directory of the config file, not the working
+ * directory. Loading does no DNS lookups. Stateless and thread-safe.
  */
 public final class ConfigLoader {
   private ConfigLoader() {}
@@ -77,17 +80,42 @@ public final class ConfigLoader {
       if (Files.isDirectory(file)) {
         throw fail(name, "is a directory, not a config file");
       }
-      text = Files.readString(file);
+      byte[] octets;
+      try (InputStream in = Files.newInputStream(file)) {
+        octets = in.readNBytes(YamlBounds.MAX_OCTETS + 1);
+      }
+      if (octets.length > YamlBounds.MAX_OCTETS) {
+        throw new ConfigException(
+            List.of(
+                new Problem(
+                    name,
+                    lineAt(octets, YamlBounds.MAX_OCTETS),
+                    "",
+                    "the file passes "
+                        + ByteSizes.format(YamlBounds.MAX_OCTETS)
+                        + " on this line: a config file is a few kilobytes")));
+      }
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(octets))
+              .toString();
     } catch (NoSuchFileException e) {
       throw fail(name, "no such file");
-    } catch (MalformedInputException e) {
+    } catch (CharacterCodingException e) {
       throw fail(name, "not UTF-8 text");
     } catch (IOException e) {
       throw fail(name, "cannot read: " + e);
     }
     Node root;
     try {
-      root = new Yaml(new LoaderOptions()).compose(new StringReader(text));
+      Problem unbounded = YamlBounds.check(name, text);
+      if (unbounded != null) {
+        throw new ConfigException(List.of(unbounded));
+      }
+      root = new Yaml(YamlBounds.loaderOptions()).compose(new StringReader(text));
     } catch (MarkedYAMLException e) {
       Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
       String problem = e.getProblem() != null ? e.getProblem() : e.getContext();
@@ -109,6 +137,17 @@ public final class ConfigLoader {
       throw new ConfigException(parser.problems());
     }
     return config;
+  }
+
+  /** The 1-based line of {@code octets} that octet {@code offset} lies on. */
+  private static int lineAt(byte[] octets, int offset) {
+    int line = 1;
+    for (int i = 0; i < offset; i++) {
+      if (octets[i] == '\n') {
+        line++;
+      }
+    }
+    return line;
   }
 
   private static ConfigException fail(String name, String message) {
@@ -151,6 +190,7 @@ public final class ConfigLoader {
         Limits.DEFAULTS,
         null,
         DeliverySettings.DEFAULTS,
+        RecipientSettings.DEFAULTS,
         QueueSettings.DEFAULTS,
         DEMO_TRAP,
         SuppressSettings.DEFAULTS,

@@ -1,8 +1,10 @@
 package org.mxtrap.config;
 
+import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -52,6 +54,7 @@ final class ConfigParser {
           "limits",
           "tls",
           "delivery",
+          "recipients",
           "queue",
           "trap",
           "suppress",
@@ -97,13 +100,36 @@ final class ConfigParser {
           "max_message_size",
           "max_recipients",
           "command_timeout",
-          "max_errors");
+          "max_errors",
+          "min_data_rate",
+          "message_memory");
   static final List<String> TLS_KEYS = List.of("cert", "key");
   static final List<String> DNS_KEYS = List.of("resolver", "timeout", "retries", "ptr_budget");
   static final List<String> DNSBL_KEYS = List.of("zones", "threshold", "timeout");
   static final List<String> DNSBL_ZONE_KEYS = List.of("zone", "weight", "on_unknown", "codes");
   static final List<String> DELIVERY_KEYS = List.of("mode");
+  static final List<String> RECIPIENT_KEYS = List.of("mode", "file", "max_unknown");
+
+  /** Keys of PRODUCT.md's {@code recipients} whose feature is not built yet. */
+  static final Map<String, String> RECIPIENT_NOT_BUILT =
+      Map.of("verify_ttl", "recipient verification (mode verify) is not built");
+
   static final List<String> QUEUE_KEYS = List.of("max_age", "min_backoff", "max_backoff");
+
+  // Why each duration key has the maximum it has: said in the error, and in the docs.
+  static final String WHY_COMMAND_TIMEOUT =
+      "RFC 5321 asks for 5 minutes; a longer wait lets a silent client hold its connection";
+  static final String WHY_MAX_AGE = "how long a message may wait before it bounces";
+  static final String WHY_BACKOFF = "the longest wait between two delivery attempts";
+  static final String WHY_PERIOD = "a year";
+  static final String WHY_PROBE_INTERVAL =
+      "a lower MX that went down must be noticed before a trap judges its senders";
+  static final String WHY_GREET_DELAY = "senders give up after 5 minutes without a greeting";
+  static final String WHY_GREETING_WAIT = "the client waits this long for its greeting";
+  static final String WHY_DNS_TIMEOUT =
+      "one query to one resolver: answers come within seconds or not at all";
+  static final String WHY_TARPIT_INTERVAL = "senders give up after 5 minutes without a byte";
+  static final String WHY_TARPIT_HOLD = "each held connection takes a file descriptor";
 
   static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/mxtrap");
   static final String DEFAULT_LISTEN = "0.0.0.0:25";
@@ -134,10 +160,12 @@ final class ConfigParser {
     this.baseDir = baseDir;
   }
 
-  /** The problems found so far, by line. */
+  /** The problems found so far: this file's by line, then those of files it names. */
   List<Problem> problems() {
     List<Problem> sorted = new ArrayList<>(problems);
-    sorted.sort(Comparator.comparingInt(Problem::line));
+    sorted.sort(
+        Comparator.comparing((Problem p) -> !p.file().equals(file))
+            .thenComparingInt(Problem::line));
     return sorted;
   }
 
@@ -188,6 +216,8 @@ final class ConfigParser {
     TlsSettings tls = (f = top.get("tls")) == null ? null : tls(f);
     DeliverySettings delivery =
         (f = top.get("delivery")) == null ? DeliverySettings.DEFAULTS : delivery(f);
+    RecipientSettings recipients =
+        (f = top.get("recipients")) == null ? RecipientSettings.DEFAULTS : recipients(f, domains);
     QueueSettings queue = (f = top.get("queue")) == null ? QueueSettings.DEFAULTS : queue(f);
     TrapSettings trap = (f = top.get("trap")) == null ? TrapSettings.DEFAULTS : trap(f);
     if (layout != null) {
@@ -227,6 +257,7 @@ final class ConfigParser {
         limits,
         tls,
         delivery,
+        recipients,
         queue,
         trap,
         suppress,
@@ -505,8 +536,13 @@ final class ConfigParser {
     Long maxPerIp = (f = fields.get("max_per_ip")) == null ? null : positiveInt(f);
     Long maxSize = (f = fields.get("max_message_size")) == null ? null : size(f);
     Long maxRecipients = (f = fields.get("max_recipients")) == null ? null : positiveInt(f);
-    Duration timeout = (f = fields.get("command_timeout")) == null ? null : duration(f);
+    Duration timeout =
+        (f = fields.get("command_timeout")) == null
+            ? null
+            : duration(f, Limits.MAX_COMMAND_TIMEOUT, WHY_COMMAND_TIMEOUT);
     Long maxErrors = (f = fields.get("max_errors")) == null ? null : positiveInt(f);
+    Long minDataRate = (f = fields.get("min_data_rate")) == null ? null : size(f);
+    Long messageMemory = (f = fields.get("message_memory")) == null ? null : sizeOrAuto(f);
     return new Limits(
         maxConnections == null ? d.maxConnections() : maxConnections.intValue(),
         maxPerIp == null ? d.maxPerIp() : maxPerIp.intValue(),
@@ -514,8 +550,8 @@ final class ConfigParser {
         maxRecipients == null ? d.maxRecipients() : maxRecipients.intValue(),
         timeout == null ? d.commandTimeout() : timeout,
         maxErrors == null ? d.maxErrors() : maxErrors.intValue(),
-        d.minDataRate(),
-        d.messageMemory());
+        minDataRate == null ? d.minDataRate() : minDataRate,
+        messageMemory == null ? d.messageMemory() : messageMemory);
   }
 
   private @Nullable TlsSettings tls(Field section) {
@@ -574,15 +610,103 @@ final class ConfigParser {
     return DeliverySettings.DEFAULTS;
   }
 
+  /**
+   * {@code recipients}; with mode list, the file is read here too, so that check-config finds its
+   * problems (at their lines in that file) before serve does.
+   *
+   * @param domains the valid ones of {@code domains}: the file's domains must be among them
+   */
+  private RecipientSettings recipients(Field section, List<String> domains) {
+    RecipientSettings d = RecipientSettings.DEFAULTS;
+    Map<String, Field> fields =
+        fields(section.value(), section.path(), RECIPIENT_KEYS, RECIPIENT_NOT_BUILT);
+    Field f;
+    RecipientSettings.Mode mode = d.mode();
+    Field fMode = fields.get("mode");
+    String modeText = fMode == null ? "any" : text(fMode);
+    if (modeText == null) {
+      mode = null;
+    } else {
+      switch (modeText) {
+        case "any" -> mode = RecipientSettings.Mode.ANY;
+        case "list" -> mode = RecipientSettings.Mode.LIST;
+        case "verify" -> {
+          error(
+              fMode,
+              "verify: not supported yet in this version (asking the next hop is not built; it"
+                  + " comes with the backup MX); use any or list");
+          mode = null;
+        }
+        default -> {
+          error(fMode, "expected one of any, list, got " + modeText);
+          mode = null;
+        }
+      }
+    }
+    Long maxUnknown =
+        (f = fields.get("max_unknown")) == null ? Long.valueOf(d.maxUnknown()) : positiveInt(f);
+    Field fFile = fields.get("file");
+    Path file = null;
+    if (mode == RecipientSettings.Mode.LIST) {
+      if (fFile == null) {
+        error(
+            line(fMode.key()),
+            "recipients.file",
+            "required with mode: list (the file of addresses and @domain lines)");
+      } else {
+        file = recipientFile(fFile, domains);
+      }
+    } else if (mode == RecipientSettings.Mode.ANY && fFile != null) {
+      errorAtKey(
+          fFile,
+          "only read with mode: list (mode is "
+              + (fMode == null ? "any, the default" : "any")
+              + "); set mode: list or remove the key");
+    }
+    if (mode == null
+        || maxUnknown == null
+        || (mode == RecipientSettings.Mode.LIST && file == null)) {
+      return d;
+    }
+    return new RecipientSettings(mode, file, maxUnknown.intValue());
+  }
+
+  /** The recipients file, read once: its refused lines are problems at their own lines. */
+  private @Nullable Path recipientFile(Field f, List<String> domains) {
+    Path p = readableFile(f);
+    if (p == null) {
+      return null;
+    }
+    RecipientFile.Contents contents;
+    try {
+      contents = RecipientFile.read(p, domains);
+    } catch (IOException e) {
+      error(
+          f,
+          "cannot read "
+              + p
+              + ": "
+              + (e instanceof CharacterCodingException ? "not UTF-8 text" : e));
+      return null;
+    }
+    for (RecipientFile.BadLine b : contents.bad()) {
+      problems.add(new Problem(p.toString(), b.line(), f.path(), b.message()));
+    }
+    return contents.bad().isEmpty() ? p : null;
+  }
+
   private QueueSettings queue(Field section) {
     QueueSettings d = QueueSettings.DEFAULTS;
     Map<String, Field> fields = fields(section.value(), section.path(), QUEUE_KEYS, Map.of());
     Field fAge = fields.get("max_age");
     Field fMin = fields.get("min_backoff");
     Field fMax = fields.get("max_backoff");
-    Duration maxAge = fAge == null ? d.maxAge() : duration(fAge);
-    Duration min = fMin == null ? d.minBackoff() : duration(fMin);
-    Duration max = fMax == null ? d.maxBackoff() : duration(fMax);
+    Duration maxAge =
+        fAge == null ? d.maxAge() : duration(fAge, QueueSettings.MAX_AGE, WHY_MAX_AGE);
+    Duration min =
+        fMin == null ? d.minBackoff() : duration(fMin, QueueSettings.MAX_BACKOFF, WHY_BACKOFF);
+    Duration max =
+        fMax == null ? d.maxBackoff() : duration(fMax, QueueSettings.MAX_BACKOFF, WHY_BACKOFF);
     if (min != null && max != null && min.compareTo(max) > 0) {
       Field at = fMin != null ? fMin : fMax;
       if (at != null) {
@@ -606,17 +730,20 @@ final class ConfigParser {
     TrapSettings d = TrapSettings.DEFAULTS;
     Map<String, Field> fields = fields(section.value(), section.path(), TRAP_KEYS, Map.of());
     Field f;
-    Duration window = (f = fields.get("window")) == null ? d.window() : duration(f);
-    Duration armAfter = (f = fields.get("arm_after")) == null ? d.armAfter() : duration(f);
-    Duration probe = (f = fields.get("probe_interval")) == null ? d.probeInterval() : duration(f);
+    Duration window = (f = fields.get("window")) == null ? d.window() : yearAtMost(f);
+    Duration armAfter = (f = fields.get("arm_after")) == null ? d.armAfter() : yearAtMost(f);
+    Duration probe =
+        (f = fields.get("probe_interval")) == null
+            ? d.probeInterval()
+            : duration(f, TrapSettings.MAX_PROBE_INTERVAL, WHY_PROBE_INTERVAL);
     Action onTrap =
         (f = fields.get("on_trap")) == null
             ? d.onTrap()
             : choice(f, Action.class, List.of("tempfail", "reject", "tarpit"));
     Field fFor = fields.get("suppress_for");
     Field fMax = fields.get("suppress_max");
-    Duration suppressFor = fFor == null ? d.suppressFor() : duration(fFor);
-    Duration suppressMax = fMax == null ? d.suppressMax() : duration(fMax);
+    Duration suppressFor = fFor == null ? d.suppressFor() : yearAtMost(fFor);
+    Duration suppressMax = fMax == null ? d.suppressMax() : yearAtMost(fMax);
     if (suppressFor != null && suppressMax != null && suppressFor.compareTo(suppressMax) > 0) {
       error(
           fFor != null ? fFor : fMax,
@@ -639,7 +766,7 @@ final class ConfigParser {
         (f = fields.get("excuse_prefix_v6")) == null
             ? Long.valueOf(d.excusePrefixV6())
             : integer(f, 0, 128);
-    Duration greet = (f = fields.get("greet_delay")) == null ? d.greetDelay() : durationOrZero(f);
+    Duration greet = (f = fields.get("greet_delay")) == null ? d.greetDelay() : greetDelay(f);
     if (window == null
         || armAfter == null
         || probe == null
@@ -672,7 +799,7 @@ final class ConfigParser {
     for (Parsed p : layout) {
       Field f = p.fields().get("greet_delay");
       if (f != null) {
-        Duration d = durationOrZero(f);
+        Duration d = greetDelay(f);
         if (d != null) {
           delays.put(p.entry(), d);
         }
@@ -703,8 +830,13 @@ final class ConfigParser {
             ? d.action()
             : choice(f, Action.class, List.of("tempfail", "reject", "tarpit"));
     Duration interval =
-        (f = fields.get("tarpit_interval")) == null ? d.tarpitInterval() : duration(f);
-    Duration hold = (f = fields.get("tarpit_hold")) == null ? d.tarpitHold() : duration(f);
+        (f = fields.get("tarpit_interval")) == null
+            ? d.tarpitInterval()
+            : duration(f, SuppressSettings.MAX_TARPIT_INTERVAL, WHY_TARPIT_INTERVAL);
+    Duration hold =
+        (f = fields.get("tarpit_hold")) == null
+            ? d.tarpitHold()
+            : duration(f, SuppressSettings.MAX_TARPIT_HOLD, WHY_TARPIT_HOLD);
     Long max =
         (f = fields.get("tarpit_max")) == null ? Long.valueOf(d.tarpitMax()) : positiveInt(f);
     if (action == null || interval == null || hold == null || max == null) {
@@ -805,7 +937,10 @@ final class ConfigParser {
     Field f;
     List<InetSocketAddress> resolvers =
         (f = fields.get("resolver")) == null ? d.resolvers() : resolvers(f);
-    Duration timeout = (f = fields.get("timeout")) == null ? d.timeout() : duration(f);
+    Duration timeout =
+        (f = fields.get("timeout")) == null
+            ? d.timeout()
+            : duration(f, DnsSettings.MAX_TIMEOUT, WHY_DNS_TIMEOUT);
     Long retries =
         (f = fields.get("retries")) == null
             ? Long.valueOf(d.retries())
@@ -813,7 +948,7 @@ final class ConfigParser {
     Duration ptrBudget =
         (f = fields.get("ptr_budget")) == null
             ? d.ptrBudget()
-            : atMost(f, durationOrZero(f), DnsSettings.MAX_PTR_BUDGET);
+            : durationOrZero(f, DnsSettings.MAX_PTR_BUDGET, WHY_GREETING_WAIT);
     if (resolvers == null || timeout == null || retries == null || ptrBudget == null) {
       return d;
     }
@@ -830,7 +965,7 @@ final class ConfigParser {
     Duration timeout =
         (f = fields.get("timeout")) == null
             ? d.timeout()
-            : atMost(f, duration(f), DnsblSettings.MAX_TIMEOUT);
+            : duration(f, DnsblSettings.MAX_TIMEOUT, WHY_GREETING_WAIT);
     if (zones == null || threshold == null || timeout == null) {
       return d;
     }
@@ -1021,14 +1156,9 @@ final class ConfigParser {
   }
 
   /** {@code d}, or null (reported) when it is longer than {@code max}; null stays null. */
-  private @Nullable Duration atMost(Field f, @Nullable Duration d, Duration max) {
+  private @Nullable Duration atMost(Field f, @Nullable Duration d, Duration max, String why) {
     if (d != null && d.compareTo(max) > 0) {
-      error(
-          f,
-          "at most "
-              + Durations.format(max)
-              + " (the client waits this long for its greeting), got "
-              + Durations.format(d));
+      error(f, "at most " + Durations.format(max) + " (" + why + "), got " + Durations.format(d));
       return null;
     }
     return d;
@@ -1053,9 +1183,19 @@ final class ConfigParser {
     return n;
   }
 
-  /** A duration that may be zero ({@code 0s}: off). */
-  private @Nullable Duration durationOrZero(Field f) {
-    return parsed(f, Durations::parse);
+  /** A duration from {@code 0s} (off) to {@code max}; {@code why} explains the maximum. */
+  private @Nullable Duration durationOrZero(Field f, Duration max, String why) {
+    return atMost(f, parsed(f, Durations::parse), max, why);
+  }
+
+  /** {@code trap.greet_delay}, {@code layout[].greet_delay}. */
+  private @Nullable Duration greetDelay(Field f) {
+    return durationOrZero(f, TrapSettings.MAX_GREET_DELAY, WHY_GREET_DELAY);
+  }
+
+  /** {@code trap.window}, {@code arm_after}, {@code suppress_for}, {@code suppress_max}. */
+  private @Nullable Duration yearAtMost(Field f) {
+    return duration(f, TrapSettings.MAX_PERIOD, WHY_PERIOD);
   }
 
   /**
@@ -1223,19 +1363,43 @@ final class ConfigParser {
     return integer(f, 1, Integer.MAX_VALUE);
   }
 
-  private @Nullable Duration duration(Field f) {
+  /** A positive duration up to {@code max}; {@code why} explains the maximum. */
+  private @Nullable Duration duration(Field f, Duration max, String why) {
     Duration d = parsed(f, Durations::parse);
     if (d != null && d.isZero()) {
       error(f, "must be positive, got " + text(f));
       return null;
     }
-    return d;
+    return atMost(f, d, max, why);
   }
 
   private @Nullable Long size(Field f) {
     Long n = parsed(f, ByteSizes::parse);
     if (n != null && n <= 0) {
       error(f, "must be positive, got " + text(f));
+      return null;
+    }
+    return n;
+  }
+
+  /** {@code auto} ({@link Limits#AUTO}) or a positive size. */
+  private @Nullable Long sizeOrAuto(Field f) {
+    String text = text(f);
+    if (text == null) {
+      return null;
+    }
+    if (text.equals("auto")) {
+      return Limits.AUTO;
+    }
+    long n;
+    try {
+      n = ByteSizes.parse(text);
+    } catch (IllegalArgumentException e) {
+      error(f, e.getMessage() + "; or auto");
+      return null;
+    }
+    if (n <= 0) {
+      error(f, "must be positive or auto, got " + text);
       return null;
     }
     return n;

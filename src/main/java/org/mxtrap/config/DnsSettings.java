@@ -25,6 +25,9 @@ public record DnsSettings(
   /** The largest {@code retries}: more only makes an unknown answer slower to come. */
   public static final int MAX_RETRIES = 10;
 
+  /** The longest {@code timeout} of one try. */
+  public static final Duration MAX_TIMEOUT = Duration.ofMinutes(1);
+
   public static final Duration DEFAULT_PTR_BUDGET = Duration.ofSeconds(2);
 
   /** The longest {@code ptrBudget}: a client waits that long for its greeting when DNS is slow. */

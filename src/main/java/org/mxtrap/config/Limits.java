@@ -30,6 +30,9 @@ public record Limits(
     long minDataRate,
     long messageMemory) {
 
+  /** The longest {@code commandTimeout} (RFC 5321 4.5.3.2 asks for 5 minutes). */
+  public static final Duration MAX_COMMAND_TIMEOUT = Duration.ofHours(1);
+
   /** {@link #messageMemory()}: derived from the heap at start. */
   public static final long AUTO = 0;
 

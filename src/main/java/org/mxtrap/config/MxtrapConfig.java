@@ -23,6 +23,7 @@ import org.mxtrap.core.LayoutEntry;
  * @param layout the domain's whole MX layout
  * @param listen the addresses this host binds; a connection's role comes from its local address
  * @param tls STARTTLS key material, or null when STARTTLS is not offered
+ * @param recipients which mailboxes of our domains exist
  * @param allow networks that are never suppressed and always served
  * @param block networks that are always refused with {@code suppress.action}
  * @param dns how DNS is asked (resolvers, timeout, retries, the reverse-name budget)
@@ -38,6 +39,7 @@ public record MxtrapConfig(
     Limits limits,
     @Nullable TlsSettings tls,
     DeliverySettings delivery,
+    RecipientSettings recipients,
     QueueSettings queue,
     TrapSettings trap,
     SuppressSettings suppress,
@@ -56,6 +58,7 @@ public record MxtrapConfig(
     listen = List.copyOf(listen);
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(delivery, "delivery");
+    Objects.requireNonNull(recipients, "recipients");
     Objects.requireNonNull(queue, "queue");
     Objects.requireNonNull(trap, "trap");
     Objects.requireNonNull(suppress, "suppress");
@@ -104,6 +107,13 @@ public record MxtrapConfig(
         .append(Durations.format(limits.commandTimeout()))
         .append(" max_errors=")
         .append(limits.maxErrors())
+        .append(" min_data_rate=")
+        .append(ByteSizes.format(limits.minDataRate()))
+        .append(" message_memory=")
+        .append(
+            limits.messageMemory() == Limits.AUTO
+                ? "auto"
+                : ByteSizes.format(limits.messageMemory()))
         .append('\n');
     b.append("tls: ")
         .append(
@@ -112,6 +122,12 @@ public record MxtrapConfig(
                 : "cert=" + tls.cert() + " key=" + tls.key() + " (key content not shown)")
         .append('\n');
     b.append("delivery: ").append(delivery.mode().name().toLowerCase(Locale.ROOT)).append('\n');
+    b.append("recipients: mode=")
+        .append(recipients.mode().name().toLowerCase(Locale.ROOT))
+        .append(recipients.file() == null ? "" : " file=" + recipients.file())
+        .append(" max_unknown=")
+        .append(recipients.maxUnknown())
+        .append('\n');
     b.append("queue: max_age=")
         .append(Durations.format(queue.maxAge()))
         .append(" min_backoff=")

@@ -1,13 +1,15 @@
 package org.mxtrap.config;
 
 import java.nio.file.Path;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Who is accepted at RCPT (PRODUCT.md {@code recipients}).
  *
  * @param mode how a recipient in one of our domains is checked
- * @param file {@link Mode#LIST}: the file of addresses and {@code @domain} lines; null otherwise
+ * @param file {@link Mode#LIST}: the file of addresses and {@code @domain} lines (syntax: {@link
+ *     RecipientFile}), absolute; null otherwise
  * @param maxUnknown unknown recipients one client may ask for in a session; at this many it is
  *     suppressed as a dictionary attacker
  */
@@ -20,4 +22,14 @@ public record RecipientSettings(Mode mode, @Nullable Path file, int maxUnknown) 
   }
 
   public static final RecipientSettings DEFAULTS = new RecipientSettings(Mode.ANY, null, 10);
+
+  public RecipientSettings {
+    Objects.requireNonNull(mode, "mode");
+    if ((mode == Mode.LIST) != (file != null)) {
+      throw new IllegalArgumentException("a file goes with mode list, and only with it: " + mode);
+    }
+    if (maxUnknown < 1) {
+      throw new IllegalArgumentException("maxUnknown must be positive: " + maxUnknown);
+    }
+  }
 }

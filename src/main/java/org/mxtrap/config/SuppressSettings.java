@@ -15,6 +15,12 @@ import org.mxtrap.core.Action;
 public record SuppressSettings(
     Action action, Duration tarpitInterval, Duration tarpitHold, int tarpitMax) {
 
+  /** The longest {@code tarpitInterval}: senders wait 5 minutes for a byte. */
+  public static final Duration MAX_TARPIT_INTERVAL = Duration.ofMinutes(1);
+
+  /** The longest {@code tarpitHold}. */
+  public static final Duration MAX_TARPIT_HOLD = Duration.ofHours(1);
+
   public static final SuppressSettings DEFAULTS =
       new SuppressSettings(Action.TEMPFAIL, Duration.ofSeconds(1), Duration.ofMinutes(4), 20_000);
 }

@@ -49,6 +49,15 @@ public record TrapSettings(
     IGNORE
   }
 
+  /** The longest {@code window}, {@code armAfter}, {@code suppressFor} and {@code suppressMax}. */
+  public static final Duration MAX_PERIOD = Duration.ofDays(365);
+
+  /** The longest {@code probeInterval}. */
+  public static final Duration MAX_PROBE_INTERVAL = Duration.ofHours(1);
+
+  /** The longest {@code greetDelay}: well under the 5 minutes senders wait for a greeting. */
+  public static final Duration MAX_GREET_DELAY = Duration.ofMinutes(1);
+
   public static final TrapSettings DEFAULTS =
       new TrapSettings(
           Duration.ofHours(24),

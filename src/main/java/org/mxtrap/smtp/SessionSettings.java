@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.mxtrap.config.MxtrapConfig;
-import org.mxtrap.config.RecipientSettings;
 
 /**
  * What every SMTP session of this host is configured with.
@@ -90,6 +89,6 @@ public record SessionSettings(
         config.limits().maxErrors(),
         config.limits().commandTimeout(),
         config.limits().minDataRate(),
-        RecipientSettings.DEFAULTS.maxUnknown());
+        config.recipients().maxUnknown());
   }
 }

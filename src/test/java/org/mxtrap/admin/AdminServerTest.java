@@ -30,6 +30,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.mxtrap.config.ConfigLoader;
 import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.core.Cidr;
 import org.mxtrap.core.Contact;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
@@ -303,7 +304,13 @@ class AdminServerTest {
           POST   | /suppressions?address=192.0.2.1&for=30         | duration without a unit
           POST   | /suppressions?address=192.0.2.1&for=0s         | for: must be longer than 0s
           POST   | /suppressions?address=192.0.2.1&for=soon       | not a duration
-          POST   | /suppressions?address=192.0.2.1&for=36501d     | for: at most
+          POST   | /suppressions?address=192.0.2.1&for=36501d     | for: duration too large: 36501d; at most 36500d
+          POST   | /suppressions?address=192.0.2.1&for=110000000000d | for: duration too large
+          POST   | /suppressions?address=0.0.0.0/0                | address: 0.0.0.0/0 is wider than /8, the widest IPv4 prefix a suppression may cover (it would refuse everyone in it, loopback and the operator included); refuse whole networks with the block list in the config
+          POST   | /suppressions?address=10.0.0.0/7               | address: 10.0.0.0/7 is wider than /8
+          POST   | /suppressions?address=::ffff:0.0.0.0/96        | address: 0.0.0.0/0 is wider than /8
+          POST   | /suppressions?address=::/0                     | address: ::/0 is wider than /32, the widest IPv6 prefix
+          POST   | /suppressions?address=2001:db8::/31            | address: 2001:db8::/31 is wider than /32
           POST   | /suppressions?address=192.0.2.1&reason=        | reason: 1 to 200 characters
           POST   | /suppressions?address=192.0.2.1&reason=a%0Ab   | no control characters
           POST   | /suppressions?address=192.0.2.1&duration=2h    | unknown parameter duration
@@ -318,6 +325,52 @@ class AdminServerTest {
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(error(r)).contains(message);
     assertThat(suppressions.active(clock.instant())).isEmpty();
+  }
+
+  @Test
+  void theWidestPrefixesASuppressionMayCoverAreASlash8AndASlash32() throws Exception {
+    assertThat(call("POST", "/suppressions?address=10.0.0.0/8").statusCode()).isEqualTo(201);
+    assertThat(call("POST", "/suppressions?address=2001:db8::/32").statusCode()).isEqualTo(201);
+    assertThat(suppressions.active(clock.instant())).hasSize(2);
+  }
+
+  @Test
+  void aTooWidePrefixStoredBeforeTheLimitCanStillBeRemoved() throws Exception {
+    suppressions.add(Cidr.parse("0.0.0.0/0"), T0, Duration.ofHours(1), "manual", "an old mistake");
+    HttpResponse<String> removed = call("DELETE", "/suppressions?address=0.0.0.0/0");
+    assertThat(removed.statusCode()).isEqualTo(200);
+    assertThat(suppressions.active(T0)).isEmpty();
+  }
+
+  // --- dictionary -----------------------------------------------------------------------------
+
+  @Test
+  void aDictionaryDecisionIsCountedAndExplainedUnderItsOwnVerdict() throws Exception {
+    InetAddress client = InetAddress.getByName("192.0.2.44");
+    engine.dictionary(new Contact(client, addr(2525), entry(10), T0), 10);
+
+    JsonObject decisions =
+        object(call("GET", "/status")).getAsJsonObject("counters").getAsJsonObject("decisions");
+    assertThat(decisions.get("dictionary").getAsLong()).isEqualTo(1);
+
+    JsonObject active =
+        JsonParser.parseString(call("GET", "/suppressions").body())
+            .getAsJsonArray()
+            .get(0)
+            .getAsJsonObject();
+    assertThat(active.get("address").getAsString()).isEqualTo("192.0.2.44");
+    assertThat(active.get("reason").getAsString()).isEqualTo("dictionary");
+    assertThat(active.get("until").getAsString())
+        .isEqualTo(T0.plus(Duration.ofHours(3)).toString());
+
+    JsonObject e = object(call("GET", "/explain?address=192.0.2.44"));
+    JsonObject recent = e.getAsJsonArray("recent_decisions").get(0).getAsJsonObject();
+    assertThat(recent.get("verdict").getAsString()).isEqualTo("dictionary");
+    assertThat(recent.get("action").getAsString()).isEqualTo("tempfail");
+    assertThat(recent.get("reason").getAsString())
+        .startsWith("10 unknown recipients in one session on MX 10 mail.example.test");
+    assertThat(e.getAsJsonObject("suppression").get("reason").getAsString())
+        .isEqualTo("dictionary");
   }
 
   // --- explain --------------------------------------------------------------------------------
@@ -487,6 +540,52 @@ class AdminServerTest {
       assertThatThrownBy(() -> c.call("DELETE", "/suppressions?address=192.0.2.1", false))
           .isInstanceOf(AdminClient.Failure.class)
           .hasMessage("mxtrap answered 404: 192.0.2.1 is not suppressed");
+    }
+
+    @Test
+    void aTooWidePrefixIsRefusedWithTheServersReason() throws Exception {
+      giveToken(token.authorization());
+      AdminClient c = client(server.address().getPort());
+      assertThatThrownBy(
+              () -> c.call("POST", "/suppressions?" + AdminClient.param("address", "::/0"), false))
+          .isInstanceOf(AdminClient.Failure.class)
+          .hasMessageStartingWith("mxtrap answered 400: address: ::/0 is wider than /32");
+    }
+
+    @Test
+    void theCliPrintsTheRefusalOfATooWidePrefixAndExits1() throws Exception {
+      giveToken(token.authorization());
+      client(server.address().getPort());
+      java.io.StringWriter err = new java.io.StringWriter();
+      picocli.CommandLine cli = org.mxtrap.app.Cli.commandLine();
+      cli.setErr(new java.io.PrintWriter(err));
+      int exit =
+          cli.execute(
+              "suppressions", "add", "0.0.0.0/0", "--config", dir.resolve("client.yml").toString());
+      assertThat(exit).isEqualTo(1);
+      assertThat(err.toString())
+          .startsWith("mxtrap answered 400: address: 0.0.0.0/0 is wider than /8");
+      assertThat(suppressions.active(clock.instant())).isEmpty();
+    }
+
+    @Test
+    void theCliRefusesAnAbsurdDurationBeforeAsking() throws Exception {
+      java.io.StringWriter err = new java.io.StringWriter();
+      picocli.CommandLine cli = org.mxtrap.app.Cli.commandLine();
+      cli.setErr(new java.io.PrintWriter(err));
+      int exit =
+          cli.execute(
+              "suppressions",
+              "add",
+              "192.0.2.1",
+              "--for",
+              "110000000000d",
+              "--config",
+              dir.resolve("nowhere.yml").toString());
+      assertThat(exit).isEqualTo(2);
+      assertThat(err.toString())
+          .isEqualTo(
+              "--for: duration too large: 110000000000d; at most 36500d" + System.lineSeparator());
     }
 
     @Test

@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.mxtrap.config.ConfigException.Problem;
 import org.mxtrap.core.Action;
 import org.mxtrap.core.LayoutEntry;
@@ -253,10 +255,14 @@ class ConfigLoaderTest {
     MxtrapConfig c = ConfigLoader.load(example);
     assertThat(c.domains()).isNotEmpty();
     assertThat(c.layout().entries()).hasSizeGreaterThan(1);
+    assertThat(c.recipients().mode()).as("recommended").isEqualTo(RecipientSettings.Mode.LIST);
+    assertThat(c.recipients().file())
+        .isEqualTo(Path.of("recipients.example").toAbsolutePath().normalize());
   }
 
   @Test
   void theExampleFileLoadsWithTlsSwitchedOn() throws Exception {
+    Files.copy(Path.of("recipients.example"), dir.resolve("recipients.example"));
     Files.writeString(dir.resolve("cert.pem"), "x");
     Files.writeString(dir.resolve("key.pem"), "x");
     String text =
@@ -281,6 +287,7 @@ class ConfigLoaderTest {
     keys.addAll(ConfigParser.TLS_KEYS);
     keys.addAll(ConfigParser.DELIVERY_KEYS);
     keys.addAll(ConfigParser.QUEUE_KEYS);
+    keys.addAll(ConfigParser.RECIPIENT_KEYS);
     keys.addAll(ConfigParser.DNS_KEYS);
     keys.addAll(ConfigParser.DNSBL_KEYS);
     keys.addAll(ConfigParser.DNSBL_ZONE_KEYS);
@@ -799,6 +806,277 @@ class ConfigLoaderTest {
     assertThat(e.getMessage().lines()).hasSize(6);
     assertThat(e.getMessage().lines().toList().get(2))
         .isEqualTo(f + ":6: layout[1].address: not an IP address: 192.0.2.300");
+  }
+
+  // --- limits.min_data_rate and limits.message_memory -----------------------------------------
+
+  @Test
+  void theDataRateAndMessageMemoryAreSizes() throws Exception {
+    assertThat(ConfigLoader.load(write(MINIMAL)).limits().minDataRate()).isEqualTo(500);
+    assertThat(ConfigLoader.load(write(MINIMAL)).limits().messageMemory()).isEqualTo(Limits.AUTO);
+    MxtrapConfig c =
+        ConfigLoader.load(
+            write(withMinimal("limits: { min_data_rate: 1KB, message_memory: 64MB }\n")));
+    assertThat(c.limits().minDataRate()).isEqualTo(1024);
+    assertThat(c.limits().messageMemory()).isEqualTo(64L << 20);
+    assertThat(c.describe()).contains("min_data_rate=1KB message_memory=64MB");
+    MxtrapConfig auto =
+        ConfigLoader.load(
+            write(withMinimal("limits: { min_data_rate: 300, message_memory: auto }\n")));
+    assertThat(auto.limits().minDataRate()).isEqualTo(300);
+    assertThat(auto.limits().messageMemory()).isEqualTo(Limits.AUTO);
+    assertThat(auto.describe()).contains("min_data_rate=300 message_memory=auto");
+  }
+
+  @Test
+  void theDataRateAndMessageMemoryAreChecked() throws Exception {
+    assertOneProblem(
+        withMinimal("limits: { min_data_rate: 0 }\n"),
+        "4: limits.min_data_rate: must be positive, got 0");
+    assertOneProblem(
+        withMinimal("limits: { min_data_rate: fast }\n"),
+        "4: limits.min_data_rate: not a size: fast");
+    assertOneProblem(
+        withMinimal("limits: { min_data_rate: auto }\n"),
+        "4: limits.min_data_rate: not a size: auto");
+    assertOneProblem(
+        withMinimal("limits: { message_memory: 0MB }\n"),
+        "4: limits.message_memory: must be positive or auto, got 0MB");
+    assertOneProblem(
+        withMinimal("limits: { message_memory: half }\n"),
+        "4: limits.message_memory: not a size: half; use bytes, or KB, MB, GB (1024-based;"
+            + " e.g. 50MB); or auto");
+    assertOneProblem(
+        withMinimal("limits: { message_memory: }\n"),
+        "4: limits.message_memory: no value (remove the key to use the default)");
+  }
+
+  // --- recipients -----------------------------------------------------------------------------
+
+  @Test
+  void recipientsDefaultToAnyMailbox() throws Exception {
+    MxtrapConfig c = ConfigLoader.load(write(MINIMAL));
+    assertThat(c.recipients()).isEqualTo(RecipientSettings.DEFAULTS);
+    assertThat(c.recipients().mode()).isEqualTo(RecipientSettings.Mode.ANY);
+    assertThat(c.recipients().maxUnknown()).isEqualTo(10);
+    assertThat(c.describe()).contains("recipients: mode=any max_unknown=10\n");
+    assertThat(MxtrapConfig.demo(dir).recipients()).isEqualTo(RecipientSettings.DEFAULTS);
+  }
+
+  @Test
+  void aRecipientListIsAReadableFileRelativeToTheConfig() throws Exception {
+    Path etc = Files.createDirectories(dir.resolve("etc"));
+    Files.writeString(etc.resolve("recipients"), "alice@example.com\n@example.com\n");
+    Path f = etc.resolve("mxtrap.yml");
+    Files.writeString(
+        f, withMinimal("recipients: { mode: list, file: recipients, max_unknown: 3 }\n"));
+    MxtrapConfig c = ConfigLoader.load(f);
+    Path file = etc.resolve("recipients").toAbsolutePath().normalize();
+    assertThat(c.recipients())
+        .isEqualTo(new RecipientSettings(RecipientSettings.Mode.LIST, file, 3));
+    assertThat(c.describe()).contains("recipients: mode=list file=" + file + " max_unknown=3\n");
+  }
+
+  @Test
+  void recipientSettingsAreChecked() throws Exception {
+    Files.writeString(dir.resolve("recipients"), "alice@example.com\n");
+    assertOneProblem(
+        withMinimal("recipients: { mode: list }\n"),
+        "4: recipients.file: required with mode: list");
+    assertOneProblem(
+        withMinimal("recipients: { file: recipients }\n"),
+        "4: recipients.file: only read with mode: list (mode is any, the default); set mode:"
+            + " list or remove the key");
+    assertOneProblem(
+        withMinimal("recipients:\n  mode: any\n  file: recipients\n"),
+        "6: recipients.file: only read with mode: list (mode is any)");
+    assertOneProblem(
+        withMinimal("recipients: { mode: list, file: nope }\n"),
+        "4: recipients.file: not a readable file: " + dir.resolve("nope"));
+    assertOneProblem(
+        withMinimal("recipients: { mode: list, file: " + dir + " }\n"),
+        "4: recipients.file: not a readable file: " + dir);
+    assertOneProblem(
+        withMinimal("recipients: { mode: verify }\n"),
+        "4: recipients.mode: verify: not supported yet in this version (asking the next hop"
+            + " is not built; it comes with the backup MX); use any or list");
+    assertOneProblem(
+        withMinimal("recipients: { mode: all }\n"),
+        "4: recipients.mode: expected one of any, list, got all");
+    assertOneProblem(
+        withMinimal("recipients: { max_unknown: 0 }\n"),
+        "4: recipients.max_unknown: must be positive, got 0");
+    assertOneProblem(
+        withMinimal("recipients: { verify_ttl: 1d }\n"),
+        "4: recipients.verify_ttl: not supported yet in this version (recipient verification"
+            + " (mode verify) is not built); remove the key");
+    assertOneProblem(
+        withMinimal("recipients: { mode: list, file: recipients, fiel: x }\n"),
+        "4: recipients.fiel: unknown key (did you mean file?)");
+  }
+
+  @Test
+  void theRecipientFilesRefusedLinesAreProblemsAtTheirLinesAfterTheConfigs() throws Exception {
+    Path list = dir.resolve("recipients");
+    Files.writeString(
+        list,
+        """
+        # people
+        alice@example.com
+        bob@example.net
+        no-at-sign
+        @example.com
+        """);
+    Path f =
+        write(
+            withMinimal(
+                "recipients: { mode: list, file: recipients }\nlimits: { max_per_ip: 0 }\n"));
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigLoader.load(f));
+    assertThat(e.problems())
+        .extracting(Problem::toString)
+        .containsExactly(
+            f + ":5: limits.max_per_ip: must be positive, got 0",
+            list
+                + ":3: recipients.file: example.net is not one of domains (example.com):"
+                + " bob@example.net",
+            list
+                + ":4: recipients.file: not an address: no-at-sign (write local@domain, or @domain"
+                + " for a catch-all)");
+  }
+
+  // --- duration ranges ------------------------------------------------------------------------
+
+  @Test
+  void anAbsurdDurationIsAnErrorAtItsLineNotACrash() throws Exception {
+    assertOneProblem(
+        withMinimal("trap: {window: 110000000000d}\n"),
+        "4: trap.window: duration too large: 110000000000d; at most 36500d");
+    assertOneProblem(
+        withMinimal("trap: {window: 9999999999999999999999d}\n"),
+        "4: trap.window: duration too large: 9999999999999999999999d; at most 36500d");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+          limits: { command_timeout: 61m }    | limits.command_timeout: at most 1h (RFC 5321 asks for 5 minutes; a longer wait lets a silent client hold its connection), got 61m
+          queue: { max_age: 91d }             | queue.max_age: at most 90d (how long a message may wait before it bounces), got 91d
+          queue: { min_backoff: 25h, max_backoff: 25h } | queue.min_backoff: at most 1d (the longest wait between two delivery attempts), got 25h
+          trap: { window: 366d }              | trap.window: at most 365d (a year), got 366d
+          trap: { arm_after: 8761h }          | trap.arm_after: at most 365d (a year), got 8761h
+          trap: { probe_interval: 2h }        | trap.probe_interval: at most 1h (a lower MX that went down must be noticed before a trap judges its senders), got 2h
+          trap: { suppress_for: 400d, suppress_max: 400d } | trap.suppress_for: at most 365d (a year), got 400d
+          trap: { suppress_max: 36500d }      | trap.suppress_max: at most 365d (a year), got 36500d
+          trap: { greet_delay: 5m }           | trap.greet_delay: at most 1m (senders give up after 5 minutes without a greeting), got 5m
+          suppress: { tarpit_interval: 2m }   | suppress.tarpit_interval: at most 1m (senders give up after 5 minutes without a byte), got 2m
+          suppress: { tarpit_hold: 2h }       | suppress.tarpit_hold: at most 1h (each held connection takes a file descriptor), got 2h
+          dns: { timeout: 61s }               | dns.timeout: at most 1m (one query to one resolver: answers come within seconds or not at all), got 61s
+          dns: { ptr_budget: 2m }             | dns.ptr_budget: at most 1m (the client waits this long for its greeting), got 2m
+          dnsbl: { timeout: 2m }              | dnsbl.timeout: at most 1m (the client waits this long for its greeting), got 2m
+          """)
+  void everyDurationKeyHasAMaximum(String yaml, String expected) throws Exception {
+    List<String> p = problems(withMinimal(yaml + "\n"));
+    assertThat(p).first().isEqualTo("4: " + expected);
+  }
+
+  @Test
+  void aLayoutEntrysGreetDelayHasTheSameMaximum() throws Exception {
+    assertOneProblem(
+        "domains: [example.com]\n"
+            + "layout:\n"
+            + "  - { preference: 10, host: a.example, address: 192.0.2.1, role: primary,"
+            + " greet_delay: 61s }\n",
+        "3: layout[0].greet_delay: at most 1m (senders give up after 5 minutes without a"
+            + " greeting), got 61s");
+  }
+
+  @Test
+  void everyDurationAtItsMaximumLoadsAndIsDescribed() throws Exception {
+    MxtrapConfig c =
+        ConfigLoader.load(
+            write(
+                withMinimal(
+                    """
+                    limits: { command_timeout: 1h }
+                    queue: { max_age: 90d, min_backoff: 1d, max_backoff: 1d }
+                    trap: { window: 365d, arm_after: 365d, probe_interval: 1h, suppress_for: 365d,
+                            suppress_max: 365d, greet_delay: 1m }
+                    suppress: { tarpit_interval: 1m, tarpit_hold: 1h }
+                    dns: { timeout: 1m, ptr_budget: 1m }
+                    dnsbl: { timeout: 1m }
+                    """)));
+    assertThat(c.describe())
+        .contains("command_timeout=1h")
+        .contains("queue: max_age=90d min_backoff=1d max_backoff=1d")
+        .contains("trap: window=365d arm_after=365d probe_interval=1h")
+        .contains("suppress_for=365d suppress_max=365d")
+        .contains("greet_delay=1m")
+        .contains("tarpit_interval=1m tarpit_hold=1h");
+  }
+
+  // --- hostile YAML ---------------------------------------------------------------------------
+
+  @Test
+  void anAliasBombIsRefusedAtTheLineOfTheAliasPastTheLimit() throws Exception {
+    StringBuilder y = new StringBuilder(MINIMAL).append("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    for (char c = 'b'; c <= 'h'; c++) {
+      char prev = (char) (c - 1);
+      y.append(c).append(": &").append(c).append(" [");
+      y.append(String.join(", ", java.util.Collections.nCopies(9, "*" + prev)));
+      y.append("]\n");
+    }
+    // 9 aliases a line from line 5: the 51st is on line 10.
+    assertOneProblem(
+        y.toString(),
+        "10: more than 50 aliases of lists or mappings (an alias bomb?): write the values out");
+  }
+
+  @Test
+  void aFewAliasesAreFine() throws Exception {
+    MxtrapConfig c =
+        ConfigLoader.load(
+            write(
+                """
+                domains: &d [example.com]
+                layout:
+                  - { preference: 10, host: mail.example.com, address: &lo 192.0.2.10, role: primary }
+                allow: [*lo]
+                block: []
+                """));
+    assertThat(c.allow()).extracting(Object::toString).containsExactly("192.0.2.10/32");
+  }
+
+  @Test
+  void anAliasInsideItsOwnAnchorIsRefused() throws Exception {
+    assertOneProblem(withMinimal("allow: &a [*a]\n"), "4: alias *a inside its own anchor &a");
+  }
+
+  @Test
+  void overDeepNestingIsRefusedAtItsLine() throws Exception {
+    assertOneProblem(
+        withMinimal("allow:\n  - " + "[".repeat(60) + "]".repeat(60) + "\n"),
+        "5: lists and mappings nested more than 50 deep: not a config file");
+    StringBuilder deep = new StringBuilder(MINIMAL).append("trap:\n");
+    for (int i = 1; i <= 55; i++) {
+      deep.append("  ".repeat(i)).append("k:\n");
+    }
+    // The mapping under "trap:" is depth 2 (line 5); depth 51 opens under the 49th "k:".
+    assertOneProblem(
+        deep.toString(), "54: lists and mappings nested more than 50 deep: not a config file");
+  }
+
+  @Test
+  void anOversizedFileIsRefusedAtTheLineThatPassesTheLimit() throws Exception {
+    String filler = "# " + "x".repeat(1021) + "\n"; // 1 KiB a line
+    String yaml = MINIMAL + filler.repeat(1100);
+    int minimalLines = (int) MINIMAL.lines().count();
+    int minimalOctets = MINIMAL.length();
+    int expectedLine = minimalLines + (YamlBounds.MAX_OCTETS - minimalOctets) / 1024 + 1;
+    assertOneProblem(
+        yaml,
+        expectedLine + ": the file passes 1MB on this line: a config file is a few kilobytes");
   }
 
   // --- resolve --------------------------------------------------------------------------------

@@ -44,9 +44,41 @@ class DurationsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"9999999999999999d", "999999999999999d"})
-  void refusesOverflow(String text) {
-    assertThatThrownBy(() -> Durations.parse(text)).hasMessageStartingWith("duration too large");
+  @ValueSource(
+      strings = {
+        "9999999999999999d",
+        "999999999999999d",
+        "110000000000d",
+        "36501d",
+        "876001h",
+        "3153600001s",
+        "999999999999999ms"
+      })
+  void refusesOverflowAndAnythingPastAHundredYears(String text) {
+    assertThatThrownBy(() -> Durations.parse(text))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("duration too large: " + text + "; at most 36500d");
+  }
+
+  @org.junit.jupiter.api.Test
+  void aHundredYearsIsTheLongestAndEverythingItGivesOutIsSafeToComputeWith() {
+    Duration max = Durations.parse("36500d");
+    assertThat(max).isEqualTo(Durations.MAX);
+    assertThat(Durations.parse("876000h")).isEqualTo(Durations.MAX);
+    assertThat(Durations.format(max)).isEqualTo("36500d");
+    assertThat(max.toNanos()).isPositive();
+    assertThat(max.multipliedBy(2).toMillis()).isPositive();
+    assertThat(java.time.Instant.parse("2026-01-01T00:00:00Z").plus(max).plus(max)).isNotNull();
+  }
+
+  @org.junit.jupiter.api.Test
+  void formatNeverThrows() {
+    assertThat(Durations.format(Duration.ofSeconds(Long.MAX_VALUE))).endsWith("s");
+    assertThat(Durations.format(Duration.ofSeconds(Long.MAX_VALUE, 999_000_000)))
+        .isEqualTo(Duration.ofSeconds(Long.MAX_VALUE, 999_000_000).toString());
+    assertThat(Durations.format(Duration.ofNanos(500))).isEqualTo("PT0.0000005S");
+    assertThat(Durations.format(Duration.ofSeconds(-5))).isEqualTo("PT-5S");
+    assertThat(Durations.format(Duration.ofDays(1_000_000_000_000L))).isEqualTo("1000000000000d");
   }
 
   @ParameterizedTest

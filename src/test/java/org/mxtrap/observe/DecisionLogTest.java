@@ -69,6 +69,23 @@ class DecisionLogTest {
   }
 
   @Test
+  void aDictionaryDecisionIsLoggedWithItsVerdict() {
+    Decision d =
+        new Decision(
+            Verdict.DICTIONARY,
+            Action.TEMPFAIL,
+            "10 unknown recipients in one session",
+            Instant.parse("2026-11-27T22:31:04.120Z"));
+    assertThat(DecisionLog.line(CONTACT, d))
+        .isEqualTo(
+            "{\"ts\":\"2026-11-26T22:31:04.120Z\",\"client\":\"2001:db8::7\","
+                + "\"local\":\"192.0.2.40:25\",\"preference\":40,\"role\":\"trap\","
+                + "\"verdict\":\"dictionary\",\"action\":\"tempfail\","
+                + "\"reason\":\"10 unknown recipients in one session\","
+                + "\"until\":\"2026-11-27T22:31:04.120Z\"}\n");
+  }
+
+  @Test
   void itRotatesAtItsSizeAndKeepsTheNewestFiles() throws Exception {
     Path file = dir.resolve("decisions.jsonl");
     int lineBytes = DecisionLog.line(CONTACT, Decision.accept("x")).length();

@@ -270,6 +270,70 @@ class TrapEngineTest {
     assertThat(suppressions.find(SPAMMER, ARMED.plusSeconds(1))).isPresent();
   }
 
+  // --- dictionary attacks ---------------------------------------------------------------------
+
+  @Test
+  void aDictionaryAttackerIsSuppressedEverywhereUnderItsOwnVerdict() throws Exception {
+    start(ARM_1H);
+    Decision d = engine.dictionary(contactOn(SPAMMER, 10, ARMED), 10);
+    assertThat(d.verdict()).isEqualTo(Verdict.DICTIONARY);
+    assertThat(d.verdict().label()).isEqualTo("dictionary");
+    assertThat(d.action()).as("suppress.action").isEqualTo(Action.TEMPFAIL);
+    assertThat(d.serves()).isFalse();
+    assertThat(d.until()).isEqualTo(ARMED.plus(Duration.ofHours(24)));
+    assertThat(d.reason())
+        .startsWith(
+            "10 unknown recipients in one session on MX 10 mail.example.test 127.0.0.1:2525"
+                + " primary; suppressed until "
+                + ARMED.plus(Duration.ofHours(24))
+                + " (offence 1)");
+    assertThat(logged).containsExactly(d);
+    assertThat(suppressions.find(SPAMMER, ARMED.plusSeconds(1)))
+        .hasValueSatisfying(s -> assertThat(s.reason()).isEqualTo("dictionary"));
+
+    Decision onATrap = connect(SPAMMER, 30, ARMED.plusSeconds(5));
+    assertThat(onATrap.verdict()).isEqualTo(Verdict.SUPPRESSED);
+    assertThat(onATrap.until()).isEqualTo(d.until());
+  }
+
+  @Test
+  void aDictionaryAttackGetsTheSuppressActionAndRepeatsDouble() throws Exception {
+    start(
+        "trap: { arm_after: 1h, suppress_for: 1h, suppress_max: 3h }\n"
+            + "suppress: { action: reject }\n");
+    Decision first = engine.dictionary(contactOn(SPAMMER, 30, ARMED), 12);
+    assertThat(first.action()).isEqualTo(Action.REJECT);
+    assertThat(first.reason()).startsWith("12 unknown recipients in one session on MX 30");
+    Decision again = engine.dictionary(contactOn(SPAMMER, 10, first.until()), 10);
+    assertThat(Duration.between(first.until(), again.until())).isEqualTo(Duration.ofHours(2));
+    assertThat(again.reason()).contains("(offence 2)");
+  }
+
+  @Test
+  void theAllowListWinsOverADictionaryAttack() throws Exception {
+    start(ARM_1H + "allow: [192.0.2.0/24]\n");
+    Decision d = engine.dictionary(contactOn(SPAMMER, 10, ARMED), 50);
+    assertThat(d.verdict()).isEqualTo(Verdict.ALLOWED);
+    assertThat(d.action()).isEqualTo(Action.ACCEPT);
+    assertThat(d.serves()).isTrue();
+    assertThat(d.until()).isNull();
+    assertThat(d.reason())
+        .isEqualTo(
+            "50 unknown recipients in one session on MX 10 mail.example.test 127.0.0.1:2525"
+                + " primary, but on the allow list (192.0.2.0/24)");
+    assertThat(suppressions.active(ARMED)).isEmpty();
+    assertThat(logged).containsExactly(d);
+  }
+
+  @Test
+  void aDictionaryDecisionRecordsNoContact() throws Exception {
+    start(ARM_1H);
+    engine.dictionary(contactOn(SENDER, 10, ARMED), 10);
+    assertThat(contacts.contacts(SENDER))
+        .as("the connection's contact was recorded at connect, not again")
+        .isEmpty();
+  }
+
   @Test
   void wouldDecideChangesNothing() throws Exception {
     start(ARM_1H);
