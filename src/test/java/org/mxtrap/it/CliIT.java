@@ -25,7 +25,8 @@ class CliIT {
         "suppressions list",
         "suppressions add",
         "suppressions remove",
-        "explain"
+        "explain",
+        "heap"
       })
   void everyCommandHasHelp(String command) throws Exception {
     List<String> args = new ArrayList<>(List.of(command.split(" ")));
@@ -93,5 +94,50 @@ class CliIT {
         MxtrapProcess.run(Duration.ofSeconds(30), "serve", "--config", config.toString());
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.output()).contains("broken.yml").contains("layout");
+  }
+
+  /**
+   * Issue 9, defect 8: a duration out of range passed check-config and then crashed serve with a
+   * stack trace; hostile YAML was refused without a line. Both are now file:line errors, exit 2.
+   */
+  @Test
+  void outOfRangeDurationsAndHostileYamlAreFileLineErrors() throws Exception {
+    Path config =
+        new TestLayout(dir).extra("trap: { window: 110000000000d, greet_delay: 10m }").write();
+    MxtrapProcess.Result r =
+        MxtrapProcess.run(Duration.ofSeconds(30), "check-config", "--config", config.toString());
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.output())
+        .containsPattern("mxtrap.yml:\\d+: trap.window: ")
+        .containsPattern("mxtrap.yml:\\d+: trap.greet_delay: ")
+        .doesNotContain("Exception");
+    MxtrapProcess.Result serve =
+        MxtrapProcess.run(Duration.ofSeconds(30), "serve", "--config", config.toString());
+    assertThat(serve.exitCode()).isEqualTo(2);
+    assertThat(serve.output()).doesNotContain("Exception");
+
+    Path bomb = dir.resolve("bomb.yml");
+    StringBuilder y = new StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for (int i = 1; i < 30; i++) {
+      y.append("a").append(i).append(": &a").append(i).append(" [");
+      y.append(("*a" + (i - 1) + ", ").repeat(9)).append("*a").append(i - 1).append("]\n");
+    }
+    Files.writeString(bomb, y);
+    MxtrapProcess.Result b =
+        MxtrapProcess.run(Duration.ofSeconds(30), "check-config", "--config", bomb.toString());
+    assertThat(b.exitCode()).isEqualTo(2);
+    assertThat(b.output()).containsPattern("bomb.yml:\\d+: ").doesNotContain("Exception");
+  }
+
+  /** The launcher sizes the heap from the limits: {@code mxtrap heap} is what it asks. */
+  @Test
+  void heapPrintsASizeForTheLauncher() throws Exception {
+    Path config = new TestLayout(dir).limits("{ max_connections: 1000 }").write();
+    MxtrapProcess.Result r =
+        MxtrapProcess.run(Duration.ofSeconds(30), "heap", "--config", config.toString());
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(r.output().strip()).matches("[0-9]+m");
+    // (3 entries x 1000 x 32 KiB + 64 MiB + 1M contacts x 128 B + tarpit 20000 x 2 KiB) x 4/3
+    assertThat(Long.parseLong(r.output().strip().replace("m", ""))).isBetween(400L, 450L);
   }
 }

@@ -26,7 +26,7 @@ class HostileClientsIT extends ServerPerClass {
 
   @Override
   TestLayout layout(Path dir) {
-    return new TestLayout(dir).limits("{ command_timeout: 2s }");
+    return new TestLayout(dir).limits("{ command_timeout: 2s, min_data_rate: 1000 }");
   }
 
   private RawSmtp greeted() throws Exception {
@@ -88,7 +88,7 @@ class HostileClientsIT extends ServerPerClass {
       c.command("MAIL FROM:<a@client.test>");
       c.command("RCPT TO:<slow@example.test>");
       assertThat(c.command("DATA")).startsWith("354");
-      // Complete lines, but 20 octets a second against the minimum of 500: cut after about
+      // Complete lines, but 20 octets a second against a minimum of 1000: cut after about
       // command_timeout plus what the octets sent earned (a few ms).
       pacer.scheduleAtFixedRate(
           () -> sendQuietly(c, "slow line\r\n"), 0, 500, TimeUnit.MILLISECONDS);
