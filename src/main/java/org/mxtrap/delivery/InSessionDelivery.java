@@ -77,7 +77,7 @@ public final class InSessionDelivery implements MessageSink {
   }
 
   @Override
-  public Incoming open(Envelope envelope, TraceInfo trace) {
+  public Incoming open(Envelope envelope, TraceInfo trace) throws IOException {
     if (envelope.recipients().isEmpty()) {
       throw new IllegalArgumentException("a message needs at least one recipient");
     }
