@@ -188,7 +188,13 @@ public final class InSessionDelivery implements MessageSink {
         results =
             agent.deliver(
                 new DeliveryAgent.Delivery(
-                    id, envelope, trace, rcpts, () -> new ByteArrayInputStream(held, 0, length)));
+                    id,
+                    envelope,
+                    trace,
+                    rcpts,
+                    () -> new ByteArrayInputStream(held, 0, length),
+                    // a queue ID never issued before: nothing to look for (no directory listing)
+                    DeliveryAgent.Prior.NONE));
         if (results.size() != rcpts.size()) {
           throw new IllegalStateException(
               "agent returned " + results.size() + " results for " + rcpts.size() + " recipients");
