@@ -20,27 +20,56 @@ import org.mxtrap.core.TraceInfo;
  * <p>Failure: an agent returns a {@link RecipientResult} for each recipient it was given, in the
  * same order. An exception means "nothing known": the runner defers every recipient of the attempt
  * with {@code 4.3.0} and tries them all again, so an agent must not throw after it delivered to
- * someone (return the results instead).
+ * someone (return the results instead). Likewise a {@link RecipientResult.Deferred} result should
+ * leave no copy behind: the recipient is tried again, and only a {@link Prior#UNKNOWN} attempt
+ * looks for earlier copies.
+ *
+ * <p>Repetition: an attempt made after a crash, or after an attempt whose outcome was not recorded,
+ * may be for recipients an earlier attempt already served. The caller says so ({@link
+ * Delivery#prior()}); an agent that can find its own earlier copies (Maildir: by a name derived
+ * from the queue ID) then reports those recipients delivered without a second copy.
  */
 public interface DeliveryAgent {
 
   /** One delivery attempt for the given (pending) recipients of a message. */
   List<RecipientResult> deliver(Delivery delivery) throws IOException;
 
-  /** What to deliver: the message and the recipients still pending, in envelope order. */
+  /**
+   * What to deliver: the message and the recipients still pending, in envelope order.
+   *
+   * @param prior what earlier attempts for this queue ID may have done
+   */
   record Delivery(
       String queueId,
       Envelope envelope,
       TraceInfo trace,
       List<ForwardPath> recipients,
-      Content content) {
+      Content content,
+      Prior prior) {
     public Delivery {
       Objects.requireNonNull(queueId, "queueId");
       Objects.requireNonNull(envelope, "envelope");
       Objects.requireNonNull(trace, "trace");
       recipients = List.copyOf(recipients);
       Objects.requireNonNull(content, "content");
+      Objects.requireNonNull(prior, "prior");
     }
+  }
+
+  /** What earlier attempts under the same queue ID may have delivered. */
+  enum Prior {
+    /**
+     * Nothing: no earlier attempt under this queue ID, or every earlier one ended with its outcome
+     * recorded (so any recipient given again was not delivered). The agent need not look for
+     * earlier copies.
+     */
+    NONE,
+    /**
+     * Unknown: an earlier attempt, perhaps in a process that crashed, may have delivered to some of
+     * these recipients without that being recorded. An agent that can tell should look for its
+     * earlier copy before making one.
+     */
+    UNKNOWN
   }
 
   /**

@@ -90,7 +90,7 @@ public final class InSessionDelivery implements MessageSink {
   }
 
   @Override
-  public Incoming open(Envelope envelope, TraceInfo trace) {
+  public Incoming open(Envelope envelope, TraceInfo trace) throws IOException {
     if (envelope.recipients().isEmpty()) {
       throw new IllegalArgumentException("a message needs at least one recipient");
     }
@@ -222,7 +222,13 @@ public final class InSessionDelivery implements MessageSink {
         results =
             agent.deliver(
                 new DeliveryAgent.Delivery(
-                    id, envelope, trace, rcpts, () -> new ByteArrayInputStream(held, 0, length)));
+                    id,
+                    envelope,
+                    trace,
+                    rcpts,
+                    () -> new ByteArrayInputStream(held, 0, length),
+                    // a queue ID never issued before: nothing to look for (no directory listing)
+                    DeliveryAgent.Prior.NONE));
         if (results.size() != rcpts.size()) {
           throw new IllegalStateException(
               "agent returned " + results.size() + " results for " + rcpts.size() + " recipients");

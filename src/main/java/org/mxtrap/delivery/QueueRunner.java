@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -41,8 +42,10 @@ import org.slf4j.MDC;
  * attempt that left recipients pending, the message is due again after {@code minBackoff}, then
  * twice that, and so on up to {@code maxBackoff}, but never later than its expiry ({@code arrival +
  * maxAge}). The first attempt at or after expiry that still leaves recipients pending fails them
- * with {@code 4.4.7}. Each message is worked on by one task at a time; at most {@code concurrency}
- * tasks run at once, each on its own virtual thread.
+ * with {@code 4.4.7}. An attempt that throws (its outcomes could not be recorded, say) records
+ * nothing; the message is held back for {@code minBackoff} in memory, so that a broken disk is not
+ * tried in a tight loop. Each message is worked on by one task at a time; at most {@code
+ * concurrency} tasks run at once, each on its own virtual thread.
  *
  * <h2>Bounces</h2>
  *
@@ -53,11 +56,31 @@ import org.slf4j.MDC;
  * Maildir-only, so a DSN to a sender outside our domains is deferred ({@code 4.4.4}) at each
  * attempt, logged each time, and dropped with a log line when it expires.
  *
- * <h2>Crash window</h2>
+ * <h2>Crash windows, and delivery once</h2>
  *
- * Each outcome is recorded durably right after the agent returns; a crash after a recipient was
- * delivered but before its outcome was recorded delivers it again after restart (at-least-once).
- * The window is one agent call: for Maildir, the copies written by the attempt in progress.
+ * An attempt's outcomes are recorded after the agent returns: by {@link Spool#remove} (unlinking
+ * the message file) when every recipient is final, else by {@link Spool#record} (an fdatasynced
+ * state record). A crash after the agent delivered and before that (for Maildir: from the rename
+ * into {@code new/}, through its fsync, to the unlink or the record), a failed record, a power loss
+ * that undoes an unlink not yet fsynced (a message delivered at its first attempt), or an agent
+ * that throws, leaves recipients pending that were delivered. So the runner tells the agent, per
+ * attempt, what earlier attempts may have done ({@link DeliveryAgent.Prior}):
+ *
+ * <ul>
+ *   <li>{@code UNKNOWN} for every message that was in the spool when the runner was made (recovered
+ *       at start, perhaps after a crash), and for a message once one of its attempts ended without
+ *       its outcomes recorded (the agent or the bookkeeping threw), for as long as it stays queued;
+ *   <li>{@code NONE} for the rest: messages committed while this runner listened, every earlier
+ *       attempt recorded. Such a message may have been offered to an agent in the session ({@link
+ *       InSessionDelivery}), but then only the recipients it did not deliver were queued, and an
+ *       agent leaves no copy for a recipient it defers.
+ * </ul>
+ *
+ * The Maildir agent, told {@code UNKNOWN}, looks for the copy of that queue ID before writing one,
+ * and reports a copy it finds delivered; the runner then removes the message as usual. Looking
+ * costs a directory listing, which is why fresh messages (most of what the runner delivers) are not
+ * looked for. A DSN queued twice (a crash between committing it and recording the failures, see
+ * above) is two messages with two queue IDs and is delivered twice.
  *
  * <h2>Use</h2>
  *
@@ -81,6 +104,10 @@ public final class QueueRunner implements AutoCloseable {
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("delivery-", 0).factory());
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
   private final Set<String> flushed = ConcurrentHashMap.newKeySet();
+  // Messages an earlier attempt may have delivered to without a record: see "Crash windows".
+  private final Set<String> unsure = ConcurrentHashMap.newKeySet();
+  // Messages whose last attempt threw (so nothing was recorded), and when to try them again.
+  private final Map<String, Instant> failedUntil = new ConcurrentHashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition signal = lock.newCondition();
   // guarded by lock
@@ -125,6 +152,10 @@ public final class QueueRunner implements AutoCloseable {
     this.closeTimeout = closeTimeout;
     this.permits = new Semaphore(concurrency);
     spool.onCommit(this::committed);
+    // After the listener: a message committed in between is in both, and is looked for (safe).
+    for (QueueEntry e : spool.list()) {
+      unsure.add(e.id());
+    }
   }
 
   /** Starts the background loop. Everything already queued is due at once. */
@@ -271,9 +302,14 @@ public final class QueueRunner implements AutoCloseable {
       if (inFlight.contains(e.id())) {
         continue;
       }
-      boolean due = !e.nextAttempt().isAfter(now) || flushed.contains(e.id());
+      Instant next = e.nextAttempt();
+      Instant held = failedUntil.get(e.id());
+      if (held != null && held.isAfter(next)) {
+        next = held;
+      }
+      boolean due = !next.isAfter(now) || flushed.contains(e.id());
       if (!due) {
-        earliest = min(earliest, e.nextAttempt());
+        earliest = min(earliest, next);
         continue;
       }
       if (!permits.tryAcquire()) {
@@ -304,8 +340,17 @@ public final class QueueRunner implements AutoCloseable {
             try {
               MDC.put("session", id);
               attempt(id);
+              failedUntil.remove(id);
             } catch (IOException | RuntimeException e) {
-              log.error("{}: delivery attempt failed", id, e);
+              // Nothing recorded, so the message is still due: hold it back for the shortest
+              // backoff (in memory), and look for its copies next time.
+              Instant retry = clock.instant().plus(settings.minBackoff());
+              log.error("{}: delivery attempt failed; trying again at {}", id, retry, e);
+              if (spool.find(id).isPresent()) {
+                unsure.add(id);
+                failedUntil.put(id, retry);
+                noteNextAttempt(retry);
+              }
             } finally {
               MDC.remove("session");
               inFlight.remove(id);
@@ -324,10 +369,14 @@ public final class QueueRunner implements AutoCloseable {
   private void attempt(String id) throws IOException {
     QueueEntry e = spool.find(id).orElse(null);
     if (e == null) {
+      unsure.remove(id);
+      failedUntil.remove(id);
       return; // removed meanwhile (queue delete)
     }
     List<RecipientState> pending = e.pending();
-    List<RecipientResult> results = pending.isEmpty() ? List.of() : deliver(e, pending);
+    DeliveryAgent.Prior prior =
+        unsure.contains(id) ? DeliveryAgent.Prior.UNKNOWN : DeliveryAgent.Prior.NONE;
+    List<RecipientResult> results = pending.isEmpty() ? List.of() : deliver(e, pending, prior);
     Instant now = clock.instant();
     boolean expired = !now.isBefore(e.arrival().plus(settings.maxAge()));
     List<DeliveryStatusNotification.Failure> failures = new ArrayList<>();
@@ -379,6 +428,7 @@ public final class QueueRunner implements AutoCloseable {
       // Every recipient is final: removing the message is the durable record of that, so the
       // per-recipient outcomes need no fsync of their own (the common case costs no state write).
       spool.remove(id);
+      unsure.remove(id);
       log.info("{}: removed", id);
     } else {
       int attempts = e.attempts() + 1;
@@ -388,13 +438,14 @@ public final class QueueRunner implements AutoCloseable {
     }
   }
 
-  private List<RecipientResult> deliver(QueueEntry e, List<RecipientState> pending) {
+  private List<RecipientResult> deliver(
+      QueueEntry e, List<RecipientState> pending, DeliveryAgent.Prior prior) {
     List<ForwardPath> rcpts = pending.stream().map(RecipientState::recipient).toList();
     try {
       List<RecipientResult> results =
           agent.deliver(
               new DeliveryAgent.Delivery(
-                  e.id(), e.envelope(), e.trace(), rcpts, () -> spool.content(e.id())));
+                  e.id(), e.envelope(), e.trace(), rcpts, () -> spool.content(e.id()), prior));
       if (results.size() != rcpts.size()) {
         throw new IllegalStateException(
             "agent returned " + results.size() + " results for " + rcpts.size() + " recipients");
@@ -402,6 +453,7 @@ public final class QueueRunner implements AutoCloseable {
       return results;
     } catch (IOException | RuntimeException ex) {
       log.error("{}: delivery agent failed; deferring all recipients of this attempt", e.id(), ex);
+      unsure.add(e.id()); // it may have delivered to some before it threw
       return rcpts.stream()
           .map(
               r ->

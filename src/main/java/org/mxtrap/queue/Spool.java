@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * queue/lock          held (fcntl lock) by the one process that owns the spool
+ * queue/ids           an ID above every queue ID issued so far, see {@link QueueIds}
  * queue/active/&lt;id&gt;   a message, see {@link MessageFile}: being received until it ends in its
  *                     trailer and is fsynced, then committed and never changed
  * queue/state/&lt;id&gt;    its delivery state, see {@link StateLog}; absent until the first attempt
@@ -93,7 +94,7 @@ public final class Spool implements MessageSink, AutoCloseable {
     this.state = dir.resolve("state");
     this.corrupt = dir.resolve("corrupt");
     this.clock = clock;
-    this.ids = new QueueIds(clock);
+    this.ids = new QueueIds(clock, dir.resolve("ids"));
     this.lockChannel = lockChannel;
     this.lock = lock;
   }
@@ -133,6 +134,7 @@ public final class Spool implements MessageSink, AutoCloseable {
   }
 
   private void recover() throws IOException {
+    ids.restore();
     int leftovers = 0;
     try (DirectoryStream<Path> files = Files.newDirectoryStream(active)) {
       for (Path f : files) {
@@ -216,11 +218,13 @@ public final class Spool implements MessageSink, AutoCloseable {
   }
 
   /**
-   * A fresh queue ID, unique among every ID this spool has issued or holds: for a message that may
-   * be delivered without ever being queued, and is queued under this ID with {@link #open(String,
-   * Envelope, TraceInfo)} only if it has to be.
+   * A fresh queue ID, never issued before by this spool, not even before a restart (see {@link
+   * QueueIds}): for a message that may be delivered without ever being queued, and is queued under
+   * this ID with {@link #open(String, Envelope, TraceInfo)} only if it has to be.
+   *
+   * @throws IOException if the ID reservation could not be written
    */
-  public String newId() {
+  public String newId() throws IOException {
     return ids.next();
   }
 

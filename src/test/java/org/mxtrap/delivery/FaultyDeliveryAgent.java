@@ -44,7 +44,8 @@ final class FaultyDeliveryAgent implements DeliveryAgent {
           scripted != null
               ? scripted
               : real.deliver(
-                      new Delivery(d.queueId(), d.envelope(), d.trace(), List.of(r), d.content()))
+                      new Delivery(
+                          d.queueId(), d.envelope(), d.trace(), List.of(r), d.content(), d.prior()))
                   .get(0));
     }
     return out;

@@ -247,6 +247,140 @@ class QueueRunnerTest {
     assertThat(e.recipients().get(0).dsn()).isEqualTo("4.3.0");
   }
 
+  /** Delivers a queued message straight to the Maildir, as a process that then crashed did. */
+  private void deliveredBeforeTheCrash(String id) throws IOException {
+    QueueEntry e = spool.find(id).orElseThrow();
+    maildir.deliver(
+        new DeliveryAgent.Delivery(
+            id,
+            e.envelope(),
+            e.trace(),
+            e.envelope().recipients(),
+            () -> spool.content(id),
+            DeliveryAgent.Prior.NONE));
+  }
+
+  /** Closes the runner and the spool and opens both again, as a restart does. */
+  private void restart() throws IOException {
+    runner.close();
+    spool.close();
+    spool = Spool.open(data.resolve("queue"), clock);
+    agent = new FaultyDeliveryAgent(maildir, r -> null);
+    runner = new QueueRunner(spool, agent, SETTINGS, clock, "mail.example.com");
+  }
+
+  @Test
+  void aMessageRecoveredAtStartWhoseCopyIsInTheMaildirIsNotDeliveredAgain() throws Exception {
+    String id = enqueue(spool, "bob@example.org", "alice@example.com", "carol@example.com");
+    deliveredBeforeTheCrash(id); // ... and killed before the queue file was removed
+    restart();
+
+    assertThat(runner.runDue()).isEqualTo(1);
+
+    assertThat(agent.calls)
+        .singleElement()
+        .satisfies(d -> assertThat(d.prior()).isEqualTo(DeliveryAgent.Prior.UNKNOWN));
+    assertThat(inbox("alice")).hasSize(1);
+    assertThat(inbox("carol")).hasSize(1);
+    assertThat(spool.list()).isEmpty();
+  }
+
+  @Test
+  void aCopyAMailReaderMovedToCurMeanwhileIsFoundToo() throws Exception {
+    String id = enqueue(spool, "bob@example.org", "alice@example.com");
+    deliveredBeforeTheCrash(id);
+    Path alice = data.resolve("mail").resolve("example.com").resolve("alice");
+    String name = inbox("alice").get(0);
+    Files.move(alice.resolve("new").resolve(name), alice.resolve("cur").resolve(name + ":2,S"));
+    restart();
+
+    runner.runDue();
+
+    assertThat(inbox("alice")).isEmpty();
+    assertThat(names(alice.resolve("cur"))).containsExactly(name + ":2,S");
+    assertThat(spool.list()).isEmpty();
+  }
+
+  @Test
+  void aRecoveredMessageNotYetDeliveredIsDeliveredOnce() throws Exception {
+    enqueue(spool, "bob@example.org", "alice@example.com");
+    restart();
+
+    runner.runDue();
+
+    assertThat(inbox("alice")).hasSize(1);
+    assertThat(spool.list()).isEmpty();
+  }
+
+  @Test
+  void aMessageCommittedWhileTheRunnerListensIsNotLookedFor() throws Exception {
+    agent.script(FaultyDeliveryAgent::defer);
+    enqueue(spool, "bob@example.org", "alice@example.com");
+    runner.runDue();
+    agent.script(r -> null);
+    clock.advance(Duration.ofMinutes(1));
+    runner.runDue();
+
+    assertThat(agent.calls)
+        .extracting(DeliveryAgent.Delivery::prior)
+        .containsExactly(DeliveryAgent.Prior.NONE, DeliveryAgent.Prior.NONE);
+    assertThat(inbox("alice")).hasSize(1);
+  }
+
+  @Test
+  void anAttemptWhoseOutcomeWasNotRecordedIsLookedForNextTime() throws Exception {
+    agent.script(
+        r -> r.mailbox().localPart().equals("carol") ? FaultyDeliveryAgent.defer(r) : null);
+    String id = enqueue(spool, "bob@example.org", "alice@example.com", "carol@example.com");
+    // The state log cannot be written: alice is delivered, but that is not recorded.
+    Path state = data.resolve("queue").resolve("state");
+    Files.delete(state);
+    Files.writeString(state, "in the way");
+    runner.runDue();
+    assertThat(inbox("alice")).hasSize(1);
+    assertThat(spool.find(id).orElseThrow().attempts()).isZero();
+
+    Files.delete(state);
+    Files.createDirectory(state);
+    agent.script(r -> null);
+    assertThat(runner.runDue()).as("held back for the shortest backoff").isZero();
+    clock.advance(SETTINGS.minBackoff());
+    assertThat(runner.runDue()).isEqualTo(1);
+
+    assertThat(agent.calls)
+        .extracting(DeliveryAgent.Delivery::prior)
+        .containsExactly(DeliveryAgent.Prior.NONE, DeliveryAgent.Prior.UNKNOWN);
+    assertThat(inbox("alice")).hasSize(1);
+    assertThat(inbox("carol")).hasSize(1);
+    assertThat(spool.list()).isEmpty();
+  }
+
+  @Test
+  void afterAnAgentThrewTheNextAttemptLooks() throws Exception {
+    List<DeliveryAgent.Prior> priors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    runner.close();
+    runner =
+        new QueueRunner(
+            spool,
+            d -> {
+              priors.add(d.prior());
+              if (priors.size() == 1) {
+                throw new IllegalStateException("bug after writing a copy");
+              }
+              return maildir.deliver(d);
+            },
+            SETTINGS,
+            clock,
+            "mail.example.com");
+    enqueue(spool, "bob@example.org", "alice@example.com");
+    runner.runDue();
+    clock.advance(Duration.ofMinutes(1));
+    runner.runDue();
+
+    assertThat(priors).containsExactly(DeliveryAgent.Prior.NONE, DeliveryAgent.Prior.UNKNOWN);
+    assertThat(spool.list()).isEmpty();
+  }
+
   @Test
   void theBackgroundLoopWakesOnCommit() throws Exception {
     CountDownLatch delivered = new CountDownLatch(1);

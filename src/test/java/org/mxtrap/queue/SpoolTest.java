@@ -270,8 +270,62 @@ class SpoolTest extends MessageSinkContract {
   }
 
   @Test
-  void idsLeadWithTheTime() {
-    QueueIds ids = new QueueIds(clock);
+  void idsNeverRepeatAfterARestartEvenWithAnEmptyQueueAndAClockThatWentBack() throws IOException {
+    List<String> before = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String id = enqueue(spool, "bob@example.org", "a@example.com");
+      before.add(id);
+      spool.remove(id); // delivered: nothing in the spool remembers it
+    }
+    // A second spool process, later, with the clock an hour behind (NTP step, restored VM).
+    clock.advance(Duration.ofHours(-1));
+    reopen();
+    String after = enqueue(spool, "bob@example.org", "a@example.com");
+
+    assertThat(after).isGreaterThan(before.get(before.size() - 1));
+    assertThat(before).doesNotContain(after);
+  }
+
+  @Test
+  void theIdReservationIsWrittenOncePerLeaseAndLeadsTheClock() throws IOException {
+    Path ids = dir.resolve("ids");
+    assertThat(ids).doesNotExist();
+    String first = spool.newId();
+    String reserved = Files.readString(ids).strip();
+    assertThat(reserved).isGreaterThan(first);
+    assertThat(QueueIds.decode(reserved) >>> 20)
+        .isEqualTo(clock.millis() + QueueIds.LEASE.toMillis());
+
+    clock.advance(QueueIds.LEASE.minusMillis(1));
+    for (int i = 0; i < 100; i++) {
+      assertThat(spool.newId()).isLessThan(reserved);
+    }
+    assertThat(Files.readString(ids).strip())
+        .as("not written again within the lease")
+        .isEqualTo(reserved);
+
+    clock.advance(Duration.ofMillis(1));
+    String next = spool.newId();
+    assertThat(Files.readString(ids).strip()).isGreaterThan(next).isGreaterThan(reserved);
+    assertThat(names(dir)).doesNotContain("ids.tmp");
+  }
+
+  @Test
+  void anUnreadableIdReservationKeepsTheSpoolClosed() throws IOException {
+    spool.newId();
+    spool.close();
+    Files.writeString(dir.resolve("ids"), "garbage\n");
+
+    assertThatThrownBy(() -> Spool.open(dir, clock))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("does not hold a queue ID");
+    Files.delete(dir.resolve("ids"));
+    spool = Spool.open(dir, clock);
+  }
+
+  @Test
+  void idsLeadWithTheTime() throws IOException {
+    QueueIds ids = new QueueIds(clock, dir.resolve("ids"));
     String a = ids.next();
     clock.advance(Duration.ofMillis(1));
     String b = ids.next();
