@@ -286,6 +286,9 @@ final class MxtrapApp implements AutoCloseable {
     policy.prober().start();
     app.maintenance.scheduleWithFixedDelay(
         app::maintain, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+    // Maildir tmp/: what a crashed process left, at once; then anyone's debris, periodically.
+    app.maintenance.scheduleWithFixedDelay(
+        maildir::cleanTmp, 0, MaildirDelivery.TMP_SWEEP_INTERVAL.toMinutes(), TimeUnit.MINUTES);
     log.info("started: {} messages in the queue", spool.size());
     for (LayoutEntry e : config.layout().entries()) {
       if (e.role() == Role.TRAP) {
