@@ -66,6 +66,7 @@ final class SocketTransport implements Transport {
     SSLSocket s =
         (SSLSocket) tls.getSocketFactory().createSocket(socket, null, socket.getPort(), true);
     s.setUseClientMode(false);
+    s.setSSLParameters(TlsContexts.serverParameters(s.getSSLParameters()));
     s.setSoTimeout(socket.getSoTimeout());
     s.startHandshake();
     SSLSession session = s.getSession();
