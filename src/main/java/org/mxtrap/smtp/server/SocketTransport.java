@@ -142,6 +142,7 @@ final class SocketTransport implements Transport {
     SSLSocket s =
         (SSLSocket) tls.getSocketFactory().createSocket(socket, null, socket.getPort(), true);
     s.setUseClientMode(false);
+    s.setSSLParameters(TlsContexts.serverParameters(s.getSSLParameters()));
     long left = leftUntilDeadline(System.nanoTime());
     if (left <= 0) {
       throw new SocketTimeoutException("deadline passed before the TLS handshake");
