@@ -355,29 +355,16 @@ public final class MaildirDelivery implements DeliveryAgent {
   }
 
   private String tmpName(Instant now, long n, String queueId) {
-    return now.getEpochSecond()
-        + ".M"
-        + now.getNano() / 1000
-        + "P"
-        + pid
-        + "Q"
-        + n
-        + "K"
-        + queueId
-        + "."
-        + nameHost;
+    return stem(now, n) + "K" + queueId + "." + nameHost;
   }
 
   private String uniqueName(Instant now, long n) {
-    return now.getEpochSecond()
-        + ".M"
-        + now.getNano() / 1000
-        + "P"
-        + pid
-        + "Q"
-        + n
-        + "."
-        + nameHost;
+    return stem(now, n) + "." + nameHost;
+  }
+
+  /** {@code <seconds>.M<microseconds>P<pid>Q<n>}: unique to this process and moment. */
+  private String stem(Instant now, long n) {
+    return now.getEpochSecond() + ".M" + now.getNano() / 1000 + "P" + pid + "Q" + n;
   }
 
   /**
