@@ -4,16 +4,20 @@ import java.io.StringReader;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.ConfigException.Problem;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.events.AliasEvent;
 import org.yaml.snakeyaml.events.CollectionEndEvent;
 import org.yaml.snakeyaml.events.CollectionStartEvent;
 import org.yaml.snakeyaml.events.Event;
 import org.yaml.snakeyaml.events.NodeEvent;
+import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
  * The bounds a config document must keep before it is composed into a tree: a config file is a few
@@ -60,8 +64,28 @@ final class YamlBounds {
     // stack ("" for one without an anchor), so an alias inside its own anchor is seen.
     Map<String, Boolean> anchors = new HashMap<>();
     Deque<String> open = new ArrayDeque<>();
-    for (Event e : new Yaml(loaderOptions()).parse(new StringReader(text))) {
+    Iterator<Event> events = new Yaml(loaderOptions()).parse(new StringReader(text)).iterator();
+    int reached = 1; // the last line the parser got to
+    while (true) {
+      Event e;
+      try {
+        if (!events.hasNext()) {
+          break;
+        }
+        e = events.next();
+      } catch (MarkedYAMLException marked) {
+        throw marked; // the caller reports it at its mark
+      } catch (YAMLException unmarked) {
+        // SnakeYAML gives some errors no mark: a character YAML does not allow (at a position
+        // in the stream), a simple key that is not first on its line (nowhere). Say where.
+        int line =
+            unmarked instanceof ReaderException r ? lineAt(text, r.getPosition()) : reached;
+        return new Problem(file, line, "", "YAML syntax error: " + unmarked.getMessage());
+      }
       int line = e.getStartMark() == null ? 0 : e.getStartMark().getLine() + 1;
+      if (e.getEndMark() != null) {
+        reached = e.getEndMark().getLine() + 1;
+      }
       if (e instanceof CollectionStartEvent c) {
         if (++depth > MAX_DEPTH) {
           return new Problem(
@@ -98,5 +122,20 @@ final class YamlBounds {
       }
     }
     return null;
+  }
+
+  /** The line (from 1) of the {@code codePoints}th code point of {@code text}, as YAML counts. */
+  private static int lineAt(String text, int codePoints) {
+    int line = 1;
+    int i = 0;
+    for (int n = 0; i < text.length() && n < codePoints; n++) {
+      int c = text.codePointAt(i);
+      boolean crlf = c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n';
+      if (!crlf && (c == '\n' || c == '\r' || c == 0x85 || c == 0x2028 || c == 0x2029)) {
+        line++;
+      }
+      i += Character.charCount(c);
+    }
+    return line;
   }
 }

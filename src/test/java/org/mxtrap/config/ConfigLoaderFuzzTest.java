@@ -52,18 +52,6 @@ class ConfigLoaderFuzzTest {
     assertThat(config.describe()).isNotEmpty();
   }
 
-  /**
-   * TODO(issue 9, item 9): drop this once config/ gives these problems a line. ConfigLoader reports
-   * a YAMLException without a mark as "YAML error: ..." on no line; SnakeYAML throws those for its
-   * alias and nesting limits (known), for control characters such as U+001F ("special characters
-   * are not allowed") and for some malformed flow collections ("A simple key is required only if it
-   * is the first token in the current line"). The fix is being made in config/; until it lands the
-   * fuzzer, which finds the control character within a hundred inputs, would fail every build.
-   */
-  private static boolean knownWithoutLine(Problem p) {
-    return p.line() == 0 && p.key().isEmpty() && p.message().startsWith("YAML error: ");
-  }
-
   private static void checkProblems(ConfigException e, byte[] content) {
     assertThat(e.problems())
         .isNotEmpty()
@@ -73,9 +61,6 @@ class ConfigLoaderFuzzTest {
       assertThat(p.message()).isNotBlank();
       if (p.message().equals("not UTF-8 text")) {
         continue; // about the whole file
-      }
-      if (knownWithoutLine(p)) {
-        continue;
       }
       assertThat(p.line()).as("%s: a line in the file", p).isBetween(1, lines);
     }

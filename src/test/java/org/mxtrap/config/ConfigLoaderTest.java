@@ -1048,6 +1048,17 @@ class ConfigLoaderTest {
     assertThat(c.allow()).extracting(Object::toString).containsExactly("192.0.2.10/32");
   }
 
+  /** Found by ConfigLoaderFuzzTest: errors SnakeYAML reports without a mark still get a line. */
+  @Test
+  void yamlErrorsWithoutAMarkAreReportedAtTheirLine() throws Exception {
+    assertOneProblem(
+        withMinimal("hostname: a\u001fb\n"),
+        "4: YAML syntax error: special characters are not allowed");
+    assertOneProblem(
+        withMinimal("allow:\n  - { c: d\n }e: 1\n"),
+        "5: YAML syntax error: A simple key is required only if it is the first token");
+  }
+
   @Test
   void anAliasInsideItsOwnAnchorIsRefused() throws Exception {
     assertOneProblem(withMinimal("allow: &a [*a]\n"), "4: alias *a inside its own anchor &a");
