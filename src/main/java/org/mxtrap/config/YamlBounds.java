@@ -78,8 +78,7 @@ final class YamlBounds {
       } catch (YAMLException unmarked) {
         // SnakeYAML gives some errors no mark: a character YAML does not allow (at a position
         // in the stream), a simple key that is not first on its line (nowhere). Say where.
-        int line =
-            unmarked instanceof ReaderException r ? lineAt(text, r.getPosition()) : reached;
+        int line = unmarked instanceof ReaderException r ? lineAt(text, r.getPosition()) : reached;
         return new Problem(file, line, "", "YAML syntax error: " + unmarked.getMessage());
       }
       int line = e.getStartMark() == null ? 0 : e.getStartMark().getLine() + 1;

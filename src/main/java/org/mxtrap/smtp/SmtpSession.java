@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Logs (Postfix style, one line each): every refused command as {@code reject: VERB from
  * [ip]:port: <reply>}, every accepted message as {@code <queue id>: from=<...>, size=...,
- * nrcpt=..., client=[ip]:port, local=ip:port, role=..., pref=..., proto=...}. The caller owns the
- * MDC.
+ * nrcpt=..., client=[ip]:port, local=ip:port, role=..., pref=..., proto=...}. The caller sets the
+ * log context (the session ID in every line).
  */
 public final class SmtpSession {
   private static final Logger log = LoggerFactory.getLogger("smtpd");

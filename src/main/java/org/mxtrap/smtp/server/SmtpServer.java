@@ -40,12 +40,12 @@ import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
 import org.mxtrap.core.Verdict;
+import org.mxtrap.observe.LogContext;
 import org.mxtrap.smtp.RefusedSession;
 import org.mxtrap.smtp.Replies;
 import org.mxtrap.smtp.wire.SmtpReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Binds every listen address and runs each accepted connection on its own virtual thread.
@@ -53,9 +53,10 @@ import org.slf4j.MDC;
  * <p>Per connection, in this order: the connection's layout entry is found from its local address
  * and port; the entry's connection limits are applied (over the limit: {@code 421 4.7.0} and
  * close); then the {@link ConnectionHandler} runs the conversation. One outer try/finally always
- * releases the permit, closes the socket (unless the {@link Tarpit} took the connection over) and
- * clears the log context. A peer hanging up is logged at DEBUG; an exception from our own code at
- * ERROR, after {@code 421 4.3.0} to the client.
+ * releases the permit and closes the socket (unless the {@link Tarpit} took the connection over);
+ * the connection's thread is named for its session, which every log line shows. A peer hanging up
+ * is logged at DEBUG; an exception from our own code at ERROR, after {@code 421 4.3.0} to the
+ * client.
  *
  * <p>A connection answered with {@code tarpit} is handed to the {@link Tarpit} and its virtual
  * thread ends: a held connection costs its socket, not a thread.
@@ -202,14 +203,14 @@ public final class SmtpServer implements AutoCloseable {
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failingSince));
         failures = 0;
       }
-      Thread.ofVirtual().name("smtpd").start(() -> serve(s));
+      String id = newSessionId();
+      // The thread's name carries the session ID into every log line (observe.LogContext).
+      Thread.ofVirtual().name(LogContext.SESSION_THREAD + id).start(() -> serve(s, id));
     }
   }
 
-  private void serve(SocketChannel channel) {
+  private void serve(SocketChannel channel, String id) {
     Socket socket = channel.socket();
-    String id = newSessionId();
-    MDC.put("session", id);
     InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
     InetSocketAddress local = (InetSocketAddress) socket.getLocalSocketAddress();
     String client = Addresses.literal(remote.getAddress(), remote.getPort());
@@ -315,7 +316,6 @@ public final class SmtpServer implements AutoCloseable {
           lock.unlock();
         }
       }
-      MDC.remove("session");
     }
   }
 
