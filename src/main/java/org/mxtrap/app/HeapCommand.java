@@ -34,7 +34,11 @@ final class HeapCommand implements Callable<Integer> {
     long served = c.layout().entries().stream().filter(c::serves).count();
     long heap =
         Resources.heapFor(
-            c.limits(), c.suppress().tarpitMax(), c.state().maxContacts(), (int) served);
+            c.limits(),
+            c.suppress().tarpitMax(),
+            c.state().maxContacts(),
+            (int) served,
+            c.tls() != null);
     long physical =
         ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
     if (physical > 0) {

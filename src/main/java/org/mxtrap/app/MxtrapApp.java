@@ -324,7 +324,8 @@ final class MxtrapApp implements AutoCloseable {
               config.state().maxContacts(),
               served,
               openFiles,
-              maxHeap);
+              maxHeap,
+              config.tls() != null);
     } catch (IllegalStateException e) {
       throw new IOException(e.getMessage(), e);
     }

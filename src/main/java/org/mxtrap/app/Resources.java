@@ -28,9 +28,12 @@ import org.mxtrap.config.Limits;
  * ({@code limits.message_memory}, a quarter of the heap when {@code auto}); {@value
  * #CONNECTION_MEMORY_KB} KiB per connection, what a session costs at its most (in DATA, spooling: a
  * line buffer, a content chunk and a spool buffer of 8 KiB each, its socket and its virtual
- * thread); and {@value #TARPIT_MEMORY} octets per tarpitted connection. When the connection limits
- * do not fit in the heap, they are scaled down together, loudly. {@link #heapFor} is the inverse:
- * the heap that fits a configuration, which the launcher asks for when no {@code -Xmx} is given.
+ * thread), {@value #TLS_MEMORY_KB} KiB more when STARTTLS is offered (an idle TLS session was
+ * measured at 15.7 KiB more live heap than a plain one: the engine's state and deeper frames; in
+ * DATA a record buffer of up to 16 KiB comes on top); and {@value #TARPIT_MEMORY} octets per
+ * tarpitted connection. When the connection limits do not fit in the heap, they are scaled down
+ * together, loudly. {@link #heapFor} is the inverse: the heap that fits a configuration, which the
+ * launcher asks for when no {@code -Xmx} is given.
  *
  * @param maxConnections connections per served layout entry
  * @param tarpitMax connections held in the tarpit
@@ -46,6 +49,7 @@ record Resources(int maxConnections, int tarpitMax, long messageMemory, List<Str
   static final long CONNECTION_MEMORY_KB = 32;
   static final long CONNECTION_MEMORY = CONNECTION_MEMORY_KB << 10;
   static final long TARPIT_MEMORY = 2048;
+  static final long TLS_MEMORY_KB = 32;
 
   /** The smallest heap {@link #heapFor} proposes. */
   static final long MIN_HEAP = 256L << 20;
@@ -63,6 +67,7 @@ record Resources(int maxConnections, int tarpitMax, long messageMemory, List<Str
    * @param servedEntries layout entries this host listens for (at least one)
    * @param openFiles the process's descriptor limit
    * @param maxHeap the JVM's heap limit ({@link Runtime#maxMemory()})
+   * @param tls whether STARTTLS is offered (a session may then cost more)
    * @throws IllegalStateException when not even one connection per entry fits, or the message
    *     memory alone is larger than the heap can give
    */
@@ -72,8 +77,10 @@ record Resources(int maxConnections, int tarpitMax, long messageMemory, List<Str
       int maxContacts,
       int servedEntries,
       long openFiles,
-      long maxHeap) {
+      long maxHeap,
+      boolean tls) {
     List<String> cuts = new ArrayList<>();
+    long perConnection = connectionMemory(tls);
     int entries = Math.max(1, servedEntries);
     long messageMemory =
         limits.messageMemory() == Limits.AUTO ? maxHeap / 4 : limits.messageMemory();
@@ -113,7 +120,7 @@ record Resources(int maxConnections, int tarpitMax, long messageMemory, List<Str
     }
 
     long room = maxHeap - fixed;
-    long need = entries * connections * CONNECTION_MEMORY + tarpit * TARPIT_MEMORY;
+    long need = entries * connections * perConnection + tarpit * TARPIT_MEMORY;
     if (need > room) {
       double f = (double) room / need;
       long perEntry = (long) Math.floor(connections * f);
@@ -126,7 +133,7 @@ record Resources(int maxConnections, int tarpitMax, long messageMemory, List<Str
                   + " per entry and tarpit %d (raise -Xmx, or let the launcher size it)",
               connections,
               entries,
-              CONNECTION_MEMORY_KB,
+              perConnection >> 10,
               tarpit,
               mib(need),
               mib(maxHeap),
@@ -147,12 +154,13 @@ record Resources(int maxConnections, int tarpitMax, long messageMemory, List<Str
    * The heap, in octets, that holds a configuration without cutting its limits: what the launcher
    * passes as {@code -Xmx} when none is given. At least {@link #MIN_HEAP}.
    */
-  static long heapFor(Limits limits, int tarpitMax, int maxContacts, int servedEntries) {
+  static long heapFor(
+      Limits limits, int tarpitMax, int maxContacts, int servedEntries, boolean tls) {
     long entries = Math.max(1, servedEntries);
     long need =
         BASE_MEMORY
             + (long) maxContacts * CONTACT_MEMORY
-            + entries * limits.maxConnections() * CONNECTION_MEMORY
+            + entries * limits.maxConnections() * connectionMemory(tls)
             + (long) tarpitMax * TARPIT_MEMORY;
     long heap =
         limits.messageMemory() == Limits.AUTO
@@ -160,6 +168,11 @@ record Resources(int maxConnections, int tarpitMax, long messageMemory, List<Str
             : need + limits.messageMemory();
     heap = Math.max(MIN_HEAP, heap);
     return (heap + (1 << 20) - 1) & ~((1L << 20) - 1); // whole MiB
+  }
+
+  /** What one session may cost at its most, in octets. */
+  static long connectionMemory(boolean tls) {
+    return CONNECTION_MEMORY + (tls ? TLS_MEMORY_KB << 10 : 0);
   }
 
   private static String mib(long octets) {

@@ -17,7 +17,7 @@ class ResourcesTest {
 
   @Test
   void aConfigurationThatFitsIsKeptWhole() {
-    Resources r = Resources.plan(limits(1000, Limits.AUTO), 500, 10_000, 3, 65_536, 4 * GIB);
+    Resources r = Resources.plan(limits(1000, Limits.AUTO), 500, 10_000, 3, 65_536, 4 * GIB, false);
 
     assertThat(r.maxConnections()).isEqualTo(1000);
     assertThat(r.tarpitMax()).isEqualTo(500);
@@ -29,7 +29,8 @@ class ResourcesTest {
   void fewDescriptorsCutTheTarpitFirstSoItNeverStarvesTheEntries() {
     // ulimit -n 1024: 128 reserved; the tarpit gets a quarter of the other 896, the 3 entries
     // share the rest.
-    Resources r = Resources.plan(limits(20_000, Limits.AUTO), 20_000, 10_000, 3, 1024, 4 * GIB);
+    Resources r =
+        Resources.plan(limits(20_000, Limits.AUTO), 20_000, 10_000, 3, 1024, 4 * GIB, false);
 
     assertThat(r.tarpitMax()).isEqualTo(224);
     assertThat(r.maxConnections()).isEqualTo(224);
@@ -41,7 +42,8 @@ class ResourcesTest {
   void aSmallHeapScalesTheConnectionLimitsDown() {
     // 256 MiB: 64 for the server, ~1 for 10,000 contacts, 64 for messages (auto); the rest holds
     // about 4,000 connections of 32 KiB.
-    Resources r = Resources.plan(limits(20_000, Limits.AUTO), 1000, 10_000, 1, 1 << 20, 256L << 20);
+    Resources r =
+        Resources.plan(limits(20_000, Limits.AUTO), 1000, 10_000, 1, 1 << 20, 256L << 20, false);
 
     long used =
         r.maxConnections() * Resources.CONNECTION_MEMORY + r.tarpitMax() * Resources.TARPIT_MEMORY;
@@ -52,7 +54,8 @@ class ResourcesTest {
 
   @Test
   void messageMemoryLargerThanTheHeapRefusesToStart() {
-    assertThatThrownBy(() -> Resources.plan(limits(100, 2 * GIB), 10, 10_000, 1, 1 << 20, GIB))
+    assertThatThrownBy(
+            () -> Resources.plan(limits(100, 2 * GIB), 10, 10_000, 1, 1 << 20, GIB, false))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("limits.message_memory");
   }
@@ -60,16 +63,29 @@ class ResourcesTest {
   @Test
   void theHeapForAConfigurationHoldsItWithoutCuts() {
     Limits l = limits(20_000, Limits.AUTO);
-    long heap = Resources.heapFor(l, 20_000, 1_000_000, 3);
+    long heap = Resources.heapFor(l, 20_000, 1_000_000, 3, false);
 
-    Resources r = Resources.plan(l, 20_000, 1_000_000, 3, 1 << 20, heap);
+    Resources r = Resources.plan(l, 20_000, 1_000_000, 3, 1 << 20, heap, false);
 
     assertThat(r.cuts()).isEmpty();
     assertThat(heap % (1 << 20)).isZero();
   }
 
   @Test
+  void offeringStartTlsReservesMorePerConnection() {
+    Limits l = limits(10_000, 1 << 20);
+    long plain = Resources.heapFor(l, 0, 0, 1, false);
+    long tls = Resources.heapFor(l, 0, 0, 1, true);
+
+    assertThat(tls - plain)
+        .isBetween(10_000L * 32 * 1024 - (1 << 20), 10_000L * 32 * 1024 + (1 << 20));
+    Resources r = Resources.plan(l, 0, 0, 1, 1 << 20, plain, true);
+    assertThat(r.maxConnections()).isLessThan(10_000);
+  }
+
+  @Test
   void theHeapIsNeverBelowTheMinimum() {
-    assertThat(Resources.heapFor(limits(10, 1 << 20), 0, 0, 1)).isEqualTo(Resources.MIN_HEAP);
+    assertThat(Resources.heapFor(limits(10, 1 << 20), 0, 0, 1, false))
+        .isEqualTo(Resources.MIN_HEAP);
   }
 }
