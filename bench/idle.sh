@@ -121,16 +121,7 @@ done
 
 # ---- file descriptors: a server holds one per session, a load process up to PER_WORKER ----------
 WANT_FDS=$((MAX_LEVEL + FD_RESERVE))
-hard=$(ulimit -Hn)
-if [ "$hard" != unlimited ] && [ "$hard" -lt "$WANT_FDS" ]; then
-  ulimit -Hn "$WANT_FDS" 2>/dev/null || true   # root with CAP_SYS_RESOURCE may raise it
-  hard=$(ulimit -Hn)
-fi
-if [ "$hard" = unlimited ] || [ "$hard" -ge "$WANT_FDS" ]; then
-  ulimit -Sn "$WANT_FDS"
-else
-  ulimit -Sn "$hard"
-fi
+raise_fd_limit "$WANT_FDS"
 FD_LIMIT=$(ulimit -n)
 if [ "$MAX_LEVEL" -gt $((FD_LIMIT - FD_RESERVE)) ]; then
   echo "idle.sh: ulimit -n is $FD_LIMIT here and cannot be raised (hard limit $(ulimit -Hn));" \

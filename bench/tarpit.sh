@@ -100,16 +100,7 @@ done
 # ---- file descriptors: the server holds one per held connection ---------------------------------
 MAX_LEVEL=$prev
 WANT_FDS=$((MAX_LEVEL + FD_RESERVE))
-hard=$(ulimit -Hn)
-if [ "$hard" != unlimited ] && [ "$hard" -lt "$WANT_FDS" ]; then
-  ulimit -Hn "$WANT_FDS" 2>/dev/null || true   # root with CAP_SYS_RESOURCE may raise it
-  hard=$(ulimit -Hn)
-fi
-if [ "$hard" = unlimited ] || [ "$hard" -ge "$WANT_FDS" ]; then
-  ulimit -n "$WANT_FDS"
-else
-  ulimit -n "$hard"
-fi
+raise_fd_limit "$WANT_FDS"
 FD_LIMIT=$(ulimit -n)
 CAP=$((FD_LIMIT - FD_RESERVE))
 CAPPED=""

@@ -30,3 +30,20 @@ for s in socks:
     s.close()
 PY
 }
+
+# raise_fd_limit WANT: raises this shell's descriptor limit (inherited by what it starts) to WANT,
+# first raising the hard limit where this user may (root with CAP_SYS_RESOURCE), else as far as the
+# hard limit allows. Check `ulimit -n` afterwards for what was had.
+raise_fd_limit() {
+  local want=$1 hard
+  hard=$(ulimit -Hn)
+  if [ "$hard" != unlimited ] && [ "$hard" -lt "$want" ]; then
+    ulimit -Hn "$want" 2>/dev/null || true
+    hard=$(ulimit -Hn)
+  fi
+  if [ "$hard" = unlimited ] || [ "$hard" -ge "$want" ]; then
+    ulimit -Sn "$want"
+  else
+    ulimit -Sn "$hard"
+  fi
+}

@@ -32,6 +32,8 @@ import subprocess
 import sys
 import time
 
+from loadcommon import Worker, heap_kb
+
 IP_BIND_ADDRESS_NO_PORT = 24  # linux/in.h: pick the source port at connect time, per 4-tuple
 FINAL_REPLY = re.compile(rb"(?:^|\r\n)(\d{3}) [^\r\n]*\r\n$")  # last line of a reply: "250 ..."
 
@@ -213,38 +215,6 @@ def worker(host, port, source, helo, max_pending, deadline_s):
 
 # ---- driver --------------------------------------------------------------------------------------
 
-class Worker:
-    def __init__(self, args, source):
-        self.source = source
-        self.count = 0
-        self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--worker", "--port", str(args.port), "--host", args.host,
-             "--source", source, "--helo", args.helo, "--pending", str(args.pending),
-             "--timeout", str(args.timeout)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-    def send(self, line):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-
-    def answer(self):
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"worker for {self.source} exited ({self.proc.wait()})")
-        return line.strip()
-
-    def stop(self):
-        try:
-            self.send("quit")
-        except OSError:
-            pass
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
 def jcmd(args, *command):
     r = subprocess.run([args.jcmd, str(args.pid), *command], timeout=120,
                        capture_output=True, text=True)
@@ -260,22 +230,6 @@ def wait_fds_below(pid, n, seconds):
             return -1
         time.sleep(0.2)
     return time.monotonic() - t0
-
-
-def heap_kb(info):
-    """(committed, used) in kB from jcmd GC.heap_info: the sum over the heap's top-level lines
-    (G1: one "garbage-first heap" line; Serial and Parallel: one line per generation)."""
-    committed = used = 0
-    found = False
-    for line in info.splitlines():
-        if line[:1].isspace():
-            continue  # regions, spaces, Metaspace
-        m = re.search(r"total (?:reserved \d+K, committed )?(\d+)K, used (\d+)K", line)
-        if m:
-            committed += int(m.group(1))
-            used += int(m.group(2))
-            found = True
-    return (committed, used) if found else (-1, -1)
 
 
 def histogram_live_kb(text):
@@ -323,7 +277,7 @@ def driver(args):
             # Sessions that come and go before anything is measured: the server's code has run
             # as often as in a server that has been up a while (a JVM has compiled it).
             t0 = time.monotonic()
-            w = Worker(args, sources[0])
+            w = Worker(__file__, args, sources[0], ["--helo", args.helo])
             try:
                 w.send(f"warm {args.warmup}")
                 a = w.answer()
@@ -339,7 +293,7 @@ def driver(args):
             t0 = time.monotonic()
             need = -(-level // args.per_worker)
             while len(workers) < need:
-                workers.append(Worker(args, sources[len(workers) % len(sources)]))
+                workers.append(Worker(__file__, args, sources[len(workers) % len(sources)], ["--helo", args.helo]))
             left = level
             for w in workers:
                 w.count = max(w.count, min(args.per_worker, left))

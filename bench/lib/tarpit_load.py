@@ -29,6 +29,8 @@ import subprocess
 import sys
 import time
 
+from loadcommon import Worker, heap_kb
+
 IP_BIND_ADDRESS_NO_PORT = 24  # linux/in.h: pick the source port at connect time, per 4-tuple
 EXPECTED = b"421-"  # a tarpitted reply starts as a continuation line (Tarpit.java)
 
@@ -169,37 +171,6 @@ def pct(sorted_values, p):
     return sorted_values[i]
 
 
-class Worker:
-    def __init__(self, args, source):
-        self.source = source
-        self.count = 0
-        self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--worker", "--port", str(args.port), "--host", args.host,
-             "--source", source, "--pending", str(args.pending), "--timeout", str(args.timeout)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-    def send(self, line):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-
-    def answer(self):
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"worker for {self.source} exited ({self.proc.wait()})")
-        return line.strip()
-
-    def stop(self):
-        try:
-            self.send("quit")
-        except OSError:
-            pass
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -250,7 +221,7 @@ def driver(args):
             # Fill the workers in order, each up to --per-worker: counts only ever grow.
             need = -(-level // args.per_worker)
             while len(workers) < need:
-                workers.append(Worker(args, sources[len(workers) % len(sources)]))
+                workers.append(Worker(__file__, args, sources[len(workers) % len(sources)]))
             left = level
             for w in workers:
                 w.count = max(w.count, min(args.per_worker, left))
@@ -268,11 +239,10 @@ def driver(args):
                            stdout=subprocess.DEVNULL)
             info = subprocess.run([args.jcmd, str(args.pid), "GC.heap_info"], check=True,
                                   timeout=60, capture_output=True, text=True).stdout
-            m = re.search(r"used (\d+)K", info)
-            if not m:
+            used = heap_kb(info)[1]
+            if used < 0:
                 raise RuntimeError(f"no 'used' in jcmd GC.heap_info: {info!r}")
-            print(f"live held={sum(w.count for w in workers)} heap_used_kb={m.group(1)}",
-                  flush=True)
+            print(f"live held={sum(w.count for w in workers)} heap_used_kb={used}", flush=True)
     finally:
         for w in workers:
             w.stop()
