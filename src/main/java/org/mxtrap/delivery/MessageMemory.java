@@ -44,10 +44,6 @@ public final class MessageMemory {
     used.addAndGet(-octets);
   }
 
-  public long capacity() {
-    return capacity;
-  }
-
   /** Octets reserved now. */
   public long used() {
     return used.get();

@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.mxtrap.config.Limits;
 import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.config.RecipientSettings;
 
 /**
  * What every SMTP session of this host is configured with.
@@ -48,7 +50,7 @@ public record SessionSettings(
     }
   }
 
-  /** Settings with the default deadlines (5 minutes, 500 octets/s) and 10 unknown recipients. */
+  /** Settings with the default deadlines and unknown-recipient limit of the configuration. */
   public SessionSettings(
       String hostname,
       List<String> acceptedDomains,
@@ -61,9 +63,9 @@ public record SessionSettings(
         maxMessageSize,
         maxRecipients,
         maxErrors,
-        Duration.ofMinutes(5),
-        500,
-        10);
+        Limits.DEFAULTS.commandTimeout(),
+        Limits.DEFAULTS.minDataRate(),
+        RecipientSettings.DEFAULTS.maxUnknown());
   }
 
   /** These settings with another name in the greeting, EHLO reply and 421 replies. */

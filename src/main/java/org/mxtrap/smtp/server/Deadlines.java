@@ -56,9 +56,8 @@ final class Deadlines implements AutoCloseable {
     }
   }
 
-  /** Cuts every overdue connection; returns how many. */
-  int scan(long now) {
-    int cut = 0;
+  /** Cuts every overdue connection. */
+  private void scan(long now) {
     for (SocketTransport t : open) {
       if (t.writeOverdue(now, timeoutNanos)) {
         log.info(
@@ -66,10 +65,8 @@ final class Deadlines implements AutoCloseable {
             t.peer(),
             TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
         t.cut();
-        cut++;
       }
     }
-    return cut;
   }
 
   @Override
