@@ -97,4 +97,14 @@ public class ArchitectureTest {
           .should()
           .dependOnClassesThat()
           .resideInAPackage("org.mxtrap.state..");
+
+  /** The protocol takes its own settings records; app builds them from the configuration. */
+  @ArchTest
+  static final ArchRule protocolNeverSeesConfig =
+      noClasses()
+          .that()
+          .resideInAnyPackage("org.mxtrap.smtp..", "org.mxtrap.postfix..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("org.mxtrap.config..");
 }

@@ -10,7 +10,9 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -30,19 +32,22 @@ import org.mxtrap.delivery.MessageMemory;
 import org.mxtrap.delivery.QueueRunner;
 import org.mxtrap.delivery.RecipientList;
 import org.mxtrap.dns.Dns;
+import org.mxtrap.dns.Dnsbl;
+import org.mxtrap.dns.ReverseNames;
 import org.mxtrap.dns.StubResolver;
 import org.mxtrap.observe.DecisionLog;
+import org.mxtrap.observe.Events;
 import org.mxtrap.policy.Arming;
 import org.mxtrap.policy.Prober;
 import org.mxtrap.policy.RecentDecisions;
 import org.mxtrap.policy.TrapEngine;
 import org.mxtrap.queue.Spool;
-import org.mxtrap.smtp.ClientFacts;
 import org.mxtrap.smtp.SessionSettings;
 import org.mxtrap.smtp.SmtpSession;
 import org.mxtrap.smtp.server.Connection;
 import org.mxtrap.smtp.server.EntryWatch;
 import org.mxtrap.smtp.server.GreetingProbe;
+import org.mxtrap.smtp.server.ListenerSettings;
 import org.mxtrap.smtp.server.SmtpServer;
 import org.mxtrap.smtp.server.TlsContexts;
 import org.mxtrap.state.BoundedContactHistory;
@@ -83,7 +88,10 @@ final class MxtrapApp implements AutoCloseable {
       Prober prober)
       implements AutoCloseable {
 
-    static Policy open(MxtrapConfig config, Clock clock) throws IOException {
+    /**
+     * @param events told what the engine decides, after the decision log and recent decisions
+     */
+    static Policy open(MxtrapConfig config, Clock clock, Events events) throws IOException {
       Path stateDir = config.dataDir().resolve("state");
       TrapSettings trap = config.trap();
       FileAvailabilityHistory availability =
@@ -113,16 +121,15 @@ final class MxtrapApp implements AutoCloseable {
         Arming arming = new Arming(config.layout(), availability, trap.armAfter());
         TrapEngine engine =
             new TrapEngine(
-                config,
+                new TrapEngine.Rules(trap, config.suppress(), config.allow(), config.block()),
                 contacts,
                 suppressions,
                 arming,
-                dns,
-                clock,
-                (c, d) -> {
-                  decisions.write(c, d);
-                  recent.decided(c, d);
-                });
+                new Dnsbl(dns, config.dnsbl(), clock),
+                config.dns().reverseNames()
+                    ? new ReverseNames(dns, config.dns().ptrBudget())
+                    : null,
+                Events.of(events, decisions, recent));
         List<LayoutEntry> others =
             config.layout().entries().stream().filter(e -> !config.serves(e)).toList();
         Prober prober =
@@ -185,11 +192,14 @@ final class MxtrapApp implements AutoCloseable {
   }
 
   /**
+   * @param events told everything that happens on this host; the decision log and the admin
+   *     counters listen in any case
    * @throws ConfigException when the recipient list cannot be read (each bad line named)
    * @throws IOException when something else this host needs cannot be had: a port, the data
    *     directory, the resources its limits need
    */
-  static MxtrapApp start(MxtrapConfig config, Clock clock) throws IOException, ConfigException {
+  static MxtrapApp start(MxtrapConfig config, Clock clock, Events events)
+      throws IOException, ConfigException {
     Resources resources = resources(config);
     Mailboxes mailboxes = RecipientList.of(config.recipients(), config.domains(), clock);
     Files.createDirectories(config.dataDir());
@@ -199,7 +209,7 @@ final class MxtrapApp implements AutoCloseable {
     if (t != null) {
       tls = TlsContexts.fromPem(t.cert(), t.key());
     }
-    Policy policy = Policy.open(config, clock);
+    Policy policy = Policy.open(config, clock, events);
     Spool spool;
     try {
       spool = Spool.open(config.dataDir().resolve("queue"), clock);
@@ -209,15 +219,17 @@ final class MxtrapApp implements AutoCloseable {
     }
     MaildirDelivery maildir =
         new MaildirDelivery(config.dataDir().resolve("mail"), config.hostname(), config.domains());
-    QueueRunner runner = new QueueRunner(spool, maildir, config.queue(), clock, config.hostname());
+    QueueRunner runner =
+        new QueueRunner(spool, maildir, config.queue(), clock, config.hostname(), events);
     InSessionDelivery sink =
         new InSessionDelivery(
             spool,
             maildir,
             clock,
             InSessionDelivery.DEFAULT_MAX_HELD,
-            new MessageMemory(resources.messageMemory()));
-    SessionSettings settings = SessionSettings.of(config);
+            new MessageMemory(resources.messageMemory()),
+            events);
+    SessionSettings settings = sessionSettings(config);
     FileAvailabilityHistory availability = policy.availability();
     EntryWatch watch =
         new EntryWatch() {
@@ -233,19 +245,16 @@ final class MxtrapApp implements AutoCloseable {
         };
     SmtpServer server =
         new SmtpServer(
-            config,
-            resources.maxConnections(),
-            resources.tarpitMax(),
+            listenerSettings(config, resources),
             tls,
             policy.engine(),
             clock,
             watch,
+            events,
             (Connection c) ->
                 new SmtpSession(
-                        c.entry().role() == Role.TRAP
-                            ? settings.withHostname(c.entry().host())
-                            : settings,
-                        new ClientFacts(c.remote(), c.local(), c.entry(), c.id(), c.reverseName()),
+                        settings.withHostname(c.name()),
+                        c.client(),
                         sink,
                         mailboxes,
                         policy.engine(),
@@ -302,6 +311,39 @@ final class MxtrapApp implements AutoCloseable {
       }
     }
     return app;
+  }
+
+  /** What every SMTP session of this host is configured with. */
+  static SessionSettings sessionSettings(MxtrapConfig config) {
+    return new SessionSettings(
+        config.hostname(),
+        config.domains(),
+        config.limits().maxMessageSize(),
+        config.limits().maxRecipients(),
+        config.limits().maxErrors(),
+        config.limits().commandTimeout(),
+        config.limits().minDataRate(),
+        config.recipients().maxUnknown());
+  }
+
+  /** What the listeners apply before a session starts, within what this host can afford. */
+  static ListenerSettings listenerSettings(MxtrapConfig config, Resources resources) {
+    Map<LayoutEntry, Duration> greetDelays = new HashMap<>();
+    for (LayoutEntry e : config.layout().entries()) {
+      greetDelays.put(e, config.trap().greetDelay(e));
+    }
+    return new ListenerSettings(
+        config.listen(),
+        config.layout(),
+        config.hostname(),
+        resources.maxConnections(),
+        config.limits().maxPerIp(),
+        config.limits().commandTimeout(),
+        config.limits().maxErrors(),
+        greetDelays,
+        config.suppress().tarpitInterval(),
+        config.suppress().tarpitHold(),
+        resources.tarpitMax());
   }
 
   /**

@@ -12,6 +12,7 @@ import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.observe.Events;
 import org.mxtrap.observe.Logs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +57,7 @@ final class ServeCommand implements Callable<Integer> {
     MxtrapApp app;
     try {
       // Milliseconds: times in logs, the decision log and suppressions read like Postfix's.
-      app = MxtrapApp.start(c, Clock.tick(Clock.systemUTC(), Duration.ofMillis(1)));
+      app = MxtrapApp.start(c, Clock.tick(Clock.systemUTC(), Duration.ofMillis(1)), Events.NONE);
     } catch (IOException e) {
       spec.commandLine().getErr().println("mxtrap: cannot start: " + e.getMessage());
       return 1;

@@ -9,8 +9,10 @@ public interface Admission {
 
   /**
    * A connection was accepted: record the contact and decide how it is answered. Called once per
-   * connection, before anything is sent, also for connections that the connection limits will turn
-   * away (they count as contacts; the server then answers 421 whatever is returned).
+   * connection, before anything is sent, also for connections that the connection limits turn away
+   * ({@link Contact#turnedAway()}): they count as contacts, the server answers them its own 421,
+   * and the decision about one is always {@link Action#TEMPFAIL}, so that what is logged is what
+   * the client got.
    */
   Decision connect(Contact contact);
 

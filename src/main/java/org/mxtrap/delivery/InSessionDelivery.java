@@ -13,6 +13,8 @@ import org.mxtrap.core.Envelope;
 import org.mxtrap.core.ForwardPath;
 import org.mxtrap.core.MessageSink;
 import org.mxtrap.core.TraceInfo;
+import org.mxtrap.observe.Event;
+import org.mxtrap.observe.Events;
 import org.mxtrap.queue.Spool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,15 +72,23 @@ public final class InSessionDelivery implements MessageSink {
   private final Clock clock;
   private final int maxHeld;
   private final MessageMemory memory;
+  private final Events events;
 
   /**
    * @param spool where longer messages, and recipients not delivered in session, are queued
    * @param agent the agent the queue runner uses too
    * @param maxHeld the largest message, in octets, held in memory and delivered in session
    * @param memory the budget every held message reserves its buffer from
+   * @param events told {@link Event.MessageAccepted} for every message committed, and {@link
+   *     Event.Delivery} for every recipient delivered (or not) in session
    */
   public InSessionDelivery(
-      Spool spool, DeliveryAgent agent, Clock clock, int maxHeld, MessageMemory memory) {
+      Spool spool,
+      DeliveryAgent agent,
+      Clock clock,
+      int maxHeld,
+      MessageMemory memory,
+      Events events) {
     if (maxHeld < 0) {
       throw new IllegalArgumentException("maxHeld must not be negative");
     }
@@ -87,6 +97,7 @@ public final class InSessionDelivery implements MessageSink {
     this.clock = clock;
     this.maxHeld = maxHeld;
     this.memory = memory;
+    this.events = events;
   }
 
   @Override
@@ -105,6 +116,7 @@ public final class InSessionDelivery implements MessageSink {
     private byte[] held = NOTHING;
     private long reserved; // octets of the memory budget this message holds: held.length
     private int length;
+    private long size; // octets received, held or queued
     private @Nullable Incoming queued; // once the message outgrew maxHeld
     private boolean committed;
     private boolean aborted;
@@ -135,6 +147,7 @@ public final class InSessionDelivery implements MessageSink {
     }
 
     private void hold(byte[] b, int off, int len) throws IOException {
+      size += len;
       if (queued == null && length + len > held.length) {
         int grown =
             length + len > maxHeld
@@ -194,6 +207,7 @@ public final class InSessionDelivery implements MessageSink {
         }
         committed = true;
         drop();
+        events.on(new Event.MessageAccepted(id, envelope.recipients().size(), size));
       }
       return id;
     }
@@ -247,13 +261,14 @@ public final class InSessionDelivery implements MessageSink {
           undelivered.add(r.recipient());
         }
         QueueRunner.logLine(
+            events,
             id,
             trace.received(),
             r.recipient(),
             r.relay(),
             now,
             r.status(),
-            sent ? "sent" : "deferred",
+            sent ? Event.Outcome.SENT : Event.Outcome.DEFERRED,
             r.text());
       }
       return undelivered;

@@ -24,6 +24,9 @@ import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.QueueSettings;
 import org.mxtrap.core.ForwardPath;
 import org.mxtrap.core.MessageSink;
+import org.mxtrap.observe.Event;
+import org.mxtrap.observe.Event.Outcome;
+import org.mxtrap.observe.Events;
 import org.mxtrap.queue.QueueEntry;
 import org.mxtrap.queue.RecipientState;
 import org.mxtrap.queue.RecipientState.Status;
@@ -98,6 +101,7 @@ public final class QueueRunner implements AutoCloseable {
   private final QueueSettings settings;
   private final Clock clock;
   private final String hostname;
+  private final Events events;
   private final Duration closeTimeout;
   private final Semaphore permits;
   private final ExecutorService executor =
@@ -123,10 +127,16 @@ public final class QueueRunner implements AutoCloseable {
    * @param settings backoff and expiry
    * @param clock time for schedules, delays and expiry
    * @param hostname our host name, for DSNs
+   * @param events told {@link Event.Delivery} for every recipient's attempt
    */
   public QueueRunner(
-      Spool spool, DeliveryAgent agent, QueueSettings settings, Clock clock, String hostname) {
-    this(spool, agent, settings, clock, hostname, 20, Duration.ofSeconds(30));
+      Spool spool,
+      DeliveryAgent agent,
+      QueueSettings settings,
+      Clock clock,
+      String hostname,
+      Events events) {
+    this(spool, agent, settings, clock, hostname, events, 20, Duration.ofSeconds(30));
   }
 
   /**
@@ -139,6 +149,7 @@ public final class QueueRunner implements AutoCloseable {
       QueueSettings settings,
       Clock clock,
       String hostname,
+      Events events,
       int concurrency,
       Duration closeTimeout) {
     if (concurrency < 1) {
@@ -149,6 +160,7 @@ public final class QueueRunner implements AutoCloseable {
     this.settings = settings;
     this.clock = clock;
     this.hostname = hostname;
+    this.events = events;
     this.closeTimeout = closeTimeout;
     this.permits = new Semaphore(concurrency);
     spool.onCommit(this::committed);
@@ -387,12 +399,12 @@ public final class QueueRunner implements AutoCloseable {
       switch (r) {
         case RecipientResult.Delivered d -> {
           outcomes.add(new Spool.Outcome(index, Status.DELIVERED, d.status().toString(), d.text()));
-          logResult(e, r, now, "sent", d.text());
+          logResult(e, r, now, Outcome.SENT, d.text());
         }
         case RecipientResult.Failed f -> {
           failures.add(new DeliveryStatusNotification.Failure(f.recipient(), f.status(), f.text()));
           outcomes.add(new Spool.Outcome(index, Status.FAILED, f.status().toString(), f.text()));
-          logResult(e, r, now, "bounced", f.text());
+          logResult(e, r, now, Outcome.BOUNCED, f.text());
         }
         case RecipientResult.Deferred d when expired -> {
           String text = "delivery time expired: " + d.text();
@@ -403,18 +415,19 @@ public final class QueueRunner implements AutoCloseable {
               new Spool.Outcome(
                   index, Status.FAILED, EnhancedStatus.DELIVERY_TIME_EXPIRED.toString(), text));
           logLine(
+              events,
               e.id(),
               e.arrival(),
               d.recipient(),
               d.relay(),
               now,
               EnhancedStatus.DELIVERY_TIME_EXPIRED,
-              "expired",
+              Outcome.EXPIRED,
               text);
         }
         case RecipientResult.Deferred d -> {
           outcomes.add(new Spool.Outcome(index, Status.PENDING, d.status().toString(), d.text()));
-          logResult(e, r, now, "deferred", d.text());
+          logResult(e, r, now, Outcome.DEFERRED, d.text());
         }
       }
     }
@@ -500,25 +513,28 @@ public final class QueueRunner implements AutoCloseable {
     return d.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : d;
   }
 
-  private static void logResult(
-      QueueEntry e, RecipientResult r, Instant now, String status, String text) {
-    logLine(e.id(), e.arrival(), r.recipient(), r.relay(), now, r.status(), status, text);
+  private void logResult(
+      QueueEntry e, RecipientResult r, Instant now, Outcome outcome, String text) {
+    logLine(events, e.id(), e.arrival(), r.recipient(), r.relay(), now, r.status(), outcome, text);
   }
 
   /**
    * The log line of one recipient's delivery attempt, as Postfix writes it: {@code ID: to=<rcpt>,
    * relay=R, delay=SECONDS, dsn=X.Y.Z, status=sent|deferred|bounced|expired (text)}. Every
-   * delivery, queued or {@linkplain InSessionDelivery in session}, is logged with this line.
+   * delivery, queued or {@linkplain InSessionDelivery in session}, is logged with this line, and
+   * told to {@code events} as {@link Event.Delivery}.
    */
   static void logLine(
+      Events events,
       String id,
       Instant arrival,
       ForwardPath rcpt,
       String relay,
       Instant now,
       EnhancedStatus dsn,
-      String status,
+      Outcome outcome,
       String text) {
+    events.on(new Event.Delivery(id, outcome, relay));
     double delay = Duration.between(arrival, now).toMillis() / 1000.0;
     log.info(
         "{}: to={}, relay={}, delay={}, dsn={}, status={} ({})",
@@ -527,7 +543,7 @@ public final class QueueRunner implements AutoCloseable {
         relay,
         String.format(Locale.ROOT, "%.2f", delay),
         dsn,
-        status,
+        outcome.name().toLowerCase(Locale.ROOT),
         text);
   }
 

@@ -35,9 +35,10 @@ import org.slf4j.LoggerFactory;
  * shift up to {@code .keep}) and a new one is started. External rotation works too: when the file
  * was moved or deleted (logrotate without {@code copytruncate}), the next write, at most a second
  * later, notices and reopens the path. Lines are written whole with one write call and not fsynced:
- * the log explains, the suppression store decides. Thread-safe.
+ * the log explains, the suppression store decides. A listener of {@link Event.Decided}.
+ * Thread-safe.
  */
-public final class DecisionLog implements AutoCloseable {
+public final class DecisionLog implements Events, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("policy");
 
   private final Path file;
@@ -64,6 +65,13 @@ public final class DecisionLog implements AutoCloseable {
     Files.createDirectories(Objects.requireNonNull(file.toAbsolutePath().getParent()));
     d.reopen();
     return d;
+  }
+
+  @Override
+  public void on(Event e) {
+    if (e instanceof Event.Decided d) {
+      write(d.contact(), d.decision());
+    }
   }
 
   /** Appends one line for {@code decision} about {@code contact}. Never throws. */

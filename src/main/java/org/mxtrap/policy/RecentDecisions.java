@@ -13,14 +13,17 @@ import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Contact;
 import org.mxtrap.core.Decision;
 import org.mxtrap.core.Verdict;
+import org.mxtrap.observe.Event;
+import org.mxtrap.observe.Events;
 
 /**
  * The last few decisions about each of the clients seen most recently, in memory, for {@code
  * explain} (the decision log on disk has them all). Bounded: {@code clients} addresses with at most
- * {@code perClient} decisions each; the address not seen for the longest is dropped first.
- * Thread-safe.
+ * {@code perClient} decisions each; the address not seen for the longest is dropped first. Also
+ * counts the decisions of each verdict since start, for {@code status}. A listener of {@link
+ * Event.Decided}. Thread-safe.
  */
-public final class RecentDecisions implements DecisionSink {
+public final class RecentDecisions implements Events {
 
   /** One remembered decision. */
   public record Remembered(Contact contact, Decision decision) {}
@@ -44,9 +47,11 @@ public final class RecentDecisions implements DecisionSink {
   }
 
   @Override
-  public void decided(Contact contact, Decision decision) {
-    counts.get(decision.verdict()).increment();
-    remember(contact, decision);
+  public void on(Event e) {
+    if (e instanceof Event.Decided d) {
+      counts.get(d.decision().verdict()).increment();
+      remember(d.contact(), d.decision());
+    }
   }
 
   private synchronized void remember(Contact contact, Decision decision) {

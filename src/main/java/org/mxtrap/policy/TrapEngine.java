@@ -1,7 +1,6 @@
 package org.mxtrap.policy;
 
 import java.net.InetAddress;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +8,6 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.Durations;
-import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.config.SuppressSettings;
 import org.mxtrap.config.TrapSettings;
 import org.mxtrap.core.Action;
@@ -21,9 +19,10 @@ import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
 import org.mxtrap.core.Verdict;
-import org.mxtrap.dns.Dns;
 import org.mxtrap.dns.Dnsbl;
 import org.mxtrap.dns.ReverseNames;
+import org.mxtrap.observe.Event;
+import org.mxtrap.observe.Events;
 import org.mxtrap.state.ContactHistory;
 import org.mxtrap.state.Suppression;
 import org.mxtrap.state.SuppressionStore;
@@ -69,7 +68,9 @@ import org.slf4j.LoggerFactory;
  * the {@link Decision}, for the Received header and the decision log; it never decides anything.
  * {@link #wouldDecide} asks the DNSBL zones (never the reverse name), once per call.
  *
- * <p>Every decision goes to the {@link DecisionSink}. Thread-safe.
+ * <p>Every decision is told to {@link Events} as {@link Event.Decided}; every suppression it makes
+ * as {@link Event.Suppressed}, and a suppression store that fails as {@link Event.StoreFailed}.
+ * Thread-safe.
  */
 public final class TrapEngine implements Admission {
   private static final Logger log = LoggerFactory.getLogger("policy");
@@ -83,32 +84,45 @@ public final class TrapEngine implements Admission {
   private final Arming arming;
   private final DnsblCheck dnsbl;
   private final @Nullable ReverseNames reverseNames;
-  private final DecisionSink sink;
+  private final Events events;
 
   /**
-   * @param dns where the DNSBL and reverse-name lookups go ({@code dnsbl}, {@code dns.ptr_budget}
-   *     of {@code config} say which are made)
-   * @param clock the time DNSBL warnings are spaced by (decisions go by the contact's time)
+   * What the engine judges by: the sections of the configuration it reads.
+   *
+   * @param allow {@code allow}: never suppressed, always served
+   * @param block {@code block}: always refused with {@code suppress.action}
+   */
+  public record Rules(
+      TrapSettings trap, SuppressSettings suppress, List<Cidr> allow, List<Cidr> block) {
+    public Rules {
+      allow = List.copyOf(allow);
+      block = List.copyOf(block);
+    }
+  }
+
+  /**
+   * @param dnsbl the DNS blocklists asked about every client the lists do not settle
+   * @param reverseNames the reverse-name lookup within {@code dns.ptr_budget}, or null when reverse
+   *     names are off
    */
   public TrapEngine(
-      MxtrapConfig config,
+      Rules rules,
       ContactHistory contacts,
       SuppressionStore suppressions,
       Arming arming,
-      Dns dns,
-      Clock clock,
-      DecisionSink sink) {
-    this.trap = config.trap();
-    this.suppress = config.suppress();
-    this.allow = config.allow();
-    this.block = config.block();
+      Dnsbl dnsbl,
+      @Nullable ReverseNames reverseNames,
+      Events events) {
+    this.trap = rules.trap();
+    this.suppress = rules.suppress();
+    this.allow = rules.allow();
+    this.block = rules.block();
     this.contacts = contacts;
     this.suppressions = suppressions;
     this.arming = arming;
-    this.dnsbl = new DnsblCheck(new Dnsbl(dns, config.dnsbl(), clock), suppress.action());
-    this.reverseNames =
-        config.dns().reverseNames() ? new ReverseNames(dns, config.dns().ptrBudget()) : null;
-    this.sink = sink;
+    this.dnsbl = new DnsblCheck(dnsbl, suppress.action());
+    this.reverseNames = reverseNames;
+    this.events = events;
   }
 
   @Override
@@ -122,16 +136,17 @@ public final class TrapEngine implements Admission {
             false,
             lookups ? () -> dnsbl.check(contact.client()) : () -> DnsblCheck.SILENT,
             lookups);
-    if (contact.turnedAway() && d.serves()) {
-      // The log tells what the client got: the server's 421 for its connection limits.
+    if (contact.turnedAway()) {
+      // What the client gets is the server's 421 for its connection limits, whatever we found.
       d =
           new Decision(
               d.verdict(),
               Action.TEMPFAIL,
               d.reason() + "; turned away: connection limit reached",
-              d.until());
+              d.until(),
+              d.reverseName());
     }
-    sink.decided(contact, d);
+    events.on(new Event.Decided(contact, d));
     return d;
   }
 
@@ -155,7 +170,7 @@ public final class TrapEngine implements Admission {
               "sent before the greeting on " + contact.entry().describe(),
               false);
     }
-    sink.decided(contact, d);
+    events.on(new Event.Decided(contact, d));
     return d;
   }
 
@@ -175,7 +190,7 @@ public final class TrapEngine implements Admission {
     } else {
       d = suppress(contact, Verdict.DICTIONARY, suppress.action(), evidence, false);
     }
-    sink.decided(contact, d);
+    events.on(new Event.Decided(contact, d));
     return d;
   }
 
@@ -339,8 +354,10 @@ public final class TrapEngine implements Admission {
     } catch (RuntimeException e) {
       // The store failed (disk full, database locked): the answer still stands, the memory not.
       log.error("cannot record the suppression of {}: {}", prefix, e.toString());
+      events.on(new Event.StoreFailed("suppressions", "offend", e));
       return new Decision(verdict, action, evidence + "; suppression NOT recorded: " + e, null);
     }
+    events.on(new Event.Suppressed(s.prefix(), s.until(), s.offences(), verdict.label()));
     return new Decision(
         verdict,
         action,

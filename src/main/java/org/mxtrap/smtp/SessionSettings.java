@@ -4,9 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import org.mxtrap.config.Limits;
-import org.mxtrap.config.MxtrapConfig;
-import org.mxtrap.config.RecipientSettings;
 
 /**
  * What every SMTP session of this host is configured with.
@@ -50,26 +47,11 @@ public record SessionSettings(
     }
   }
 
-  /** Settings with the default deadlines and unknown-recipient limit of the configuration. */
-  public SessionSettings(
-      String hostname,
-      List<String> acceptedDomains,
-      long maxMessageSize,
-      int maxRecipients,
-      int maxErrors) {
-    this(
-        hostname,
-        acceptedDomains,
-        maxMessageSize,
-        maxRecipients,
-        maxErrors,
-        Limits.DEFAULTS.commandTimeout(),
-        Limits.DEFAULTS.minDataRate(),
-        RecipientSettings.DEFAULTS.maxUnknown());
-  }
-
   /** These settings with another name in the greeting, EHLO reply and 421 replies. */
   public SessionSettings withHostname(String name) {
+    if (name.equals(hostname)) {
+      return this;
+    }
     return new SessionSettings(
         name,
         acceptedDomains,
@@ -79,18 +61,5 @@ public record SessionSettings(
         commandTimeout,
         minDataRate,
         maxUnknown);
-  }
-
-  /** The settings a validated configuration asks for. */
-  public static SessionSettings of(MxtrapConfig config) {
-    return new SessionSettings(
-        config.hostname(),
-        config.domains(),
-        config.limits().maxMessageSize(),
-        config.limits().maxRecipients(),
-        config.limits().maxErrors(),
-        config.limits().commandTimeout(),
-        config.limits().minDataRate(),
-        config.recipients().maxUnknown());
   }
 }

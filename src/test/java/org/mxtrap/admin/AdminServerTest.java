@@ -43,6 +43,7 @@ import org.mxtrap.queue.FakeClock;
 import org.mxtrap.state.BoundedContactHistory;
 import org.mxtrap.state.FileAvailabilityHistory;
 import org.mxtrap.state.SqliteSuppressionStore;
+import org.mxtrap.testing.TrapEngines;
 
 /**
  * A real {@link AdminServer} on a free loopback port over a real engine with small real stores and
@@ -89,7 +90,7 @@ class AdminServerTest {
     RecentDecisions recent = new RecentDecisions(100, 10);
     Arming arming = new Arming(config.layout(), availability, ARM_AFTER);
     engine =
-        new TrapEngine(
+        TrapEngines.of(
             config, contacts, suppressions, arming, new FakeDns(), Clock.systemUTC(), recent);
     token = AdminToken.loadOrCreate(dir, new SecureRandom());
     server =

@@ -21,6 +21,7 @@ import org.mxtrap.it.FreePorts;
 import org.mxtrap.it.LoopbackUnbound;
 import org.mxtrap.it.RawSmtp;
 import org.mxtrap.it.SmtpHarness;
+import org.mxtrap.observe.Events;
 import org.mxtrap.queue.FakeClock;
 
 /**
@@ -96,7 +97,7 @@ class DnsblScenarioIT {
         """
                 .formatted(primary, primary, FreePorts.next(), unbound.address())
             + dnsbl);
-    app = MxtrapApp.start(ConfigLoader.load(file), clock);
+    app = MxtrapApp.start(ConfigLoader.load(file), clock, Events.NONE);
   }
 
   @AfterEach

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mxtrap.config.ConfigLoader;
 import org.mxtrap.it.FreePorts;
 import org.mxtrap.it.RawSmtp;
+import org.mxtrap.observe.Events;
 import org.mxtrap.queue.FakeClock;
 
 /**
@@ -54,7 +55,7 @@ class ProbeScenarioIT {
         """
             .formatted(primaryHost.port(), trap30, trap30, FreePorts.next()));
     primaryHost.greeting = "220 mail.example.test ESMTP\r\n";
-    app = MxtrapApp.start(ConfigLoader.load(file), clock);
+    app = MxtrapApp.start(ConfigLoader.load(file), clock, Events.NONE);
     awaitFirstProbe();
   }
 

@@ -14,10 +14,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mxtrap.config.ConfigLoader;
 import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Verdict;
 import org.mxtrap.it.FreePorts;
 import org.mxtrap.it.RawSmtp;
 import org.mxtrap.it.SmtpHarness;
+import org.mxtrap.observe.Event;
 import org.mxtrap.queue.FakeClock;
+import org.mxtrap.testing.RecordingEvents;
 
 /**
  * The trap engine end to end over real sockets, in-process, with the demo layout (primary MX 10,
@@ -34,6 +38,8 @@ class TrapScenarioIT {
   final int trap30 = FreePorts.next();
   final int trap40 = FreePorts.next();
   final int admin = FreePorts.next();
+  final RecordingEvents events = new RecordingEvents();
+  MxtrapConfig loaded;
   MxtrapApp app;
 
   MxtrapConfig config(String extra) throws Exception {
@@ -60,7 +66,8 @@ class TrapScenarioIT {
   }
 
   void start(String extra) throws Exception {
-    app = MxtrapApp.start(config(extra), clock);
+    loaded = config(extra);
+    app = MxtrapApp.start(loaded, clock, events);
   }
 
   void startArmed(String extra) throws Exception {
@@ -137,6 +144,22 @@ class TrapScenarioIT {
     assertThat(decisions())
         .anyMatch(
             l -> l.contains("\"client\":\"127.0.0.31\"") && l.contains("\"verdict\":\"fallback\""));
+
+    // The same story as events, told where each thing happened.
+    LayoutEntry mx10 = loaded.layout().entries().get(0);
+    LayoutEntry mx30 = loaded.layout().entries().get(1);
+    InetAddress walker = from(31);
+    assertThat(events.of(Event.Refused.class))
+        .contains(new Event.Refused(walker, mx10, Event.Refusal.CONNECTION_LIMIT));
+    assertThat(events.of(Event.Connected.class)).contains(new Event.Connected(walker, mx30));
+    assertThat(events.of(Event.Decided.class))
+        .filteredOn(d -> d.contact().client().equals(walker))
+        .extracting(d -> d.decision().verdict())
+        .startsWith(Verdict.ACCEPT, Verdict.FALLBACK);
+    Event.MessageAccepted accepted = events.of(Event.MessageAccepted.class).get(0);
+    assertThat(accepted.recipients()).isEqualTo(1);
+    assertThat(events.of(Event.Delivery.class))
+        .contains(new Event.Delivery(accepted.queueId(), Event.Outcome.SENT, "maildir"));
   }
 
   @Test

@@ -20,14 +20,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mxtrap.core.MessageSink;
+import org.mxtrap.observe.Event;
 import org.mxtrap.queue.FakeClock;
 import org.mxtrap.queue.MessageSinkContract;
 import org.mxtrap.queue.QueueEntry;
 import org.mxtrap.queue.Spool;
+import org.mxtrap.testing.RecordingEvents;
 
 class InSessionDeliveryTest extends MessageSinkContract {
   @TempDir Path data;
   final FakeClock clock = new FakeClock();
+  final RecordingEvents events = new RecordingEvents();
   Spool spool;
   final MessageMemory memory = new MessageMemory(1 << 20);
   FaultyDeliveryAgent agent;
@@ -40,7 +43,7 @@ class InSessionDeliveryTest extends MessageSinkContract {
         new MaildirDelivery(
             data.resolve("mail"), "mail.example.com", List.of("example.com"), clock, 1);
     agent = new FaultyDeliveryAgent(maildir, r -> null);
-    sink = new InSessionDelivery(spool, agent, clock, 1024, memory);
+    sink = new InSessionDelivery(spool, agent, clock, 1024, memory, events);
   }
 
   @AfterEach
@@ -130,7 +133,7 @@ class InSessionDeliveryTest extends MessageSinkContract {
   @Test
   void aMessageForWhichTheMemoryBudgetHasNoRoomIsQueued() throws Exception {
     InSessionDelivery starved =
-        new InSessionDelivery(spool, agent, clock, 1024, new MessageMemory(0));
+        new InSessionDelivery(spool, agent, clock, 1024, new MessageMemory(0), events);
 
     String id = enqueue(starved, "bob@example.org", "alice@example.com");
 
@@ -142,7 +145,7 @@ class InSessionDeliveryTest extends MessageSinkContract {
   @Test
   void heldMessagesShareTheBudgetAndGiveItBack() throws Exception {
     MessageMemory small = new MessageMemory(8192);
-    InSessionDelivery shared = new InSessionDelivery(spool, agent, clock, 65536, small);
+    InSessionDelivery shared = new InSessionDelivery(spool, agent, clock, 65536, small, events);
     MessageSink.Incoming first =
         shared.open(envelope("bob@example.org", "alice@example.com"), trace());
     first.content().write("x".repeat(100).getBytes(StandardCharsets.US_ASCII));
@@ -192,6 +195,20 @@ class InSessionDeliveryTest extends MessageSinkContract {
   }
 
   @Test
+  void eachRecipientsResultAndTheAcceptedMessageAreEvents() throws Exception {
+    agent.script(
+        r -> r.mailbox().localPart().equals("carol") ? FaultyDeliveryAgent.defer(r) : null);
+
+    String id = enqueue(sink, "bob@example.org", "alice@example.com", "carol@example.com");
+
+    assertThat(events.all())
+        .containsExactly(
+            new Event.Delivery(id, Event.Outcome.SENT, "maildir"),
+            new Event.Delivery(id, Event.Outcome.DEFERRED, "fake"),
+            new Event.MessageAccepted(id, 2, read(spool.content(id)).length()));
+  }
+
+  @Test
   void anAgentThatThrowsLeavesEveryRecipientQueued() throws Exception {
     InSessionDelivery broken =
         new InSessionDelivery(
@@ -201,7 +218,8 @@ class InSessionDeliveryTest extends MessageSinkContract {
             },
             clock,
             1024,
-            memory);
+            memory,
+            events);
 
     String id = enqueue(broken, "bob@example.org", "alice@example.com", "carol@example.com");
 

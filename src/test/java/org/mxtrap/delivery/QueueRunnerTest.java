@@ -19,10 +19,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mxtrap.config.QueueSettings;
 import org.mxtrap.core.ForwardPath;
+import org.mxtrap.observe.Event;
 import org.mxtrap.queue.FakeClock;
 import org.mxtrap.queue.QueueEntry;
 import org.mxtrap.queue.RecipientState.Status;
 import org.mxtrap.queue.Spool;
+import org.mxtrap.testing.RecordingEvents;
 
 class QueueRunnerTest {
   static final QueueSettings SETTINGS =
@@ -30,6 +32,7 @@ class QueueRunnerTest {
 
   @TempDir Path data;
   final FakeClock clock = new FakeClock();
+  final RecordingEvents events = new RecordingEvents();
   Spool spool;
   MaildirDelivery maildir;
   FaultyDeliveryAgent agent;
@@ -42,7 +45,7 @@ class QueueRunnerTest {
         new MaildirDelivery(
             data.resolve("mail"), "mail.example.com", List.of("example.com"), clock, 1);
     agent = new FaultyDeliveryAgent(maildir, r -> null);
-    runner = new QueueRunner(spool, agent, SETTINGS, clock, "mail.example.com");
+    runner = new QueueRunner(spool, agent, SETTINGS, clock, "mail.example.com", events);
   }
 
   @AfterEach
@@ -74,6 +77,10 @@ class QueueRunnerTest {
         .startsWith("Return-Path: <bob@example.org>\n");
     assertThat(spool.list()).isEmpty();
     assertThat(runner.runDue()).isZero();
+    assertThat(events.all())
+        .containsExactly(
+            new Event.Delivery(id, Event.Outcome.SENT, "maildir"),
+            new Event.Delivery(id, Event.Outcome.SENT, "maildir"));
   }
 
   @Test
@@ -218,7 +225,7 @@ class QueueRunnerTest {
 
     spool = Spool.open(data.resolve("queue"), clock);
     agent = new FaultyDeliveryAgent(maildir, r -> null);
-    runner = new QueueRunner(spool, agent, SETTINGS, clock, "mail.example.com");
+    runner = new QueueRunner(spool, agent, SETTINGS, clock, "mail.example.com", events);
     runner.runDue();
 
     assertThat(agent.calls)
@@ -237,7 +244,7 @@ class QueueRunnerTest {
           throw new IOException("disk on fire");
         };
     runner.close();
-    runner = new QueueRunner(spool, broken, SETTINGS, clock, "mail.example.com");
+    runner = new QueueRunner(spool, broken, SETTINGS, clock, "mail.example.com", events);
     String id = enqueue(spool, "bob@example.org", "alice@example.com");
 
     runner.runDue();
@@ -266,7 +273,7 @@ class QueueRunnerTest {
     spool.close();
     spool = Spool.open(data.resolve("queue"), clock);
     agent = new FaultyDeliveryAgent(maildir, r -> null);
-    runner = new QueueRunner(spool, agent, SETTINGS, clock, "mail.example.com");
+    runner = new QueueRunner(spool, agent, SETTINGS, clock, "mail.example.com", events);
   }
 
   @Test
@@ -371,7 +378,8 @@ class QueueRunnerTest {
             },
             SETTINGS,
             clock,
-            "mail.example.com");
+            "mail.example.com",
+            events);
     enqueue(spool, "bob@example.org", "alice@example.com");
     runner.runDue();
     clock.advance(Duration.ofMinutes(1));
@@ -396,6 +404,7 @@ class QueueRunnerTest {
             SETTINGS,
             clock,
             "mail.example.com",
+            events,
             4,
             Duration.ofSeconds(5));
     runner.start();

@@ -22,8 +22,10 @@ import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
 import org.mxtrap.dns.FakeDns;
+import org.mxtrap.observe.Event;
 import org.mxtrap.queue.FakeClock;
 import org.mxtrap.state.FileAvailabilityHistory;
+import org.mxtrap.testing.TrapEngines;
 
 /**
  * The DNSBL check and reverse names in the engine: where the check stands in the precedence, which
@@ -71,14 +73,18 @@ class TrapEngineDnsTest {
       availability.up(e, T0);
     }
     engine =
-        new TrapEngine(
+        TrapEngines.of(
             config,
             contacts,
             suppressions,
             new Arming(config.layout(), availability, config.trap().armAfter()),
             dns,
             new FakeClock(T0),
-            (c, d) -> logged.add(d));
+            e -> {
+              if (e instanceof Event.Decided d) {
+                logged.add(d.decision());
+              }
+            });
   }
 
   static final String ONE_ZONE =

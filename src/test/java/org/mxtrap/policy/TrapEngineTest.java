@@ -23,7 +23,9 @@ import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
 import org.mxtrap.dns.FakeDns;
+import org.mxtrap.observe.Event;
 import org.mxtrap.state.FileAvailabilityHistory;
+import org.mxtrap.testing.TrapEngines;
 
 class TrapEngineTest {
   static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -66,14 +68,18 @@ class TrapEngineTest {
       availability.up(e, T0);
     }
     engine =
-        new TrapEngine(
+        TrapEngines.of(
             config,
             contacts,
             suppressions,
             new Arming(config.layout(), availability, config.trap().armAfter()),
             new FakeDns(),
             Clock.systemUTC(),
-            (c, d) -> logged.add(d));
+            e -> {
+              if (e instanceof Event.Decided d) {
+                logged.add(d.decision());
+              }
+            });
   }
 
   @AfterEach

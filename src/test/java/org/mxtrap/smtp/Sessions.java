@@ -11,6 +11,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import org.mxtrap.config.Limits;
+import org.mxtrap.config.RecipientSettings;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Mailboxes;
 import org.mxtrap.core.MessageSink;
@@ -23,7 +25,25 @@ final class Sessions {
   static final String HOST = "mail.example.test";
 
   static final SessionSettings SETTINGS =
-      new SessionSettings(HOST, List.of("example.test", "example.org"), 10_000, 3, 100);
+      settings(HOST, List.of("example.test", "example.org"), 10_000, 3, 100);
+
+  /** Settings with the configuration's default deadlines and unknown-recipient limit. */
+  static SessionSettings settings(
+      String hostname,
+      List<String> domains,
+      long maxMessageSize,
+      int maxRecipients,
+      int maxErrors) {
+    return new SessionSettings(
+        hostname,
+        domains,
+        maxMessageSize,
+        maxRecipients,
+        maxErrors,
+        Limits.DEFAULTS.commandTimeout(),
+        Limits.DEFAULTS.minDataRate(),
+        RecipientSettings.DEFAULTS.maxUnknown());
+  }
 
   static final ClientFacts CLIENT;
 

@@ -43,7 +43,7 @@ class SmtpSessionProperties {
       @ForAll @IntRange(min = 1, max = 30) int maxErrors)
       throws IOException {
     SessionSettings settings =
-        new SessionSettings(Sessions.HOST, List.of("example.test"), 300, 3, maxErrors);
+        Sessions.settings(Sessions.HOST, List.of("example.test"), 300, 3, maxErrors);
     check(input.getBytes(UTF_8), chunk, tls, settings);
   }
 

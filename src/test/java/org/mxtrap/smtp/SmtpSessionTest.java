@@ -492,7 +492,7 @@ class SmtpSessionTest {
 
   @Test
   void tooManyErrorsEndsTheSession() throws IOException {
-    SessionSettings strict = new SessionSettings(HOST, List.of("example.test"), 10_000, 3, 3);
+    SessionSettings strict = Sessions.settings(HOST, List.of("example.test"), 10_000, 3, 3);
     transcript(
         strict,
         sink,

@@ -28,19 +28,18 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
-import org.mxtrap.config.MxtrapConfig;
-import org.mxtrap.config.SuppressSettings;
-import org.mxtrap.config.TrapSettings;
 import org.mxtrap.core.Action;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Admission;
 import org.mxtrap.core.Contact;
 import org.mxtrap.core.Decision;
-import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
 import org.mxtrap.core.Verdict;
+import org.mxtrap.observe.Event;
+import org.mxtrap.observe.Events;
 import org.mxtrap.observe.LogContext;
+import org.mxtrap.smtp.ClientFacts;
 import org.mxtrap.smtp.RefusedSession;
 import org.mxtrap.smtp.Replies;
 import org.mxtrap.smtp.wire.SmtpReply;
@@ -71,17 +70,13 @@ public final class SmtpServer implements AutoCloseable {
   /** The pause after a failed accept. */
   private static final Duration ACCEPT_BACKOFF = Duration.ofMillis(100);
 
-  private final List<InetSocketAddress> listen;
-  private final Layout layout;
-  private final String hostname;
-  private final Duration commandTimeout;
-  private final int maxErrors;
+  private final ListenerSettings settings;
   private final @Nullable SSLContext tls;
   private final Admission admission;
   private final Clock clock;
-  private final TrapSettings trap;
   private final Tarpit tarpit;
   private final EntryWatch watch;
+  private final Events events;
   private final ConnectionHandler handler;
   private final Deadlines deadlines;
   private final Map<LayoutEntry, ConnectionLimits> limits = new HashMap<>();
@@ -92,41 +87,34 @@ public final class SmtpServer implements AutoCloseable {
   private volatile boolean stopping;
 
   /**
-   * @param config listen addresses (port 0 binds a free port; see {@link #boundAddresses()}),
-   *     layout, hostname, limits, greeting delays and the tarpit's pace
-   * @param maxConnections connections per layout entry: {@code limits.max_connections}, or less
-   *     when this host's descriptors or heap cannot hold that many
-   * @param tarpitMax connections held in the tarpit: {@code suppress.tarpit_max}, or less
+   * @param settings listen addresses (port 0 binds a free port; see {@link #boundAddresses()}),
+   *     layout, hostname, connection limits, greeting delays and the tarpit's pace
    * @param tls the STARTTLS context, or null when STARTTLS is not offered
    * @param admission asked about every connection before anything is sent
    * @param clock the time of each contact
    * @param watch told when an entry turns everyone away for its connection limit
+   * @param events told {@link Event.Connected}, {@link Event.Refused} and {@link Event.TarpitHeld}
    */
   public SmtpServer(
-      MxtrapConfig config,
-      int maxConnections,
-      int tarpitMax,
+      ListenerSettings settings,
       @Nullable SSLContext tls,
       Admission admission,
       Clock clock,
       EntryWatch watch,
+      Events events,
       ConnectionHandler handler) {
-    this.listen = config.listen();
-    this.layout = config.layout();
-    this.hostname = config.hostname();
-    this.commandTimeout = config.limits().commandTimeout();
-    this.maxErrors = config.limits().maxErrors();
+    this.settings = settings;
     this.tls = tls;
     this.admission = admission;
     this.clock = clock;
-    this.trap = config.trap();
-    SuppressSettings s = config.suppress();
-    this.tarpit = new Tarpit(s.tarpitInterval(), s.tarpitHold(), tarpitMax);
+    this.tarpit =
+        new Tarpit(settings.tarpitInterval(), settings.tarpitHold(), settings.tarpitMax(), events);
     this.watch = watch;
+    this.events = events;
     this.handler = handler;
-    this.deadlines = new Deadlines(open, commandTimeout);
-    for (LayoutEntry e : layout.entries()) {
-      limits.put(e, new ConnectionLimits(maxConnections, config.limits().maxPerIp()));
+    this.deadlines = new Deadlines(open, settings.commandTimeout());
+    for (LayoutEntry e : settings.layout().entries()) {
+      limits.put(e, new ConnectionLimits(settings.maxConnections(), settings.maxPerIp()));
     }
   }
 
@@ -134,7 +122,7 @@ public final class SmtpServer implements AutoCloseable {
    * Binds every listen address and starts accepting. Fails without side effects if any bind fails.
    */
   public void start() throws IOException {
-    for (InetSocketAddress a : listen) {
+    for (InetSocketAddress a : settings.listen()) {
       // Channels, not plain sockets: the tarpit writes to held connections without blocking.
       ServerSocketChannel ss = ServerSocketChannel.open();
       try {
@@ -220,14 +208,15 @@ public final class SmtpServer implements AutoCloseable {
     SocketTransport transport = null;
     boolean tarpitted = false;
     try {
-      transport = new SocketTransport(socket, tls, commandTimeout);
+      transport = new SocketTransport(socket, tls, settings.commandTimeout());
       open.add(transport);
       if (stopping) {
         transport.drain(); // accepted just before the listeners closed
       }
       socket.setTcpNoDelay(true);
-      Optional<LayoutEntry> found = layout.entryFor(local);
+      Optional<LayoutEntry> found = settings.layout().entryFor(local);
       if (found.isEmpty()) {
+        events.on(new Event.Refused(remote.getAddress(), null, Event.Refusal.NO_LAYOUT_ENTRY));
         log.warn("reject: connect from {} to {}: no layout entry for this address", client, to);
         send(transport, Replies.NO_SERVICE_HERE);
         return;
@@ -238,6 +227,7 @@ public final class SmtpServer implements AutoCloseable {
       ConnectionLimits.Refusal refusal = l.tryAcquire(remote.getAddress());
       if (refusal == null) {
         permit = l;
+        events.on(new Event.Connected(remote.getAddress(), entry));
       }
       // Every contact counts, whatever we answer it, and is recorded before we answer.
       Contact contact =
@@ -245,21 +235,24 @@ public final class SmtpServer implements AutoCloseable {
       Decision decision = admission.connect(contact);
       String reverseName = decision.reverseName();
       if (refusal != null) {
+        // The decision is a tempfail (Admission's contract); the reply is the limit's own.
         SmtpReply reply;
         if (refusal == ConnectionLimits.Refusal.TOTAL) {
           reply = Replies.tooManyConnections(nameOn(entry));
+          events.on(new Event.Refused(remote.getAddress(), entry, Event.Refusal.CONNECTION_LIMIT));
           if (l.markFull()) {
             watch.turningAway(entry, "connection limit reached");
           }
         } else {
           reply = Replies.tooManyConnectionsFromYou(nameOn(entry));
+          events.on(new Event.Refused(remote.getAddress(), entry, Event.Refusal.CLIENT_LIMIT));
         }
         log.warn("reject: connect from {} to {} {}: {}", client, to, where, reply.firstLine());
         send(transport, reply);
         return;
       }
       if (decision.serves()) {
-        Duration delay = trap.greetDelay(entry);
+        Duration delay = settings.greetDelay(entry);
         if (!delay.isZero() && talksWithin(transport, delay)) {
           decision = admission.earlyTalker(contact);
         }
@@ -280,7 +273,9 @@ public final class SmtpServer implements AutoCloseable {
           to,
           where,
           decision.verdict() == Verdict.ACCEPT ? "" : " verdict=" + decision.verdict().label());
-      handler.handle(new Connection(id, remote, local, entry, transport, reverseName));
+      handler.handle(
+          new Connection(
+              new ClientFacts(remote, local, entry, id, reverseName), nameOn(entry), transport));
     } catch (IOException e) {
       log.debug("lost connection from {}: {}", client, e.toString());
     } catch (RuntimeException | Error e) {
@@ -290,7 +285,7 @@ public final class SmtpServer implements AutoCloseable {
       log.error("internal error in session with {}", client, e);
       if (transport != null) {
         try {
-          send(transport, Replies.localErrorClosing(hostname));
+          send(transport, Replies.localErrorClosing(settings.hostname()));
         } catch (IOException ignored) {
           // the peer is gone
         }
@@ -336,7 +331,7 @@ public final class SmtpServer implements AutoCloseable {
     } catch (SocketTimeoutException quiet) {
       return false;
     } finally {
-      transport.lineDeadline(commandTimeout);
+      transport.lineDeadline(settings.commandTimeout());
     }
   }
 
@@ -345,7 +340,7 @@ public final class SmtpServer implements AutoCloseable {
    * banner never tells a spammer which machine (and which primary) stands behind it.
    */
   String nameOn(LayoutEntry entry) {
-    return entry.role() == Role.TRAP ? entry.host() : hostname;
+    return entry.role() == Role.TRAP ? entry.host() : settings.hostname();
   }
 
   private void release(ConnectionLimits permit, LayoutEntry entry, InetSocketAddress remote) {
@@ -382,7 +377,8 @@ public final class SmtpServer implements AutoCloseable {
             where,
             reply.firstLine(),
             verdict);
-        new RefusedSession(transport, name, maxErrors, commandTimeout).run(reply);
+        new RefusedSession(transport, name, settings.maxErrors(), settings.commandTimeout())
+            .run(reply);
         return false;
       }
       case TARPIT -> {

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
+import org.mxtrap.observe.Event;
+import org.mxtrap.observe.Events;
 import org.mxtrap.smtp.wire.SmtpReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,12 +63,17 @@ final class Tarpit implements AutoCloseable {
   private final Map<SmtpReply, Script> scripts = new ConcurrentHashMap<>();
   private volatile boolean closed;
   private volatile @Nullable Thread pacer;
+  private final Events events;
 
-  Tarpit(Duration interval, Duration hold, int max) {
+  /**
+   * @param events told {@link Event.TarpitHeld} whenever a connection is taken or let go
+   */
+  Tarpit(Duration interval, Duration hold, int max, Events events) {
     this.interval = Math.max(1, interval.toNanos());
     this.steps = Math.max(1, hold.toNanos() / this.interval);
     this.patience = 2 * steps * this.interval;
     this.max = max;
+    this.events = events;
   }
 
   /** Starts the pacing thread. */
@@ -119,6 +126,7 @@ final class Tarpit implements AutoCloseable {
       }
     }
     Held h = new Held(channel, script, session, client);
+    events.on(new Event.TarpitHeld(held.get()));
     arriving.add(h);
     if (closed && arriving.remove(h)) {
       h.since = System.nanoTime();
@@ -195,7 +203,7 @@ final class Tarpit implements AutoCloseable {
     } catch (IOException ignored) {
       // closing is best effort
     }
-    held.decrementAndGet();
+    events.on(new Event.TarpitHeld(held.decrementAndGet()));
     MDC.put("session", h.session);
     try {
       log.info(

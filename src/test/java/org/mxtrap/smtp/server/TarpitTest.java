@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.mxtrap.observe.Events;
 import org.mxtrap.smtp.Replies;
 import org.mxtrap.smtp.wire.SmtpReply;
 
@@ -27,7 +28,7 @@ class TarpitTest {
 
   @Test
   void theReplyTricklesOneBytePerIntervalForTheHoldThenComesWhole() {
-    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(100), 10);
+    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(100), 10, Events.NONE);
     RecordingChannel c = new RecordingChannel();
     assertThat(t.tryEnter()).isTrue();
     t.hold(c, REPLY, "S1", "[192.0.2.7]:1234");
@@ -59,7 +60,7 @@ class TarpitTest {
 
   @Test
   void theTarpitHoldsAtMostMaxConnections() {
-    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(1), 2);
+    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(1), 2, Events.NONE);
     assertThat(t.tryEnter()).isTrue();
     assertThat(t.tryEnter()).isTrue();
     assertThat(t.tryEnter()).isFalse();
@@ -70,7 +71,7 @@ class TarpitTest {
 
   @Test
   void eachConnectionKeepsItsOwnPace() {
-    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(10), 10);
+    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(10), 10, Events.NONE);
     RecordingChannel a = hold(t);
     t.advance(T0);
     RecordingChannel b = hold(t);
@@ -86,7 +87,7 @@ class TarpitTest {
 
   @Test
   void aLatePacerSendsOneByteNotTheBacklog() {
-    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(10), 10);
+    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(10), 10, Events.NONE);
     RecordingChannel c = hold(t);
     t.advance(T0);
     assertThat(t.advance(T0 + 5 * SECOND)).isEqualTo(SECOND);
@@ -95,7 +96,7 @@ class TarpitTest {
 
   @Test
   void aByteTheClientCannotTakeIsSentAgainLaterNeverSkipped() {
-    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(10), 10);
+    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(10), 10, Events.NONE);
     RecordingChannel c = hold(t);
     t.advance(T0);
     c.room = 0; // the client's receive window is full
@@ -109,7 +110,7 @@ class TarpitTest {
 
   @Test
   void aClientThatNeverReadsIsClosedAfterTwiceTheHold() {
-    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(10), 10);
+    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(10), 10, Events.NONE);
     RecordingChannel c = hold(t);
     t.advance(T0);
     c.room = 0;
@@ -124,7 +125,7 @@ class TarpitTest {
 
   @Test
   void aClientThatLeftIsLetGoAndItsPlaceGivenBack() {
-    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(10), 1);
+    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(10), 1, Events.NONE);
     RecordingChannel c = hold(t);
     t.advance(T0);
     assertThat(t.tryEnter()).isFalse();
@@ -136,7 +137,7 @@ class TarpitTest {
 
   @Test
   void closingEndsEveryHeldConnectionAtOnceWithTheRestOfItsReply() {
-    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(100), 10);
+    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(100), 10, Events.NONE);
     RecordingChannel early = hold(t);
     t.advance(T0);
     t.advance(T0 + SECOND);
@@ -157,7 +158,7 @@ class TarpitTest {
 
   @Test
   void aBlockingSocketIsRefused() throws IOException {
-    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(10), 10);
+    Tarpit t = new Tarpit(Duration.ofSeconds(1), Duration.ofSeconds(10), 10, Events.NONE);
     try (SocketChannel blocking = SocketChannel.open()) {
       assertThatThrownBy(() -> t.hold(blocking, REPLY, "S", "client"))
           .isInstanceOf(IllegalArgumentException.class);

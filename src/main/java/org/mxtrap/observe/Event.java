@@ -1,0 +1,84 @@
+package org.mxtrap.observe;
+
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.mxtrap.core.Cidr;
+import org.mxtrap.core.Contact;
+import org.mxtrap.core.Decision;
+import org.mxtrap.core.LayoutEntry;
+
+/**
+ * Something that happened on this host, as facts (never reply text), told through {@link Events} by
+ * the code where it happened. The decision log, the admin counters and (later) the metrics are
+ * listeners; none of them is ever asked by the code that emits.
+ *
+ * <p>Labels that a metric could group by are enums or layout entries, never a client address, so
+ * that a listener can count without an unbounded label set.
+ */
+public sealed interface Event {
+
+  /** A connection on {@code entry} passed the connection limits; its decision follows. */
+  record Connected(InetAddress client, LayoutEntry entry) implements Event {}
+
+  /**
+   * A connection was turned away before any decision was answered: {@code entry} is null when the
+   * address it arrived on belongs to no layout entry.
+   */
+  record Refused(InetAddress client, @Nullable LayoutEntry entry, Refusal refusal)
+      implements Event {}
+
+  /** Why a connection was turned away by the server itself. */
+  enum Refusal {
+    /** It arrived on an address of no layout entry. */
+    NO_LAYOUT_ENTRY,
+    /** The entry serves {@code limits.max_connections} already. */
+    CONNECTION_LIMIT,
+    /** The client has {@code limits.max_per_ip} connections on the entry already. */
+    CLIENT_LIMIT
+  }
+
+  /** The trap engine decided about a contact (connect, early talker, dictionary attack). */
+  record Decided(Contact contact, Decision decision) implements Event {
+    public Decided {
+      Objects.requireNonNull(contact, "contact");
+      Objects.requireNonNull(decision, "decision");
+    }
+  }
+
+  /**
+   * A message was acknowledged with 250: it is delivered or durably queued for every recipient.
+   *
+   * @param size octets of content as received
+   */
+  record MessageAccepted(String queueId, int recipients, long size) implements Event {}
+
+  /** One recipient's delivery attempt ended: the line the delivery log writes for it. */
+  record Delivery(String queueId, Outcome outcome, String relay) implements Event {}
+
+  /** What a delivery attempt did for one recipient. */
+  enum Outcome {
+    SENT,
+    DEFERRED,
+    BOUNCED,
+    /** Deferred once too often: {@code queue.max_age} passed, and the sender is told. */
+    EXPIRED
+  }
+
+  /** {@code prefix} is suppressed until {@code until}, for its {@code offences}-th offence. */
+  record Suppressed(Cidr prefix, Instant until, int offences, String reason) implements Event {}
+
+  /** {@code count} suppressions past their repeat window were forgotten by maintenance. */
+  record SuppressionsExpired(int count) implements Event {}
+
+  /**
+   * A store could not do {@code operation}; the answer that needed it went out without it.
+   *
+   * @param store which store: {@code suppressions}, {@code contacts}, {@code availability}
+   */
+  record StoreFailed(String store, String operation, RuntimeException error) implements Event {}
+
+  /** The tarpit took a connection or let one go: {@code held} connections are held now. */
+  record TarpitHeld(int held) implements Event {}
+}

@@ -1,0 +1,35 @@
+package org.mxtrap.testing;
+
+import java.time.Clock;
+import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.dns.Dns;
+import org.mxtrap.dns.Dnsbl;
+import org.mxtrap.dns.ReverseNames;
+import org.mxtrap.observe.Events;
+import org.mxtrap.policy.Arming;
+import org.mxtrap.policy.TrapEngine;
+import org.mxtrap.state.ContactHistory;
+import org.mxtrap.state.SuppressionStore;
+
+/** A trap engine wired from a whole configuration, as the app wires it. */
+public final class TrapEngines {
+  private TrapEngines() {}
+
+  public static TrapEngine of(
+      MxtrapConfig config,
+      ContactHistory contacts,
+      SuppressionStore suppressions,
+      Arming arming,
+      Dns dns,
+      Clock clock,
+      Events events) {
+    return new TrapEngine(
+        new TrapEngine.Rules(config.trap(), config.suppress(), config.allow(), config.block()),
+        contacts,
+        suppressions,
+        arming,
+        new Dnsbl(dns, config.dnsbl(), clock),
+        config.dns().reverseNames() ? new ReverseNames(dns, config.dns().ptrBudget()) : null,
+        events);
+  }
+}
