@@ -9,7 +9,7 @@ import org.mxtrap.core.LayoutEntry;
  * app} wires from its policy and state.
  *
  * @param hostname the host's name, for {@code status}
- * @param layout every entry of the layout, in preference order
+ * @param layout every entry of the layout, lowest preference first
  * @param served the entries this host listens on
  * @param suppressFor how long an operator's suppression lasts when the request names no duration
  */
