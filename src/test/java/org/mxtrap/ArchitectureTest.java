@@ -41,6 +41,26 @@ public class ArchitectureTest {
           .dependOnClassesThat()
           .resideInAnyPackage("org.mxtrap.app..", "org.mxtrap.admin..");
 
+  /** Admin sees the host through its own ports ({@code admin.Host}), wired by app. */
+  @ArchTest
+  public static final ArchRule adminSeesNeitherPolicyNorState =
+      noClasses()
+          .that()
+          .resideInAPackage("org.mxtrap.admin..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage("org.mxtrap.policy..", "org.mxtrap.state..");
+
+  /** One JSON library, behind one facade: {@code observe.Json}. */
+  @ArchTest
+  public static final ArchRule onlyObserveImportsGson =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("org.mxtrap.observe..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("com.google.gson..");
+
   @ArchTest
   public static final ArchRule onlyDnsImportsDnsjava =
       noClasses()

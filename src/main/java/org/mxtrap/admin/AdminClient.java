@@ -15,7 +15,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
-import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.observe.Json;
 
@@ -54,32 +53,30 @@ public final class AdminClient {
   }
 
   /**
-   * A client for the server of {@code config}. A missing token is not yet an error: whether the
-   * server is running at all is the first thing to tell.
+   * A client for the server that listens on {@code bind} and keeps its token in {@code dataDir}. A
+   * missing token is not yet an error: whether the server is running at all is the first thing to
+   * tell.
    *
+   * @param configName what to call the config these come from, in messages
    * @throws Failure when the token file exists but cannot be read
    */
-  public static AdminClient of(MxtrapConfig config) throws Failure {
-    Path file = AdminToken.file(config.dataDir());
+  public static AdminClient of(InetSocketAddress bind, Path dataDir, String configName)
+      throws Failure {
+    Path file = AdminToken.file(dataDir);
     AdminToken token;
     try {
-      token = AdminToken.read(config.dataDir()).orElse(null);
+      token = AdminToken.read(dataDir).orElse(null);
     } catch (AccessDeniedException e) {
       throw new Failure(
           "cannot read " + file + ": permission denied; run as the user that runs mxtrap serve");
     } catch (IOException e) {
       throw new Failure("cannot read " + file + ": " + e);
     }
-    InetSocketAddress bind = config.admin().bind();
     InetAddress host =
         bind.getAddress().isAnyLocalAddress()
             ? InetAddress.getLoopbackAddress()
             : bind.getAddress();
-    return new AdminClient(
-        new InetSocketAddress(host, bind.getPort()),
-        file,
-        token,
-        config.source() == null ? "the embedded demo layout" : config.source().toString());
+    return new AdminClient(new InetSocketAddress(host, bind.getPort()), file, token, configName);
   }
 
   /** {@code name=value} for a query string, the value percent-encoded. */
@@ -145,15 +142,14 @@ public final class AdminClient {
 
   /** The message of an error body {@code {"error":"..."}}; any other body as it is. */
   static String errorMessage(String body) {
-    String b = body.strip();
-    String head = "{\"error\":";
-    if (b.startsWith(head) && b.endsWith("}")) {
-      try {
-        return Json.unquote(b.substring(head.length(), b.length() - 1));
-      } catch (IllegalArgumentException notOurs) {
-        // fall through: show what came
+    try {
+      String message = Json.read(body, AdminServer.ErrorBody.class).error();
+      if (message != null) {
+        return message;
       }
+    } catch (IllegalArgumentException notOurs) {
+      // fall through: show what came
     }
-    return b;
+    return body.strip();
   }
 }

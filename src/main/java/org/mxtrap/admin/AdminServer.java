@@ -11,13 +11,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.jspecify.annotations.Nullable;
-import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.observe.Json;
-import org.mxtrap.policy.Arming;
-import org.mxtrap.policy.RecentDecisions;
-import org.mxtrap.policy.TrapEngine;
-import org.mxtrap.state.ContactHistory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -46,26 +41,14 @@ public final class AdminServer implements AutoCloseable {
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private @Nullable HttpServer server;
 
-  /** The API of this host, to be served on {@code config.admin().bind()}. */
-  public AdminServer(
-      MxtrapConfig config,
-      Clock clock,
-      TrapEngine engine,
-      Arming arming,
-      ContactHistory contacts,
-      RecentDecisions recent,
-      AdminToken token) {
-    this(
-        config.admin().bind(),
-        token,
-        new AdminApi(config, clock, engine, arming, contacts, recent));
-  }
-
-  /** For tests: any {@code bind}, port 0 for a free one ({@link #address()} tells which). */
-  AdminServer(InetSocketAddress bind, AdminToken token, AdminApi api) {
+  /**
+   * The API of {@code host}, to be served on {@code bind} (port 0 for a free one: {@link
+   * #address()} tells which).
+   */
+  public AdminServer(InetSocketAddress bind, AdminToken token, Clock clock, Host host) {
     this.bind = bind;
     this.token = token;
-    this.api = api;
+    this.api = new AdminApi(clock, host);
   }
 
   /**
@@ -134,9 +117,9 @@ public final class AdminServer implements AutoCloseable {
                 + " of this server");
         return;
       }
-      AdminApi.Answer a = route(method, path, Query.parse(ex.getRequestURI().getRawQuery()));
+      Answer a = route(method, path, Query.parse(ex.getRequestURI().getRawQuery()));
       boolean text = wantsText(ex.getRequestHeaders().get("Accept"));
-      send(ex, a.status(), text ? a.text() : a.json() + "\n", text);
+      send(ex, a.status(), text ? a.text() : Json.write(a.json()) + "\n", text);
     } catch (ApiException e) {
       if (!e.allow().isEmpty()) {
         ex.getResponseHeaders().set("Allow", e.allow());
@@ -151,7 +134,7 @@ public final class AdminServer implements AutoCloseable {
     }
   }
 
-  private AdminApi.Answer route(String method, String path, Query q) {
+  private Answer route(String method, String path, Query q) {
     return switch (path) {
       case "/status" ->
           switch (method) {
@@ -176,6 +159,9 @@ public final class AdminServer implements AutoCloseable {
     };
   }
 
+  /** The body of every error answer: {@code {"error":"MESSAGE"}}. */
+  record ErrorBody(String error) {}
+
   private static ApiException notAllowed(String method, String path, String allow) {
     return new ApiException(405, method + " not allowed on " + path + "; use " + allow, allow);
   }
@@ -190,7 +176,7 @@ public final class AdminServer implements AutoCloseable {
   }
 
   private static void sendError(HttpExchange ex, int status, String message) {
-    send(ex, status, "{\"error\":" + Json.quote(message) + "}\n", false);
+    send(ex, status, Json.write(new ErrorBody(message)) + "\n", false);
   }
 
   private static void send(HttpExchange ex, int status, String body, boolean text) {

@@ -21,7 +21,12 @@ final class AdminCall {
     PrintWriter err = spec.commandLine().getErr();
     MxtrapConfig c = config.load();
     try {
-      String body = AdminClient.of(c).call(method, pathAndQuery, json);
+      String body =
+          AdminClient.of(
+                  c.admin().bind(),
+                  c.dataDir(),
+                  c.source() == null ? "the embedded demo layout" : c.source().toString())
+              .call(method, pathAndQuery, json);
       out.print(body.endsWith("\n") ? body : body + "\n");
       out.flush();
       return 0;

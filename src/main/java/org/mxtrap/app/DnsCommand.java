@@ -6,7 +6,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.ConfigException;
@@ -277,70 +276,35 @@ final class DnsCommand implements Runnable {
    * types whose lookup could not be made. A finding is {@code {"code", "subject", "text"}}.
    */
   static String json(List<LayoutReport> reports) {
-    StringBuilder b =
-        new StringBuilder("{\"as_configured\":")
-            .append(reports.stream().allMatch(LayoutReport::asConfigured))
-            .append(",\"domains\":");
-    b.append(array(reports, DnsCommand::json)).append("}\n");
-    return b.toString();
+    return Json.write(
+            new CheckJson(
+                reports.stream().allMatch(LayoutReport::asConfigured),
+                reports.stream().map(DomainJson::of).toList()))
+        + "\n";
   }
 
-  private static String json(LayoutReport r) {
-    return "{\"domain\":"
-        + Json.quote(r.domain())
-        + ",\"as_configured\":"
-        + r.asConfigured()
-        + ",\"rows\":"
-        + array(r.rows(), DnsCommand::json)
-        + ",\"findings\":"
-        + array(
-            r.findings(),
-            f ->
-                "{\"code\":"
-                    + Json.quote(f.code().label())
-                    + ",\"subject\":"
-                    + Json.quote(f.subject())
-                    + ",\"text\":"
-                    + Json.quote(f.text())
-                    + "}")
-        + ",\"notes\":"
-        + array(r.notes(), Json::quote)
-        + "}";
+  private record CheckJson(boolean asConfigured, List<DomainJson> domains) {}
+
+  private record DomainJson(
+      String domain,
+      boolean asConfigured,
+      List<RowJson> rows,
+      List<Finding> findings,
+      List<String> notes) {
+    static DomainJson of(LayoutReport r) {
+      return new DomainJson(
+          r.domain(),
+          r.asConfigured(),
+          r.rows().stream()
+              .map(row -> new RowJson(row.expected(), row.published(), row.verdict()))
+              .toList(),
+          r.findings(),
+          r.notes());
+    }
   }
 
-  private static String json(LayoutReport.Row row) {
-    LayoutReport.Expected e = row.expected();
-    LayoutReport.Published p = row.published();
-    return "{\"expected\":"
-        + (e == null
-            ? "null"
-            : "{\"preference\":"
-                + e.preference()
-                + ",\"host\":"
-                + Json.quote(e.host())
-                + ",\"role\":"
-                + Json.quote(e.role().label())
-                + ",\"addresses\":"
-                + array(e.addresses(), a -> Json.quote(Addresses.text(a)))
-                + "}")
-        + ",\"found\":"
-        + (p == null
-            ? "null"
-            : "{\"preference\":"
-                + p.preference()
-                + ",\"host\":"
-                + Json.quote(p.host())
-                + ",\"addresses\":"
-                + array(p.addresses(), a -> Json.quote(Addresses.text(a)))
-                + ",\"unknown\":"
-                + array(p.unknown(), Json::quote)
-                + "}")
-        + ",\"verdict\":"
-        + array(row.verdict(), c -> Json.quote(c.label()))
-        + "}";
-  }
-
-  private static <T> String array(List<T> items, Function<T, String> json) {
-    return items.stream().map(json).collect(Collectors.joining(",", "[", "]"));
-  }
+  private record RowJson(
+      LayoutReport.@Nullable Expected expected,
+      LayoutReport.@Nullable Published found,
+      List<Finding.Code> verdict) {}
 }

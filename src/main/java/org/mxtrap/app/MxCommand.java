@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.DnsSettings;
 import org.mxtrap.config.DomainNames;
@@ -171,47 +172,27 @@ final class MxCommand implements Callable<Integer> {
    * notes}; {@code notes}. A note is {@code {"kind": "cname-target", "text": "..."}}.
    */
   static String json(MxOrder order) {
-    StringBuilder b = new StringBuilder("{\"domain\":").append(Json.quote(order.domain()));
-    switch (order) {
-      case MxOrder.Ordered o -> b.append(",\"result\":\"ordered\"");
-      case MxOrder.Failed f ->
-          b.append(",\"result\":")
-              .append(Json.quote(f.failure().label()))
-              .append(",\"permanent\":")
-              .append(f.failure().permanent())
-              .append(",\"reason\":")
-              .append(Json.quote(f.reason()));
-    }
-    b.append(",\"hosts\":[");
-    for (int i = 0; i < order.hosts().size(); i++) {
-      TargetHost h = order.hosts().get(i);
-      b.append(i == 0 ? "" : ",")
-          .append("{\"preference\":")
-          .append(h.preference())
-          .append(",\"host\":")
-          .append(Json.quote(h.host()))
-          .append(",\"addresses\":[")
-          .append(
-              h.addresses().stream()
-                  .map(a -> Json.quote(Addresses.text(a)))
-                  .collect(Collectors.joining(",")))
-          .append("],\"notes\":")
-          .append(notes(h.notes()))
-          .append('}');
-    }
-    b.append("],\"notes\":").append(notes(order.notes())).append("}\n");
-    return b.toString();
+    MxJson json =
+        switch (order) {
+          case MxOrder.Ordered o ->
+              new MxJson(o.domain(), "ordered", null, null, o.hosts(), o.notes());
+          case MxOrder.Failed f ->
+              new MxJson(
+                  f.domain(),
+                  f.failure().label(),
+                  f.failure().permanent(),
+                  f.reason(),
+                  f.hosts(),
+                  f.notes());
+        };
+    return Json.write(json) + "\n";
   }
 
-  private static String notes(List<Note> notes) {
-    return notes.stream()
-        .map(
-            n ->
-                "{\"kind\":"
-                    + Json.quote(n.kind().label())
-                    + ",\"text\":"
-                    + Json.quote(n.text())
-                    + "}")
-        .collect(Collectors.joining(",", "[", "]"));
-  }
+  private record MxJson(
+      String domain,
+      String result,
+      @Json.OmitIfNull @Nullable Boolean permanent,
+      @Json.OmitIfNull @Nullable String reason,
+      List<TargetHost> hosts,
+      List<Note> notes) {}
 }

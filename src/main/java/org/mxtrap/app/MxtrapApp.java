@@ -263,13 +263,16 @@ final class MxtrapApp implements AutoCloseable {
                     .run());
     AdminServer admin =
         new AdminServer(
-            config,
+            config.admin().bind(),
+            token,
             clock,
-            policy.engine(),
-            policy.arming(),
-            policy.contacts(),
-            policy.recent(),
-            token);
+            AdminPorts.host(
+                config,
+                policy.engine(),
+                policy.arming(),
+                policy.suppressions(),
+                policy.contacts(),
+                policy.recent()));
     MxtrapApp app = new MxtrapApp(config, clock, spool, runner, server, admin, policy);
     try {
       runner.start();

@@ -2,6 +2,7 @@ package org.mxtrap.observe;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -12,9 +13,12 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.mxtrap.core.Action;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Contact;
 import org.mxtrap.core.Decision;
+import org.mxtrap.core.Role;
+import org.mxtrap.core.Verdict;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,27 +114,33 @@ public final class DecisionLog implements Events, AutoCloseable {
   }
 
   static String line(Contact contact, Decision decision) {
-    StringBuilder b = new StringBuilder(256);
-    b.append("{\"ts\":").append(Json.quote(contact.at().toString()));
-    b.append(",\"client\":").append(Json.quote(Addresses.text(contact.client())));
-    String ptr = decision.reverseName();
-    if (ptr != null) {
-      b.append(",\"ptr\":").append(Json.quote(ptr));
-    }
-    b.append(",\"local\":")
-        .append(
-            Json.quote(Addresses.literal(contact.local().getAddress(), contact.local().getPort())));
-    b.append(",\"preference\":").append(contact.entry().preference());
-    b.append(",\"role\":").append(Json.quote(contact.entry().role().label()));
-    b.append(",\"verdict\":").append(Json.quote(decision.verdict().label()));
-    b.append(",\"action\":").append(Json.quote(decision.action().label()));
-    b.append(",\"reason\":").append(Json.quote(decision.reason()));
-    Instant until = decision.until();
-    if (until != null) {
-      b.append(",\"until\":").append(Json.quote(until.toString()));
-    }
-    return b.append("}\n").toString();
+    return Json.write(
+            new Line(
+                contact.at(),
+                contact.client(),
+                decision.reverseName(),
+                Addresses.literal(contact.local().getAddress(), contact.local().getPort()),
+                contact.entry().preference(),
+                contact.entry().role(),
+                decision.verdict(),
+                decision.action(),
+                decision.reason(),
+                decision.until()))
+        + "\n";
   }
+
+  /** One line of the file, as the class comment shows it. */
+  private record Line(
+      Instant ts,
+      InetAddress client,
+      @Json.OmitIfNull @Nullable String ptr,
+      String local,
+      int preference,
+      Role role,
+      Verdict verdict,
+      Action action,
+      String reason,
+      @Json.OmitIfNull @Nullable Instant until) {}
 
   private boolean moved() throws IOException {
     try {

@@ -223,11 +223,6 @@ public final class TrapEngine implements Admission {
     return out;
   }
 
-  /** The suppression store, for the admin API. */
-  public SuppressionStore suppressions() {
-    return suppressions;
-  }
-
   /** The allow-list prefix that contains {@code client}, if any. */
   public Optional<Cidr> allowedBy(InetAddress client) {
     return Optional.ofNullable(match(allow, client));

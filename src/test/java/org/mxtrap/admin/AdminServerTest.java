@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.mxtrap.app.AdminPorts;
 import org.mxtrap.config.ConfigLoader;
 import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.core.Cidr;
@@ -97,7 +98,8 @@ class AdminServerTest {
         new AdminServer(
             new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
             token,
-            new AdminApi(config, clock, engine, arming, contacts, recent));
+            clock,
+            AdminPorts.host(config, engine, arming, suppressions, contacts, recent));
     server.start();
   }
 
@@ -514,7 +516,8 @@ class AdminServerTest {
           admin: { bind: "127.0.0.1:%d" }
           """
               .formatted(port));
-      return AdminClient.of(ConfigLoader.load(file));
+      MxtrapConfig c = ConfigLoader.load(file);
+      return AdminClient.of(c.admin().bind(), c.dataDir(), file.toString());
     }
 
     void giveToken(String authorization) throws Exception {

@@ -117,8 +117,8 @@ class DecisionLogTest {
 
   @Test
   void jsonQuotingEscapesControlCharacters() {
-    assertThat(Json.quote("a\u0001b\\c\"d\te")).isEqualTo("\"a\\u0001b\\\\c\\\"d\\te\"");
-    assertThat(Json.quote(InetAddress.getLoopbackAddress().getHostAddress()))
+    assertThat(Json.write("a\u0001b\\c\"d\te")).isEqualTo("\"a\\u0001b\\\\c\\\"d\\te\"");
+    assertThat(Json.write(InetAddress.getLoopbackAddress().getHostAddress()))
         .isEqualTo("\"127.0.0.1\"");
   }
 }

@@ -1,0 +1,31 @@
+package org.mxtrap.admin;
+
+import java.time.Duration;
+import java.util.List;
+import org.mxtrap.core.LayoutEntry;
+
+/**
+ * The running host as the admin API sees it: plain values from its config, and the ports {@code
+ * app} wires from its policy and state.
+ *
+ * @param hostname the host's name, for {@code status}
+ * @param layout every entry of the layout, lowest preference first
+ * @param served the entries this host listens on
+ * @param suppressFor how long an operator's suppression lasts when the request names no duration
+ */
+public record Host(
+    String hostname,
+    List<LayoutEntry> layout,
+    List<LayoutEntry> served,
+    Duration suppressFor,
+    Traps traps,
+    Suppressions suppressions,
+    Engine engine,
+    Decisions decisions,
+    Contacts contacts) {
+
+  public Host {
+    layout = List.copyOf(layout);
+    served = List.copyOf(served);
+  }
+}

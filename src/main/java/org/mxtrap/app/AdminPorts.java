@@ -1,0 +1,140 @@
+package org.mxtrap.app;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.mxtrap.admin.Contacts;
+import org.mxtrap.admin.Decisions;
+import org.mxtrap.admin.Engine;
+import org.mxtrap.admin.Host;
+import org.mxtrap.admin.Suppressions;
+import org.mxtrap.admin.Traps;
+import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.core.Cidr;
+import org.mxtrap.core.Decision;
+import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Verdict;
+import org.mxtrap.policy.Arming;
+import org.mxtrap.policy.RecentDecisions;
+import org.mxtrap.policy.TrapEngine;
+import org.mxtrap.state.ContactHistory;
+import org.mxtrap.state.Suppression;
+import org.mxtrap.state.SuppressionStore;
+
+/**
+ * The admin API's view of this host: its ports, wired from the policy and state parts. Public for
+ * the admin tests, which serve the API over a real engine and stores.
+ */
+public final class AdminPorts {
+  private AdminPorts() {}
+
+  public static Host host(
+      MxtrapConfig config,
+      TrapEngine engine,
+      Arming arming,
+      SuppressionStore suppressions,
+      ContactHistory contacts,
+      RecentDecisions recent) {
+    return new Host(
+        config.hostname(),
+        config.layout().entries(),
+        config.layout().entries().stream().filter(config::serves).toList(),
+        config.trap().suppressFor(),
+        (trap, now) -> {
+          Arming.State s = arming.state(trap, now);
+          return new Traps.Armed(s.armed(), s.why(), s.armsAt());
+        },
+        suppressions(suppressions),
+        engine(engine),
+        decisions(recent),
+        contacts(contacts));
+  }
+
+  private static Engine engine(TrapEngine engine) {
+    return new Engine() {
+      @Override
+      public Optional<Cidr> allowedBy(InetAddress client) {
+        return engine.allowedBy(client);
+      }
+
+      @Override
+      public Optional<Cidr> blockedBy(InetAddress client) {
+        return engine.blockedBy(client);
+      }
+
+      @Override
+      public List<Decision> wouldDecide(
+          InetAddress client, List<LayoutEntry> entries, Instant now) {
+        return engine.wouldDecide(client, entries, now);
+      }
+    };
+  }
+
+  private static Decisions decisions(RecentDecisions recent) {
+    return new Decisions() {
+      @Override
+      public Map<Verdict, Long> counts() {
+        return recent.counts();
+      }
+
+      @Override
+      public List<Remembered> about(InetAddress client) {
+        return recent.about(client).stream()
+            .map(r -> new Remembered(r.contact(), r.decision()))
+            .toList();
+      }
+    };
+  }
+
+  private static Contacts contacts(ContactHistory history) {
+    return new Contacts() {
+      @Override
+      public Map<Integer, Instant> contacts(InetAddress client) {
+        return history.contacts(client);
+      }
+
+      @Override
+      public long evictions() {
+        return history.evictions();
+      }
+    };
+  }
+
+  private static Suppressions suppressions(SuppressionStore store) {
+    return new Suppressions() {
+      @Override
+      public List<Entry> active(Instant now) {
+        return store.active(now).stream().map(AdminPorts::entry).toList();
+      }
+
+      @Override
+      public Optional<Entry> find(InetAddress address, Instant now) {
+        return store.find(address, now).map(AdminPorts::entry);
+      }
+
+      @Override
+      public List<Entry> history(InetAddress address) {
+        return store.history(address).stream().map(AdminPorts::entry).toList();
+      }
+
+      @Override
+      public Entry add(
+          Cidr prefix, Instant now, Duration duration, String reason, String evidence) {
+        return entry(store.add(prefix, now, duration, reason, evidence));
+      }
+
+      @Override
+      public boolean remove(Cidr prefix, Instant now) {
+        return store.remove(prefix, now);
+      }
+    };
+  }
+
+  private static Suppressions.Entry entry(Suppression s) {
+    return Suppressions.Entry.of(
+        s.prefix(), s.since(), s.until(), s.reason(), s.offences(), s.evidence());
+  }
+}
