@@ -17,6 +17,8 @@ import org.mxtrap.core.Cidr;
 import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
+import org.mxtrap.observe.Event;
+import org.mxtrap.observe.Events;
 import org.mxtrap.policy.Arming;
 import org.mxtrap.policy.RecentDecisions;
 import org.mxtrap.policy.TrapEngine;
@@ -37,7 +39,8 @@ public final class AdminPorts {
       Arming arming,
       SuppressionStore suppressions,
       ContactHistory contacts,
-      RecentDecisions recent) {
+      RecentDecisions recent,
+      Events events) {
     return new Host(
         config.hostname(),
         config.layout().entries(),
@@ -47,7 +50,7 @@ public final class AdminPorts {
           Arming.State s = arming.state(trap, now);
           return new Traps.Armed(s.armed(), s.why(), s.armsAt());
         },
-        suppressions(suppressions),
+        suppressions(suppressions, events),
         engine(engine),
         decisions(recent),
         contacts(contacts));
@@ -103,7 +106,8 @@ public final class AdminPorts {
     };
   }
 
-  private static Suppressions suppressions(SuppressionStore store) {
+  /** The store, telling {@code events} of every suppression added by hand. */
+  private static Suppressions suppressions(SuppressionStore store, Events events) {
     return new Suppressions() {
       @Override
       public List<Entry> active(Instant now) {
@@ -123,7 +127,9 @@ public final class AdminPorts {
       @Override
       public Entry add(
           Cidr prefix, Instant now, Duration duration, String reason, String evidence) {
-        return entry(store.add(prefix, now, duration, reason, evidence));
+        Suppression s = store.add(prefix, now, duration, reason, evidence);
+        events.on(new Event.Suppressed(s.prefix(), s.until(), s.offences(), s.reason()));
+        return entry(s);
       }
 
       @Override

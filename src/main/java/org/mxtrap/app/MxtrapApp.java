@@ -272,7 +272,8 @@ final class MxtrapApp implements AutoCloseable {
                 policy.arming(),
                 policy.suppressions(),
                 policy.contacts(),
-                policy.recent()));
+                policy.recent(),
+                events));
     MxtrapApp app = new MxtrapApp(config, clock, spool, runner, server, admin, policy);
     try {
       runner.start();

@@ -37,6 +37,7 @@ import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
 import org.mxtrap.dns.FakeDns;
 import org.mxtrap.it.FreePorts;
+import org.mxtrap.observe.Events;
 import org.mxtrap.policy.Arming;
 import org.mxtrap.policy.RecentDecisions;
 import org.mxtrap.policy.TrapEngine;
@@ -99,7 +100,7 @@ class AdminServerTest {
             new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
             token,
             clock,
-            AdminPorts.host(config, engine, arming, suppressions, contacts, recent));
+            AdminPorts.host(config, engine, arming, suppressions, contacts, recent, Events.NONE));
     server.start();
   }
 
