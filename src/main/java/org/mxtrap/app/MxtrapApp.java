@@ -45,9 +45,12 @@ import org.mxtrap.smtp.server.EntryWatch;
 import org.mxtrap.smtp.server.GreetingProbe;
 import org.mxtrap.smtp.server.SmtpServer;
 import org.mxtrap.smtp.server.TlsContexts;
+import org.mxtrap.state.AvailabilityHistory;
 import org.mxtrap.state.BoundedContactHistory;
+import org.mxtrap.state.ContactHistory;
 import org.mxtrap.state.FileAvailabilityHistory;
 import org.mxtrap.state.SqliteSuppressionStore;
+import org.mxtrap.state.SuppressionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,9 +78,9 @@ final class MxtrapApp implements AutoCloseable {
   record Policy(
       TrapEngine engine,
       Arming arming,
-      FileAvailabilityHistory availability,
-      SqliteSuppressionStore suppressions,
-      BoundedContactHistory contacts,
+      AvailabilityHistory availability,
+      SuppressionStore suppressions,
+      ContactHistory contacts,
       DecisionLog decisions,
       RecentDecisions recent,
       Prober prober)
@@ -86,14 +89,9 @@ final class MxtrapApp implements AutoCloseable {
     static Policy open(MxtrapConfig config, Clock clock) throws IOException {
       Path stateDir = config.dataDir().resolve("state");
       TrapSettings trap = config.trap();
-      FileAvailabilityHistory availability =
+      AvailabilityHistory availability =
           FileAvailabilityHistory.open(stateDir, config.layout(), clock.instant(), trap.armAfter());
-      if (System.getProperty("org.sqlite.tmpdir") == null) {
-        // sqlite-jdbc unpacks its native library there; java.io.tmpdir may be mounted noexec.
-        Path nativeDir = Files.createDirectories(stateDir.resolve("native"));
-        System.setProperty("org.sqlite.tmpdir", nativeDir.toString());
-      }
-      SqliteSuppressionStore suppressions = null;
+      SuppressionStore suppressions = null;
       try {
         suppressions = SqliteSuppressionStore.open(stateDir.resolve("suppressions.sqlite"));
         DecisionLog decisions =
@@ -101,11 +99,12 @@ final class MxtrapApp implements AutoCloseable {
                 config.dataDir().resolve("log").resolve("decisions.jsonl"),
                 DECISION_LOG_ROTATE_BYTES,
                 DECISION_LOG_KEEP);
-        BoundedContactHistory contacts =
+        ContactHistory contacts =
             new BoundedContactHistory(
                 trap.excusePrefixV4(),
                 trap.excusePrefixV6(),
                 config.state().maxContacts(),
+                trap.window(),
                 config.layout().entries().stream().mapToInt(LayoutEntry::preference).toArray());
         RecentDecisions recent = new RecentDecisions(10_000, 20);
         // DNSBL and reverse names; no query is made when neither is configured.
@@ -162,7 +161,7 @@ final class MxtrapApp implements AutoCloseable {
   /** How often the heartbeat is written. */
   static final Duration HEARTBEAT = Duration.ofSeconds(10);
 
-  /** Every this many heartbeats, old contacts and suppressions are forgotten (a full scan). */
+  /** Every this many heartbeats, the contacts and suppressions are maintained too (a full scan). */
   static final int PRUNE_EVERY = 30;
 
   private int heartbeats;
@@ -218,7 +217,7 @@ final class MxtrapApp implements AutoCloseable {
             InSessionDelivery.DEFAULT_MAX_HELD,
             new MessageMemory(resources.messageMemory()));
     SessionSettings settings = SessionSettings.of(config);
-    FileAvailabilityHistory availability = policy.availability();
+    AvailabilityHistory availability = policy.availability();
     EntryWatch watch =
         new EntryWatch() {
           @Override
@@ -344,19 +343,20 @@ final class MxtrapApp implements AutoCloseable {
   }
 
   /**
-   * The periodic chores: the heartbeat (so downtime across a crash is known), forgetting contacts
-   * older than the window and suppressions past their repeat window. Catches and logs.
+   * The periodic chores of the state: the heartbeat (so downtime across a crash is known), and now
+   * and then forgetting contacts older than the window and suppressions past their repeat window.
+   * Catches and logs.
    */
   void maintain() {
     try {
       Instant now = clock.instant();
-      policy.availability().heartbeat(now);
+      policy.availability().maintain(now);
       if (++heartbeats % PRUNE_EVERY == 0) {
-        policy.contacts().prune(now.minus(config.trap().window()));
-        policy.suppressions().purge(now);
+        policy.contacts().maintain(now);
+        policy.suppressions().maintain(now);
       }
     } catch (RuntimeException e) {
-      log.warn("maintenance failed: {}", e.toString());
+      log.warn("maintenance failed", e);
     }
   }
 
@@ -389,7 +389,7 @@ final class MxtrapApp implements AutoCloseable {
     }
     runner.close();
     spool.close();
-    policy.availability().heartbeat(clock.instant());
+    policy.availability().maintain(clock.instant());
     policy.close();
     log.info("stopped");
   }

@@ -85,7 +85,8 @@ class AdminServerTest {
         FileAvailabilityHistory.open(dir.resolve("state"), config.layout(), T0, ARM_AFTER);
     availability.up(entry(10), T0);
     suppressions = SqliteSuppressionStore.open(dir.resolve("state/suppressions.sqlite"));
-    BoundedContactHistory contacts = new BoundedContactHistory(32, 128, 1000, 10, 30, 40);
+    BoundedContactHistory contacts =
+        new BoundedContactHistory(32, 128, 1000, Duration.ofDays(1), 10, 30, 40);
     RecentDecisions recent = new RecentDecisions(100, 10);
     Arming arming = new Arming(config.layout(), availability, ARM_AFTER);
     engine =
