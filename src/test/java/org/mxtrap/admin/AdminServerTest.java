@@ -34,15 +34,15 @@ import org.mxtrap.core.Cidr;
 import org.mxtrap.core.Contact;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
-import org.mxtrap.dns.FakeDns;
-import org.mxtrap.it.FreePorts;
 import org.mxtrap.policy.Arming;
 import org.mxtrap.policy.RecentDecisions;
 import org.mxtrap.policy.TrapEngine;
-import org.mxtrap.queue.FakeClock;
 import org.mxtrap.state.BoundedContactHistory;
 import org.mxtrap.state.FileAvailabilityHistory;
 import org.mxtrap.state.SqliteSuppressionStore;
+import org.mxtrap.testing.FakeClock;
+import org.mxtrap.testing.FakeDns;
+import org.mxtrap.testing.FreePorts;
 
 /**
  * A real {@link AdminServer} on a free loopback port over a real engine with small real stores and

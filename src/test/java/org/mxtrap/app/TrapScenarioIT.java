@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mxtrap.config.ConfigLoader;
 import org.mxtrap.config.MxtrapConfig;
-import org.mxtrap.it.FreePorts;
 import org.mxtrap.it.RawSmtp;
 import org.mxtrap.it.SmtpHarness;
-import org.mxtrap.queue.FakeClock;
+import org.mxtrap.testing.FakeClock;
+import org.mxtrap.testing.FreePorts;
 
 /**
  * The trap engine end to end over real sockets, in-process, with the demo layout (primary MX 10,

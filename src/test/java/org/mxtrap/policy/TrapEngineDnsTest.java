@@ -21,9 +21,9 @@ import org.mxtrap.core.Contact;
 import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
-import org.mxtrap.dns.FakeDns;
-import org.mxtrap.queue.FakeClock;
 import org.mxtrap.state.FileAvailabilityHistory;
+import org.mxtrap.testing.FakeClock;
+import org.mxtrap.testing.FakeDns;
 
 /**
  * The DNSBL check and reverse names in the engine: where the check stands in the precedence, which

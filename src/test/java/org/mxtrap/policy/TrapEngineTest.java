@@ -22,8 +22,8 @@ import org.mxtrap.core.Contact;
 import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
-import org.mxtrap.dns.FakeDns;
 import org.mxtrap.state.FileAvailabilityHistory;
+import org.mxtrap.testing.FakeDns;
 
 class TrapEngineTest {
   static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");

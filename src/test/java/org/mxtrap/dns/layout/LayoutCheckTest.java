@@ -10,8 +10,8 @@ import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
 import org.mxtrap.dns.Answer;
-import org.mxtrap.dns.FakeDns;
 import org.mxtrap.dns.layout.Finding.Code;
+import org.mxtrap.testing.FakeDns;
 
 /** Every finding of {@code mxtrap dns check}, on canned DNS. */
 class LayoutCheckTest {
