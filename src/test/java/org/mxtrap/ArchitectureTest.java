@@ -72,6 +72,15 @@ public class ArchitectureTest {
           .allowEmptyShould(true);
 
   @ArchTest
+  public static final ArchRule onlyTheCliUsesTheLayoutTools =
+      noClasses()
+          .that()
+          .resideOutsideOfPackages("org.mxtrap.app..", "org.mxtrap.dns.layout..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("org.mxtrap.dns.layout..");
+
+  @ArchTest
   public static final ArchRule onlyConfigReadsYaml =
       noClasses()
           .that()

@@ -36,6 +36,7 @@ import org.mxtrap.dns.Dnsbl;
 import org.mxtrap.dns.ReverseNames;
 import org.mxtrap.dns.StubResolver;
 import org.mxtrap.observe.DecisionLog;
+import org.mxtrap.observe.Event;
 import org.mxtrap.observe.Events;
 import org.mxtrap.policy.Arming;
 import org.mxtrap.policy.Prober;
@@ -50,9 +51,12 @@ import org.mxtrap.smtp.server.GreetingProbe;
 import org.mxtrap.smtp.server.ListenerSettings;
 import org.mxtrap.smtp.server.SmtpServer;
 import org.mxtrap.smtp.server.TlsContexts;
+import org.mxtrap.state.AvailabilityHistory;
 import org.mxtrap.state.BoundedContactHistory;
+import org.mxtrap.state.ContactHistory;
 import org.mxtrap.state.FileAvailabilityHistory;
 import org.mxtrap.state.SqliteSuppressionStore;
+import org.mxtrap.state.SuppressionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +76,7 @@ final class MxtrapApp implements AutoCloseable {
   private final SmtpServer server;
   private final AdminServer admin;
   private final Policy policy;
+  private final Events events;
   private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().name("maintenance").daemon(true).unstarted(r));
@@ -80,9 +85,9 @@ final class MxtrapApp implements AutoCloseable {
   record Policy(
       TrapEngine engine,
       Arming arming,
-      FileAvailabilityHistory availability,
-      SqliteSuppressionStore suppressions,
-      BoundedContactHistory contacts,
+      AvailabilityHistory availability,
+      SuppressionStore suppressions,
+      ContactHistory contacts,
       DecisionLog decisions,
       RecentDecisions recent,
       Prober prober)
@@ -94,14 +99,9 @@ final class MxtrapApp implements AutoCloseable {
     static Policy open(MxtrapConfig config, Clock clock, Events events) throws IOException {
       Path stateDir = config.dataDir().resolve("state");
       TrapSettings trap = config.trap();
-      FileAvailabilityHistory availability =
+      AvailabilityHistory availability =
           FileAvailabilityHistory.open(stateDir, config.layout(), clock.instant(), trap.armAfter());
-      if (System.getProperty("org.sqlite.tmpdir") == null) {
-        // sqlite-jdbc unpacks its native library there; java.io.tmpdir may be mounted noexec.
-        Path nativeDir = Files.createDirectories(stateDir.resolve("native"));
-        System.setProperty("org.sqlite.tmpdir", nativeDir.toString());
-      }
-      SqliteSuppressionStore suppressions = null;
+      SuppressionStore suppressions = null;
       try {
         suppressions = SqliteSuppressionStore.open(stateDir.resolve("suppressions.sqlite"));
         DecisionLog decisions =
@@ -109,11 +109,12 @@ final class MxtrapApp implements AutoCloseable {
                 config.dataDir().resolve("log").resolve("decisions.jsonl"),
                 DECISION_LOG_ROTATE_BYTES,
                 DECISION_LOG_KEEP);
-        BoundedContactHistory contacts =
+        ContactHistory contacts =
             new BoundedContactHistory(
                 trap.excusePrefixV4(),
                 trap.excusePrefixV6(),
                 config.state().maxContacts(),
+                trap.window(),
                 config.layout().entries().stream().mapToInt(LayoutEntry::preference).toArray());
         RecentDecisions recent = new RecentDecisions(10_000, 20);
         // DNSBL and reverse names; no query is made when neither is configured.
@@ -169,10 +170,12 @@ final class MxtrapApp implements AutoCloseable {
   /** How often the heartbeat is written. */
   static final Duration HEARTBEAT = Duration.ofSeconds(10);
 
-  /** Every this many heartbeats, old contacts and suppressions are forgotten (a full scan). */
+  /** Every this many heartbeats, the contacts and suppressions are maintained too (a full scan). */
   static final int PRUNE_EVERY = 30;
 
   private int heartbeats;
+  // Suppressions that end after this instant have not been told as expired yet.
+  private Instant expiriesCounted;
 
   private MxtrapApp(
       MxtrapConfig config,
@@ -181,7 +184,8 @@ final class MxtrapApp implements AutoCloseable {
       QueueRunner runner,
       SmtpServer server,
       AdminServer admin,
-      Policy policy) {
+      Policy policy,
+      Events events) {
     this.config = config;
     this.clock = clock;
     this.spool = spool;
@@ -189,6 +193,8 @@ final class MxtrapApp implements AutoCloseable {
     this.server = server;
     this.admin = admin;
     this.policy = policy;
+    this.events = events;
+    this.expiriesCounted = clock.instant();
   }
 
   /**
@@ -230,7 +236,7 @@ final class MxtrapApp implements AutoCloseable {
             new MessageMemory(resources.messageMemory()),
             events);
     SessionSettings settings = sessionSettings(config);
-    FileAvailabilityHistory availability = policy.availability();
+    AvailabilityHistory availability = policy.availability();
     EntryWatch watch =
         new EntryWatch() {
           @Override
@@ -274,7 +280,7 @@ final class MxtrapApp implements AutoCloseable {
                 policy.contacts(),
                 policy.recent(),
                 events));
-    MxtrapApp app = new MxtrapApp(config, clock, spool, runner, server, admin, policy);
+    MxtrapApp app = new MxtrapApp(config, clock, spool, runner, server, admin, policy, events);
     try {
       runner.start();
       server.start();
@@ -390,19 +396,32 @@ final class MxtrapApp implements AutoCloseable {
   }
 
   /**
-   * The periodic chores: the heartbeat (so downtime across a crash is known), forgetting contacts
-   * older than the window and suppressions past their repeat window. Catches and logs.
+   * The periodic chores of the state: the heartbeat (so downtime across a crash is known), and now
+   * and then forgetting contacts older than the window and suppressions past their repeat window,
+   * and telling how many suppressions ended meanwhile ({@link Event.SuppressionsExpired}: a
+   * suppression ends by itself, when its time is up, so this is where its end is seen). Catches,
+   * logs and tells.
    */
   void maintain() {
     try {
       Instant now = clock.instant();
-      policy.availability().heartbeat(now);
+      policy.availability().maintain(now);
       if (++heartbeats % PRUNE_EVERY == 0) {
-        policy.contacts().prune(now.minus(config.trap().window()));
-        policy.suppressions().purge(now);
+        policy.contacts().maintain(now);
+        int ended =
+            (int)
+                policy.suppressions().active(expiriesCounted).stream()
+                    .filter(s -> !s.until().isAfter(now))
+                    .count();
+        expiriesCounted = now;
+        if (ended > 0) {
+          events.on(new Event.SuppressionsExpired(ended));
+        }
+        policy.suppressions().maintain(now);
       }
     } catch (RuntimeException e) {
-      log.warn("maintenance failed: {}", e.toString());
+      log.warn("maintenance failed", e);
+      events.on(new Event.StoreFailed("state", "maintain", e));
     }
   }
 
@@ -435,7 +454,7 @@ final class MxtrapApp implements AutoCloseable {
     }
     runner.close();
     spool.close();
-    policy.availability().heartbeat(clock.instant());
+    policy.availability().maintain(clock.instant());
     policy.close();
     log.info("stopped");
   }

@@ -69,7 +69,7 @@ public sealed interface Event {
   /** {@code prefix} is suppressed until {@code until}, for its {@code offences}-th offence. */
   record Suppressed(Cidr prefix, Instant until, int offences, String reason) implements Event {}
 
-  /** {@code count} suppressions past their repeat window were forgotten by maintenance. */
+  /** {@code count} suppressions ended (their time was up) since the last such event. */
   record SuppressionsExpired(int count) implements Event {}
 
   /**

@@ -10,9 +10,12 @@ import org.mxtrap.core.LayoutEntry;
  * When each primary and backup entry of the layout was unavailable: refused, timed out, turned
  * everyone away, or simply not observed (this host was down). The trap engine arms a trap only
  * when, throughout the last {@code trap.arm_after}, some lower entry was available at every moment;
- * so the history must never claim availability it did not observe. Thread-safe.
+ * so the history must never claim availability it did not observe. Traps have no history.
+ * Thread-safe.
+ *
+ * <p>{@code AvailabilityHistoryContract} in the tests holds every implementation to this.
  */
-public interface AvailabilityHistory {
+public interface AvailabilityHistory extends AutoCloseable {
 
   /** One period of unavailability. */
   record Outage(Instant from, @Nullable Instant to, String reason) {
@@ -44,4 +47,15 @@ public interface AvailabilityHistory {
    * oldest first, not overlapping.
    */
   List<Outage> outages(LayoutEntry e, Instant from);
+
+  /**
+   * The heartbeat: records that this host is running at {@code now}, and may forget outages that
+   * ended longer ago than the history is kept for. Call it every few seconds: the time from the
+   * last call until the history is opened again was not observed, so every entry is unavailable
+   * through it until seen {@link #up} again.
+   */
+  void maintain(Instant now);
+
+  @Override
+  void close();
 }

@@ -1,6 +1,7 @@
 package org.mxtrap.state;
 
 import java.net.InetAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collections;
@@ -27,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * layout, in ascending order of preference. A slot holds the last contact at that preference in
  * whole seconds since 1970-01-01T00:00:00Z, read as unsigned (so up to 2106), 0 for none. A later
  * contact replaces an earlier one, an earlier one is ignored. Since times are kept to the second
- * (truncated), {@code since} and {@code before} are compared at that resolution, in the client's
- * favour: a contact within the same second as {@code since} counts even if it came a fraction
- * earlier, and {@link #prune} keeps it.
+ * (truncated), {@code since} and the start of the window are compared at that resolution, in the
+ * client's favour: a contact within the same second as {@code since} counts even if it came a
+ * fraction earlier, and {@link #maintain} keeps it.
  *
  * <p><b>Capacity and eviction.</b> The networks are spread by hash over shards (one per 16,384
  * networks of capacity, at most 64), each a {@link LinkedHashMap} in the order its networks were
@@ -48,10 +49,10 @@ import org.slf4j.LoggerFactory;
  * is 96 bytes per IPv4 network and 112 per IPv6 network with up to 4 preferences: the map entry 40,
  * the key 16 or 32, the times 32 (each 2 more preferences add 8), the map's table about 8. {@link
  * #record} and {@link #lastBelow} take about a microsecond at a million networks (p99 under 3 µs);
- * {@link #prune} scans every network, about 0.2 s per million, holding each shard's lock for its
+ * {@link #maintain} scans every network, about 0.2 s per million, holding each shard's lock for its
  * part (a few ms), so run it every few minutes, not per connection.
  *
- * <p>Thread-safe. Time comes only from the {@code at}, {@code since} and {@code before} arguments.
+ * <p>Thread-safe. Time comes only from the {@code at}, {@code since} and {@code now} arguments.
  */
 public final class BoundedContactHistory implements ContactHistory {
   private static final Logger log = LoggerFactory.getLogger("policy");
@@ -62,6 +63,7 @@ public final class BoundedContactHistory implements ContactHistory {
   private final int excusePrefixV4;
   private final int excusePrefixV6;
   private final int capacity;
+  private final Duration window;
   private final int[] preferences;
   private final Shard[] shards;
   private final long hashKey = new SplittableRandom().nextLong();
@@ -72,11 +74,13 @@ public final class BoundedContactHistory implements ContactHistory {
    * @param excusePrefixV4 the IPv4 network length a contact excuses, 0..32
    * @param excusePrefixV6 the IPv6 network length a contact excuses, 0..128
    * @param capacity the most networks held, at least 1
+   * @param window how long a contact excuses ({@code trap.window}): {@link #maintain} drops the
+   *     networks last seen longer ago, positive
    * @param preferences the layout's MX preferences (0..65535; duplicates are merged): {@link
    *     #record} accepts only these
    */
   public BoundedContactHistory(
-      int excusePrefixV4, int excusePrefixV6, int capacity, int... preferences) {
+      int excusePrefixV4, int excusePrefixV6, int capacity, Duration window, int... preferences) {
     if (excusePrefixV4 < 0 || excusePrefixV4 > 32) {
       throw new IllegalArgumentException(
           "IPv4 excuse prefix out of range 0..32: " + excusePrefixV4);
@@ -88,6 +92,9 @@ public final class BoundedContactHistory implements ContactHistory {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be at least 1: " + capacity);
     }
+    if (window.isNegative() || window.isZero()) {
+      throw new IllegalArgumentException("window must be positive: " + window);
+    }
     int[] p = Arrays.stream(preferences).sorted().distinct().toArray();
     if (p.length == 0 || p[0] < 0 || p[p.length - 1] > 65535) {
       throw new IllegalArgumentException(
@@ -96,6 +103,7 @@ public final class BoundedContactHistory implements ContactHistory {
     this.excusePrefixV4 = excusePrefixV4;
     this.excusePrefixV6 = excusePrefixV6;
     this.capacity = capacity;
+    this.window = window;
     this.preferences = p;
     int n = Math.max(1, Math.min(MAX_SHARDS, capacity / SHARD_SIZE));
     shards = new Shard[n];
@@ -185,14 +193,19 @@ public final class BoundedContactHistory implements ContactHistory {
     return evictions.get();
   }
 
+  /** {@inheritDoc} A full scan: {@link #prune} with {@code now} minus the window. */
+  @Override
+  public void maintain(Instant now) {
+    prune(now.minus(window));
+  }
+
   /**
    * Drops every network whose last contact (at any preference) is before {@code before}, at the
-   * resolution of a second. The caller runs it periodically with now minus {@code trap.window};
-   * lookups never depend on it, since they are bounded by their own {@code since}.
+   * resolution of a second.
    *
    * @return how many networks were dropped
    */
-  public int prune(Instant before) {
+  int prune(Instant before) {
     long limit = before.getEpochSecond();
     int dropped = 0;
     for (Shard shard : shards) {

@@ -8,11 +8,15 @@ import java.util.Optional;
 /**
  * When each client network last contacted each MX preference. A client address is reduced to its
  * network by the configured excuse prefixes ({@code trap.excuse_prefix_v4}, {@code _v6}) before it
- * is stored or looked up, so a contact from any address of the network excuses every other.
+ * is stored or looked up, so a contact from any address of the network excuses every other; an
+ * IPv4-mapped IPv6 address counts as the IPv4 address it carries. Of the contacts of a network at
+ * one preference, the latest is kept.
  *
  * <p>Memory is bounded: past its capacity the network contacted least recently is evicted (and
  * counted). Contacts older than the trap window are worthless and may be dropped at any time.
  * Thread-safe; {@link #record} is called on every connection and must be cheap.
+ *
+ * <p>{@code ContactHistoryContract} in the tests holds every implementation to this.
  */
 public interface ContactHistory {
 
@@ -25,9 +29,19 @@ public interface ContactHistory {
    */
   Optional<Instant> lastBelow(InetAddress client, int preference, Instant since);
 
-  /** The last contact time per preference of {@code client}'s network, for {@code explain}. */
+  /**
+   * The last contact time per preference of {@code client}'s network, in ascending order of
+   * preference, for {@code explain}.
+   */
   Map<Integer, Instant> contacts(InetAddress client);
 
   /** How many networks were evicted to keep within capacity, since start. */
   long evictions();
+
+  /**
+   * Drops the contacts older than the trap window before {@code now}, which no lookup needs any
+   * more (a store that expires them by itself may do nothing). Lookups never depend on it, being
+   * bounded by their own {@code since}. Call it every few minutes.
+   */
+  void maintain(Instant now);
 }

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * Events are not fsynced one by one: after a crash the page cache still has them, and after a power
  * loss the heartbeat is as old as they are, so the gap it reveals covers them.
  *
- * <p>{@code heartbeat}: the ISO-8601 time of the last {@link #heartbeat}, overwritten in place. At
+ * <p>{@code heartbeat}: the ISO-8601 time of the last {@link #maintain}, overwritten in place. At
  * open, the time between the last heartbeat and now was not observed: every primary and backup
  * entry is down from the heartbeat until it is seen again ({@link #up}: the server once it listens,
  * the prober once a probe succeeds). A fresh history starts {@code since} now, with every entry
@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * <p>Outages of one entry less than {@link #MERGE_GAP} apart are merged, so an entry that flaps at
  * its connection limit makes one outage, not thousands.
  */
-public final class FileAvailabilityHistory implements AvailabilityHistory, AutoCloseable {
+public final class FileAvailabilityHistory implements AvailabilityHistory {
   private static final Logger log = LoggerFactory.getLogger("policy");
 
   static final Duration MERGE_GAP = Duration.ofSeconds(1);
@@ -135,7 +135,7 @@ public final class FileAvailabilityHistory implements AvailabilityHistory, AutoC
       h.record(e, gapFrom, why, true);
     }
     h.compact(now);
-    h.heartbeat(now);
+    h.maintain(now);
     return h;
   }
 
@@ -245,18 +245,19 @@ public final class FileAvailabilityHistory implements AvailabilityHistory, AutoC
   }
 
   /**
-   * Records that this host was running at {@code at} (call every few seconds), and forgets outages
-   * that ended more than {@code retain} ago.
+   * {@inheritDoc} Overwrites the {@code heartbeat} file with {@code now}, and forgets outages that
+   * ended more than {@code retain} before it.
    */
-  public synchronized void heartbeat(Instant at) {
+  @Override
+  public synchronized void maintain(Instant now) {
     try {
-      byte[] b = (at.toString() + "\n").getBytes(StandardCharsets.US_ASCII);
+      byte[] b = (now.toString() + "\n").getBytes(StandardCharsets.US_ASCII);
       heartbeat.truncate(0);
       heartbeat.write(ByteBuffer.wrap(b), 0);
     } catch (IOException ex) {
       log.warn("cannot write {}: {}", dir.resolve(HEARTBEAT), ex.toString());
     }
-    Instant horizon = at.minus(retain);
+    Instant horizon = now.minus(retain);
     for (List<Outage> list : outages.values()) {
       list.removeIf(o -> o.to() != null && o.to().isBefore(horizon));
     }

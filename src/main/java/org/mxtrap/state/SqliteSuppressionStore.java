@@ -43,8 +43,8 @@ import org.sqlite.SQLiteConfig;
  * </pre>
  *
  * One row per prefix: the latest suppression of it, kept after it ends (that is its history) until
- * {@link #purge} deletes it {@link #REPEAT_WINDOW} later. Times carry a fraction of a second when
- * they have one, so compare them with {@code julianday()}, not as text: {@code sqlite3
+ * {@link #maintain} deletes it {@link #REPEAT_WINDOW} later. Times carry a fraction of a second
+ * when they have one, so compare them with {@code julianday()}, not as text: {@code sqlite3
  * suppressions.sqlite "SELECT * FROM suppressions WHERE julianday(until) > julianday('now')"}. A
  * prefix is in the canonical form {@link Cidr#toString()} prints; a row that does not parse, or is
  * not canonical, makes {@link #open} fail and names it.
@@ -63,6 +63,7 @@ import org.sqlite.SQLiteConfig;
  */
 public final class SqliteSuppressionStore implements SuppressionStore {
   private static final int SCHEMA_VERSION = 1;
+  private static final String NATIVE_DIR_PROPERTY = "org.sqlite.tmpdir";
   private static final String CREATE =
       """
       CREATE TABLE IF NOT EXISTS suppressions (
@@ -105,6 +106,10 @@ public final class SqliteSuppressionStore implements SuppressionStore {
    * Opens the database at {@code file}, creating it and its parent directories if needed, and loads
    * every row into memory.
    *
+   * <p>The first open in a process also decides where sqlite-jdbc unpacks its native library:
+   * {@code native/} beside {@code file}, since {@code java.io.tmpdir} may be mounted noexec; unless
+   * the system property {@code org.sqlite.tmpdir} already names a directory.
+   *
    * @throws IOException naming the file, when it cannot be created or read, is not a database of
    *     this schema, or holds a row that does not parse
    */
@@ -112,6 +117,10 @@ public final class SqliteSuppressionStore implements SuppressionStore {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
+      if (System.getProperty(NATIVE_DIR_PROPERTY) == null) {
+        Path nativeDir = Files.createDirectories(parent.resolve("native"));
+        System.setProperty(NATIVE_DIR_PROPERTY, nativeDir.toString());
+      }
     }
     Connection c;
     try {
@@ -214,7 +223,7 @@ public final class SqliteSuppressionStore implements SuppressionStore {
    * <p>The previous duration is the stored row's {@code until - since}; a repeat is never shorter
    * than {@code base}, and an offence while suppressed never shortens the suppression. A row that
    * ended {@link #REPEAT_WINDOW} or more before {@code now} counts as none, offences and all,
-   * whether or not {@link #purge} has deleted it yet.
+   * whether or not {@link #maintain} has deleted it yet.
    */
   @Override
   public Suppression offend(
@@ -290,16 +299,20 @@ public final class SqliteSuppressionStore implements SuppressionStore {
     return List.copyOf(index.covering(address));
   }
 
+  /** {@inheritDoc} The rows are deleted from the file in one transaction (see {@link #purge}). */
+  @Override
+  public void maintain(Instant now) {
+    purge(now);
+  }
+
   /**
-   * Deletes the suppressions that ended {@link #REPEAT_WINDOW} or more before {@code now}: they
-   * count for nothing any more. Meant to run now and then in the background; lookups do not need
-   * it.
+   * Deletes the suppressions that ended {@link #REPEAT_WINDOW} or more before {@code now}.
    *
    * @return how many were deleted
    * @throws UncheckedIOException naming the file when the database cannot be written; then nothing
    *     is deleted
    */
-  public int purge(Instant now) {
+  int purge(Instant now) {
     writes.lock();
     try {
       List<Suppression> old =

@@ -1,5 +1,6 @@
 package org.mxtrap.state;
 
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +16,8 @@ import org.mxtrap.core.Cidr;
  *
  * <p>Ended suppressions are kept for {@link #REPEAT_WINDOW} after they end, so a repeat offence
  * doubles, then purged.
+ *
+ * <p>{@code SuppressionStoreContract} in the tests holds every implementation to this.
  */
 public interface SuppressionStore extends AutoCloseable {
 
@@ -56,6 +59,15 @@ public interface SuppressionStore extends AutoCloseable {
 
   /** Every stored suppression, active or ended, whose prefix covers {@code address}. */
   List<Suppression> history(InetAddress address);
+
+  /**
+   * Purges the suppressions that ended {@link #REPEAT_WINDOW} or more before {@code now}, which
+   * count for nothing any more (a store that expires them by itself may do nothing). Lookups never
+   * depend on it. Call it every few minutes.
+   *
+   * @throws UncheckedIOException when the store cannot be written; then nothing is purged
+   */
+  void maintain(Instant now);
 
   @Override
   void close();

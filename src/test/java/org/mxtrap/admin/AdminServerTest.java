@@ -35,16 +35,16 @@ import org.mxtrap.core.Cidr;
 import org.mxtrap.core.Contact;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
-import org.mxtrap.dns.FakeDns;
-import org.mxtrap.it.FreePorts;
 import org.mxtrap.observe.Events;
 import org.mxtrap.policy.Arming;
 import org.mxtrap.policy.RecentDecisions;
 import org.mxtrap.policy.TrapEngine;
-import org.mxtrap.queue.FakeClock;
 import org.mxtrap.state.BoundedContactHistory;
 import org.mxtrap.state.FileAvailabilityHistory;
 import org.mxtrap.state.SqliteSuppressionStore;
+import org.mxtrap.testing.FakeClock;
+import org.mxtrap.testing.FakeDns;
+import org.mxtrap.testing.FreePorts;
 import org.mxtrap.testing.TrapEngines;
 
 /**
@@ -88,7 +88,8 @@ class AdminServerTest {
         FileAvailabilityHistory.open(dir.resolve("state"), config.layout(), T0, ARM_AFTER);
     availability.up(entry(10), T0);
     suppressions = SqliteSuppressionStore.open(dir.resolve("state/suppressions.sqlite"));
-    BoundedContactHistory contacts = new BoundedContactHistory(32, 128, 1000, 10, 30, 40);
+    BoundedContactHistory contacts =
+        new BoundedContactHistory(32, 128, 1000, Duration.ofDays(1), 10, 30, 40);
     RecentDecisions recent = new RecentDecisions(100, 10);
     Arming arming = new Arming(config.layout(), availability, ARM_AFTER);
     engine =

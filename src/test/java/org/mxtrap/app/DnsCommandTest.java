@@ -6,13 +6,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.mxtrap.config.IpLiterals;
 import org.mxtrap.core.Role;
-import org.mxtrap.dns.Finding;
-import org.mxtrap.dns.Finding.Code;
-import org.mxtrap.dns.LayoutReport;
-import org.mxtrap.dns.LayoutReport.Expected;
-import org.mxtrap.dns.LayoutReport.Published;
-import org.mxtrap.dns.LayoutReport.Row;
-import org.mxtrap.dns.ZonePlan;
+import org.mxtrap.dns.layout.Finding;
+import org.mxtrap.dns.layout.Finding.Code;
+import org.mxtrap.dns.layout.LayoutReport;
+import org.mxtrap.dns.layout.LayoutReport.Expected;
+import org.mxtrap.dns.layout.LayoutReport.Published;
+import org.mxtrap.dns.layout.LayoutReport.Row;
+import org.mxtrap.dns.layout.ZonePlan;
 
 /** How {@code mxtrap dns check} prints its reports, and {@code dns plan} its refusal. */
 class DnsCommandTest {

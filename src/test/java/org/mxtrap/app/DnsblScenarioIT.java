@@ -17,12 +17,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mxtrap.config.ConfigLoader;
-import org.mxtrap.it.FreePorts;
 import org.mxtrap.it.LoopbackUnbound;
 import org.mxtrap.it.RawSmtp;
 import org.mxtrap.it.SmtpHarness;
 import org.mxtrap.observe.Events;
-import org.mxtrap.queue.FakeClock;
+import org.mxtrap.testing.FakeClock;
+import org.mxtrap.testing.FreePorts;
 
 /**
  * DNSBL and reverse names end to end: the server in-process, its DNS from a real unbound on a free

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mxtrap.config.ConfigLoader;
-import org.mxtrap.it.FreePorts;
 import org.mxtrap.it.RawSmtp;
 import org.mxtrap.observe.Events;
-import org.mxtrap.queue.FakeClock;
+import org.mxtrap.testing.FakeClock;
+import org.mxtrap.testing.FreePorts;
 
 /**
  * The primary on another host, the traps here: the traps know the primary only through their

@@ -16,11 +16,11 @@ import org.mxtrap.config.ConfigLoader;
 import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
-import org.mxtrap.it.FreePorts;
 import org.mxtrap.it.RawSmtp;
 import org.mxtrap.it.SmtpHarness;
 import org.mxtrap.observe.Event;
-import org.mxtrap.queue.FakeClock;
+import org.mxtrap.testing.FakeClock;
+import org.mxtrap.testing.FreePorts;
 import org.mxtrap.testing.RecordingEvents;
 
 /**

@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mxtrap.core.MessageSink;
 import org.mxtrap.observe.Event;
-import org.mxtrap.queue.FakeClock;
 import org.mxtrap.queue.MessageSinkContract;
 import org.mxtrap.queue.QueueEntry;
 import org.mxtrap.queue.Spool;
+import org.mxtrap.testing.FakeClock;
 import org.mxtrap.testing.RecordingEvents;
 
 class InSessionDeliveryTest extends MessageSinkContract {

@@ -21,8 +21,8 @@ import org.mxtrap.core.Envelope;
 import org.mxtrap.core.ForwardPath;
 import org.mxtrap.core.TraceInfo;
 import org.mxtrap.delivery.DeliveryAgent.Prior;
-import org.mxtrap.queue.FakeClock;
 import org.mxtrap.queue.SpoolFixtures;
+import org.mxtrap.testing.FakeClock;
 
 class MaildirDeliveryTest {
   @TempDir Path root;

@@ -20,10 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mxtrap.config.QueueSettings;
 import org.mxtrap.core.ForwardPath;
 import org.mxtrap.observe.Event;
-import org.mxtrap.queue.FakeClock;
 import org.mxtrap.queue.QueueEntry;
 import org.mxtrap.queue.RecipientState.Status;
 import org.mxtrap.queue.Spool;
+import org.mxtrap.testing.FakeClock;
 import org.mxtrap.testing.RecordingEvents;
 
 class QueueRunnerTest {

@@ -27,7 +27,7 @@ import org.mxtrap.config.RecipientSettings;
 import org.mxtrap.core.Mailbox;
 import org.mxtrap.core.Mailboxes;
 import org.mxtrap.core.Mailboxes.Answer;
-import org.mxtrap.queue.FakeClock;
+import org.mxtrap.testing.FakeClock;
 import org.slf4j.LoggerFactory;
 
 /** {@link RecipientList} over a real file, reloaded by a clock the test moves. */

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.mxtrap.queue.FakeClock;
+import org.mxtrap.testing.FakeClock;
 
 class AnswerCacheTest {
 

@@ -19,7 +19,8 @@ import org.mxtrap.config.DnsblSettings.Zone;
 import org.mxtrap.config.IpLiterals;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Cidr;
-import org.mxtrap.queue.FakeClock;
+import org.mxtrap.testing.FakeClock;
+import org.mxtrap.testing.FakeDns;
 import org.slf4j.LoggerFactory;
 
 /** {@link Dnsbl} on canned DNS: query names, the three outcomes per zone, codes, time. */

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.mxtrap.config.IpLiterals;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.dns.MxOrder.Failure;
+import org.mxtrap.testing.FakeDns;
 
 /** Every ordering rule of RFC 5321 section 5.1 as {@link MxLocator} applies it, on canned DNS. */
 class MxLocatorTest {

@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.mxtrap.config.IpLiterals;
+import org.mxtrap.testing.FakeDns;
 
 /** {@link ReverseNames}: PTR with forward confirmation, on canned DNS, within its budget. */
 class ReverseNamesTest {

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.mxtrap.config.IpLiterals;
 import org.mxtrap.core.Addresses;
-import org.mxtrap.queue.FakeClock;
+import org.mxtrap.testing.FakeClock;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;

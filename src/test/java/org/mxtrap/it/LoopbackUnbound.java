@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.mxtrap.testing.FreePorts;
 
 /**
  * Debian's unbound as a recursive resolver on a free loopback port, answering only what a test

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import org.mxtrap.testing.FreePorts;
 
 /**
  * The demo layout of PRODUCT.md (domain {@code example.test}, primary MX 10, traps MX 30 and 40) on

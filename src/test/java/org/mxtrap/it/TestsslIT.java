@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The STARTTLS policy as scanners and real clients see it: testssl.sh (Debian package testssl.sh)
@@ -59,6 +60,9 @@ class TestsslIT extends ServerPerClass {
   }
 
   @Test
+  @Timeout(
+      value = 15,
+      unit = TimeUnit.MINUTES) // testssl has 10 minutes below, more than the default
   void testsslFindsNothingVulnerable() throws Exception {
     Path testssl = Programs.require("testssl", "testssl.sh");
     Path json = dir.resolve("testssl.json");

@@ -15,8 +15,8 @@ import org.mxtrap.core.Decision;
 import org.mxtrap.core.Verdict;
 import org.mxtrap.dns.Dnsbl;
 import org.mxtrap.dns.DnsblAnswer;
-import org.mxtrap.dns.FakeDns;
-import org.mxtrap.queue.FakeClock;
+import org.mxtrap.testing.FakeClock;
+import org.mxtrap.testing.FakeDns;
 
 /** The score of {@link DnsblCheck}: weights, threshold, fail open and closed. */
 class DnsblCheckTest {

@@ -78,5 +78,10 @@ final class FakeSuppressionStore implements SuppressionStore {
   }
 
   @Override
+  public synchronized void maintain(Instant now) {
+    rows.values().removeIf(s -> !now.isBefore(s.until().plus(REPEAT_WINDOW)));
+  }
+
+  @Override
   public void close() {}
 }

@@ -21,10 +21,10 @@ import org.mxtrap.core.Contact;
 import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
-import org.mxtrap.dns.FakeDns;
 import org.mxtrap.observe.Event;
-import org.mxtrap.queue.FakeClock;
 import org.mxtrap.state.FileAvailabilityHistory;
+import org.mxtrap.testing.FakeClock;
+import org.mxtrap.testing.FakeDns;
 import org.mxtrap.testing.TrapEngines;
 
 /**

@@ -22,9 +22,9 @@ import org.mxtrap.core.Contact;
 import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
-import org.mxtrap.dns.FakeDns;
 import org.mxtrap.observe.Event;
 import org.mxtrap.state.FileAvailabilityHistory;
+import org.mxtrap.testing.FakeDns;
 import org.mxtrap.testing.TrapEngines;
 
 class TrapEngineTest {

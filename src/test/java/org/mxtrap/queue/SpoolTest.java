@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mxtrap.core.MessageSink;
 import org.mxtrap.core.TraceInfo;
 import org.mxtrap.queue.RecipientState.Status;
+import org.mxtrap.testing.FakeClock;
 
 class SpoolTest extends MessageSinkContract {
   @TempDir Path data;

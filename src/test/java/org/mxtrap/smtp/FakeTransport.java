@@ -9,7 +9,7 @@ import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.mxtrap.smtp.wire.FakeChunkedInputStream;
+import org.mxtrap.testing.FakeChunkedInputStream;
 
 /**
  * A transport over byte arrays. Records every flush as one segment, so tests see which replies went

@@ -15,7 +15,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
-import org.mxtrap.smtp.wire.FakeChunkedInputStream;
+import org.mxtrap.testing.FakeChunkedInputStream;
 
 /**
  * Whatever a client sends, in whatever pieces: the session ends normally, every reply line is well

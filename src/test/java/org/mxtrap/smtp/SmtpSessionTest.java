@@ -21,7 +21,7 @@ import org.mxtrap.core.ForwardPath;
 import org.mxtrap.core.Mailbox;
 import org.mxtrap.core.Mailboxes;
 import org.mxtrap.core.ReversePath;
-import org.mxtrap.smtp.wire.FakeChunkedInputStream;
+import org.mxtrap.testing.FakeChunkedInputStream;
 import org.slf4j.LoggerFactory;
 
 class SmtpSessionTest {

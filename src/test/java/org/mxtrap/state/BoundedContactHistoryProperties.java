@@ -7,6 +7,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,6 +33,7 @@ import org.mxtrap.core.Cidr;
  * contacts out of time order, prunes in between.
  */
 class BoundedContactHistoryProperties {
+  private static final Duration WINDOW = Duration.ofDays(1);
   private static final int[] LAYOUT = {10, 20, 30, 40};
   private static final long T = Instant.parse("2025-06-03T10:00:00Z").getEpochSecond();
 
@@ -46,7 +48,7 @@ class BoundedContactHistoryProperties {
       @ForAll @IntRange(max = 32) int prefixV4,
       @ForAll @IntRange(max = 128) int prefixV6,
       @ForAll("operations") List<Op> ops) {
-    var history = new BoundedContactHistory(prefixV4, prefixV6, 10_000, LAYOUT);
+    var history = new BoundedContactHistory(prefixV4, prefixV6, 10_000, WINDOW, LAYOUT);
     Map<Cidr, Map<Integer, Long>> model = new HashMap<>();
     List<InetAddress> clients = new ArrayList<>();
     for (Op op : ops) {

@@ -7,9 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,80 +23,27 @@ import org.junit.jupiter.api.Test;
 import org.mxtrap.core.Addresses;
 import org.slf4j.LoggerFactory;
 
-class BoundedContactHistoryTest {
-  private static final Instant T = Instant.parse("2025-06-03T10:00:00Z");
-  private static final Instant EARLY = T.minus(Duration.ofHours(24));
+class BoundedContactHistoryTest extends ContactHistoryContract {
 
-  @Test
-  void aContactExcusesItsIpv4NetworkOnly() {
-    var h = new BoundedContactHistory(24, 64, 100, 10, 20, 30);
-    h.record(ip("192.0.2.1"), 10, T);
-
-    assertThat(h.lastBelow(ip("192.0.2.200"), 30, EARLY)).contains(T);
-    assertThat(h.lastBelow(ip("192.0.2.1"), 30, EARLY)).contains(T);
-    assertThat(h.lastBelow(ip("192.0.3.1"), 30, EARLY)).isEmpty();
-    assertThat(h.contacts(ip("192.0.2.0"))).isEqualTo(Map.of(10, T));
+  @Override
+  protected ContactHistory open(
+      int excusePrefixV4, int excusePrefixV6, int capacity, Duration window, int... preferences) {
+    return new BoundedContactHistory(excusePrefixV4, excusePrefixV6, capacity, window, preferences);
   }
 
   @Test
-  void aContactExcusesItsIpv6NetworkOnly() {
-    var h = new BoundedContactHistory(32, 64, 100, 10, 20, 30);
-    h.record(ip("2001:db8:1:2::1"), 20, T);
-
-    assertThat(h.lastBelow(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"), 30, EARLY)).contains(T);
-    assertThat(h.lastBelow(ip("2001:db8:1:3::1"), 30, EARLY)).isEmpty();
-    assertThat(h.lastBelow(ip("2001:db8:1::1"), 30, EARLY)).isEmpty();
-  }
-
-  @Test
-  void fullLengthPrefixesKeepEachAddressApart() {
-    var h = new BoundedContactHistory(32, 128, 100, 10, 30);
-    h.record(ip("192.0.2.1"), 10, T);
-    h.record(ip("2001:db8::1"), 10, T);
-
-    assertThat(h.lastBelow(ip("192.0.2.1"), 30, EARLY)).contains(T);
-    assertThat(h.lastBelow(ip("192.0.2.2"), 30, EARLY)).isEmpty();
-    assertThat(h.lastBelow(ip("2001:db8::1"), 30, EARLY)).contains(T);
-    assertThat(h.lastBelow(ip("2001:db8::2"), 30, EARLY)).isEmpty();
-  }
-
-  @Test
-  void anIpv4MappedAddressCountsAsIpv4() {
-    var h = new BoundedContactHistory(24, 64, 100, 10, 30);
+  void anIpv4MappedAddressIsHeldAsTheIpv4NetworkItCarries() {
+    var h = new BoundedContactHistory(24, 64, 100, WINDOW, 10, 30);
     h.record(mapped("192.0.2.1"), 10, T);
+    h.record(ip("192.0.2.2"), 10, T);
     h.record(ip("198.51.100.7"), 10, T.plusSeconds(1));
 
-    assertThat(h.lastBelow(ip("192.0.2.99"), 30, EARLY)).contains(T);
-    assertThat(h.lastBelow(mapped("198.51.100.200"), 30, EARLY)).contains(T.plusSeconds(1));
     assertThat(h.size()).isEqualTo(2);
-    // ::c000:201 carries 192.0.2.1 too, but is not mapped: an IPv6 address of its own
-    assertThat(h.lastBelow(ip("::c000:201"), 30, EARLY)).isEmpty();
-  }
-
-  @Test
-  void onlyStrictlyLowerPreferencesExcuse() {
-    var h = new BoundedContactHistory(32, 128, 100, 10, 20, 30, 40);
-    InetAddress x = ip("192.0.2.1");
-    h.record(x, 20, T);
-
-    assertThat(h.lastBelow(x, 10, EARLY)).isEmpty();
-    assertThat(h.lastBelow(x, 20, EARLY)).isEmpty();
-    assertThat(h.lastBelow(x, 25, EARLY)).contains(T);
-    assertThat(h.lastBelow(x, 30, EARLY)).contains(T);
-
-    h.record(x, 10, T.minusSeconds(5));
-    h.record(x, 30, T.plusSeconds(5));
-    assertThat(h.lastBelow(x, 30, EARLY)).as("the latest lower one").contains(T);
-    assertThat(h.lastBelow(x, 40, EARLY)).contains(T.plusSeconds(5));
-    assertThat(h.lastBelow(x, 20, EARLY)).contains(T.minusSeconds(5));
-    assertThat(h.contacts(x))
-        .containsExactly(
-            Map.entry(10, T.minusSeconds(5)), Map.entry(20, T), Map.entry(30, T.plusSeconds(5)));
   }
 
   @Test
   void sinceIsInclusiveToTheSecond() {
-    var h = new BoundedContactHistory(32, 128, 100, 10, 30);
+    var h = new BoundedContactHistory(32, 128, 100, WINDOW, 10, 30);
     InetAddress x = ip("192.0.2.1");
     h.record(x, 10, T);
 
@@ -110,7 +55,7 @@ class BoundedContactHistoryTest {
 
   @Test
   void timesAreKeptToTheSecondAndTheLaterOneWins() {
-    var h = new BoundedContactHistory(32, 128, 100, 10, 20);
+    var h = new BoundedContactHistory(32, 128, 100, WINDOW, 10, 20);
     InetAddress x = ip("192.0.2.1");
     h.record(x, 10, T.plusMillis(700));
     h.record(x, 10, T.minusSeconds(60));
@@ -121,7 +66,7 @@ class BoundedContactHistoryTest {
 
   @Test
   void evictsTheLeastRecentlyRecordedNetworkAtCapacity() {
-    var h = new BoundedContactHistory(32, 128, 3, 10, 30);
+    var h = new BoundedContactHistory(32, 128, 3, WINDOW, 10, 30);
     InetAddress a = ip("192.0.2.1");
     InetAddress b = ip("192.0.2.2");
     InetAddress c = ip("2001:db8::3");
@@ -149,7 +94,7 @@ class BoundedContactHistoryTest {
   @Test
   void manyShardsHoldExactlyTheCapacityBetweenThem() {
     int capacity = 100_000;
-    var h = new BoundedContactHistory(32, 128, capacity, 10);
+    var h = new BoundedContactHistory(32, 128, capacity, WINDOW, 10);
     for (int i = 0; i < 2 * capacity; i++) {
       h.record(ip(0x0a000000 + i), 10, T); // one warning, not one per minute of contacts
     }
@@ -165,7 +110,7 @@ class BoundedContactHistoryTest {
     appender.start();
     logger.addAppender(appender);
     try {
-      var h = new BoundedContactHistory(32, 128, 1, 10);
+      var h = new BoundedContactHistory(32, 128, 1, WINDOW, 10);
       h.record(ip("192.0.2.1"), 10, T);
       h.record(ip("192.0.2.2"), 10, T); // evicts: warns
       h.record(ip("192.0.2.3"), 10, T.plusSeconds(59)); // evicts
@@ -183,7 +128,7 @@ class BoundedContactHistoryTest {
 
   @Test
   void pruneDropsNetworksLastSeenBeforeTheLimit() {
-    var h = new BoundedContactHistory(32, 128, 100, 10, 30);
+    var h = new BoundedContactHistory(32, 128, 100, WINDOW, 10, 30);
     InetAddress old = ip("192.0.2.1");
     InetAddress mixed = ip("2001:db8::1");
     InetAddress fresh = ip("192.0.2.3");
@@ -202,8 +147,21 @@ class BoundedContactHistoryTest {
   }
 
   @Test
+  void maintainDropsTheNetworksLastSeenBeforeTheWindow() {
+    var h = new BoundedContactHistory(32, 128, 100, Duration.ofHours(1), 10, 30);
+    h.record(ip("192.0.2.1"), 10, T.minusSeconds(1));
+    h.record(ip("192.0.2.2"), 10, T);
+
+    h.maintain(T.plus(Duration.ofHours(1)));
+
+    assertThat(h.contacts(ip("192.0.2.1"))).isEmpty();
+    assertThat(h.contacts(ip("192.0.2.2"))).isEqualTo(Map.of(10, T));
+    assertThat(h.size()).isEqualTo(1);
+  }
+
+  @Test
   void refusesWhatTheLayoutCannotHave() {
-    var h = new BoundedContactHistory(32, 128, 100, 10, 30);
+    var h = new BoundedContactHistory(32, 128, 100, WINDOW, 10, 30);
     assertThatThrownBy(() -> h.record(ip("192.0.2.1"), 20, T))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("preference 20 is not in the layout [10, 30]");
@@ -216,21 +174,23 @@ class BoundedContactHistoryTest {
     assertThat(h.contacts(ip("192.0.2.2"))).isEqualTo(Map.of(10, Instant.ofEpochSecond(1)));
     assertThat(h.contacts(ip("192.0.2.3")))
         .isEqualTo(Map.of(10, Instant.parse("2106-02-07T06:28:15Z")));
-    assertThatThrownBy(() -> new BoundedContactHistory(33, 128, 100, 10))
+    assertThatThrownBy(() -> new BoundedContactHistory(33, 128, 100, WINDOW, 10))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new BoundedContactHistory(32, 129, 100, 10))
+    assertThatThrownBy(() -> new BoundedContactHistory(32, 129, 100, WINDOW, 10))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new BoundedContactHistory(32, 128, 0, 10))
+    assertThatThrownBy(() -> new BoundedContactHistory(32, 128, 0, WINDOW, 10))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new BoundedContactHistory(32, 128, 100))
+    assertThatThrownBy(() -> new BoundedContactHistory(32, 128, 100, Duration.ZERO, 10))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new BoundedContactHistory(32, 128, 100, 10, 65536))
+    assertThatThrownBy(() -> new BoundedContactHistory(32, 128, 100, WINDOW))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new BoundedContactHistory(32, 128, 100, WINDOW, 10, 65536))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void aLayoutMayRepeatAPreference() {
-    var h = new BoundedContactHistory(32, 128, 100, 30, 10, 10);
+    var h = new BoundedContactHistory(32, 128, 100, WINDOW, 30, 10, 10);
     h.record(ip("192.0.2.1"), 10, T);
     assertThat(h.lastBelow(ip("192.0.2.1"), 30, EARLY)).contains(T);
   }
@@ -238,7 +198,7 @@ class BoundedContactHistoryTest {
   @Test
   void concurrentRecordsNeverLoseTheLatestTime() throws Exception {
     int[] preferences = {10, 20, 30};
-    var h = new BoundedContactHistory(24, 64, 1000, preferences);
+    var h = new BoundedContactHistory(24, 64, 1000, WINDOW, preferences);
     List<InetAddress> clients = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       clients.add(ip(0xc0000200 + i)); // all in 192.0.2.0/24: one network, contended
@@ -287,25 +247,8 @@ class BoundedContactHistoryTest {
     return c % 2 == 0 ? "v4" : "v6-" + c;
   }
 
-  static InetAddress ip(String literal) {
-    return Addresses.parse(literal).orElseThrow();
-  }
-
   static InetAddress ip(int v4) {
     return Addresses.byAddress(
         new byte[] {(byte) (v4 >>> 24), (byte) (v4 >>> 16), (byte) (v4 >>> 8), (byte) v4});
-  }
-
-  /** {@code ::ffff:a.b.c.d} as an IPv6 address (InetAddress.getByAddress would give IPv4). */
-  static InetAddress mapped(String v4) {
-    byte[] b = new byte[16];
-    b[10] = (byte) 0xff;
-    b[11] = (byte) 0xff;
-    System.arraycopy(ip(v4).getAddress(), 0, b, 12, 4);
-    try {
-      return Inet6Address.getByAddress(null, b, -1);
-    } catch (UnknownHostException e) {
-      throw new AssertionError(e);
-    }
   }
 }

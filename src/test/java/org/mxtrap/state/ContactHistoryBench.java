@@ -5,6 +5,7 @@ import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Optional;
@@ -26,6 +27,7 @@ import org.mxtrap.core.Addresses;
  * lookups pay the cache misses of a large heap as a server's would.
  */
 final class ContactHistoryBench {
+  private static final Duration WINDOW = Duration.ofDays(1);
   private static final int[] LAYOUT = {10, 20, 30, 40};
   private static final Instant T0 = Instant.parse("2025-06-03T10:00:00Z");
 
@@ -47,7 +49,7 @@ final class ContactHistoryBench {
     }
 
     long heapBefore = usedHeap();
-    var history = new BoundedContactHistory(32, 128, networks, LAYOUT);
+    var history = new BoundedContactHistory(32, 128, networks, WINDOW, LAYOUT);
     long t = System.nanoTime();
     for (int i = 0; i < networks; i++) {
       history.record(address(i), 10, T0.plusMillis(i));
@@ -103,7 +105,7 @@ final class ContactHistoryBench {
 
   /** The JIT's profile without disturbing the measured history: the same calls on another one. */
   private static void warmUp(int samples) {
-    var history = new BoundedContactHistory(32, 128, 50_000, LAYOUT);
+    var history = new BoundedContactHistory(32, 128, 50_000, WINDOW, LAYOUT);
     for (int round = 0; round < 5; round++) {
       for (int i = 0; i < samples; i++) {
         history.record(address(i), LAYOUT[i % 2], T0.plusMillis(i));

@@ -2,7 +2,6 @@ package org.mxtrap.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,22 +9,21 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mxtrap.core.Layout;
-import org.mxtrap.core.LayoutEntry;
-import org.mxtrap.core.Role;
 import org.mxtrap.state.AvailabilityHistory.Outage;
 
-class FileAvailabilityHistoryTest {
-  static final InetAddress LO = InetAddress.getLoopbackAddress();
-  static final LayoutEntry PRIMARY =
-      new LayoutEntry(10, "mail.example.test", LO, 2525, Role.PRIMARY);
-  static final LayoutEntry BACKUP = new LayoutEntry(20, "mx1.example.test", LO, 2528, Role.BACKUP);
-  static final LayoutEntry TRAP = new LayoutEntry(30, "mx2.example.test", LO, 2526, Role.TRAP);
-  static final Layout LAYOUT = new Layout(List.of(PRIMARY, BACKUP, TRAP));
-  static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-  static final Duration DAY = Duration.ofDays(1);
-
+class FileAvailabilityHistoryTest extends AvailabilityHistoryContract {
   @TempDir Path dir;
+
+  @Override
+  protected AvailabilityHistory open(Instant now) throws Exception {
+    return FileAvailabilityHistory.open(dir.resolve("contract"), LAYOUT, now, DAY);
+  }
+
+  @Override
+  protected AvailabilityHistory reopen(AvailabilityHistory history, Instant now) throws Exception {
+    history.close();
+    return FileAvailabilityHistory.open(dir.resolve("contract"), LAYOUT, now, DAY);
+  }
 
   @Test
   void aFreshHistoryStartsNowWithEveryServerUnobserved() throws Exception {
@@ -47,7 +45,7 @@ class FileAvailabilityHistoryTest {
     try (FileAvailabilityHistory h = FileAvailabilityHistory.open(dir, LAYOUT, T0, DAY)) {
       h.up(PRIMARY, T0.plusSeconds(1));
       h.up(BACKUP, T0.plusSeconds(1));
-      h.heartbeat(T0.plusSeconds(100));
+      h.maintain(T0.plusSeconds(100));
     } // a crash would leave the same files: nothing is written at close
     Instant restart = T0.plusSeconds(500);
     try (FileAvailabilityHistory h = FileAvailabilityHistory.open(dir, LAYOUT, restart, DAY)) {
@@ -86,7 +84,7 @@ class FileAvailabilityHistoryTest {
     try (FileAvailabilityHistory h = FileAvailabilityHistory.open(dir, LAYOUT, T0, DAY)) {
       h.up(PRIMARY, T0.plusSeconds(10));
       h.up(BACKUP, T0.plusSeconds(10));
-      h.heartbeat(T0.plus(Duration.ofDays(2)));
+      h.maintain(T0.plus(Duration.ofDays(2)));
       assertThat(h.outages(PRIMARY, T0)).isEmpty();
     }
     try (FileAvailabilityHistory h =

@@ -27,12 +27,12 @@ class SqliteSuppressionStoreTest extends SuppressionStoreContract {
   }
 
   @Override
-  SuppressionStore open() throws IOException {
+  protected SuppressionStore open() throws IOException {
     return SqliteSuppressionStore.open(file());
   }
 
   @Override
-  SuppressionStore reopen(SuppressionStore store) throws IOException {
+  protected SuppressionStore reopen(SuppressionStore store) throws IOException {
     store.close();
     return open();
   }
@@ -88,6 +88,16 @@ class SqliteSuppressionStoreTest extends SuppressionStoreContract {
             "192.0.2.7/32|2025-06-03T10:00:00.001500Z|2025-06-03T12:00:00.001500Z|mx-skip"
                 + "|integer|2|trap 30 at 2025-06-03T10:00:00.001500Z",
             "2001:db8::/48|2025-06-03T10:00:00Z|2025-06-03T11:00:00Z|manual|integer|1|operator");
+  }
+
+  @Test
+  void maintainPurges() throws SQLException {
+    Suppression ended = store.add(HOST, T0, HOUR, "manual", "old");
+
+    store.maintain(ended.until().plus(SuppressionStore.REPEAT_WINDOW));
+
+    assertThat(store.history(ip("192.0.2.7"))).isEmpty();
+    assertThat(dump()).containsExactly("user_version=1", "journal_mode=wal");
   }
 
   @Test

@@ -17,22 +17,23 @@ import org.mxtrap.core.Cidr;
 
 /**
  * What every {@link SuppressionStore} does, whatever keeps it: an implementation's test extends
- * this and says how to open a store and how to open it again on the same data.
+ * this and says how to open a store and how to open it again on the same data. Time is what the
+ * tests pass in; nothing sleeps.
  */
-abstract class SuppressionStoreContract {
-  static final Instant T0 = Instant.parse("2025-06-03T10:00:00Z");
-  static final Duration HOUR = Duration.ofHours(1);
-  static final Duration MAX = Duration.ofHours(4);
-  static final Cidr HOST = Cidr.parse("192.0.2.7");
-  static final Cidr NET = Cidr.parse("192.0.2.0/24");
+public abstract class SuppressionStoreContract {
+  protected static final Instant T0 = Instant.parse("2025-06-03T10:00:00Z");
+  protected static final Duration HOUR = Duration.ofHours(1);
+  protected static final Duration MAX = Duration.ofHours(4);
+  protected static final Cidr HOST = Cidr.parse("192.0.2.7");
+  protected static final Cidr NET = Cidr.parse("192.0.2.0/24");
 
-  SuppressionStore store;
+  protected SuppressionStore store;
 
   /** A new, empty store. */
-  abstract SuppressionStore open() throws Exception;
+  protected abstract SuppressionStore open() throws Exception;
 
   /** Closes {@code store} and opens the same data again, as after a restart. */
-  abstract SuppressionStore reopen(SuppressionStore store) throws Exception;
+  protected abstract SuppressionStore reopen(SuppressionStore store) throws Exception;
 
   @BeforeEach
   void openStore() throws Exception {
@@ -44,11 +45,11 @@ abstract class SuppressionStoreContract {
     store.close();
   }
 
-  static InetAddress ip(String text) {
+  protected static InetAddress ip(String text) {
     return Addresses.parse(text).orElseThrow();
   }
 
-  Suppression offend(Cidr prefix, Instant now) {
+  protected Suppression offend(Cidr prefix, Instant now) {
     return store.offend(prefix, now, HOUR, MAX, "mx-skip", "trap 30 at " + now);
   }
 
@@ -264,6 +265,19 @@ abstract class SuppressionStoreContract {
         .containsExactly(new Suppression(v6.prefix(), T0, T0.plusSeconds(1), "manual", 1, "v6"));
     assertThat(store.active(T0.plusSeconds(2))).containsExactly(net);
     assertThat(offend(HOST, again.until()).offences()).isEqualTo(3);
+  }
+
+  @Test
+  void maintainForgetsNothingThatStillCounts() {
+    Suppression ended = store.add(HOST, T0, HOUR, "manual", "old");
+    Suppression active = store.add(NET, T0, Duration.ofDays(30), "manual", "long");
+    Instant now = ended.until().plus(SuppressionStore.REPEAT_WINDOW).minusNanos(1);
+
+    store.maintain(now);
+
+    assertThat(store.history(ip("192.0.2.7"))).containsExactlyInAnyOrder(ended, active);
+    assertThat(store.active(now)).containsExactly(active);
+    assertThat(offend(HOST, now).offences()).isEqualTo(2);
   }
 
   @Test

@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.fuzz.InputDeadline;
 import org.mxtrap.smtp.wire.DataResult.Outcome;
+import org.mxtrap.testing.FakeChunkedInputStream;
 
 /**
  * Fuzzes {@link DataReader} over {@link LineReader} with the octets a hostile client can send after

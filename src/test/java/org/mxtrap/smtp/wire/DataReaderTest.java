@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.mxtrap.smtp.wire.DataResult.Outcome;
+import org.mxtrap.testing.FakeChunkedInputStream;
 
 class DataReaderTest {
 

@@ -13,6 +13,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
+import org.mxtrap.testing.FakeChunkedInputStream;
 
 /** Whatever content we stuff, the DATA reader gives it back unchanged, in any split. */
 class DotStuffingProperties {

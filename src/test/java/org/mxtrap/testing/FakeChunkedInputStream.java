@@ -1,4 +1,4 @@
-package org.mxtrap.smtp.wire;
+package org.mxtrap.testing;
 
 import java.io.InputStream;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package org.mxtrap.dns;
+package org.mxtrap.dns.layout;
 
 import java.util.Locale;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package org.mxtrap.dns;
+package org.mxtrap.dns.layout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

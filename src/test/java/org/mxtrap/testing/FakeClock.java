@@ -1,4 +1,4 @@
-package org.mxtrap.queue;
+package org.mxtrap.testing;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package org.mxtrap.dns;
+package org.mxtrap.dns.layout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,9 @@ import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
-import org.mxtrap.dns.Finding.Code;
+import org.mxtrap.dns.Answer;
+import org.mxtrap.dns.layout.Finding.Code;
+import org.mxtrap.testing.FakeDns;
 
 /** Every finding of {@code mxtrap dns check}, on canned DNS. */
 class LayoutCheckTest {

@@ -1,4 +1,4 @@
-package org.mxtrap.dns;
+package org.mxtrap.dns.layout;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -16,10 +16,13 @@ import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
-import org.mxtrap.dns.Finding.Code;
-import org.mxtrap.dns.LayoutReport.Expected;
-import org.mxtrap.dns.LayoutReport.Published;
-import org.mxtrap.dns.LayoutReport.Row;
+import org.mxtrap.dns.Answer;
+import org.mxtrap.dns.Dns;
+import org.mxtrap.dns.MxRecord;
+import org.mxtrap.dns.layout.Finding.Code;
+import org.mxtrap.dns.layout.LayoutReport.Expected;
+import org.mxtrap.dns.layout.LayoutReport.Published;
+import org.mxtrap.dns.layout.LayoutReport.Row;
 
 /**
  * Compares the MX layout a domain publishes in DNS with the configured {@link Layout} ({@code

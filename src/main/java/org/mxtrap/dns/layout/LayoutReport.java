@@ -1,4 +1,4 @@
-package org.mxtrap.dns;
+package org.mxtrap.dns.layout;
 
 import java.net.InetAddress;
 import java.util.List;

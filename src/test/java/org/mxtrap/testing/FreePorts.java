@@ -1,4 +1,4 @@
-package org.mxtrap.it;
+package org.mxtrap.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package org.mxtrap.dns;
+package org.mxtrap.testing;
 
 import java.net.InetAddress;
 import java.time.Duration;
@@ -13,6 +13,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.mxtrap.config.IpLiterals;
 import org.mxtrap.core.Addresses;
+import org.mxtrap.dns.Answer;
+import org.mxtrap.dns.Dns;
+import org.mxtrap.dns.MxRecord;
+import org.mxtrap.dns.StubResolver;
 
 /**
  * Canned DNS answers for tests. A name with records of some type but not the one asked is NODATA; a

@@ -1,4 +1,4 @@
-package org.mxtrap.dns;
+package org.mxtrap.dns.layout;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
