@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -12,14 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.ConfigException.Problem;
-import org.mxtrap.core.Layout;
-import org.mxtrap.core.LayoutEntry;
-import org.mxtrap.core.Role;
+import org.mxtrap.core.Addresses;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -131,10 +126,10 @@ public final class ConfigLoader {
     }
     Path source = file.toAbsolutePath().normalize();
     Path dir = source.getParent() != null ? source.getParent() : source;
-    ConfigParser parser = new ConfigParser(name, dir);
-    MxtrapConfig config = parser.parse(root, source);
+    NodeReader reader = new NodeReader(name, dir, source);
+    MxtrapConfig config = TopLevel.parse(reader, root);
     if (config == null) {
-      throw new ConfigException(parser.problems());
+      throw new ConfigException(reader.problems());
     }
     return config;
   }
@@ -154,52 +149,40 @@ public final class ConfigLoader {
     return new ConfigException(List.of(new Problem(name, 0, "", message)));
   }
 
-  /** The demo arms its traps after 30 seconds, so a newcomer sees a trap hit within a minute. */
-  private static final TrapSettings DEMO_TRAP =
-      new TrapSettings(
-          TrapSettings.DEFAULTS.window(),
-          Duration.ofSeconds(30),
-          Duration.ofSeconds(10),
-          TrapSettings.DEFAULTS.onTrap(),
-          TrapSettings.DEFAULTS.suppressFor(),
-          TrapSettings.DEFAULTS.suppressMax(),
-          TrapSettings.DEFAULTS.backupSkip(),
-          TrapSettings.DEFAULTS.excusePrefixV4(),
-          TrapSettings.DEFAULTS.excusePrefixV6(),
-          TrapSettings.DEFAULTS.greetDelay(),
-          Map.of());
+  /**
+   * The demo layout as a config file, with the loopback address ({@code %1$s}) and the entries'
+   * socket addresses on it ({@code %2$s}..{@code %4$s}) to fill in. The traps arm after 30 seconds
+   * (not {@code trap.arm_after}'s 24 hours), so a newcomer sees a trap hit within a minute; all on
+   * loopback, it looks up no reverse names.
+   */
+  private static final String DEMO =
+      """
+      domains: [example.test]
+      data_dir: data
+      layout:
+        - { preference: 10, host: mail.example.test, address: "%1$s", port: 2525, role: primary }
+        - { preference: 30, host: mx2.example.test,  address: "%1$s", port: 2526, role: trap }
+        - { preference: 40, host: mx3.example.test,  address: "%1$s", port: 2527, role: trap }
+      listen: ["%2$s", "%3$s", "%4$s"]
+      trap: { arm_after: 30s, probe_interval: 10s }
+      dns: { ptr_budget: 0s }
+      """;
 
   static MxtrapConfig demo(Path workDir) {
     InetAddress lo = InetAddress.getLoopbackAddress();
-    Layout layout =
-        new Layout(
-            List.of(
-                new LayoutEntry(10, "mail.example.test", lo, 2525, Role.PRIMARY),
-                new LayoutEntry(30, "mx2.example.test", lo, 2526, Role.TRAP),
-                new LayoutEntry(40, "mx3.example.test", lo, 2527, Role.TRAP)));
-    return new MxtrapConfig(
-        null,
-        "mail.example.test",
-        List.of("example.test"),
-        workDir.resolve("data").toAbsolutePath().normalize(),
-        layout,
-        layout.entries().stream()
-            .map(LayoutEntry::socketAddress)
-            .map(a -> (InetSocketAddress) a)
-            .toList(),
-        Limits.DEFAULTS,
-        null,
-        DeliverySettings.DEFAULTS,
-        RecipientSettings.DEFAULTS,
-        QueueSettings.DEFAULTS,
-        DEMO_TRAP,
-        SuppressSettings.DEFAULTS,
-        List.of(),
-        List.of(),
-        StateSettings.DEFAULTS,
-        AdminSettings.DEFAULTS,
-        // All on loopback: no reverse names, so the demo never waits for a resolver.
-        DnsSettings.DEFAULTS.withPtrBudget(Duration.ZERO),
-        DnsblSettings.NONE);
+    String text =
+        DEMO.formatted(
+            Addresses.text(lo),
+            Addresses.literal(lo, 2525),
+            Addresses.literal(lo, 2526),
+            Addresses.literal(lo, 2527));
+    NodeReader reader = new NodeReader("(embedded demo)", workDir, null);
+    MxtrapConfig config =
+        TopLevel.parse(
+            reader, new Yaml(YamlBounds.loaderOptions()).compose(new StringReader(text)));
+    if (config == null) {
+      throw new IllegalStateException("the embedded demo does not load: " + reader.problems());
+    }
+    return config;
   }
 }

@@ -2,8 +2,14 @@ package org.mxtrap.config;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+import org.mxtrap.core.Addresses;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * How mxtrap asks DNS (PRODUCT.md {@code dns}).
@@ -32,9 +38,6 @@ public record DnsSettings(
 
   /** The longest {@code ptrBudget}: a client waits that long for its greeting when DNS is slow. */
   public static final Duration MAX_PTR_BUDGET = Duration.ofMinutes(1);
-
-  public static final DnsSettings DEFAULTS =
-      new DnsSettings(List.of(), Duration.ofSeconds(5), 2, DEFAULT_PTR_BUDGET);
 
   public DnsSettings {
     resolvers = List.copyOf(resolvers);
@@ -74,5 +77,100 @@ public record DnsSettings(
   /** The same settings with another {@code ptrBudget}. */
   public DnsSettings withPtrBudget(Duration budget) {
     return new DnsSettings(resolvers, timeout, retries, budget);
+  }
+
+  /** Why {@code dns.ptr_budget} and {@code dnsbl.timeout} have the maximum they have. */
+  static final String WHY_GREETING_WAIT = "the client waits this long for its greeting";
+
+  static final Key<DnsSettings, List<InetSocketAddress>> RESOLVER =
+      Key.of(
+          "resolver",
+          Type.of(
+              DnsSettings::resolvers,
+              r ->
+                  r.isEmpty()
+                      ? "system"
+                      : r.stream().map(Type::socketAddress).collect(Collectors.joining(","))),
+          List.of(),
+          DnsSettings::resolvers);
+  static final Key<DnsSettings, Duration> TIMEOUT =
+      Key.of(
+          "timeout",
+          Type.duration(
+              MAX_TIMEOUT, "one query to one resolver: answers come within seconds or not at all"),
+          Duration.ofSeconds(5),
+          DnsSettings::timeout);
+  static final Key<DnsSettings, Integer> RETRIES =
+      Key.of("retries", Type.integer(0, MAX_RETRIES), 2, DnsSettings::retries);
+  static final Key<DnsSettings, Duration> PTR_BUDGET =
+      Key.of(
+              "ptr_budget",
+              Type.durationOrZero(MAX_PTR_BUDGET, WHY_GREETING_WAIT),
+              DEFAULT_PTR_BUDGET,
+              DnsSettings::ptrBudget)
+          .shownAs(
+              d -> d.reverseNames() ? Durations.format(d.ptrBudget()) : "0s (no reverse names)");
+
+  static final Section<DnsSettings> SECTION =
+      Section.of(
+          "dns",
+          List.of(RESOLVER, TIMEOUT, RETRIES, PTR_BUDGET),
+          v -> new DnsSettings(v.get(RESOLVER), v.get(TIMEOUT), v.get(RETRIES), v.get(PTR_BUDGET)));
+
+  public static final DnsSettings DEFAULTS = SECTION.defaults();
+
+  /**
+   * {@code system}, one {@code ADDRESS[:PORT]} or a list of them; empty for system. Null when
+   * reported.
+   */
+  private static @Nullable List<InetSocketAddress> resolvers(Values in, Field f) {
+    NodeReader r = in.reader();
+    String hint =
+        "; write system, an address like 192.0.2.53 or \"[2001:db8::53]:5353\", or a list";
+    if (f.value() instanceof ScalarNode s
+        && !NodeReader.isNull(s)
+        && s.getValue().equals("system")) {
+      return List.of();
+    }
+    List<Field> items;
+    if (f.value() instanceof SequenceNode) {
+      items = r.list(f);
+      if (items == null) {
+        return null;
+      }
+      if (items.isEmpty()) {
+        r.error(f, "must list at least one resolver address, or be system");
+        return null;
+      }
+    } else {
+      items = List.of(f);
+    }
+    List<InetSocketAddress> out = new ArrayList<>();
+    boolean complete = true;
+    for (Field item : items) {
+      String text = r.text(item);
+      if (text == null) {
+        complete = false;
+        continue;
+      }
+      if (text.equals("system")) {
+        r.error(item, "system cannot be listed with resolver addresses: use one or the other");
+        complete = false;
+        continue;
+      }
+      try {
+        InetSocketAddress a = IpLiterals.parseSocketAddress(text, DNS_PORT);
+        if (out.contains(a)) {
+          r.error(item, "listed twice: " + Addresses.literal(a.getAddress(), a.getPort()));
+          complete = false;
+        } else {
+          out.add(a);
+        }
+      } catch (IllegalArgumentException e) {
+        r.error(item, e.getMessage() + hint);
+        complete = false;
+      }
+    }
+    return complete ? out : null;
   }
 }

@@ -1,6 +1,7 @@
 package org.mxtrap.config;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Limits on what a client controls (PRODUCT.md {@code limits}). Connection counts are per layout
@@ -36,6 +37,60 @@ public record Limits(
   /** {@link #messageMemory()}: derived from the heap at start. */
   public static final long AUTO = 0;
 
-  public static final Limits DEFAULTS =
-      new Limits(20_000, 20, 50L * 1024 * 1024, 100, Duration.ofMinutes(5), 20, 500, AUTO);
+  // The keys of the section, with their defaults; DEFAULTS is built from them, so it comes after.
+
+  static final Key<Limits, Integer> MAX_CONNECTIONS =
+      Key.of("max_connections", Type.positiveInteger(), 20_000, Limits::maxConnections);
+  static final Key<Limits, Integer> MAX_PER_IP =
+      Key.of("max_per_ip", Type.positiveInteger(), 20, Limits::maxPerIp);
+  static final Key<Limits, Long> MAX_MESSAGE_SIZE =
+      Key.of("max_message_size", Type.size(), 50L * 1024 * 1024, Limits::maxMessageSize);
+  static final Key<Limits, Integer> MAX_RECIPIENTS =
+      Key.of("max_recipients", Type.positiveInteger(), 100, Limits::maxRecipients);
+  static final Key<Limits, Duration> COMMAND_TIMEOUT =
+      Key.of(
+          "command_timeout",
+          Type.duration(
+              MAX_COMMAND_TIMEOUT,
+              "RFC 5321 asks for 5 minutes; a longer wait lets a silent client hold its"
+                  + " connection"),
+          Duration.ofMinutes(5),
+          Limits::commandTimeout);
+  static final Key<Limits, Integer> MAX_ERRORS =
+      Key.of("max_errors", Type.positiveInteger(), 20, Limits::maxErrors);
+  static final Key<Limits, Long> MIN_DATA_RATE =
+      Key.of("min_data_rate", Type.size(), 500L, Limits::minDataRate);
+  static final Key<Limits, Long> MESSAGE_MEMORY =
+      Key.of(
+          "message_memory",
+          Type.of(
+              (in, f) -> in.reader().sizeOrAuto(f, AUTO),
+              n -> n == AUTO ? "auto" : ByteSizes.format(n)),
+          AUTO,
+          Limits::messageMemory);
+
+  static final Section<Limits> SECTION =
+      Section.of(
+          "limits",
+          List.of(
+              MAX_CONNECTIONS,
+              MAX_PER_IP,
+              MAX_MESSAGE_SIZE,
+              MAX_RECIPIENTS,
+              COMMAND_TIMEOUT,
+              MAX_ERRORS,
+              MIN_DATA_RATE,
+              MESSAGE_MEMORY),
+          v ->
+              new Limits(
+                  v.get(MAX_CONNECTIONS),
+                  v.get(MAX_PER_IP),
+                  v.get(MAX_MESSAGE_SIZE),
+                  v.get(MAX_RECIPIENTS),
+                  v.get(COMMAND_TIMEOUT),
+                  v.get(MAX_ERRORS),
+                  v.get(MIN_DATA_RATE),
+                  v.get(MESSAGE_MEMORY)));
+
+  public static final Limits DEFAULTS = SECTION.defaults();
 }

@@ -1,6 +1,7 @@
 package org.mxtrap.config;
 
 import java.time.Duration;
+import java.util.List;
 import org.mxtrap.core.Action;
 
 /**
@@ -21,6 +22,34 @@ public record SuppressSettings(
   /** The longest {@code tarpitHold}. */
   public static final Duration MAX_TARPIT_HOLD = Duration.ofHours(1);
 
-  public static final SuppressSettings DEFAULTS =
-      new SuppressSettings(Action.TEMPFAIL, Duration.ofSeconds(1), Duration.ofMinutes(4), 20_000);
+  static final Key<SuppressSettings, Action> ACTION =
+      Key.of(
+          "action",
+          Type.choice(Action.class, "tempfail", "reject", "tarpit"),
+          Action.TEMPFAIL,
+          SuppressSettings::action);
+  static final Key<SuppressSettings, Duration> TARPIT_INTERVAL =
+      Key.of(
+          "tarpit_interval",
+          Type.duration(MAX_TARPIT_INTERVAL, "senders give up after 5 minutes without a byte"),
+          Duration.ofSeconds(1),
+          SuppressSettings::tarpitInterval);
+  static final Key<SuppressSettings, Duration> TARPIT_HOLD =
+      Key.of(
+          "tarpit_hold",
+          Type.duration(MAX_TARPIT_HOLD, "each held connection takes a file descriptor"),
+          Duration.ofMinutes(4),
+          SuppressSettings::tarpitHold);
+  static final Key<SuppressSettings, Integer> TARPIT_MAX =
+      Key.of("tarpit_max", Type.positiveInteger(), 20_000, SuppressSettings::tarpitMax);
+
+  static final Section<SuppressSettings> SECTION =
+      Section.of(
+          "suppress",
+          List.of(ACTION, TARPIT_INTERVAL, TARPIT_HOLD, TARPIT_MAX),
+          v ->
+              new SuppressSettings(
+                  v.get(ACTION), v.get(TARPIT_INTERVAL), v.get(TARPIT_HOLD), v.get(TARPIT_MAX)));
+
+  public static final SuppressSettings DEFAULTS = SECTION.defaults();
 }

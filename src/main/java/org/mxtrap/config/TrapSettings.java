@@ -1,6 +1,7 @@
 package org.mxtrap.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.mxtrap.core.Action;
 import org.mxtrap.core.LayoutEntry;
@@ -58,20 +59,6 @@ public record TrapSettings(
   /** The longest {@code greetDelay}: well under the 5 minutes senders wait for a greeting. */
   public static final Duration MAX_GREET_DELAY = Duration.ofMinutes(1);
 
-  public static final TrapSettings DEFAULTS =
-      new TrapSettings(
-          Duration.ofHours(24),
-          Duration.ofHours(24),
-          Duration.ofSeconds(60),
-          Action.TEMPFAIL,
-          Duration.ofHours(24),
-          Duration.ofDays(30),
-          BackupSkip.TEMPFAIL,
-          32,
-          128,
-          Duration.ZERO,
-          Map.of());
-
   public TrapSettings {
     greetDelays = Map.copyOf(greetDelays);
   }
@@ -79,5 +66,114 @@ public record TrapSettings(
   /** The greeting delay of connections on {@code entry}. */
   public Duration greetDelay(LayoutEntry entry) {
     return greetDelays.getOrDefault(entry, greetDelay);
+  }
+
+  /** {@code trap.greet_delay} and {@code layout[].greet_delay}. */
+  static final Type<Duration> GREET_DELAY =
+      Type.durationOrZero(MAX_GREET_DELAY, "senders give up after 5 minutes without a greeting");
+
+  private static final Type<Duration> PERIOD = Type.duration(MAX_PERIOD, "a year");
+  private static final Type<Action> ACTION =
+      Type.choice(Action.class, "tempfail", "reject", "tarpit");
+
+  static final Key<TrapSettings, Duration> WINDOW =
+      Key.of("window", PERIOD, Duration.ofHours(24), TrapSettings::window);
+  static final Key<TrapSettings, Duration> ARM_AFTER =
+      Key.of("arm_after", PERIOD, Duration.ofHours(24), TrapSettings::armAfter);
+  static final Key<TrapSettings, Duration> PROBE_INTERVAL =
+      Key.of(
+          "probe_interval",
+          Type.duration(
+              MAX_PROBE_INTERVAL,
+              "a lower MX that went down must be noticed before a trap judges its senders"),
+          Duration.ofSeconds(60),
+          TrapSettings::probeInterval);
+  static final Key<TrapSettings, Action> ON_TRAP =
+      Key.of("on_trap", ACTION, Action.TEMPFAIL, TrapSettings::onTrap);
+  static final Key<TrapSettings, Duration> SUPPRESS_FOR =
+      Key.of("suppress_for", PERIOD, Duration.ofHours(24), TrapSettings::suppressFor);
+  static final Key<TrapSettings, Duration> SUPPRESS_MAX =
+      Key.of("suppress_max", PERIOD, Duration.ofDays(30), TrapSettings::suppressMax);
+  static final Key<TrapSettings, BackupSkip> BACKUP_SKIP =
+      Key.of(
+          "backup_skip",
+          Type.choice(BackupSkip.class, "tempfail", "trap", "ignore"),
+          BackupSkip.TEMPFAIL,
+          TrapSettings::backupSkip);
+  static final Key<TrapSettings, Integer> EXCUSE_PREFIX_V4 =
+      Key.of("excuse_prefix_v4", Type.integer(0, 32), 32, TrapSettings::excusePrefixV4);
+  static final Key<TrapSettings, Integer> EXCUSE_PREFIX_V6 =
+      Key.of("excuse_prefix_v6", Type.integer(0, 128), 128, TrapSettings::excusePrefixV6);
+  static final Key<TrapSettings, Duration> GREET_DELAY_KEY =
+      Key.of("greet_delay", GREET_DELAY, Duration.ZERO, TrapSettings::greetDelay);
+
+  static final Section<TrapSettings> SECTION =
+      Section.of(
+          "trap",
+          List.of(
+              WINDOW,
+              ARM_AFTER,
+              PROBE_INTERVAL,
+              ON_TRAP,
+              SUPPRESS_FOR,
+              SUPPRESS_MAX,
+              BACKUP_SKIP,
+              EXCUSE_PREFIX_V4,
+              EXCUSE_PREFIX_V6,
+              GREET_DELAY_KEY),
+          TrapSettings::build);
+
+  public static final TrapSettings DEFAULTS = SECTION.defaults();
+
+  /** A first suppression longer than the longest would never be doubled, only cut. */
+  private static TrapSettings build(Values v) {
+    Duration window = v.get(WINDOW);
+    Duration armAfter = v.get(ARM_AFTER);
+    Duration probeInterval = v.get(PROBE_INTERVAL);
+    Action onTrap = v.get(ON_TRAP);
+    Duration suppressFor = v.get(SUPPRESS_FOR);
+    Duration suppressMax = v.get(SUPPRESS_MAX);
+    if (v.valid(SUPPRESS_FOR, SUPPRESS_MAX) && suppressFor.compareTo(suppressMax) > 0) {
+      Field at = v.given(SUPPRESS_FOR) ? v.field(SUPPRESS_FOR) : v.field(SUPPRESS_MAX);
+      if (at != null) {
+        v.reader()
+            .error(
+                at,
+                "trap.suppress_for ("
+                    + Durations.format(suppressFor)
+                    + ") is longer than trap.suppress_max ("
+                    + Durations.format(suppressMax)
+                    + (v.given(SUPPRESS_MAX) ? "" : ", the default")
+                    + ")");
+      }
+    }
+    return new TrapSettings(
+        window,
+        armAfter,
+        probeInterval,
+        onTrap,
+        suppressFor,
+        suppressMax,
+        v.get(BACKUP_SKIP),
+        v.get(EXCUSE_PREFIX_V4),
+        v.get(EXCUSE_PREFIX_V6),
+        v.get(GREET_DELAY_KEY),
+        Map.of());
+  }
+
+  /** These settings with the per-entry greeting delays of the layout. */
+  TrapSettings withGreetDelays(Map<LayoutEntry, Duration> delays) {
+    return new TrapSettings(
+        window,
+        armAfter,
+        probeInterval,
+        onTrap,
+        suppressFor,
+        suppressMax,
+        backupSkip,
+        excusePrefixV4,
+        excusePrefixV6,
+        greetDelay,
+        delays);
   }
 }

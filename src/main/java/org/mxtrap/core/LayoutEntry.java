@@ -1,5 +1,6 @@
 package org.mxtrap.core;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
@@ -25,6 +26,22 @@ public record LayoutEntry(int preference, String host, InetAddress address, int 
 
   public InetSocketAddress socketAddress() {
     return new InetSocketAddress(address, port);
+  }
+
+  /**
+   * Whether a listener bound to {@code listen} receives this entry's connections: {@code 0.0.0.0:P}
+   * those of every IPv4 entry on port P, {@code [::]:P} those of every entry on port P (sockets are
+   * dual-stack), and a specific address only those of the entry with that address and port.
+   */
+  public boolean receivedOn(InetSocketAddress listen) {
+    if (listen.getPort() != port) {
+      return false;
+    }
+    InetAddress l = listen.getAddress();
+    if (l.isAnyLocalAddress()) {
+      return !(l instanceof Inet4Address) || address instanceof Inet4Address;
+    }
+    return Addresses.sameHost(l, address);
   }
 
   /** True when a connection that arrived on {@code local} belongs to this entry. */
