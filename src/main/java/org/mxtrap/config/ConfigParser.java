@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -145,7 +146,12 @@ final class ConfigParser {
   private record Field(String path, Node key, Node value) {}
 
   /** A layout entry that parsed, with where it came from. */
-  private record Parsed(LayoutEntry entry, Field item, Map<String, Field> fields) {}
+  private record Parsed(LayoutEntry entry, Field item, Map<String, Field> fields) {
+    /** The field of a required key: an entry parses only when it has them all. */
+    Field required(String key) {
+      return Objects.requireNonNull(fields.get(key), key);
+    }
+  }
 
   private final String file;
   private final Path baseDir;
@@ -322,7 +328,7 @@ final class ConfigParser {
       for (int i = 0; i < j; i++) {
         LayoutEntry a = parsed.get(i).entry();
         if (a.port() == b.port() && Addresses.sameHost(a.address(), b.address())) {
-          Field at = parsed.get(j).fields().get("address");
+          Field at = parsed.get(j).required("address");
           error(
               at,
               "same address and port as "
@@ -345,7 +351,7 @@ final class ConfigParser {
         for (Parsed s : servers) {
           if (s.entry().preference() >= e.preference()) {
             error(
-                p.fields().get("preference"),
+                p.required("preference"),
                 "a trap must have a higher preference number than every primary and backup, but "
                     + s.item().path()
                     + " ("
@@ -363,7 +369,7 @@ final class ConfigParser {
                           && q.entry().preference() < e.preference())) {
         // A backup forwards only to hosts of strictly lower preference (RFC 5321 5.1).
         error(
-            p.fields().get("preference"),
+            p.required("preference"),
             "a backup must have a higher preference number than a primary (it forwards only to"
                 + " lower numbers)");
       }
@@ -442,7 +448,7 @@ final class ConfigParser {
         try {
           a = IpLiterals.parseSocketAddress(text);
         } catch (IllegalArgumentException e) {
-          error(item, e.getMessage());
+          error(item, Objects.requireNonNullElse(e.getMessage(), e.toString()));
           complete = false;
           continue;
         }
@@ -562,7 +568,7 @@ final class ConfigParser {
       return null; // tls: {} is no STARTTLS, like no tls key
     }
     if (cert == null || key == null) {
-      Field given = cert == null ? key : cert;
+      Field given = Objects.requireNonNull(cert == null ? key : cert); // not both: see above
       String missing = cert == null ? "cert" : "key";
       error(
           line(given.key()),
@@ -623,25 +629,25 @@ final class ConfigParser {
     Field f;
     RecipientSettings.Mode mode = d.mode();
     Field fMode = fields.get("mode");
-    String modeText = fMode == null ? "any" : text(fMode);
-    if (modeText == null) {
-      mode = null;
-    } else {
-      switch (modeText) {
-        case "any" -> mode = RecipientSettings.Mode.ANY;
-        case "list" -> mode = RecipientSettings.Mode.LIST;
-        case "verify" -> {
-          error(
-              fMode,
-              "verify: not supported yet in this version (asking the next hop is not built; it"
-                  + " comes with the backup MX); use any or list");
-          mode = null;
-        }
-        default -> {
-          error(fMode, "expected one of any, list, got " + modeText);
-          mode = null;
-        }
-      }
+    if (fMode != null) {
+      String modeText = text(fMode);
+      mode =
+          switch (modeText) {
+            case null -> null;
+            case "any" -> RecipientSettings.Mode.ANY;
+            case "list" -> RecipientSettings.Mode.LIST;
+            case "verify" -> {
+              error(
+                  fMode,
+                  "verify: not supported yet in this version (asking the next hop is not built; it"
+                      + " comes with the backup MX); use any or list");
+              yield null;
+            }
+            default -> {
+              error(fMode, "expected one of any, list, got " + modeText);
+              yield null;
+            }
+          };
     }
     Long maxUnknown =
         (f = fields.get("max_unknown")) == null ? Long.valueOf(d.maxUnknown()) : positiveInt(f);
@@ -650,7 +656,7 @@ final class ConfigParser {
     if (mode == RecipientSettings.Mode.LIST) {
       if (fFile == null) {
         error(
-            line(fMode.key()),
+            line(Objects.requireNonNull(fMode).key()), // list is never the default
             "recipients.file",
             "required with mode: list (the file of addresses and @domain lines)");
       } else {
@@ -746,7 +752,7 @@ final class ConfigParser {
     Duration suppressMax = fMax == null ? d.suppressMax() : yearAtMost(fMax);
     if (suppressFor != null && suppressMax != null && suppressFor.compareTo(suppressMax) > 0) {
       error(
-          fFor != null ? fFor : fMax,
+          fFor != null ? fFor : Objects.requireNonNull(fMax), // the defaults are in order
           "trap.suppress_for ("
               + Durations.format(suppressFor)
               + ") is longer than trap.suppress_max ("
@@ -1210,7 +1216,7 @@ final class ConfigParser {
     try {
       return parse.apply(text);
     } catch (IllegalArgumentException e) {
-      error(f, e.getMessage());
+      error(f, Objects.requireNonNullElse(e.getMessage(), e.toString()));
       return null;
     }
   }

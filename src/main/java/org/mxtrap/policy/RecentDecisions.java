@@ -8,6 +8,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Contact;
@@ -45,7 +46,7 @@ public final class RecentDecisions implements DecisionSink {
 
   @Override
   public void decided(Contact contact, Decision decision) {
-    counts.get(decision.verdict()).increment();
+    Objects.requireNonNull(counts.get(decision.verdict())).increment();
     remember(contact, decision);
   }
 
