@@ -1,5 +1,7 @@
 package org.mxtrap.admin;
 
+import java.util.Objects;
+
 /**
  * A request the API answers with an error status and a message for the caller (never a stack
  * trace): bad input (400), nothing there (404), wrong method (405).
@@ -19,6 +21,12 @@ final class ApiException extends RuntimeException {
     super(message, null, false, false);
     this.status = status;
     this.allow = allow;
+  }
+
+  /** Never null: every constructor takes one. */
+  @Override
+  public String getMessage() {
+    return Objects.requireNonNull(super.getMessage());
   }
 
   static ApiException badRequest(String message) {

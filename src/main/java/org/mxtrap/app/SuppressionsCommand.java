@@ -1,5 +1,6 @@
 package org.mxtrap.app;
 
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.admin.AdminClient;
@@ -97,7 +98,7 @@ final class SuppressionsCommand implements Callable<Integer> {
       try {
         Cidr.parse(address);
       } catch (IllegalArgumentException e) {
-        return AdminCall.usage(spec, e.getMessage());
+        return AdminCall.usage(spec, Objects.requireNonNullElse(e.getMessage(), e.toString()));
       }
       StringBuilder q =
           new StringBuilder("/suppressions?").append(AdminClient.param("address", address));
@@ -138,7 +139,7 @@ final class SuppressionsCommand implements Callable<Integer> {
       try {
         Cidr.parse(address);
       } catch (IllegalArgumentException e) {
-        return AdminCall.usage(spec, e.getMessage());
+        return AdminCall.usage(spec, Objects.requireNonNullElse(e.getMessage(), e.toString()));
       }
       return AdminCall.run(
           config, spec, "DELETE", "/suppressions?" + AdminClient.param("address", address), false);

@@ -216,7 +216,7 @@ final class LayoutRules {
       try {
         a = IpLiterals.parseSocketAddress(text);
       } catch (IllegalArgumentException e) {
-        r.error(item, e.getMessage());
+        r.error(item, Objects.requireNonNullElse(e.getMessage(), e.toString()));
         complete = false;
         continue;
       }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -196,7 +197,7 @@ final class NodeReader {
     try {
       return parse.apply(text);
     } catch (IllegalArgumentException e) {
-      error(f, e.getMessage());
+      error(f, Objects.requireNonNullElse(e.getMessage(), e.toString()));
       return null;
     }
   }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import org.mxtrap.core.Mailbox;
 
 /**
@@ -20,15 +21,15 @@ import org.mxtrap.core.Mailbox;
  * alice@example.com
  * Bob.Smith@example.com          # text after whitespace and # is a comment
  * "john doe"@example.com         # a quoted local part, as RFC 5321 writes it
- * @example.net                   # catch-all: every local part of example.net exists
+ * {@literal @}example.net                   # catch-all: every local part of example.net exists
  * </pre>
  *
- * <p>Blank lines and lines starting with {@code #} are ignored. A local part is a dot-string
- * (RFC 5321 {@code atext} and dots, UTF-8 allowed as RFC 6531 does) or a quoted string (with
- * {@code \"} and {@code \\} escapes; the quotes are not part of the mailbox). A domain is written
- * as {@code domains} are ({@link DomainNames}), and must be one of them: mail for another domain
- * is refused before the list is asked, so such a line could never match. How entries are compared
- * (case, quoting) is the business of the list that holds them, not of this syntax.
+ * <p>Blank lines and lines starting with {@code #} are ignored. A local part is a dot-string (RFC
+ * 5321 {@code atext} and dots, UTF-8 allowed as RFC 6531 does) or a quoted string (with {@code \"}
+ * and {@code \\} escapes; the quotes are not part of the mailbox). A domain is written as {@code
+ * domains} are ({@link DomainNames}), and must be one of them: mail for another domain is refused
+ * before the list is asked, so such a line could never match. How entries are compared (case,
+ * quoting) is the business of the list that holds them, not of this syntax.
  *
  * <p>Refused lines: anything that is not one address or {@code @domain}; an empty local part, or
  * one with {@code @}, {@code %} or {@code !} (the relay check refuses those as routing, RFC 5321
@@ -102,7 +103,7 @@ public final class RecipientFile {
         }
       } catch (IllegalArgumentException e) {
         if (++refused <= MAX_LISTED) {
-          bad.add(new BadLine(i + 1, e.getMessage()));
+          bad.add(new BadLine(i + 1, Objects.requireNonNullElse(e.getMessage(), e.toString())));
         }
       }
     }

@@ -2,6 +2,7 @@ package org.mxtrap.config;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,7 +34,7 @@ public record TlsSettings(Path cert, Path key) {
       return null;
     }
     if (cert == null || key == null) {
-      Field given = cert == null ? key : cert;
+      Field given = Objects.requireNonNull(cert == null ? key : cert); // not both: see above
       String missing = cert == null ? CERT.name() : KEY.name();
       v.reader()
           .error(

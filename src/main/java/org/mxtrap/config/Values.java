@@ -85,7 +85,9 @@ final class Values {
    * key that could not be read (reported) gives what its reader still made of it, else its
    * fallback; such a mapping is refused anyway, so these only let reading go on.
    */
-  @SuppressWarnings("unchecked") // read holds for every key a value of that key's type
+  // The cast: read holds for every key a value of that key's type. Null: only for a key whose
+  // default is null (an optional value), which its section stores in a @Nullable component.
+  @SuppressWarnings({"unchecked", "NullAway"})
   <T> T get(Key<?, T> key) {
     if (read.containsKey(key)) {
       return (T) read.get(key);

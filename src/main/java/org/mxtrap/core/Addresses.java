@@ -89,8 +89,6 @@ public final class Addresses {
     return out.toString();
   }
 
-  /** {@code 192.0.2.1:25} or {@code [2001:db8::1]:25}: what {@link #parseSocketAddress} reads. */
-
   /** {@code 192.0.2.1:25} or {@code [2001:db8::1]:25}. */
   public static String literal(InetAddress a, int port) {
     InetAddress u = unmap(a);

@@ -25,6 +25,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -229,7 +230,7 @@ public final class MaildirDelivery implements DeliveryAgent {
         Path found = findCopy(maildir, name);
         if (found != null) {
           // Its writer may have died between the rename and the fsync of new/.
-          Path dir = found.getParent();
+          Path dir = Objects.requireNonNull(found.getParent());
           if (dir.endsWith("new")) {
             newSync.sync(dir);
           } else {
@@ -278,7 +279,7 @@ public final class MaildirDelivery implements DeliveryAgent {
       }
       tmpFile = null;
       newFile = target;
-      newSync.sync(target.getParent());
+      newSync.sync(Objects.requireNonNull(target.getParent()));
       return delivered(rcpt, "delivered to maildir");
     } catch (IOException | RuntimeException e) {
       known.remove(maildir);
@@ -445,7 +446,7 @@ public final class MaildirDelivery implements DeliveryAgent {
     }
     Instant touched = Instant.MIN;
     for (String time : List.of("lastModifiedTime", "lastAccessTime", "ctime")) {
-      Instant t = ((FileTime) a.get(time)).toInstant();
+      Instant t = ((FileTime) Objects.requireNonNull(a.get(time))).toInstant();
       if (t.isAfter(touched)) {
         touched = t;
       }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -213,7 +214,7 @@ public final class StubResolver implements Dns {
       if (reply.unknown() != null) {
         return reply.unknown().retyped();
       }
-      Message m = reply.message();
+      Message m = Objects.requireNonNull(reply.message()); // known when unknown is not
       List<Record> answer = m.getSection(Section.ANSWER);
       boolean followedHere = false;
       while (true) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.Durations;
 import org.mxtrap.core.Layout;
@@ -83,23 +84,18 @@ public final class Arming {
               + Durations.format(armAfter)
               + " of it";
     }
-    if (last != null && (armsAt == null || last.to().plus(armAfter).isAfter(armsAt))) {
-      armsAt = last.to().plus(armAfter);
+    // An outage still going on returned above: the last one has ended.
+    Instant ended = last == null ? null : last.to();
+    if (last != null && ended != null && (armsAt == null || ended.plus(armAfter).isAfter(armsAt))) {
+      armsAt = ended.plus(armAfter);
       String outage =
-          what
-              + " unavailable from "
-              + last.from()
-              + " to "
-              + last.to()
-              + " ("
-              + last.reason()
-              + ")";
+          what + " unavailable from " + last.from() + " to " + ended + " (" + last.reason() + ")";
       if (why != null && !last.from().isAfter(since)) {
-        // A young history whose lower entries were first seen at last.to(): that is where it
-        // really starts.
+        // A young history whose lower entries were first seen when the outage ended: that is where
+        // it really starts.
         why =
             "availability history starts at "
-                + last.to()
+                + ended
                 + "; arming needs "
                 + Durations.format(armAfter)
                 + " of it";
@@ -108,7 +104,7 @@ public final class Arming {
       }
     }
     if (armsAt != null) {
-      return new State(false, why, armsAt);
+      return new State(false, Objects.requireNonNull(why), armsAt); // set with armsAt
     }
     return new State(
         true,

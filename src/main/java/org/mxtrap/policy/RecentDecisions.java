@@ -8,6 +8,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Contact;
@@ -49,7 +50,7 @@ public final class RecentDecisions implements Events {
   @Override
   public void on(Event e) {
     if (e instanceof Event.Decided d) {
-      counts.get(d.decision().verdict()).increment();
+      Objects.requireNonNull(counts.get(d.decision().verdict())).increment();
       remember(d.contact(), d.decision());
     }
   }

@@ -39,12 +39,12 @@ public record QueueEntry(
     recipients = List.copyOf(recipients);
   }
 
-  /** Recipients still to be delivered. */
   /** This entry after an attempt or an outcome: same message, new delivery state. */
   QueueEntry withState(int attempts, Instant nextAttempt, List<RecipientState> recipients) {
     return new QueueEntry(id, envelope, trace, arrival, size, attempts, nextAttempt, recipients);
   }
 
+  /** Recipients still to be delivered. */
   public List<RecipientState> pending() {
     return recipients.stream().filter(r -> !r.status().isFinal()).toList();
   }

@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -127,7 +128,7 @@ final class QueueIds {
         ch.force(true);
       }
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-      Directories.sync(file.getParent());
+      Directories.sync(Objects.requireNonNull(file.getParent()));
       reserved = r;
     } finally {
       reserving.unlock();

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Layout;
@@ -103,7 +104,7 @@ public final class FileAvailabilityHistory implements AvailabilityHistory {
     }
     Instant lastBeat = Files.exists(hbFile) ? parseTime(Files.readString(hbFile).strip()) : null;
     boolean fresh = since == null;
-    if (fresh) {
+    if (since == null) {
       since = now;
     }
     FileChannel hb =
@@ -200,7 +201,7 @@ public final class FileAvailabilityHistory implements AvailabilityHistory {
     if (last != null && last.to() == null) {
       return; // already down
     }
-    if (last != null && !at.isAfter(last.to().plus(MERGE_GAP))) {
+    if (last != null && !at.isAfter(Objects.requireNonNull(last.to()).plus(MERGE_GAP))) {
       list.set(list.size() - 1, new Outage(last.from(), null, last.reason()));
     } else {
       list.add(new Outage(at, null, reason.replace('\n', ' ')));

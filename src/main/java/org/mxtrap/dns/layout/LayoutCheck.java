@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -161,7 +162,17 @@ public final class LayoutCheck {
   }
 
   /** A row being judged: the layout's record, the published one, how they were paired. */
-  private record Draft(@Nullable Expected expected, @Nullable MxRecord record, Match match) {}
+  private record Draft(@Nullable Expected expected, @Nullable MxRecord record, Match match) {
+    /** The layout's record, which every match but EXTRA and NULL_MX has. */
+    Expected layoutRecord() {
+      return Objects.requireNonNull(expected, match::name);
+    }
+
+    /** The published record, which every match but MISSING has. */
+    MxRecord publishedRecord() {
+      return Objects.requireNonNull(record, match::name);
+    }
+  }
 
   /**
    * Pairs each of the layout's records with a published one: the same host and preference first,
@@ -268,13 +279,13 @@ public final class LayoutCheck {
       }
       case OTHER_PREFERENCE -> {
         // The host is there, at another number: senders try it in another place of the order.
-        Expected e = d.expected();
+        Expected e = d.layoutRecord();
         out.add(
             new Finding(
                 Code.WRONG_PREFERENCE,
                 e.host(),
                 "published at preference "
-                    + d.record().preference()
+                    + d.publishedRecord().preference()
                     + ", the layout says "
                     + e.preference()
                     + " ("
@@ -283,7 +294,7 @@ public final class LayoutCheck {
       }
       case MISSING -> {
         // Not published: senders never come to this entry.
-        Expected e = d.expected();
+        Expected e = d.layoutRecord();
         out.add(
             new Finding(
                 Code.MISSING_MX,
@@ -298,7 +309,7 @@ public final class LayoutCheck {
       }
       case EXTRA -> {
         // A record the layout does not know: senders use it, and mxtrap does not serve it.
-        MxRecord r = d.record();
+        MxRecord r = d.publishedRecord();
         out.add(
             new Finding(
                 Code.EXTRA_MX,
@@ -315,7 +326,7 @@ public final class LayoutCheck {
       case NULL_MX -> {
         // A null MX (RFC 7505): alone, the domain says it takes no mail at all; among others it
         // is invalid and senders ignore it.
-        MxRecord r = d.record();
+        MxRecord r = d.publishedRecord();
         out.add(
             new Finding(
                 Code.NULL_MX,
@@ -335,7 +346,7 @@ public final class LayoutCheck {
 
   /** Whether the host's addresses can be found, and are the layout's. */
   private static void addressFindings(Draft d, Resolution r, Set<Finding> out) {
-    String host = d.record().host();
+    String host = d.publishedRecord().host();
     if (r.literal() != null) {
       // An IP address written as a name: senders use it as the address; nothing to look up.
       return;
@@ -409,7 +420,7 @@ public final class LayoutCheck {
 
   /** Whether the host's name gives the trap away. */
   private static void nameFindings(String domain, Draft d, Set<Finding> out) {
-    String host = d.record().host();
+    String host = d.publishedRecord().host();
     Optional<String> word = RevealingNames.word(host, domain);
     // A telling word in the labels that set the host apart from the domain: spammers read MX
     // names before they pick one.
@@ -440,7 +451,7 @@ public final class LayoutCheck {
      * a host the layout does not know, which senders use like any real MX.
      */
     @Nullable Role role(Draft d) {
-      return d.expected() != null ? d.expected().role() : roles.get(d.record().host());
+      return d.expected() != null ? d.expected().role() : roles.get(d.publishedRecord().host());
     }
   }
 
@@ -482,8 +493,8 @@ public final class LayoutCheck {
     if (context.role(d) != Role.TRAP) {
       return;
     }
-    String host = d.record().host();
-    int preference = d.record().preference();
+    String host = d.publishedRecord().host();
+    int preference = d.publishedRecord().preference();
     // The trap's host has an address of a primary or backup: a sender there cannot be told from
     // one at the real MX, so the trap never fires (or fires on legitimate mail).
     List<String> shared =
@@ -505,7 +516,7 @@ public final class LayoutCheck {
     // A real MX above the trap: senders that go for the least preferred MX reach it, not the trap.
     List<String> above =
         context.realRecords().stream()
-            .filter(x -> x.record().preference() > preference)
+            .filter(x -> x.publishedRecord().preference() > preference)
             .map(x -> describe(x, context))
             .toList();
     if (!above.isEmpty()) {
@@ -523,7 +534,7 @@ public final class LayoutCheck {
     // 5.1), so legitimate mail lands on the trap.
     List<String> beside =
         context.realRecords().stream()
-            .filter(x -> x.record().preference() == preference)
+            .filter(x -> x.publishedRecord().preference() == preference)
             .map(x -> describe(x, context))
             .toList();
     if (!beside.isEmpty()) {
@@ -544,7 +555,7 @@ public final class LayoutCheck {
 
   /** {@code backup MX 20 mx1.example.com}, or {@code MX 50 other.net (not in the layout)}. */
   private static String describe(Draft d, Context context) {
-    String record = "MX " + d.record().preference() + " " + d.record().host();
+    String record = "MX " + d.publishedRecord().preference() + " " + d.publishedRecord().host();
     Role role = context.role(d);
     return role == null ? record + " (not in the layout)" : role.label() + " " + record;
   }

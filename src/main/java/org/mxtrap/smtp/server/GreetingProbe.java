@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
 
 /**
@@ -49,7 +50,7 @@ public final class GreetingProbe {
   }
 
   /** The whole reply (all lines) or null when it did not end within the limits. */
-  private static String readReply(InputStream in, long deadline) throws IOException {
+  private static @Nullable String readReply(InputStream in, long deadline) throws IOException {
     StringBuilder b = new StringBuilder();
     int lineStart = 0;
     while (b.length() < MAX_GREETING && System.nanoTime() < deadline) {

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -223,7 +224,7 @@ public final class SmtpServer implements AutoCloseable {
       }
       entry = found.get();
       String where = "role=" + entry.role().label() + " pref=" + entry.preference();
-      ConnectionLimits l = limits.get(entry);
+      ConnectionLimits l = Objects.requireNonNull(limits.get(entry)); // one per layout entry
       ConnectionLimits.Refusal refusal = l.tryAcquire(remote.getAddress());
       if (refusal == null) {
         permit = l;
@@ -261,7 +262,7 @@ public final class SmtpServer implements AutoCloseable {
         if (decision.action() == Action.TARPIT) {
           // Held connections are bounded by the tarpit's own cap, not the entry's limits: a
           // tarpit full of spammers must not turn the entry's other clients away.
-          release(permit, entry, remote);
+          release(l, entry, remote);
           permit = null;
         }
         tarpitted = refuse(channel, transport, entry, decision, id, client, to, where);

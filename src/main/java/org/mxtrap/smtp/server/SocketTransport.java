@@ -8,6 +8,7 @@ import java.io.SequenceInputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.Objects;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
@@ -137,10 +138,11 @@ final class SocketTransport implements Transport {
     if (!tlsAvailable()) {
       throw new IllegalStateException("STARTTLS not available");
     }
+    SSLContext context = Objects.requireNonNull(tls); // tlsAvailable() says it is there
     // autoClose: closing the TLS socket closes the TCP socket under it. Nothing read from the
     // plain stream is passed on: pipelined plaintext is dropped here (CVE-2011-0411).
     SSLSocket s =
-        (SSLSocket) tls.getSocketFactory().createSocket(socket, null, socket.getPort(), true);
+        (SSLSocket) context.getSocketFactory().createSocket(socket, null, socket.getPort(), true);
     s.setUseClientMode(false);
     s.setSSLParameters(TlsContexts.serverParameters(s.getSSLParameters()));
     long left = leftUntilDeadline(System.nanoTime());
