@@ -100,6 +100,8 @@ sealed interface Answer {
   }
 
   /**
+   * The counters of {@code status}.
+   *
    * @param decisions how many of each verdict (by label, every verdict) since start
    */
   record Counters(Map<String, Long> decisions, int suppressionsActive, long contactEvictions) {

@@ -112,8 +112,8 @@ final class TopLevel {
 
   /** The key of a section whose record is never null: absent, it has its defaults. */
   private static <S> Key<MxtrapConfig, S> section(
-      Section<S> section, Function<MxtrapConfig, S> value) {
-    return Key.of(section.name(), section.type(), section.defaults(), value::apply);
+      Section<S> section, Function<MxtrapConfig, @Nullable S> value) {
+    return Key.of(section.name(), section.type(), section.defaults(), value);
   }
 
   /**

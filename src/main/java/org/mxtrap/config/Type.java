@@ -26,6 +26,8 @@ record Type<T>(Reader<T> reader, Function<? super T, String> show, @Nullable Sec
   @FunctionalInterface
   interface Reader<T> {
     /**
+     * Reads {@code f}, reporting any problem to {@code in}.
+     *
      * @param in the mapping the key is in: where problems go, and its other keys
      * @param f the key's value
      * @return the value, or null when a problem was reported (or for "none", where a key allows it)

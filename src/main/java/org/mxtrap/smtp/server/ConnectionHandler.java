@@ -11,6 +11,8 @@ import java.io.IOException;
 public interface ConnectionHandler {
 
   /**
+   * Runs the conversation on {@code connection} to its end.
+   *
    * @throws IOException when the peer goes away or the socket fails: logged at DEBUG
    */
   void handle(Connection connection) throws IOException;

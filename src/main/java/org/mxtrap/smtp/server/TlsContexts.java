@@ -113,6 +113,8 @@ public final class TlsContexts {
   }
 
   /**
+   * The server context for STARTTLS from PEM key material, with the policy above.
+   *
    * @param certChain PEM certificates, leaf first
    * @param key an unencrypted PEM private key: PKCS#8 {@code PRIVATE KEY} (RSA, EC, Ed25519) or
    *     PKCS#1 {@code RSA PRIVATE KEY}
