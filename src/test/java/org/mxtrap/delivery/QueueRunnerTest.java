@@ -5,12 +5,19 @@ import static org.mxtrap.queue.SpoolFixtures.enqueue;
 import static org.mxtrap.queue.SpoolFixtures.names;
 import static org.mxtrap.queue.SpoolFixtures.read;
 
+import jakarta.mail.Session;
+import jakarta.mail.internet.ContentType;
+import jakarta.mail.internet.InternetHeaders;
+import jakarta.mail.internet.MimeBodyPart;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -174,6 +181,45 @@ class QueueRunnerTest {
         .contains("<nobody@example.com>: no such user")
         .doesNotContain("alice@example.com>:");
     assertThat(spool.list()).isEmpty();
+  }
+
+  /**
+   * The DSN read back by a real MIME parser (Jakarta Mail), as a mail client or a bounce processor
+   * reads it: RFC 3464's multipart/report with its three parts, and the delivery-status part's
+   * per-message and per-recipient fields parsed as header blocks.
+   */
+  @Test
+  void aDsnParsesAsAMultipartReport() throws Exception {
+    agent.script(
+        r -> r.mailbox().localPart().equals("nobody") ? FaultyDeliveryAgent.fail(r) : null);
+    enqueue(spool, "bob@example.com", "nobody@example.com");
+    runner.runDue();
+
+    Path dir = data.resolve("mail/example.com/bob/new");
+    MimeMessage m;
+    try (var in = Files.newInputStream(dir.resolve(names(dir).get(0)))) {
+      m = new MimeMessage(Session.getInstance(new Properties()), in);
+    }
+    assertThat(new ContentType(m.getContentType()).getBaseType()).isEqualTo("multipart/report");
+    assertThat(new ContentType(m.getContentType()).getParameter("report-type"))
+        .isEqualTo("delivery-status");
+    MimeMultipart report = (MimeMultipart) m.getContent();
+    assertThat(report.getCount()).isEqualTo(3);
+    assertThat(report.getBodyPart(0).isMimeType("text/plain")).isTrue();
+    assertThat(report.getBodyPart(1).isMimeType("message/delivery-status")).isTrue();
+    assertThat(report.getBodyPart(2).isMimeType("text/rfc822-headers")).isTrue();
+
+    InternetHeaders perMessage;
+    InternetHeaders perRecipient;
+    try (var in = ((MimeBodyPart) report.getBodyPart(1)).getInputStream()) {
+      perMessage = new InternetHeaders(in); // ends at the blank line (RFC 3464 2.1)
+      perRecipient = new InternetHeaders(in);
+    }
+    assertThat(perMessage.getHeader("Reporting-MTA", null)).startsWith("dns; ");
+    assertThat(perRecipient.getHeader("Final-Recipient", null))
+        .isEqualTo("rfc822; nobody@example.com");
+    assertThat(perRecipient.getHeader("Action", null)).isEqualTo("failed");
+    assertThat(perRecipient.getHeader("Status", null)).isEqualTo("5.1.1");
   }
 
   @Test
