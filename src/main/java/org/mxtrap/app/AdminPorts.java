@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import org.mxtrap.admin.Contacts;
 import org.mxtrap.admin.Decisions;
@@ -20,7 +19,7 @@ import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Cidr;
 import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
-import org.mxtrap.core.ReversePath;
+import org.mxtrap.core.Mailbox;
 import org.mxtrap.core.Verdict;
 import org.mxtrap.delivery.QueueRunner;
 import org.mxtrap.observe.Event;
@@ -102,10 +101,10 @@ public final class AdminPorts {
   }
 
   private static Queue.Message message(QueueEntry e) {
-    ReversePath sender = e.envelope().reversePath();
+    Mailbox sender = e.envelope().reversePath().mailbox();
     return new Queue.Message(
         e.id(),
-        sender.isNull() ? "" : Objects.requireNonNull(sender.mailbox()).toString(),
+        sender == null ? "" : sender.toString(),
         e.arrival(),
         e.size(),
         Addresses.text(e.trace().client().getAddress()),
