@@ -43,13 +43,17 @@ public class ArchitectureTest {
 
   /** Admin sees the host through its own ports ({@code admin.Host}), wired by app. */
   @ArchTest
-  public static final ArchRule adminSeesNeitherPolicyNorState =
+  public static final ArchRule adminSeesTheHostOnlyThroughItsPorts =
       noClasses()
           .that()
           .resideInAPackage("org.mxtrap.admin..")
           .should()
           .dependOnClassesThat()
-          .resideInAnyPackage("org.mxtrap.policy..", "org.mxtrap.state..");
+          .resideInAnyPackage(
+              "org.mxtrap.policy..",
+              "org.mxtrap.state..",
+              "org.mxtrap.queue..",
+              "org.mxtrap.delivery..");
 
   /** One JSON library, behind one facade: {@code observe.Json}. */
   @ArchTest

@@ -1,5 +1,7 @@
 package org.mxtrap.admin;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,17 +24,24 @@ import org.slf4j.LoggerFactory;
 /**
  * The endpoints of the admin API, apart from HTTP: each takes the request's {@link Query} and gives
  * an {@link Answer} (its wire formats are there). Bad input is an {@link ApiException}. Only {@link
- * #suppress} and {@link #unsuppress} change anything; {@link #explain} asks the engine what it
- * would decide, which records nothing.
+ * #suppress}, {@link #unsuppress}, {@link #flush} and {@link #delete} change anything; {@link
+ * #explain} asks the engine what it would decide, which records nothing.
  *
  * <pre>
  * POST /suppressions?address=IP|CIDR[&amp;for=DURATION][&amp;reason=TEXT]   201 suppression;
  *                    400 for a prefix wider than /8 (IPv4) or /32 (IPv6)
  * DELETE /suppressions?address=IP|CIDR   {"removed":true}; 404 when not suppressed
  * GET /explain?address=IP   would_decide asks the DNSBL zones once (within dnsbl.timeout)
+ * GET /queue/messages       every queued message, oldest first
+ * GET /queue/messages/ID    one; 400 when ID is not of the form of a queue ID, 404 when not queued
+ * DELETE /queue/messages/ID {"deleted":true}; 400 and 404 as for GET
+ * POST /queue/flush         {"flushed":N}: every queued message due now
  * </pre>
  *
- * Thread-safe: it holds nothing of its own but the start time.
+ * A deleted message is gone at once and gets no DSN, as Postfix's {@code postsuper -d}: an attempt
+ * in flight may still deliver to some of its recipients, and records nothing.
+ *
+ * <p>Thread-safe: it holds nothing of its own but the start time.
  */
 final class AdminApi {
   private static final Logger log = LoggerFactory.getLogger("admin");
@@ -158,6 +167,44 @@ final class AdminApi {
             .toList());
   }
 
+  /** {@code GET /queue/messages}. */
+  Answer queue(Query q) {
+    q.only();
+    return new Answer.Messages(host.queue().list());
+  }
+
+  /** {@code GET /queue/messages/ID}. */
+  Answer message(String id, Query q) {
+    q.only();
+    String queued = queueId(id);
+    return new Answer.Shown(host.queue().find(queued).orElseThrow(() -> notQueued(queued)));
+  }
+
+  /** {@code POST /queue/flush}: every queued message due now; the attempts run after the answer. */
+  Answer flush(Query q) {
+    q.only();
+    int messages = host.queue().flush();
+    log.info("queue flushed through the admin API: {} message(s) due now", messages);
+    return new Answer.Flushed(messages);
+  }
+
+  /** {@code DELETE /queue/messages/ID}: the message removed for good, without a DSN. */
+  Answer delete(String id, Query q) {
+    q.only();
+    String queued = queueId(id);
+    boolean deleted;
+    try {
+      deleted = host.queue().delete(queued);
+    } catch (IOException e) {
+      throw new UncheckedIOException("deleting " + queued + " from the queue", e); // a 500
+    }
+    if (!deleted) {
+      throw notQueued(queued);
+    }
+    log.info("{}: deleted from the queue through the admin API", queued);
+    return new Answer.Deleted(queued);
+  }
+
   // --- input ----------------------------------------------------------------------------------
 
   private static Cidr prefix(String text) {
@@ -184,6 +231,17 @@ final class AdminApi {
               + " config");
     }
     return p;
+  }
+
+  private String queueId(String text) {
+    if (!host.queue().isId(text)) {
+      throw ApiException.badRequest("not a queue ID: " + text);
+    }
+    return text;
+  }
+
+  private static ApiException notQueued(String id) {
+    return new ApiException(404, "no message " + id + " in the queue (delivered, or deleted)");
   }
 
   private static Duration duration(String text) {

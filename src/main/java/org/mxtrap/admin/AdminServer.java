@@ -19,21 +19,25 @@ import org.slf4j.MDC;
 
 /**
  * The admin HTTP API on {@code admin.bind}: {@code GET /status}, {@code GET|POST|DELETE
- * /suppressions}, {@code GET /explain} (the endpoints and their JSON: {@link AdminApi}).
+ * /suppressions}, {@code GET /explain}, {@code GET /queue/messages}, {@code GET|DELETE
+ * /queue/messages/ID}, {@code POST /queue/flush} (the endpoints and their JSON: {@link AdminApi}).
  *
  * <p>Every request must carry {@code Authorization: Bearer TOKEN} ({@link AdminToken}); without it,
  * or with another token, the answer is 401 with {@code WWW-Authenticate: Bearer}, whatever the
  * path. Bodies are JSON ({@code application/json}), or the text the CLI prints when the request's
  * {@code Accept} names {@code text/plain} and not {@code application/json}. Errors are always JSON,
- * {@code {"error":"MESSAGE"}}: 400 for bad input, 401, 404 for an unknown path (or a suppression
- * that is not there), 405 with {@code Allow} for a wrong method, 500 for our own bug (logged; the
- * client never sees a stack trace).
+ * {@code {"error":"MESSAGE"}}: 400 for bad input, 401, 404 for an unknown path (or a suppression or
+ * queued message that is not there), 405 with {@code Allow} for a wrong method, 500 for our own bug
+ * (logged; the client never sees a stack trace).
  *
  * <p>Each request runs on its own virtual thread. Lifecycle: {@link #start()} once, then {@link
  * #stop()}.
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("admin");
+
+  /** The path of one queued message, before its ID. */
+  private static final String MESSAGE = "/queue/messages/";
 
   private final InetSocketAddress bind;
   private final AdminToken token;
@@ -153,9 +157,32 @@ public final class AdminServer implements AutoCloseable {
             case "GET" -> api.explain(q);
             default -> throw notAllowed(method, path, "GET");
           };
-      default ->
+      case "/queue/messages" ->
+          switch (method) {
+            case "GET" -> api.queue(q);
+            default -> throw notAllowed(method, path, "GET");
+          };
+      case "/queue/flush" ->
+          switch (method) {
+            case "POST" -> api.flush(q);
+            default -> throw notAllowed(method, path, "POST");
+          };
+      default -> {
+        if (!path.startsWith(MESSAGE)) {
           throw new ApiException(
-              404, "no such endpoint: " + path + "; there are /status, /suppressions, /explain");
+              404,
+              "no such endpoint: "
+                  + path
+                  + "; there are /status, /suppressions, /explain, /queue/messages[/ID],"
+                  + " /queue/flush");
+        }
+        String id = path.substring(MESSAGE.length());
+        yield switch (method) {
+          case "GET" -> api.message(id, q);
+          case "DELETE" -> api.delete(id, q);
+          default -> throw notAllowed(method, path, "GET, DELETE");
+        };
+      }
     };
   }
 

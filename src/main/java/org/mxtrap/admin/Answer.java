@@ -39,6 +39,16 @@ import org.mxtrap.observe.Json;
  *                        "role":..,"verdict":..,"action":..,"reason":..,"until":T|null,
  *                        "ptr":NAME (only when the client's reverse name was verified)}...],
  *                     "would_decide":[entry + "verdict","action","reason","until" ...]}
+ *
+ * message      {"id":"01JXQ3M5T8000","sender":"bob@example.org" ("" for &lt;&gt;),"arrived":T,
+ *               "size":1234,"client":"192.0.2.7",
+ *               "recipients":[{"address":"alice@example.com",
+ *                              "status":"pending"|"deferred"|"delivered"|"failed",
+ *                              "attempts":2,"next_attempt":T|null,"last_error":"4.2.2 ..."|null}...]}
+ * GET /queue/messages       [message...]                            oldest first
+ * GET /queue/messages/ID    message
+ * DELETE /queue/messages/ID {"deleted":true}
+ * POST /queue/flush         {"flushed":n}                           messages made due now
  * </pre>
  */
 sealed interface Answer {
@@ -271,6 +281,70 @@ sealed interface Answer {
           + reason
           + (until == null ? "" : " (until " + until + ")")
           + (ptr == null ? "" : " [reverse name " + ptr + "]");
+    }
+  }
+
+  /** {@code GET /queue/messages}: blocks as {@code mailq} prints them, then a total. */
+  record Messages(List<Queue.Message> messages) implements Answer {
+
+    @Override
+    public Object json() {
+      return messages;
+    }
+
+    @Override
+    public String text() {
+      if (messages.isEmpty()) {
+        return "the queue is empty\n";
+      }
+      StringBuilder t = new StringBuilder();
+      messages.forEach(m -> t.append(m.text()).append('\n'));
+      long bytes = messages.stream().mapToLong(Queue.Message::size).sum();
+      return t.append(messages.size())
+          .append(messages.size() == 1 ? " message, " : " messages, ")
+          .append(bytes)
+          .append(" bytes\n")
+          .toString();
+    }
+  }
+
+  /** {@code GET /queue/messages/ID}. */
+  record Shown(Queue.Message message) implements Answer {
+
+    @Override
+    public Object json() {
+      return message;
+    }
+
+    @Override
+    public String text() {
+      return message.text();
+    }
+  }
+
+  /** {@code POST /queue/flush}: {@code flushed} messages were made due now. */
+  record Flushed(int flushed) implements Answer {
+
+    @Override
+    public String text() {
+      return "flushed the queue: "
+          + flushed
+          + (flushed == 1 ? " message" : " messages")
+          + " due now\n";
+    }
+  }
+
+  /** {@code DELETE /queue/messages/ID}: the message {@code id} deleted. */
+  record Deleted(String id) implements Answer {
+
+    @Override
+    public Object json() {
+      return Map.of("deleted", true);
+    }
+
+    @Override
+    public String text() {
+      return "deleted " + id + " from the queue\n";
     }
   }
 }

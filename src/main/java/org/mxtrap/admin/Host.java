@@ -6,7 +6,7 @@ import org.mxtrap.core.LayoutEntry;
 
 /**
  * The running host as the admin API sees it: plain values from its config, and the ports {@code
- * app} wires from its policy and state.
+ * app} wires from its policy, state, queue and delivery.
  *
  * @param hostname the host's name, for {@code status}
  * @param layout every entry of the layout, lowest preference first
@@ -22,7 +22,8 @@ public record Host(
     Suppressions suppressions,
     Engine engine,
     Decisions decisions,
-    Contacts contacts) {
+    Contacts contacts,
+    Queue queue) {
 
   public Host {
     layout = List.copyOf(layout);

@@ -1,5 +1,6 @@
 package org.mxtrap.app;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,25 +11,32 @@ import org.mxtrap.admin.Contacts;
 import org.mxtrap.admin.Decisions;
 import org.mxtrap.admin.Engine;
 import org.mxtrap.admin.Host;
+import org.mxtrap.admin.Queue;
 import org.mxtrap.admin.Suppressions;
 import org.mxtrap.admin.Traps;
 import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Cidr;
 import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Mailbox;
 import org.mxtrap.core.Verdict;
+import org.mxtrap.delivery.QueueRunner;
 import org.mxtrap.observe.Event;
 import org.mxtrap.observe.Events;
 import org.mxtrap.policy.Arming;
 import org.mxtrap.policy.RecentDecisions;
 import org.mxtrap.policy.TrapEngine;
+import org.mxtrap.queue.QueueEntry;
+import org.mxtrap.queue.RecipientState;
+import org.mxtrap.queue.Spool;
 import org.mxtrap.state.ContactHistory;
 import org.mxtrap.state.Suppression;
 import org.mxtrap.state.SuppressionStore;
 
 /**
- * The admin API's view of this host: its ports, wired from the policy and state parts. Public for
- * the admin tests, which serve the API over a real engine and stores.
+ * The admin API's view of this host: its ports, wired from the policy, state, queue and delivery
+ * parts. Public for the admin tests, which serve the API over a real engine and stores.
  */
 public final class AdminPorts {
   private AdminPorts() {}
@@ -40,7 +48,9 @@ public final class AdminPorts {
       SuppressionStore suppressions,
       ContactHistory contacts,
       RecentDecisions recent,
-      Events events) {
+      Events events,
+      Spool spool,
+      QueueRunner runner) {
     return new Host(
         config.hostname(),
         config.layout().entries(),
@@ -53,7 +63,70 @@ public final class AdminPorts {
         suppressions(suppressions, events),
         engine(engine),
         decisions(recent),
-        contacts(contacts));
+        contacts(contacts),
+        queue(spool, runner));
+  }
+
+  private static Queue queue(Spool spool, QueueRunner runner) {
+    return new Queue() {
+      @Override
+      public boolean isId(String text) {
+        return Spool.isId(text);
+      }
+
+      @Override
+      public List<Message> list() {
+        return spool.list().stream().map(AdminPorts::message).toList();
+      }
+
+      @Override
+      public Optional<Message> find(String id) {
+        return spool.find(id).map(AdminPorts::message);
+      }
+
+      @Override
+      public int flush() {
+        int queued = spool.size();
+        runner.flush();
+        return queued;
+      }
+
+      @Override
+      public boolean delete(String id) throws IOException {
+        // The runner finds the message gone: before an attempt it skips it, after one it records
+        // nothing (see QueueRunner).
+        return spool.remove(id);
+      }
+    };
+  }
+
+  private static Queue.Message message(QueueEntry e) {
+    Mailbox sender = e.envelope().reversePath().mailbox();
+    return new Queue.Message(
+        e.id(),
+        sender == null ? "" : sender.toString(),
+        e.arrival(),
+        e.size(),
+        Addresses.text(e.trace().client().getAddress()),
+        e.recipients().stream().map(r -> recipient(r, e.nextAttempt())).toList());
+  }
+
+  /** {@code next} is the message's next attempt: every recipient still pending shares it. */
+  private static Queue.Recipient recipient(RecipientState r, Instant next) {
+    Queue.Status status =
+        switch (r.status()) {
+          case PENDING -> r.attempts() == 0 ? Queue.Status.PENDING : Queue.Status.DEFERRED;
+          case DELIVERED -> Queue.Status.DELIVERED;
+          case FAILED -> Queue.Status.FAILED;
+        };
+    return new Queue.Recipient(
+        r.recipient().mailbox().toString(),
+        status,
+        r.attempts(),
+        r.status().isFinal() ? null : next,
+        status == Queue.Status.DEFERRED || status == Queue.Status.FAILED
+            ? r.dsn() + " " + r.text()
+            : null);
   }
 
   private static Engine engine(TrapEngine engine) {

@@ -279,7 +279,9 @@ final class MxtrapApp implements AutoCloseable {
                 policy.suppressions(),
                 policy.contacts(),
                 policy.recent(),
-                events));
+                events,
+                spool,
+                runner));
     MxtrapApp app = new MxtrapApp(config, clock, spool, runner, server, admin, policy, events);
     try {
       runner.start();

@@ -354,15 +354,22 @@ public final class QueueRunner implements AutoCloseable {
               attempt(id);
               failedUntil.remove(id);
             } catch (IOException | RuntimeException e) {
+              if (spool.find(id).isEmpty()) {
+                // Deleted during the attempt (mxtrap queue delete): its content could no longer
+                // be read or its outcomes recorded, and neither is needed any more.
+                log.info(
+                    "{}: deleted from the queue during a delivery attempt: {}", id, e.toString());
+                unsure.remove(id);
+                failedUntil.remove(id);
+                return;
+              }
               // Nothing recorded, so the message is still due: hold it back for the shortest
               // backoff (in memory), and look for its copies next time.
               Instant retry = clock.instant().plus(settings.minBackoff());
               log.error("{}: delivery attempt failed; trying again at {}", id, retry, e);
-              if (spool.find(id).isPresent()) {
-                unsure.add(id);
-                failedUntil.put(id, retry);
-                noteNextAttempt(retry);
-              }
+              unsure.add(id);
+              failedUntil.put(id, retry);
+              noteNextAttempt(retry);
             } finally {
               MDC.remove("session");
               inFlight.remove(id);

@@ -11,6 +11,7 @@ import org.mxtrap.core.ForwardPath;
  * @param index the recipient's position in {@link org.mxtrap.core.Envelope#recipients()}
  * @param recipient the forward path
  * @param status pending (never tried, or deferred), delivered or failed
+ * @param attempts how many attempts recorded an outcome for this recipient
  * @param dsn the enhanced status code of the last outcome ({@code 2.0.0}, {@code 4.4.1}, ...), or
  *     null when never tried
  * @param text the last outcome in words, or null when never tried
@@ -20,6 +21,7 @@ public record RecipientState(
     int index,
     ForwardPath recipient,
     Status status,
+    int attempts,
     @Nullable String dsn,
     @Nullable String text,
     @Nullable Instant at) {
@@ -43,6 +45,6 @@ public record RecipientState(
   }
 
   static RecipientState fresh(int index, ForwardPath recipient) {
-    return new RecipientState(index, recipient, Status.PENDING, null, null, null);
+    return new RecipientState(index, recipient, Status.PENDING, 0, null, null, null);
   }
 }

@@ -378,6 +378,11 @@ public final class Spool implements MessageSink, AutoCloseable {
     listeners.add(listener);
   }
 
+  /** Whether {@code text} has the form of a queue ID ({@link QueueIds}), queued or not. */
+  public static boolean isId(String text) {
+    return QueueIds.isValid(text);
+  }
+
   /** Every queued message, oldest first. */
   public List<QueueEntry> list() {
     List<QueueEntry> out = new ArrayList<>(index.size());
@@ -463,11 +468,17 @@ public final class Spool implements MessageSink, AutoCloseable {
    * one fdatasync. Outcomes for recipients already final are ignored.
    *
    * @return the updated snapshot
+   * @throws NoSuchFileException if the message is not queued, or was removed meanwhile
    */
   public QueueEntry record(String id, List<Outcome> outcomes, Instant at, Instant nextAttempt)
       throws IOException {
     Slot s = require(id);
     synchronized (s) {
+      if (index.get(id) != s) {
+        // Removed since require (queue delete during an attempt): write no state log it would
+        // outlive.
+        throw new NoSuchFileException(id, null, "not in the queue");
+      }
       QueueEntry e = s.entry;
       List<RecipientState> rs = new ArrayList<>(e.recipients());
       StringBuilder records = new StringBuilder();
@@ -479,7 +490,8 @@ public final class Spool implements MessageSink, AutoCloseable {
         records.append(StateLog.recipient(o.status(), o.index(), at, o.dsn(), o.text()));
         rs.set(
             o.index(),
-            new RecipientState(o.index(), old.recipient(), o.status(), o.dsn(), o.text(), at));
+            new RecipientState(
+                o.index(), old.recipient(), o.status(), old.attempts() + 1, o.dsn(), o.text(), at));
       }
       records.append(StateLog.attempt(at, nextAttempt));
       StateLog.append(state, id, records.toString());

@@ -149,6 +149,7 @@ final class StateLog {
                   index,
                   old.recipient(),
                   status,
+                  old.attempts() + 1,
                   MessageFile.unescape(f[3]),
                   MessageFile.unescape(f[4]),
                   Instant.ofEpochMilli(Long.parseLong(f[2]))));

@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,10 +36,17 @@ import org.mxtrap.core.Cidr;
 import org.mxtrap.core.Contact;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
+import org.mxtrap.delivery.DeliveryAgent;
+import org.mxtrap.delivery.EnhancedStatus;
+import org.mxtrap.delivery.MaildirDelivery;
+import org.mxtrap.delivery.QueueRunner;
+import org.mxtrap.delivery.RecipientResult;
 import org.mxtrap.observe.Events;
 import org.mxtrap.policy.Arming;
 import org.mxtrap.policy.RecentDecisions;
 import org.mxtrap.policy.TrapEngine;
+import org.mxtrap.queue.Spool;
+import org.mxtrap.queue.SpoolFixtures;
 import org.mxtrap.state.BoundedContactHistory;
 import org.mxtrap.state.FileAvailabilityHistory;
 import org.mxtrap.state.SqliteSuppressionStore;
@@ -63,6 +71,8 @@ class AdminServerTest {
   SqliteSuppressionStore suppressions;
   TrapEngine engine;
   AdminToken token;
+  Spool spool;
+  QueueRunner runner;
   AdminServer server;
 
   @BeforeEach
@@ -96,12 +106,30 @@ class AdminServerTest {
         TrapEngines.of(
             config, contacts, suppressions, arming, new FakeDns(), Clock.systemUTC(), recent);
     token = AdminToken.loadOrCreate(dir, new SecureRandom());
+    spool = Spool.open(dir.resolve("queue"), clock);
+    runner =
+        new QueueRunner(
+            spool,
+            new MaildirDelivery(dir.resolve("mail"), config.hostname(), config.domains()),
+            config.queue(),
+            clock,
+            config.hostname(),
+            Events.NONE);
     server =
         new AdminServer(
             new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
             token,
             clock,
-            AdminPorts.host(config, engine, arming, suppressions, contacts, recent, Events.NONE));
+            AdminPorts.host(
+                config,
+                engine,
+                arming,
+                suppressions,
+                contacts,
+                recent,
+                Events.NONE,
+                spool,
+                runner));
     server.start();
   }
 
@@ -111,6 +139,8 @@ class AdminServerTest {
       server.stop();
     }
     http.close();
+    runner.close();
+    spool.close();
     suppressions.close();
     availability.close();
   }
@@ -496,6 +526,178 @@ class AdminServerTest {
   // --- the CLI's client -----------------------------------------------------------------------
 
   /** {@link AdminClient} against this server, with a config whose admin.bind is its address. */
+  // --- queue --------------------------------------------------------------------------------
+
+  /**
+   * The queue endpoints over the real spool and runner of the setup: a Maildir that cannot be
+   * written (its directory is a file) defers its recipient, as a full or broken disk would.
+   */
+  @Nested
+  class QueueEndpoints {
+    static final String CONTENT = "Subject: queued\r\n\r\nHello.\r\n";
+
+    String id;
+
+    @BeforeEach
+    void queueAMessageWithOneRecipientDeferred() throws Exception {
+      Path blocked = dir.resolve("mail/example.test/blocked");
+      Files.createDirectories(blocked.getParent());
+      Files.writeString(blocked, "not a Maildir");
+      id =
+          SpoolFixtures.enqueue(
+              spool,
+              SpoolFixtures.envelope(
+                  "sender@client.test", "bob@example.test", "blocked@example.test"),
+              SpoolFixtures.trace(),
+              CONTENT);
+      assertThat(runner.runDue()).isEqualTo(1);
+    }
+
+    JsonObject recipient(JsonObject message, int i) {
+      return message.getAsJsonArray("recipients").get(i).getAsJsonObject();
+    }
+
+    @Test
+    void listShowsEachRecipientWithItsAttemptsNextAttemptAndLastError() throws Exception {
+      HttpResponse<String> r = call("GET", "/queue/messages");
+      assertThat(r.statusCode()).isEqualTo(200);
+      JsonArray list = JsonParser.parseString(r.body()).getAsJsonArray();
+      assertThat(list).hasSize(1);
+      JsonObject m = list.get(0).getAsJsonObject();
+      assertThat(keys(m))
+          .containsExactlyInAnyOrder("id", "sender", "arrived", "size", "client", "recipients");
+      assertThat(m.get("id").getAsString()).isEqualTo(id);
+      assertThat(m.get("sender").getAsString()).isEqualTo("sender@client.test");
+      assertThat(m.get("arrived").getAsString()).isEqualTo(T0.toString());
+      assertThat(m.get("size").getAsLong()).isEqualTo(CONTENT.length());
+      assertThat(m.get("client").getAsString()).isEqualTo("192.0.2.7");
+
+      JsonObject bob = recipient(m, 0);
+      assertThat(keys(bob))
+          .containsExactlyInAnyOrder("address", "status", "attempts", "next_attempt", "last_error");
+      assertThat(bob.get("address").getAsString()).isEqualTo("bob@example.test");
+      assertThat(bob.get("status").getAsString()).isEqualTo("delivered");
+      assertThat(bob.get("attempts").getAsInt()).isEqualTo(1);
+      assertThat(bob.get("next_attempt").isJsonNull()).isTrue();
+      assertThat(bob.get("last_error").isJsonNull()).isTrue();
+
+      JsonObject blocked = recipient(m, 1);
+      assertThat(blocked.get("status").getAsString()).isEqualTo("deferred");
+      assertThat(blocked.get("attempts").getAsInt()).isEqualTo(1);
+      assertThat(blocked.get("next_attempt").getAsString())
+          .isEqualTo(T0.plus(config.queue().minBackoff()).toString());
+      assertThat(blocked.get("last_error").getAsString()).startsWith("4.3.0 cannot write maildir");
+    }
+
+    @Test
+    void listAsTextIsOneBlockPerMessageAndATotal() throws Exception {
+      HttpResponse<String> r =
+          send(
+              "GET",
+              "/queue/messages",
+              "Authorization",
+              token.authorization(),
+              "Accept",
+              "text/plain");
+      Instant next = T0.plus(config.queue().minBackoff());
+      assertThat(r.body())
+          .startsWith(
+              id
+                  + "  "
+                  + CONTENT.length()
+                  + " bytes  arrived "
+                  + T0
+                  + "  from <sender@client.test> (192.0.2.7)\n"
+                  + "  <bob@example.test>: delivered\n"
+                  + "  <blocked@example.test>: deferred, 1 attempt, next "
+                  + next
+                  + ": 4.3.0 cannot write maildir ")
+          .endsWith("\n\n1 message, " + CONTENT.length() + " bytes\n");
+    }
+
+    @Test
+    void showGivesOneMessageAndTellsAMalformedIdFromAnUnknownOne() throws Exception {
+      JsonObject m = object(call("GET", "/queue/messages/" + id));
+      assertThat(m.get("id").getAsString()).isEqualTo(id);
+      assertThat(m.getAsJsonArray("recipients")).hasSize(2);
+
+      HttpResponse<String> unknown = call("GET", "/queue/messages/0000000000000");
+      assertThat(unknown.statusCode()).isEqualTo(404);
+      assertThat(error(unknown)).contains("no message 0000000000000 in the queue");
+
+      for (String bad : new String[] {"nope", "", id + "0", id.toLowerCase(Locale.ROOT)}) {
+        HttpResponse<String> malformed = call("GET", "/queue/messages/" + bad);
+        assertThat(malformed.statusCode()).as(bad).isEqualTo(400);
+        assertThat(error(malformed)).isEqualTo("not a queue ID: " + bad);
+      }
+      assertThat(call("DELETE", "/queue/messages/nope").statusCode()).isEqualTo(400);
+      HttpResponse<String> put = call("PUT", "/queue/messages/" + id);
+      assertThat(put.statusCode()).isEqualTo(405);
+      assertThat(put.headers().firstValue("Allow")).hasValue("GET, DELETE");
+      assertThat(call("GET", "/queue/flush").statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void flushMakesTheRunnerAttemptNow() throws Exception {
+      assertThat(runner.runDue()).as("not due before its backoff").isZero();
+
+      HttpResponse<String> r = call("POST", "/queue/flush");
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(object(r).get("flushed").getAsInt()).isEqualTo(1);
+      assertThat(runner.runDue()).isEqualTo(1);
+
+      JsonObject blocked = recipient(object(call("GET", "/queue/messages/" + id)), 1);
+      assertThat(blocked.get("attempts").getAsInt()).isEqualTo(2);
+      // The clock stood still: the backoff after a second attempt is twice the first.
+      assertThat(blocked.get("next_attempt").getAsString())
+          .isEqualTo(T0.plus(config.queue().minBackoff().multipliedBy(2)).toString());
+    }
+
+    @Test
+    void deleteRemovesTheMessageForGoodWithoutADsn() throws Exception {
+      HttpResponse<String> r = call("DELETE", "/queue/messages/" + id);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(object(r).get("deleted").getAsBoolean()).isTrue();
+
+      assertThat(spool.list()).isEmpty();
+      assertThat(dir.resolve("queue/state")).isEmptyDirectory();
+      assertThat(call("GET", "/queue/messages").body()).isEqualTo("[]\n");
+      assertThat(call("GET", "/queue/messages/" + id).statusCode()).isEqualTo(404);
+      assertThat(call("DELETE", "/queue/messages/" + id).statusCode()).isEqualTo(404);
+      clock.advance(Duration.ofDays(1));
+      assertThat(runner.runDue()).as("nothing left to try, and no DSN queued").isZero();
+    }
+
+    @Test
+    void aMessageDeletedDuringAnAttemptIsGoneAndTheAttemptRecordsNothing() throws Exception {
+      DeliveryAgent deletingMidway =
+          d -> {
+            try {
+              assertThat(call("DELETE", "/queue/messages/" + d.queueId()).statusCode())
+                  .isEqualTo(200);
+            } catch (Exception e) {
+              throw new AssertionError(e);
+            }
+            return d.recipients().stream()
+                .map(
+                    rcpt ->
+                        (RecipientResult)
+                            new RecipientResult.Failed(
+                                rcpt, "test", EnhancedStatus.BAD_MAILBOX, "no such user"))
+                .toList();
+          };
+      try (QueueRunner other =
+          new QueueRunner(
+              spool, deletingMidway, config.queue(), clock, config.hostname(), Events.NONE)) {
+        clock.advance(config.queue().minBackoff());
+        assertThat(other.runDue()).isEqualTo(1);
+      }
+      assertThat(spool.list()).as("no DSN for the failure either").isEmpty();
+      assertThat(dir.resolve("queue/state")).isEmptyDirectory();
+      assertThat(dir.resolve("queue/active")).isEmptyDirectory();
+    }
+  }
+
   @Nested
   class Client {
     Path clientDataDir;
