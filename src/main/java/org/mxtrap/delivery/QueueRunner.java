@@ -331,6 +331,10 @@ public final class QueueRunner implements AutoCloseable {
       flushed.remove(e.id());
       started.add(launch(e.id()));
     }
+    // A message deleted (queue delete) before its turn leaves its ID behind: forget it, or a
+    // flushed ID would make every wake-up a full scan.
+    flushed.removeIf(id -> spool.find(id).isEmpty());
+    failedUntil.keySet().removeIf(id -> spool.find(id).isEmpty());
     noteNextAttempt(earliest);
     return started;
   }

@@ -26,6 +26,10 @@ class CliIT {
         "suppressions add",
         "suppressions remove",
         "explain",
+        "queue list",
+        "queue show",
+        "queue flush",
+        "queue delete",
         "heap"
       })
   void everyCommandHasHelp(String command) throws Exception {
@@ -45,7 +49,8 @@ class CliIT {
         .contains("check-config")
         .contains("status")
         .contains("suppressions")
-        .contains("explain");
+        .contains("explain")
+        .contains("queue");
     MxtrapProcess.Result version = MxtrapProcess.run(Duration.ofSeconds(30), "--version");
     assertThat(version.exitCode()).isZero();
     assertThat(version.output()).startsWith("mxtrap ");
