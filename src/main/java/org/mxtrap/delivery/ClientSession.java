@@ -45,6 +45,8 @@ import org.mxtrap.smtp.wire.SmtpReply;
  * includes a missing reply after the end of data: the peer may have taken the message, and the
  * recipient will be tried again, so it may get the message twice. RFC 5321 6.1 accepts that
  * duplicate rather than risk a loss; the 10-minute {@link ClientTimeouts#dataEnd()} keeps it rare.
+ * A content stream that fails while it is sent is handled the same way: the connection is cut
+ * before the end of data, so the peer discards the partial message.
  *
  * <p>Threading: one thread at a time. {@link #send} throws only for a closed session, or when the
  * content's stream cannot be opened (before anything of it was sent).
@@ -221,10 +223,6 @@ public final class ClientSession implements AutoCloseable {
   /** False once the connection is lost or closed: open a new session for more mail. */
   public boolean isOpen() {
     return open;
-  }
-
-  Extensions extensions() {
-    return extensions;
   }
 
   /**

@@ -21,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.jspecify.annotations.Nullable;
+import org.mxtrap.smtp.server.TlsContexts;
 import org.mxtrap.smtp.wire.DataReader;
 import org.mxtrap.smtp.wire.InputLine;
 import org.mxtrap.smtp.wire.LineReader;
@@ -36,6 +37,11 @@ import org.mxtrap.smtp.wire.LineReader;
  * the records after {@link #close()}, which ends every connection and waits for its thread.
  */
 final class FakeSmtpPeer implements AutoCloseable {
+  static {
+    // As Main does, before the first server-side handshake in this JVM, which may be ours: JSSE
+    // reads the switch once, and TlsContextsTest relies on it being on.
+    TlsContexts.refuseClientInitiatedRenegotiation();
+  }
 
   /** How the peer deviates from a well-behaved server. */
   enum Misbehaviour {
