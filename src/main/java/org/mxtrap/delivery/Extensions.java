@@ -1,6 +1,7 @@
 package org.mxtrap.delivery;
 
 import java.util.Locale;
+import java.util.regex.Pattern;
 import org.mxtrap.smtp.wire.SmtpReply;
 
 /**
@@ -13,6 +14,8 @@ import org.mxtrap.smtp.wire.SmtpReply;
 record Extensions(
     boolean startTls, boolean pipelining, boolean eightBitMime, boolean smtpUtf8, long maxSize) {
 
+  private static final Pattern SPACES = Pattern.compile(" +");
+
   /** What a peer that answered HELO has: nothing. */
   static final Extensions NONE = new Extensions(false, false, false, false, -1);
 
@@ -23,7 +26,7 @@ record Extensions(
     boolean smtpUtf8 = false;
     long maxSize = -1;
     for (String line : ehlo.lines().subList(1, ehlo.lines().size())) {
-      String[] words = line.trim().split(" +");
+      String[] words = SPACES.split(line.strip());
       switch (words[0].toUpperCase(Locale.ROOT)) {
         case "STARTTLS" -> startTls = true;
         case "PIPELINING" -> pipelining = true;

@@ -25,6 +25,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
 public final class SmtpClient implements AutoCloseable {
 
   /**
+   * What every session of this client does.
+   *
    * @param heloName our host name, the EHLO/HELO/LHLO argument
    * @param protocol SMTP, or LMTP to a mail store
    */
