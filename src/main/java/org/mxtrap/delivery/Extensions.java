@@ -26,7 +26,7 @@ record Extensions(
     boolean smtpUtf8 = false;
     long maxSize = -1;
     for (String line : ehlo.lines().subList(1, ehlo.lines().size())) {
-      String[] words = SPACES.split(line.strip());
+      String[] words = SPACES.split(line.strip(), -1);
       switch (words[0].toUpperCase(Locale.ROOT)) {
         case "STARTTLS" -> startTls = true;
         case "PIPELINING" -> pipelining = true;
