@@ -84,8 +84,9 @@ public final class LoopbackDovecot implements AutoCloseable {
     Path home = Files.createTempDirectory(dir, "dovecot-");
     Path homes = Files.createDirectory(home.resolve("home"));
     Path passwd = home.resolve("users");
-    // passwd-file: user:password:uid:gid:gecos:home:shell:extra fields (uid, gid and home come
-    // from the userdb's default_fields).
+    // passwd-file: user:password:uid:gid:gecos:home:shell:extra fields; uid, gid and home come
+    // from the userdb's default_fields, and the file is the passdb too, so the userdb's extra
+    // fields say userdb_.
     Files.writeString(
         passwd,
         Stream.of(users)
@@ -102,7 +103,8 @@ public final class LoopbackDovecot implements AutoCloseable {
       Files.setAttribute(homes, "unix:gid", gid);
       for (Path d : List.of(dir, home)) {
         Set<PosixFilePermission> mode = EnumSet.copyOf(Files.getPosixFilePermissions(d));
-        // Group too: Dovecot keeps root's supplementary groups when it becomes nobody.
+        // Group too: Dovecot's mail process, as nobody, still counts as group root here (with o+x
+        // alone, Dovecot 2.3.19 as root was refused: "missing +x perm ... mode=0701").
         mode.addAll(Set.of(PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_EXECUTE));
         Files.setPosixFilePermissions(d, mode);
       }
