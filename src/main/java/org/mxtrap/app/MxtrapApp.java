@@ -13,24 +13,33 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
 import org.mxtrap.admin.AdminServer;
 import org.mxtrap.admin.AdminToken;
 import org.mxtrap.config.ConfigException;
+import org.mxtrap.config.DeliverySettings;
 import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.config.TlsSettings;
 import org.mxtrap.config.TrapSettings;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Mailboxes;
 import org.mxtrap.core.Role;
+import org.mxtrap.delivery.ClientTimeouts;
+import org.mxtrap.delivery.DeliveryAgent;
 import org.mxtrap.delivery.InSessionDelivery;
 import org.mxtrap.delivery.MaildirDelivery;
 import org.mxtrap.delivery.MessageMemory;
+import org.mxtrap.delivery.Protocol;
 import org.mxtrap.delivery.QueueRunner;
 import org.mxtrap.delivery.RecipientList;
+import org.mxtrap.delivery.RelayDeliveryAgent;
+import org.mxtrap.delivery.SmtpClient;
+import org.mxtrap.delivery.TlsPolicy;
 import org.mxtrap.dns.Dns;
 import org.mxtrap.dns.Dnsbl;
 import org.mxtrap.dns.ReverseNames;
@@ -73,6 +82,7 @@ final class MxtrapApp implements AutoCloseable {
   private final Clock clock;
   private final Spool spool;
   private final QueueRunner runner;
+  private final @Nullable RelayDeliveryAgent relay;
   private final SmtpServer server;
   private final AdminServer admin;
   private final Policy policy;
@@ -182,6 +192,7 @@ final class MxtrapApp implements AutoCloseable {
       Clock clock,
       Spool spool,
       QueueRunner runner,
+      @Nullable RelayDeliveryAgent relay,
       SmtpServer server,
       AdminServer admin,
       Policy policy,
@@ -190,6 +201,7 @@ final class MxtrapApp implements AutoCloseable {
     this.clock = clock;
     this.spool = spool;
     this.runner = runner;
+    this.relay = relay;
     this.server = server;
     this.admin = admin;
     this.policy = policy;
@@ -223,18 +235,32 @@ final class MxtrapApp implements AutoCloseable {
       policy.close();
       throw e;
     }
-    MaildirDelivery maildir =
-        new MaildirDelivery(config.dataDir().resolve("mail"), config.hostname(), config.domains());
+    // Maildir delivers small messages in the session. A relay never does: a session must not wait
+    // on a remote server, so every message is queued before its 250 and the runner relays it.
+    MaildirDelivery maildir = null;
+    RelayDeliveryAgent relay = null;
+    DeliveryAgent agent;
+    int maxHeld;
+    switch (config.delivery().mode()) {
+      case MAILDIR -> {
+        maildir =
+            new MaildirDelivery(
+                config.dataDir().resolve("mail"), config.hostname(), config.domains());
+        agent = maildir;
+        maxHeld = InSessionDelivery.DEFAULT_MAX_HELD;
+      }
+      case RELAY -> {
+        relay = relayAgent(config);
+        agent = relay;
+        maxHeld = 0;
+      }
+      default -> throw new IllegalStateException("unknown mode " + config.delivery().mode());
+    }
     QueueRunner runner =
-        new QueueRunner(spool, maildir, config.queue(), clock, config.hostname(), events);
+        new QueueRunner(spool, agent, config.queue(), clock, config.hostname(), events);
     InSessionDelivery sink =
         new InSessionDelivery(
-            spool,
-            maildir,
-            clock,
-            InSessionDelivery.DEFAULT_MAX_HELD,
-            new MessageMemory(resources.messageMemory()),
-            events);
+            spool, agent, clock, maxHeld, new MessageMemory(resources.messageMemory()), events);
     SessionSettings settings = sessionSettings(config);
     AvailabilityHistory availability = policy.availability();
     EntryWatch watch =
@@ -282,7 +308,8 @@ final class MxtrapApp implements AutoCloseable {
                 events,
                 spool,
                 runner));
-    MxtrapApp app = new MxtrapApp(config, clock, spool, runner, server, admin, policy, events);
+    MxtrapApp app =
+        new MxtrapApp(config, clock, spool, runner, relay, server, admin, policy, events);
     try {
       runner.start();
       server.start();
@@ -294,6 +321,9 @@ final class MxtrapApp implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       runner.close();
+      if (relay != null) {
+        relay.close();
+      }
       spool.close();
       policy.close();
       throw e;
@@ -307,9 +337,11 @@ final class MxtrapApp implements AutoCloseable {
     policy.prober().start();
     app.maintenance.scheduleWithFixedDelay(
         app::maintain, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
-    // Maildir tmp/: what a crashed process left, at once; then anyone's debris, periodically.
-    app.maintenance.scheduleWithFixedDelay(
-        maildir::cleanTmp, 0, MaildirDelivery.TMP_SWEEP_INTERVAL.toMinutes(), TimeUnit.MINUTES);
+    if (maildir != null) {
+      // Maildir tmp/: what a crashed process left, at once; then anyone's debris, periodically.
+      app.maintenance.scheduleWithFixedDelay(
+          maildir::cleanTmp, 0, MaildirDelivery.TMP_SWEEP_INTERVAL.toMinutes(), TimeUnit.MINUTES);
+    }
     log.info("started: {} messages in the queue", spool.size());
     for (LayoutEntry e : config.layout().entries()) {
       if (e.role() == Role.TRAP) {
@@ -323,6 +355,30 @@ final class MxtrapApp implements AutoCloseable {
       }
     }
     return app;
+  }
+
+  /**
+   * The agent of {@code delivery.mode: relay}: our host name in LHLO/EHLO and Received, the relay's
+   * protocol, {@code delivery.tls}, and the client's default timeouts (RFC 5321 4.5.3.2).
+   */
+  static RelayDeliveryAgent relayAgent(MxtrapConfig config) {
+    DeliverySettings d = config.delivery();
+    DeliverySettings.Relay relay = Objects.requireNonNull(d.relay(), "mode relay has a relay");
+    Protocol protocol =
+        switch (relay.protocol()) {
+          case SMTP -> Protocol.SMTP;
+          case LMTP -> Protocol.LMTP;
+        };
+    TlsPolicy tls =
+        switch (d.tls()) {
+          case OPPORTUNISTIC -> TlsPolicy.OPPORTUNISTIC;
+          case REQUIRED -> TlsPolicy.REQUIRED;
+          case OFF -> TlsPolicy.OFF;
+        };
+    return new RelayDeliveryAgent(
+        new SmtpClient.Settings(config.hostname(), protocol, tls, ClientTimeouts.DEFAULTS),
+        relay.host(),
+        relay.port());
   }
 
   /** What every SMTP session of this host is configured with. */
@@ -455,6 +511,9 @@ final class MxtrapApp implements AutoCloseable {
       log.warn("stopping: closed {} sessions still open after {}s", cut, grace.toSeconds());
     }
     runner.close();
+    if (relay != null) {
+      relay.close(); // after the runner: no delivery is in flight any more
+    }
     spool.close();
     policy.availability().maintain(clock.instant());
     policy.close();

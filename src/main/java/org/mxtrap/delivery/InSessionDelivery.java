@@ -77,7 +77,8 @@ public final class InSessionDelivery implements MessageSink {
   /**
    * @param spool where longer messages, and recipients not delivered in session, are queued
    * @param agent the agent the queue runner uses too
-   * @param maxHeld the largest message, in octets, held in memory and delivered in session
+   * @param maxHeld the largest message, in octets, held in memory and delivered in session; 0:
+   *     every message is queued, none delivered in session
    * @param memory the budget every held message reserves its buffer from
    * @param events told {@link Event.MessageAccepted} for every message committed, and {@link
    *     Event.Delivery} for every recipient delivered (or not) in session
@@ -196,6 +197,9 @@ public final class InSessionDelivery implements MessageSink {
       }
       if (!committed) {
         try {
+          if (queued == null && maxHeld == 0) {
+            spill(); // an empty message: with maxHeld 0, nothing is delivered in session
+          }
           if (queued != null) {
             queued.commit();
           } else {

@@ -546,11 +546,71 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void deliveryModesNotBuiltAreRefused() throws Exception {
+  void relayModeReadsTheRelayWithItsPortDefaults() throws Exception {
+    MxtrapConfig c =
+        ConfigLoader.load(
+            write(withMinimal("delivery: { mode: relay, relay: { host: Mail.Internal. } }\n")));
+    assertThat(c.delivery())
+        .isEqualTo(
+            new DeliverySettings(
+                DeliverySettings.Mode.RELAY,
+                new DeliverySettings.Relay(
+                    "mail.internal", 25, DeliverySettings.Relay.Protocol.SMTP),
+                DeliverySettings.Tls.OPPORTUNISTIC));
+    assertThat(c.delivery().relay().isAddress()).isFalse();
+    assertThat(c.describe())
+        .contains("delivery: relay to mail.internal:25 (smtp) tls=opportunistic");
+
+    c =
+        ConfigLoader.load(
+            write(
+                withMinimal(
+                    """
+                    delivery:
+                      mode: relay
+                      relay: { host: "[2001:db8::24]", port: 24, protocol: lmtp }
+                      tls: required
+                    """)));
+    DeliverySettings.Relay relay = c.delivery().relay();
+    assertThat(relay)
+        .isEqualTo(
+            new DeliverySettings.Relay("2001:db8::24", 24, DeliverySettings.Relay.Protocol.LMTP));
+    assertThat(relay.isAddress()).isTrue();
+    assertThat(c.delivery().tls()).isEqualTo(DeliverySettings.Tls.REQUIRED);
+    assertThat(c.describe()).contains("delivery: relay to [2001:db8::24]:24 (lmtp) tls=required");
+    assertThat(ConfigLoader.load(write(MINIMAL)).describe())
+        .contains("delivery: maildir tls=opportunistic");
+  }
+
+  @Test
+  void theRelayIsRequiredWithModeRelayAndRefusedOtherwise() throws Exception {
     assertOneProblem(
-        withMinimal("delivery: { mode: relay }\n"),
-        "4: delivery.mode: relay: not supported yet in this version (relay delivery is not built);"
-            + " use maildir");
+        withMinimal("delivery:\n  mode: relay\n"),
+        "5: delivery.relay: required with mode: relay (the { host, port, protocol } to hand");
+    assertOneProblem(
+        withMinimal("delivery:\n  relay: { host: 192.0.2.25 }\n"),
+        "5: delivery.relay: only read with mode: relay (mode is maildir, the default); set mode:"
+            + " relay or remove the key");
+    assertOneProblem(
+        withMinimal("delivery:\n  mode: relay\n  relay: { port: 25 }\n"),
+        "6: delivery.relay.host: required key is missing (the name or address of the relay)");
+    assertOneProblem(
+        withMinimal("delivery:\n  mode: relay\n  relay: { host: dovecot.test, protocol: lmtp }\n"),
+        "6: delivery.relay.port: required with protocol: lmtp (LMTP has no port of its own");
+    assertOneProblem(
+        withMinimal("delivery:\n  mode: relay\n  relay: { host: \"bad host\" }\n"),
+        "6: delivery.relay.host: ");
+    assertOneProblem(
+        withMinimal("delivery:\n  mode: relay\n  relay: { host: a.test, port: 0 }\n"),
+        "6: delivery.relay.port: ");
+    assertOneProblem(
+        withMinimal("delivery:\n  mode: relay\n  relay: { host: a.test, protocol: http }\n"),
+        "6: delivery.relay.protocol: ");
+    assertOneProblem(withMinimal("delivery: { tls: maybe }\n"), "4: delivery.tls: ");
+  }
+
+  @Test
+  void deliveryModesNotBuiltAreRefused() throws Exception {
     assertOneProblem(
         withMinimal("delivery:\n  mode: mx\n"),
         "5: delivery.mode: mx: not supported yet in this version (forwarding by MX is not built)");
