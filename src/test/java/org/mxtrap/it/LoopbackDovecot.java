@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -187,6 +188,17 @@ public final class LoopbackDovecot implements AutoCloseable {
     try (Stream<Path> files = Files.list(fresh)) {
       return files.sorted().map(LoopbackDovecot::read).toList();
     }
+  }
+
+  /**
+   * {@link #delivered} once at least {@code count} messages are saved for {@code address}, waiting
+   * up to {@code limit} for them (fewer when the limit passed first).
+   */
+  public List<String> awaitDelivered(String address, int count, Duration limit)
+      throws IOException, InterruptedException {
+    SmtpHarness.awaitMessages(
+        homes.resolve(address).resolve("Maildir").resolve("new"), count, limit);
+    return delivered(address);
   }
 
   /** Dovecot's log and its output, to show when a test fails. */

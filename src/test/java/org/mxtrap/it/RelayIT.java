@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * relay mode (the primary in front of a mail store), which queues the message before its 250 and
  * relays it over SMTP to a second packaged mxtrap in the default Maildir mode (the store). The
  * message lands in the store's Maildir with both hops' Received headers, the primary's below the
- * store's.
+ * store's. And over LMTP to a real Dovecot ({@link LoopbackDovecot}), the store the example file
+ * puts behind a primary.
  */
 class RelayIT {
   @TempDir Path dir;
@@ -63,6 +64,43 @@ class RelayIT {
           .contains("for <bob@example.test>");
       assertThat(message).startsWith("Return-Path: <you@client.test>\n");
       assertThat(primary.inbox("bob").getParent()).as("no Maildir in relay mode").doesNotExist();
+    }
+  }
+
+  @Test
+  void overLmtpTheMessageLandsInDovecotsMailboxes() throws Exception {
+    Files.createDirectories(dir.resolve("primary"));
+    try (LoopbackDovecot dovecot =
+        LoopbackDovecot.start(
+            dir,
+            LoopbackDovecot.User.of("bob@example.test"),
+            LoopbackDovecot.User.of("carol@example.test"))) {
+      TestLayout primary =
+          new TestLayout(dir.resolve("primary"))
+              .extra(
+                  "delivery: { mode: relay, relay: { host: 127.0.0.1, port: %d, protocol: lmtp } }"
+                      .formatted(dovecot.address().getPort()));
+      try (MxtrapProcess p = primary.start()) {
+        Swaks.Result sent =
+            Swaks.run(
+                primary.primary,
+                "--to",
+                "bob@example.test,carol@example.test",
+                "--from",
+                "you@client.test",
+                "--header",
+                "Subject: to the store");
+        assertThat(sent.exitCode()).as(sent.transcript()).isZero();
+
+        for (String rcpt : List.of("bob@example.test", "carol@example.test")) {
+          List<String> saved = dovecot.awaitDelivered(rcpt, 1, Duration.ofSeconds(30));
+          assertThat(saved).as(dovecot.log()).hasSize(1);
+          assertThat(saved.get(0))
+              .contains("Subject: to the store")
+              .contains("with LMTP")
+              .contains("[127.0.0.1]:" + primary.primary + ", primary, MX 10");
+        }
+      }
     }
   }
 }
