@@ -3,6 +3,7 @@ package org.mxtrap.app;
 import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,14 +12,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
 import javax.net.ssl.SSLContext;
-import org.jspecify.annotations.Nullable;
 import org.mxtrap.admin.AdminServer;
 import org.mxtrap.admin.AdminToken;
 import org.mxtrap.config.ConfigException;
@@ -34,6 +38,7 @@ import org.mxtrap.delivery.DeliveryAgent;
 import org.mxtrap.delivery.InSessionDelivery;
 import org.mxtrap.delivery.MaildirDelivery;
 import org.mxtrap.delivery.MessageMemory;
+import org.mxtrap.delivery.MxDeliveryAgent;
 import org.mxtrap.delivery.Protocol;
 import org.mxtrap.delivery.QueueRunner;
 import org.mxtrap.delivery.RecipientList;
@@ -42,8 +47,10 @@ import org.mxtrap.delivery.SmtpClient;
 import org.mxtrap.delivery.TlsPolicy;
 import org.mxtrap.dns.Dns;
 import org.mxtrap.dns.Dnsbl;
+import org.mxtrap.dns.MxLocator;
 import org.mxtrap.dns.ReverseNames;
 import org.mxtrap.dns.StubResolver;
+import org.mxtrap.dns.ThisHost;
 import org.mxtrap.observe.DecisionLog;
 import org.mxtrap.observe.Event;
 import org.mxtrap.observe.Events;
@@ -82,7 +89,8 @@ final class MxtrapApp implements AutoCloseable {
   private final Clock clock;
   private final Spool spool;
   private final QueueRunner runner;
-  private final @Nullable RelayDeliveryAgent relay;
+  // Closes the outbound SMTP client of the relay or MX agent (nothing for Maildir).
+  private final Runnable closeOutbound;
   private final SmtpServer server;
   private final AdminServer admin;
   private final Policy policy;
@@ -192,7 +200,7 @@ final class MxtrapApp implements AutoCloseable {
       Clock clock,
       Spool spool,
       QueueRunner runner,
-      @Nullable RelayDeliveryAgent relay,
+      Runnable closeOutbound,
       SmtpServer server,
       AdminServer admin,
       Policy policy,
@@ -201,7 +209,7 @@ final class MxtrapApp implements AutoCloseable {
     this.clock = clock;
     this.spool = spool;
     this.runner = runner;
-    this.relay = relay;
+    this.closeOutbound = closeOutbound;
     this.server = server;
     this.admin = admin;
     this.policy = policy;
@@ -235,10 +243,11 @@ final class MxtrapApp implements AutoCloseable {
       policy.close();
       throw e;
     }
-    // Maildir delivers small messages in the session. A relay never does: a session must not wait
-    // on a remote server, so every message is queued before its 250 and the runner relays it.
+    // Maildir delivers small messages in the session. A relay or the next MX never does: a session
+    // must not wait on a remote server, so every message is queued before its 250 and the runner
+    // forwards it.
     MaildirDelivery maildir = null;
-    RelayDeliveryAgent relay = null;
+    Runnable closeOutbound = () -> {};
     DeliveryAgent agent;
     int maxHeld;
     switch (config.delivery().mode()) {
@@ -250,8 +259,15 @@ final class MxtrapApp implements AutoCloseable {
         maxHeld = InSessionDelivery.DEFAULT_MAX_HELD;
       }
       case RELAY -> {
-        relay = relayAgent(config);
+        RelayDeliveryAgent relay = relayAgent(config);
+        closeOutbound = relay::close;
         agent = relay;
+        maxHeld = 0;
+      }
+      case MX -> {
+        MxDeliveryAgent mx = mxAgent(config, clock);
+        closeOutbound = mx::close;
+        agent = mx;
         maxHeld = 0;
       }
       default -> throw new IllegalStateException("unknown mode " + config.delivery().mode());
@@ -309,7 +325,7 @@ final class MxtrapApp implements AutoCloseable {
                 spool,
                 runner));
     MxtrapApp app =
-        new MxtrapApp(config, clock, spool, runner, relay, server, admin, policy, events);
+        new MxtrapApp(config, clock, spool, runner, closeOutbound, server, admin, policy, events);
     try {
       runner.start();
       server.start();
@@ -321,9 +337,7 @@ final class MxtrapApp implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       runner.close();
-      if (relay != null) {
-        relay.close();
-      }
+      closeOutbound.run();
       spool.close();
       policy.close();
       throw e;
@@ -369,16 +383,59 @@ final class MxtrapApp implements AutoCloseable {
           case SMTP -> Protocol.SMTP;
           case LMTP -> Protocol.LMTP;
         };
-    TlsPolicy tls =
-        switch (d.tls()) {
-          case OPPORTUNISTIC -> TlsPolicy.OPPORTUNISTIC;
-          case REQUIRED -> TlsPolicy.REQUIRED;
-          case OFF -> TlsPolicy.OFF;
-        };
     return new RelayDeliveryAgent(
-        new SmtpClient.Settings(config.hostname(), protocol, tls, ClientTimeouts.DEFAULTS),
+        new SmtpClient.Settings(
+            config.hostname(), protocol, tlsPolicy(d.tls()), ClientTimeouts.DEFAULTS),
         relay.host(),
         relay.port());
+  }
+
+  /**
+   * The agent of {@code delivery.mode: mx}: SMTP with our host name and {@code delivery.tls}, the
+   * domain's MX order from {@code dns}, and this host as {@link #thisHost self}.
+   */
+  static MxDeliveryAgent mxAgent(MxtrapConfig config, Clock clock) {
+    MxLocator locator =
+        new MxLocator(
+            StubResolver.create(config.dns(), clock),
+            // Safe from every delivery thread at once: each draws from its own thread's generator.
+            (RandomGenerator) () -> ThreadLocalRandom.current().nextLong(),
+            MxLocator.Limits.DEFAULTS);
+    return new MxDeliveryAgent(
+        new SmtpClient.Settings(
+            config.hostname(),
+            Protocol.SMTP,
+            tlsPolicy(config.delivery().tls()),
+            ClientTimeouts.DEFAULTS),
+        locator,
+        thisHost(config),
+        config.layout(),
+        clock);
+  }
+
+  /**
+   * This host as an MX host recognizes itself (RFC 5321 5.1): the address and host name of every
+   * layout entry it serves, traps included, and its {@code hostname}.
+   */
+  static ThisHost thisHost(MxtrapConfig config) {
+    Set<String> names = new HashSet<>();
+    Set<InetAddress> addresses = new HashSet<>();
+    names.add(config.hostname());
+    for (LayoutEntry e : config.layout().entries()) {
+      if (config.serves(e)) {
+        names.add(e.host());
+        addresses.add(e.address());
+      }
+    }
+    return new ThisHost(names, addresses);
+  }
+
+  private static TlsPolicy tlsPolicy(DeliverySettings.Tls tls) {
+    return switch (tls) {
+      case OPPORTUNISTIC -> TlsPolicy.OPPORTUNISTIC;
+      case REQUIRED -> TlsPolicy.REQUIRED;
+      case OFF -> TlsPolicy.OFF;
+    };
   }
 
   /** What every SMTP session of this host is configured with. */
@@ -511,9 +568,7 @@ final class MxtrapApp implements AutoCloseable {
       log.warn("stopping: closed {} sessions still open after {}s", cut, grace.toSeconds());
     }
     runner.close();
-    if (relay != null) {
-      relay.close(); // after the runner: no delivery is in flight any more
-    }
+    closeOutbound.run(); // after the runner: no delivery is in flight any more
     spool.close();
     policy.availability().maintain(clock.instant());
     policy.close();

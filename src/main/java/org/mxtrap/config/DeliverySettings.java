@@ -8,8 +8,7 @@ import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
 
 /**
- * Where accepted mail goes (PRODUCT.md {@code delivery}). Forwarding by MX ({@code mode: mx}) comes
- * with later work and is refused by the loader until then.
+ * Where accepted mail goes (PRODUCT.md {@code delivery}).
  *
  * @param relay {@link Mode#RELAY}: the server every message is handed to; null otherwise
  * @param tls when outbound SMTP/LMTP uses STARTTLS
@@ -19,7 +18,12 @@ public record DeliverySettings(Mode mode, @Nullable Relay relay, Tls tls) {
     /** One Maildir per recipient under {@code DATA_DIR/mail/<domain>/<localpart>/}. */
     MAILDIR,
     /** Every message to one SMTP or LMTP server ({@code relay}), which decides about mailboxes. */
-    RELAY
+    RELAY,
+    /**
+     * A backup: every message to the MX hosts of its recipients' domains that are more preferred
+     * than this host (RFC 5321 5.1), in the domain's MX order ({@code dns.resolver}).
+     */
+    MX
   }
 
   /**
@@ -147,7 +151,7 @@ public record DeliverySettings(Mode mode, @Nullable Relay relay, Tls tls) {
 
   public static final DeliverySettings DEFAULTS = SECTION.defaults();
 
-  /** {@code maildir}, or {@code relay to HOST:PORT (smtp) tls=opportunistic}. */
+  /** {@code maildir}, {@code mx}, or {@code relay to HOST:PORT (smtp) tls=opportunistic}. */
   private static String describe(DeliverySettings d) {
     String mode = MODE.type().show().apply(d.mode());
     Relay relay = d.relay();
@@ -178,7 +182,7 @@ public record DeliverySettings(Mode mode, @Nullable Relay relay, Tls tls) {
           .errorAtKey(
               fRelay,
               "only read with mode: relay (mode is "
-                  + (fMode == null ? "maildir, the default" : "maildir")
+                  + (fMode == null ? "maildir, the default" : MODE.type().show().apply(mode))
                   + "); set mode: relay or remove the key");
     }
     Tls tls = v.get(TLS);
@@ -188,7 +192,7 @@ public record DeliverySettings(Mode mode, @Nullable Relay relay, Tls tls) {
     return new DeliverySettings(mode, relay, tls);
   }
 
-  /** {@code delivery.mode}: forwarding by MX (PRODUCT.md) is not built yet. */
+  /** {@code delivery.mode}: {@code maildir}, {@code relay} or {@code mx}. */
   private static @Nullable Mode mode(Values in, Field f) {
     String mode = in.reader().text(f);
     if (mode == null) {
@@ -201,13 +205,11 @@ public record DeliverySettings(Mode mode, @Nullable Relay relay, Tls tls) {
       case "relay" -> {
         return Mode.RELAY;
       }
-      case "mx" ->
-          in.reader()
-              .error(
-                  f,
-                  "mx: not supported yet in this version (forwarding by MX is not built); use"
-                      + " maildir or relay");
-      default -> in.reader().error(f, "unknown delivery mode: " + mode + "; use maildir or relay");
+      case "mx" -> {
+        return Mode.MX;
+      }
+      default ->
+          in.reader().error(f, "unknown delivery mode: " + mode + "; use maildir, relay or mx");
     }
     return null;
   }

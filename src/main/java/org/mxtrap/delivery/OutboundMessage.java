@@ -1,7 +1,15 @@
 package org.mxtrap.delivery;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.SequenceInputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.mxtrap.core.Envelope;
 import org.mxtrap.core.ForwardPath;
 import org.mxtrap.core.ReversePath;
 
@@ -32,5 +40,37 @@ public record OutboundMessage(
       throw new IllegalArgumentException("size " + size);
     }
     Objects.requireNonNull(content, "content");
+  }
+
+  /**
+   * The transaction that forwards {@code d} to {@code recipients} (all or some of its pending
+   * ones): the content behind our Received header, which names the recipient only when there is
+   * one. Its size is counted by reading the content once (the spool keeps no length beside it), so
+   * that a peer's SIZE limit refuses the message before it is sent.
+   *
+   * @param by our host name, the {@code by} of the Received header
+   */
+  static OutboundMessage of(DeliveryAgent.Delivery d, List<ForwardPath> recipients, String by)
+      throws IOException {
+    byte[] received =
+        ReceivedHeader.of(d.trace(), by, d.queueId(), only(recipients))
+            .getBytes(StandardCharsets.UTF_8);
+    long size;
+    try (InputStream in = d.content().open()) {
+      size = received.length + in.transferTo(OutputStream.nullOutputStream());
+    }
+    Envelope e = d.envelope();
+    return new OutboundMessage(
+        e.reversePath(),
+        recipients,
+        e.bodyType().equals("8BITMIME"),
+        e.smtpUtf8(),
+        size,
+        () -> new SequenceInputStream(new ByteArrayInputStream(received), d.content().open()));
+  }
+
+  /** The one recipient, for {@code for} in the Received header; null when there are several. */
+  private static @Nullable ForwardPath only(List<ForwardPath> recipients) {
+    return recipients.size() == 1 ? recipients.get(0) : null;
   }
 }

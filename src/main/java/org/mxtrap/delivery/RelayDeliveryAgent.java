@@ -1,21 +1,13 @@
 package org.mxtrap.delivery;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.SequenceInputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
-import org.mxtrap.core.Envelope;
-import org.mxtrap.core.ForwardPath;
 
 /**
  * {@code delivery.mode: relay}: hands every message, for all its recipients at once, to one SMTP or
@@ -81,7 +73,7 @@ public final class RelayDeliveryAgent implements DeliveryAgent, AutoCloseable {
       return new Connect.Failed(relay, NO_ADDRESS, "cannot resolve the relay " + host + ": " + e)
           .resultsFor(d.recipients());
     }
-    OutboundMessage message = message(d);
+    OutboundMessage message = OutboundMessage.of(d, d.recipients(), client.settings().heloName());
     Connect.Failed last = null;
     for (InetAddress a : addresses) {
       switch (client.open(host, new InetSocketAddress(a, port))) {
@@ -104,35 +96,6 @@ public final class RelayDeliveryAgent implements DeliveryAgent, AutoCloseable {
       return List.of(literal.get());
     }
     return List.of(InetAddress.getAllByName(host));
-  }
-
-  /**
-   * The transaction for {@code d}: its pending recipients, and the content behind our Received
-   * header. Its size is counted by reading the content once (the spool keeps no length beside it),
-   * so that a relay's SIZE limit refuses the message before it is sent.
-   */
-  private OutboundMessage message(Delivery d) throws IOException {
-    List<ForwardPath> recipients = d.recipients();
-    byte[] received =
-        ReceivedHeader.of(d.trace(), client.settings().heloName(), d.queueId(), only(recipients))
-            .getBytes(StandardCharsets.UTF_8);
-    long size;
-    try (InputStream in = d.content().open()) {
-      size = received.length + in.transferTo(OutputStream.nullOutputStream());
-    }
-    Envelope e = d.envelope();
-    return new OutboundMessage(
-        e.reversePath(),
-        recipients,
-        e.bodyType().equals("8BITMIME"),
-        e.smtpUtf8(),
-        size,
-        () -> new SequenceInputStream(new ByteArrayInputStream(received), d.content().open()));
-  }
-
-  /** The one recipient, for {@code for} in the Received header; null when there are several. */
-  private static @Nullable ForwardPath only(List<ForwardPath> recipients) {
-    return recipients.size() == 1 ? recipients.get(0) : null;
   }
 
   @Override

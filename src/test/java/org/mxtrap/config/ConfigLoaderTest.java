@@ -610,13 +610,24 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void deliveryModesNotBuiltAreRefused() throws Exception {
+  void mxModeForwardsByTheDomainsMxOrderAndTakesNoRelay() throws Exception {
+    MxtrapConfig c = ConfigLoader.load(write(withMinimal("delivery:\n  mode: mx\n")));
+    assertThat(c.delivery())
+        .isEqualTo(
+            new DeliverySettings(
+                DeliverySettings.Mode.MX, null, DeliverySettings.Tls.OPPORTUNISTIC));
+    assertThat(c.describe()).contains("delivery: mx tls=opportunistic");
     assertOneProblem(
-        withMinimal("delivery:\n  mode: mx\n"),
-        "5: delivery.mode: mx: not supported yet in this version (forwarding by MX is not built)");
+        withMinimal("delivery:\n  mode: mx\n  relay: { host: 192.0.2.25 }\n"),
+        "6: delivery.relay: only read with mode: relay (mode is mx); set mode: relay or remove the"
+            + " key");
+  }
+
+  @Test
+  void unknownDeliveryModesAreRefused() throws Exception {
     assertOneProblem(
         withMinimal("delivery: { mode: mbox }\n"),
-        "4: delivery.mode: unknown delivery mode: mbox; use maildir");
+        "4: delivery.mode: unknown delivery mode: mbox; use maildir, relay or mx");
   }
 
   @Test

@@ -27,9 +27,10 @@ import org.mxtrap.smtp.wire.InputLine;
 import org.mxtrap.smtp.wire.LineReader;
 
 /**
- * A scripted SMTP or LMTP server on 127.0.0.1, port 0, for the client's tests: it answers every
- * command with a fixed or configured reply and misbehaves as told ({@link Misbehaviour}, in the
- * spirit of OkHttp's {@code SocketPolicy}). It records the commands and messages it got.
+ * A scripted SMTP or LMTP server on 127.0.0.1 (or another loopback address), port 0, for the
+ * client's tests: it answers every command with a fixed or configured reply and misbehaves as told
+ * ({@link Misbehaviour}, in the spirit of OkHttp's {@code SocketPolicy}). It records the commands
+ * and messages it got.
  *
  * <p>With PIPELINING offered it holds its replies to MAIL and RCPT until DATA arrives, as RFC 2920
  * allows: a client that waits for each reply never gets one and times out. Without it, it notes a
@@ -48,6 +49,8 @@ final class FakeSmtpPeer implements AutoCloseable {
     NONE,
     /** Greets with 421 and closes. */
     GREETING_421,
+    /** Greets with 554, refusing service (RFC 5321 3.1), and closes. */
+    GREETING_554,
     /** Accepts the connection and never greets. */
     HANG_AT_GREETING,
     /** Reads the whole message and never answers its end. */
@@ -76,8 +79,13 @@ final class FakeSmtpPeer implements AutoCloseable {
   private @Nullable Thread accepter;
 
   FakeSmtpPeer(boolean lmtp) throws IOException {
+    this(lmtp, InetAddress.getLoopbackAddress());
+  }
+
+  /** A peer on {@code bind}, port 0: another 127.0.0.x stands for another MX host. */
+  FakeSmtpPeer(boolean lmtp, InetAddress bind) throws IOException {
     this.lmtp = lmtp;
-    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this.server = new ServerSocket(0, 50, bind);
   }
 
   /** Announces {@code keyword} (with parameters, as {@code SIZE 1000}) in the EHLO reply. */
@@ -199,6 +207,10 @@ final class FakeSmtpPeer implements AutoCloseable {
         }
         case GREETING_421 -> {
           reply("421 4.3.2 fake.test busy");
+          return;
+        }
+        case GREETING_554 -> {
+          reply("554 5.7.1 fake.test refuses you");
           return;
         }
         default -> reply("220 fake.test ESMTP");
