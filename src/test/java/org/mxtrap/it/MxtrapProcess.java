@@ -22,6 +22,7 @@ final class MxtrapProcess implements AutoCloseable {
   private final Path config;
   private final Path log;
   private final int probePort;
+  private InetAddress probeTo = InetAddress.getLoopbackAddress();
   private final @Nullable InetAddress probeFrom;
   private final List<String> jvmOptions;
   private final int openFiles;
@@ -70,6 +71,15 @@ final class MxtrapProcess implements AutoCloseable {
       int openFiles)
       throws IOException {
     MxtrapProcess p = new MxtrapProcess(config, log, probePort, probeFrom, jvmOptions, openFiles);
+    p.startProcess();
+    return p;
+  }
+
+  /** Starts {@code mxtrap serve --config config} and waits until {@code listener} greets. */
+  static MxtrapProcess startOn(Path config, Path log, InetSocketAddress listener)
+      throws IOException {
+    MxtrapProcess p = new MxtrapProcess(config, log, listener.getPort(), null, List.of(), 0);
+    p.probeTo = listener.getAddress();
     p.startProcess();
     return p;
   }
@@ -134,7 +144,7 @@ final class MxtrapProcess implements AutoCloseable {
         if (probeFrom != null) {
           s.bind(new InetSocketAddress(probeFrom, 0));
         }
-        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), probePort), 10_000);
+        s.connect(new InetSocketAddress(probeTo, probePort), 10_000);
         s.setSoTimeout(10_000);
         int c = s.getInputStream().read();
         if (c == '2') {

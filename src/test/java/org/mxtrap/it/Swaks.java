@@ -13,10 +13,16 @@ final class Swaks {
   record Result(int exitCode, String transcript) {}
 
   static Result run(int port, String... args) throws IOException, InterruptedException {
+    return run("127.0.0.1", port, args);
+  }
+
+  /** swaks to {@code address} (a loopback address literal) and {@code port}. */
+  static Result run(String address, int port, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Programs.require("swaks", "swaks").toString());
     cmd.addAll(
-        List.of("--server", "127.0.0.1:" + port, "--timeout", "30", "--helo", "client.test"));
+        List.of("--server", address + ":" + port, "--timeout", "30", "--helo", "client.test"));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     byte[] out = p.getInputStream().readAllBytes();

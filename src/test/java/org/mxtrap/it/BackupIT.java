@@ -1,0 +1,172 @@
+package org.mxtrap.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mxtrap.testing.FreePorts;
+
+/**
+ * {@code delivery.mode: mx} with real programs: a packaged mxtrap as the backup (MX 20 on
+ * 127.0.0.20) finds the primary (MX 10 on 127.0.0.10, another packaged mxtrap) through a real DNS
+ * server (unbound on loopback, serving the domain's MX records) and forwards to it on the port of
+ * the primary's layout entry. With the primary down, the backup keeps the message queued and
+ * deferred: never lost, never bounced, never sent back to itself.
+ */
+class BackupIT {
+  private static final String ZONE =
+      """
+      $ORIGIN example.test.
+      $TTL 300
+      @          IN SOA  ns hostmaster 1 3600 600 86400 60
+      @          IN NS   ns
+      ns         IN A    127.0.0.1
+      @          IN MX   10 mail
+      @          IN MX   20 backup
+      mail       IN A    127.0.0.10
+      backup     IN A    127.0.0.20
+      """;
+
+  @TempDir static Path dir;
+  private static LoopbackUnbound unbound;
+
+  @TempDir Path hosts;
+  final int primaryPort = FreePorts.next();
+  final int backupPort = FreePorts.next();
+
+  @BeforeAll
+  static void startUnbound() throws Exception {
+    unbound = LoopbackUnbound.serving(dir, "example.test", ZONE);
+  }
+
+  @AfterAll
+  static void stopUnbound() throws Exception {
+    if (unbound != null) {
+      unbound.close();
+    }
+  }
+
+  /**
+   * The config of one host of the layout: the layout is the same everywhere, the rest is its own.
+   */
+  Path config(String name, String hostname, String listen, String extra) throws Exception {
+    Path home = Files.createDirectories(hosts.resolve(name));
+    Path file = home.resolve("mxtrap.yml");
+    Files.writeString(
+        file,
+        """
+        hostname: %s
+        domains: [example.test]
+        data_dir: %s
+        layout:
+          - { preference: 10, host: mail.example.test, address: 127.0.0.10, port: %d, role: primary }
+          - { preference: 20, host: backup.example.test, address: 127.0.0.20, port: %d, role: backup }
+        listen: ["%s"]
+        admin: { bind: "127.0.0.1:%d" }
+        """
+                .formatted(
+                    hostname,
+                    home.resolve("data"),
+                    primaryPort,
+                    backupPort,
+                    listen,
+                    FreePorts.next())
+            + extra);
+    return file;
+  }
+
+  Path primaryConfig() throws Exception {
+    return config(
+        "primary", "mail.example.test", "127.0.0.10:" + primaryPort, "dns: { ptr_budget: 0s }\n");
+  }
+
+  Path backupConfig() throws Exception {
+    return config(
+        "backup",
+        "backup.example.test",
+        "127.0.0.20:" + backupPort,
+        "delivery: { mode: mx }\n"
+            + "dns: { resolver: \"%s\", ptr_budget: 0s }\n".formatted(unbound.address())
+            // One attempt in this test: the retry would come an hour later.
+            + "queue: { min_backoff: 1h }\n");
+  }
+
+  static InetSocketAddress at(String address, int port) throws Exception {
+    return new InetSocketAddress(InetAddress.getByName(address), port);
+  }
+
+  Path primaryInbox(String localPart) {
+    return hosts.resolve("primary/data/mail/example.test").resolve(localPart).resolve("new");
+  }
+
+  @Test
+  void theBackupForwardsToThePrimaryFoundInDns() throws Exception {
+    Path primary = primaryConfig();
+    Path backup = backupConfig();
+    try (MxtrapProcess p =
+            MxtrapProcess.startOn(
+                primary, hosts.resolve("primary.log"), at("127.0.0.10", primaryPort));
+        MxtrapProcess b =
+            MxtrapProcess.startOn(
+                backup, hosts.resolve("backup.log"), at("127.0.0.20", backupPort))) {
+      Swaks.Result sent =
+          Swaks.run(
+              "127.0.0.20", backupPort, "--to", "bob@example.test", "--from", "you@client.test");
+      assertThat(sent.exitCode()).as(sent.transcript()).isZero();
+
+      List<Path> landed = SmtpHarness.awaitMessages(primaryInbox("bob"), 1, Duration.ofSeconds(30));
+
+      assertThat(landed).as(Files.readString(hosts.resolve("backup.log"))).hasSize(1);
+      String message = SmtpHarness.read(landed.get(0));
+      List<String> received =
+          Pattern.compile("(?m)^Received: .*(?:\\n\\t.*)*")
+              .matcher(message)
+              .results()
+              .map(m -> m.group())
+              .toList();
+      assertThat(received).hasSize(2);
+      assertThat(received.get(0)).as("the primary's").contains("by mail.example.test");
+      assertThat(received.get(1))
+          .as("the backup's, naming swaks")
+          .contains("from client.test")
+          .contains("by backup.example.test");
+      assertThat(hosts.resolve("backup/data/mail")).as("a backup keeps no Maildir").doesNotExist();
+    }
+  }
+
+  @Test
+  void withThePrimaryDownTheBackupKeepsTheMessageDeferred() throws Exception {
+    Path backup = backupConfig();
+    try (MxtrapProcess b =
+        MxtrapProcess.startOn(backup, hosts.resolve("backup.log"), at("127.0.0.20", backupPort))) {
+      Swaks.Result sent =
+          Swaks.run(
+              "127.0.0.20", backupPort, "--to", "bob@example.test", "--from", "you@client.test");
+      assertThat(sent.exitCode()).as(sent.transcript()).isZero();
+
+      String queue = "";
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!queue.contains("\"status\":\"deferred\"") && System.nanoTime() < deadline) {
+        MxtrapProcess.Result list =
+            MxtrapProcess.run(
+                Duration.ofSeconds(30), "queue", "list", "--json", "--config", backup.toString());
+        assertThat(list.exitCode()).as(list.output()).isZero();
+        queue = list.output();
+      }
+      assertThat(queue)
+          .contains("\"address\":\"bob@example.test\"")
+          .contains("\"status\":\"deferred\"")
+          .contains("\"attempts\":1")
+          .contains("\"last_error\":\"4.");
+    }
+  }
+}
