@@ -94,6 +94,7 @@ final class MxtrapApp implements AutoCloseable {
   private final SmtpServer server;
   private final AdminServer admin;
   private final Policy policy;
+  private final Prober prober;
   private final Events events;
   private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(
@@ -107,8 +108,7 @@ final class MxtrapApp implements AutoCloseable {
       SuppressionStore suppressions,
       ContactHistory contacts,
       DecisionLog decisions,
-      RecentDecisions recent,
-      Prober prober)
+      RecentDecisions recent)
       implements AutoCloseable {
 
     /**
@@ -149,17 +149,7 @@ final class MxtrapApp implements AutoCloseable {
                     ? new ReverseNames(dns, config.dns().ptrBudget())
                     : null,
                 Events.of(events, decisions, recent));
-        List<LayoutEntry> others =
-            config.layout().entries().stream().filter(e -> !config.serves(e)).toList();
-        Prober prober =
-            new Prober(
-                others,
-                availability,
-                new GreetingProbe(PROBE_TIMEOUT)::probe,
-                clock,
-                trap.probeInterval());
-        return new Policy(
-            engine, arming, availability, suppressions, contacts, decisions, recent, prober);
+        return new Policy(engine, arming, availability, suppressions, contacts, decisions, recent);
       } catch (IOException | RuntimeException e) {
         if (suppressions != null) {
           suppressions.close();
@@ -171,7 +161,6 @@ final class MxtrapApp implements AutoCloseable {
 
     @Override
     public void close() {
-      prober.close();
       decisions.close();
       suppressions.close();
       availability.close();
@@ -204,6 +193,7 @@ final class MxtrapApp implements AutoCloseable {
       SmtpServer server,
       AdminServer admin,
       Policy policy,
+      Prober prober,
       Events events) {
     this.config = config;
     this.clock = clock;
@@ -213,6 +203,7 @@ final class MxtrapApp implements AutoCloseable {
     this.server = server;
     this.admin = admin;
     this.policy = policy;
+    this.prober = prober;
     this.events = events;
     this.expiriesCounted = clock.instant();
   }
@@ -274,6 +265,24 @@ final class MxtrapApp implements AutoCloseable {
     }
     QueueRunner runner =
         new QueueRunner(spool, agent, config.queue(), clock, config.hostname(), events);
+    // The primary and backup entries this host does not serve are probed. When one answers again,
+    // a backup forwards what it holds at once: the dead-host memory forgets it and the queue is
+    // flushed, rather than waiting for each message's next backoff step.
+    MxDeliveryAgent forwarding = agent instanceof MxDeliveryAgent mx ? mx : null;
+    Prober prober =
+        new Prober(
+            config.layout().entries().stream().filter(e -> !config.serves(e)).toList(),
+            policy.availability(),
+            new GreetingProbe(PROBE_TIMEOUT)::probe,
+            clock,
+            config.trap().probeInterval(),
+            e -> {
+              if (forwarding != null) {
+                log.info("{} answers again: forwarding the queue now", e.describe());
+                forwarding.answering(e.socketAddress());
+                runner.flush();
+              }
+            });
     InSessionDelivery sink =
         new InSessionDelivery(
             spool, agent, clock, maxHeld, new MessageMemory(resources.messageMemory()), events);
@@ -325,7 +334,8 @@ final class MxtrapApp implements AutoCloseable {
                 spool,
                 runner));
     MxtrapApp app =
-        new MxtrapApp(config, clock, spool, runner, closeOutbound, server, admin, policy, events);
+        new MxtrapApp(
+            config, clock, spool, runner, closeOutbound, server, admin, policy, prober, events);
     try {
       runner.start();
       server.start();
@@ -348,7 +358,7 @@ final class MxtrapApp implements AutoCloseable {
         availability.up(e, now);
       }
     }
-    policy.prober().start();
+    prober.start();
     app.maintenance.scheduleWithFixedDelay(
         app::maintain, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
     if (maildir != null) {
@@ -544,6 +554,10 @@ final class MxtrapApp implements AutoCloseable {
     return policy;
   }
 
+  Prober prober() {
+    return prober;
+  }
+
   List<InetSocketAddress> boundAddresses() {
     return server.boundAddresses();
   }
@@ -556,7 +570,7 @@ final class MxtrapApp implements AutoCloseable {
     log.info("stopping: no new connections; waiting up to {}s for sessions", grace.toSeconds());
     admin.stop();
     maintenance.shutdownNow();
-    policy.prober().close();
+    prober.close();
     Instant now = clock.instant();
     for (LayoutEntry e : config.layout().entries()) {
       if (config.serves(e)) {

@@ -221,6 +221,14 @@ public final class MxDeliveryAgent implements DeliveryAgent, AutoCloseable {
     return first;
   }
 
+  /**
+   * {@code target} answers again (a probe of its layout entry saw its 220): it is no longer skipped
+   * as dead, so the next attempt connects to it at once.
+   */
+  public void answering(InetSocketAddress target) {
+    dead.remove(target);
+  }
+
   @Override
   public void close() {
     client.close();

@@ -62,7 +62,7 @@ class ProbeScenarioIT {
   /** The prober's first round runs at start on its own thread; wait for it before moving time. */
   void awaitFirstProbe() {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (app.policy().prober().rounds() < 1) {
+    while (app.prober().rounds() < 1) {
       assertThat(System.nanoTime()).as("first probe").isLessThan(deadline);
       Thread.onSpinWait();
     }
@@ -87,7 +87,7 @@ class ProbeScenarioIT {
   /** Moves the clock by {@code d} and probes, as the scheduled prober would. */
   void probeAfter(Duration d) {
     clock.advance(d);
-    app.policy().prober().probeAll();
+    app.prober().probeAll();
   }
 
   @Test

@@ -20,7 +20,8 @@ import org.mxtrap.testing.FreePorts;
  * 127.0.0.20) finds the primary (MX 10 on 127.0.0.10, another packaged mxtrap) through a real DNS
  * server (unbound on loopback, serving the domain's MX records) and forwards to it on the port of
  * the primary's layout entry. With the primary down, the backup keeps the message queued and
- * deferred: never lost, never bounced, never sent back to itself.
+ * deferred: never lost, never bounced, never sent back to itself; when the primary answers again,
+ * the backup's probe notices and the queue is forwarded at once, not at the next backoff step.
  */
 class BackupIT {
   private static final String ZONE =
@@ -96,8 +97,9 @@ class BackupIT {
         "127.0.0.20:" + backupPort,
         "delivery: { mode: mx }\n"
             + "dns: { resolver: \"%s\", ptr_budget: 0s }\n".formatted(unbound.address())
-            // One attempt in this test: the retry would come an hour later.
-            + "queue: { min_backoff: 1h }\n");
+            // The next attempt by backoff comes an hour later: only the primary's return makes it.
+            + "queue: { min_backoff: 1h }\n"
+            + "trap: { probe_interval: 1s }\n");
   }
 
   static InetSocketAddress at(String address, int port) throws Exception {
@@ -144,7 +146,9 @@ class BackupIT {
   }
 
   @Test
-  void withThePrimaryDownTheBackupKeepsTheMessageDeferred() throws Exception {
+  void withThePrimaryDownTheBackupHoldsTheMessageAndForwardsItWhenThePrimaryReturns()
+      throws Exception {
+    Path primary = primaryConfig();
     Path backup = backupConfig();
     try (MxtrapProcess b =
         MxtrapProcess.startOn(backup, hosts.resolve("backup.log"), at("127.0.0.20", backupPort))) {
@@ -167,6 +171,32 @@ class BackupIT {
           .contains("\"status\":\"deferred\"")
           .contains("\"attempts\":1")
           .contains("\"last_error\":\"4.");
+
+      try (MxtrapProcess p =
+          MxtrapProcess.startOn(
+              primary, hosts.resolve("primary.log"), at("127.0.0.10", primaryPort))) {
+        long back = System.nanoTime(); // the primary's first 220
+        List<Path> landed =
+            SmtpHarness.awaitMessages(primaryInbox("bob"), 1, Duration.ofSeconds(30));
+        assertThat(landed).as(Files.readString(hosts.resolve("backup.log"))).hasSize(1);
+        System.out.printf(
+            "BackupIT: the held message reached the primary %d ms after its first 220%n",
+            (System.nanoTime() - back) / 1_000_000);
+        String left = queue;
+        deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!left.strip().equals("[]") && System.nanoTime() < deadline) {
+          left =
+              MxtrapProcess.run(
+                      Duration.ofSeconds(30),
+                      "queue",
+                      "list",
+                      "--json",
+                      "--config",
+                      backup.toString())
+                  .output();
+        }
+        assertThat(left.strip()).as("the backup's queue is empty").isEqualTo("[]");
+      }
     }
   }
 }
