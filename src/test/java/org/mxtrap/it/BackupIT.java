@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -129,12 +128,7 @@ class BackupIT {
 
       assertThat(landed).as(Files.readString(hosts.resolve("backup.log"))).hasSize(1);
       String message = SmtpHarness.read(landed.get(0));
-      List<String> received =
-          Pattern.compile("(?m)^Received: .*(?:\\n\\t.*)*")
-              .matcher(message)
-              .results()
-              .map(m -> m.group())
-              .toList();
+      List<String> received = SmtpHarness.receivedHeaders(message);
       assertThat(received).hasSize(2);
       assertThat(received.get(0)).as("the primary's").contains("by mail.example.test");
       assertThat(received.get(1))

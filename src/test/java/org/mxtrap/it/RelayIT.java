@@ -45,12 +45,7 @@ class RelayIT {
 
       assertThat(landed).hasSize(1);
       String message = SmtpHarness.read(landed.get(0));
-      List<String> received =
-          Pattern.compile("(?m)^Received: .*(?:\\n\\t.*)*")
-              .matcher(message)
-              .results()
-              .map(m -> m.group())
-              .toList();
+      List<String> received = SmtpHarness.receivedHeaders(message);
       assertThat(received).hasSize(2);
       assertThat(received.get(0))
           .as("the store's, naming the primary as its client")

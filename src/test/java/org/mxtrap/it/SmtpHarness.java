@@ -41,6 +41,18 @@ public final class SmtpHarness {
     return Files.readString(p, java.nio.charset.StandardCharsets.UTF_8);
   }
 
+  /**
+   * The Received header fields of a stored message (LF line ends), newest first, each with its
+   * folded continuation lines.
+   */
+  static List<String> receivedHeaders(String message) {
+    return java.util.regex.Pattern.compile("(?m)^Received: .*(?:\\n\\t.*)*")
+        .matcher(message)
+        .results()
+        .map(m -> m.group())
+        .toList();
+  }
+
   /** Every message delivered under {@code dataDir/mail}, all recipients. */
   static List<Path> allDelivered(Path dataDir) throws IOException {
     Path mail = dataDir.resolve("mail");
