@@ -77,7 +77,8 @@ public final class MxDeliveryAgent implements DeliveryAgent, AutoCloseable {
   private final ThisHost self;
   private final Layout layout;
   private final Clock clock;
-  // Addresses that just failed to open a session, with the failure and until when it is kept.
+  // Addresses that failed to open a session within DEAD_HOST_MEMORY, with the failure and until
+  // when it is kept; expired ones are dropped whenever one is added.
   private final Map<InetSocketAddress, Remembered> dead = new ConcurrentHashMap<>();
 
   private record Remembered(Connect.Failed failure, Instant until) {}
@@ -162,6 +163,9 @@ public final class MxDeliveryAgent implements DeliveryAgent, AutoCloseable {
           case Connect.Failed failed -> {
             // Refused, timed out, 421 or 5xx at the greeting or EHLO, TLS that policy required:
             // the next address.
+            // Expired memories go first: DSNs to forged senders make MX lookups of any domain,
+            // so only the addresses that failed within DEAD_HOST_MEMORY are ever kept.
+            dead.values().removeIf(old -> !now.isBefore(old.until()));
             dead.put(target, new Remembered(failed, now.plus(DEAD_HOST_MEMORY)));
             last = failed;
           }
@@ -227,6 +231,11 @@ public final class MxDeliveryAgent implements DeliveryAgent, AutoCloseable {
    */
   public void answering(InetSocketAddress target) {
     dead.remove(target);
+  }
+
+  /** Addresses held in the dead-host memory now, expired ones not yet dropped included. */
+  int remembered() {
+    return dead.size();
   }
 
   @Override

@@ -198,6 +198,31 @@ class MxDeliveryAgentTest {
   }
 
   @Test
+  void theDeadHostMemoryKeepsOnlyTheLastMinutesFailures() throws Exception {
+    peer(10, "mx1.example.com", "127.0.0.5", Role.PRIMARY)
+        .misbehave(FakeSmtpPeer.Misbehaviour.GREETING_421)
+        .start();
+    peer(10, "mx.example.net", "127.0.0.6", Role.PRIMARY)
+        .misbehave(FakeSmtpPeer.Misbehaviour.GREETING_421)
+        .start();
+    dns.mx("example.com", "10 mx1.example.com", "20 mx2.example.com")
+        .mx("example.net", "10 mx.example.net", "20 mx2.example.com")
+        .address("mx1.example.com", "127.0.0.5")
+        .address("mx.example.net", "127.0.0.6")
+        .address("mx2.example.com", "127.0.0.3");
+    agent();
+
+    agent.deliver(toAlice());
+    assertThat(agent.remembered()).isEqualTo(1);
+    clock.advance(MxDeliveryAgent.DEAD_HOST_MEMORY);
+    agent.deliver(delivery(envelope("bob@example.org", "erin@example.net")));
+
+    assertThat(agent.remembered())
+        .as("example.com's MX forgotten, example.net's kept")
+        .isEqualTo(1);
+  }
+
+  @Test
   void whenEveryBetterMxFailsTheRecipientsWaitEvenAfterA5xxGreeting() throws Exception {
     peer(10, "mx1.example.com", "127.0.0.2", Role.PRIMARY)
         .misbehave(FakeSmtpPeer.Misbehaviour.GREETING_421)
