@@ -140,7 +140,12 @@ final class MxtrapApp implements AutoCloseable {
         Arming arming = new Arming(config.layout(), availability, trap.armAfter());
         TrapEngine engine =
             new TrapEngine(
-                new TrapEngine.Rules(trap, config.suppress(), config.allow(), config.block()),
+                new TrapEngine.Rules(
+                    trap,
+                    config.suppress(),
+                    config.allow(),
+                    config.block(),
+                    config.trustedRelays()),
                 contacts,
                 suppressions,
                 arming,
@@ -458,7 +463,8 @@ final class MxtrapApp implements AutoCloseable {
         config.limits().maxErrors(),
         config.limits().commandTimeout(),
         config.limits().minDataRate(),
-        config.recipients().maxUnknown());
+        config.recipients().maxUnknown(),
+        config.trustedRelays());
   }
 
   /** What the listeners apply before a session starts, within what this host can afford. */

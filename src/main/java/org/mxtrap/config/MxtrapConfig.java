@@ -23,6 +23,8 @@ import org.mxtrap.core.LayoutEntry;
  * @param recipients which mailboxes of our domains exist
  * @param allow networks that are never suppressed and always served
  * @param block networks that are always refused with {@code suppress.action}
+ * @param trustedRelays networks of the relays we trust to name the client they received a message
+ *     from (our backups): offered XCLIENT, and their Received header read when they do not use it
  * @param dns how DNS is asked (resolvers, timeout, retries, the reverse-name budget)
  * @param dnsbl the DNS blocklists asked about every client, and the score that refuses it
  */
@@ -42,6 +44,7 @@ public record MxtrapConfig(
     SuppressSettings suppress,
     List<Cidr> allow,
     List<Cidr> block,
+    List<Cidr> trustedRelays,
     StateSettings state,
     AdminSettings admin,
     DnsSettings dns,
@@ -61,6 +64,7 @@ public record MxtrapConfig(
     Objects.requireNonNull(suppress, "suppress");
     allow = List.copyOf(allow);
     block = List.copyOf(block);
+    trustedRelays = List.copyOf(trustedRelays);
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(dns, "dns");

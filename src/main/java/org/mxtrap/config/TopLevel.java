@@ -72,6 +72,8 @@ final class TopLevel {
       Key.of("allow", Type.prefixes(), List.of(), MxtrapConfig::allow);
   static final Key<MxtrapConfig, List<Cidr>> BLOCK =
       Key.of("block", Type.prefixes(), List.of(), MxtrapConfig::block);
+  static final Key<MxtrapConfig, List<Cidr>> TRUSTED_RELAYS =
+      Key.of("trusted_relays", Type.prefixes(), List.of(), MxtrapConfig::trustedRelays);
   static final Key<MxtrapConfig, StateSettings> STATE =
       section(StateSettings.SECTION, MxtrapConfig::state);
   static final Key<MxtrapConfig, AdminSettings> ADMIN =
@@ -99,15 +101,13 @@ final class TopLevel {
                   SUPPRESS,
                   ALLOW,
                   BLOCK,
+                  TRUSTED_RELAYS,
                   STATE,
                   ADMIN,
                   DNS,
                   DNSBL),
               TopLevel::build)
-          .notBuilt(
-              Map.of(
-                  "trusted_relays", "XCLIENT for trusted relays is not built",
-                  "policy", "the Postfix policy service is not built"))
+          .notBuilt(Map.of("policy", "the Postfix policy service is not built"))
           .describedAs(TopLevel::describe);
 
   /** The key of a section whose record is never null: absent, it has its defaults. */
@@ -165,6 +165,7 @@ final class TopLevel {
     SuppressSettings suppress = v.get(SUPPRESS);
     List<Cidr> allow = v.get(ALLOW);
     List<Cidr> block = v.get(BLOCK);
+    List<Cidr> trustedRelays = v.get(TRUSTED_RELAYS);
     StateSettings state = v.get(STATE);
     AdminSettings admin = v.get(ADMIN);
     DnsSettings dns = v.get(DNS);
@@ -199,6 +200,7 @@ final class TopLevel {
         suppress,
         allow,
         block,
+        trustedRelays,
         state,
         admin,
         dns,

@@ -29,4 +29,14 @@ public interface Admission {
    * ends with the decision's answer whatever it is, unless the decision serves.
    */
   Decision dictionary(Contact contact, int unknownRecipients);
+
+  /**
+   * A trusted relay named the client it received a message from ({@link Contact#relay()} is set):
+   * judge that client as its own connection to {@code contact.entry()} would be judged by the lists
+   * of addresses, the suppressions and the DNSBLs. The checks of the MX layout (fallback, traps,
+   * backup skip) do not apply, for the client did not connect here; no contact is recorded. The
+   * caller never refuses the relay's mail for this decision (mail a backup accepted is never
+   * refused later, which would make backscatter): it logs it and marks the message.
+   */
+  Decision relayed(Contact contact);
 }

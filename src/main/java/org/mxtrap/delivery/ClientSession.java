@@ -3,6 +3,8 @@ package org.mxtrap.delivery;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProtocolException;
 import java.net.SocketTimeoutException;
@@ -11,10 +13,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.ForwardPath;
+import org.mxtrap.core.TraceInfo;
 import org.mxtrap.smtp.wire.DotStuffing;
 import org.mxtrap.smtp.wire.SmtpReply;
+import org.mxtrap.smtp.wire.Xtext;
 
 /**
  * One open SMTP or LMTP session with a peer, made by {@link SmtpClient#open}: any number of mail
@@ -27,10 +33,12 @@ import org.mxtrap.smtp.wire.SmtpReply;
  * 6152 allows converting or bouncing, and we bounce, because a conversion to quoted-printable must
  * rewrite MIME structure and would break signatures over the body); SMTPUTF8 to a peer without it
  * ({@code 5.6.7}, RFC 6531 3.4). Otherwise: RSET if an earlier transaction on this session did not
- * end with the end of data; MAIL, every RCPT and DATA, in one write when the peer offers PIPELINING
- * (RFC 2920; our recipient lists are short enough that the replies cannot fill the socket buffers
- * while we write), else one at a time; then the content, dot-stuffed. Each reply is read with its
- * own timeout ({@link ClientTimeouts}).
+ * end with the end of data; XCLIENT naming the client the message came from, when the peer offers
+ * it and that client is not named already (then EHLO again; a peer that refuses XCLIENT gets the
+ * message without it); MAIL, every RCPT and DATA, in one write when the peer offers PIPELINING (RFC
+ * 2920; our recipient lists are short enough that the replies cannot fill the socket buffers while
+ * we write), else one at a time; then the content, dot-stuffed. Each reply is read with its own
+ * timeout ({@link ClientTimeouts}).
  *
  * <h2>Results</h2>
  *
@@ -82,7 +90,9 @@ public final class ClientSession implements AutoCloseable {
   private final ClientConnection connection;
   private final SmtpClient.Settings settings;
   private final String relay;
-  private final Extensions extensions;
+  private Extensions extensions;
+  // The XCLIENT line the peer last took: the client it now takes our mail from.
+  private @Nullable String named;
   private boolean open = true;
   // A MAIL may have been accepted without an end of data: RSET before the next transaction.
   private boolean inTransaction;
@@ -287,6 +297,12 @@ public final class ClientSession implements AutoCloseable {
         throw new ProtocolException(said(reply, step));
       }
     }
+    TraceInfo origin = m.origin();
+    if (origin != null
+        && extensions.xclient().contains("ADDR")
+        && settings.protocol() == Protocol.SMTP) {
+      xclient(origin);
+    }
     inTransaction = true;
     List<ForwardPath> recipients = m.recipients();
     String mail = "MAIL FROM:" + m.reversePath() + parameters(m) + "\r\n";
@@ -365,6 +381,60 @@ public final class ClientSession implements AutoCloseable {
       }
     }
     inTransaction = false;
+  }
+
+  /**
+   * Names the message's client with XCLIENT (Postfix's XCLIENT_README), with the attributes the
+   * peer offers: the peer starts the session again with 220, and we introduce ourselves again
+   * (EHLO). Skipped when that client is named already. A peer that refuses it (4xx, 5xx) gets the
+   * message without it, and reads our Received header instead; it is not asked again.
+   */
+  private void xclient(TraceInfo origin) throws IOException {
+    String line = xclientLine(origin, extensions.xclient());
+    if (line.equals(named)) {
+      return;
+    }
+    step = "XCLIENT";
+    Duration timeout = settings.timeouts().command();
+    SmtpReply reply = command(connection, line, timeout);
+    if (reply.code() != 220) {
+      if (reply.isPositive()) {
+        throw new ProtocolException(said(reply, step));
+      }
+      extensions = extensions.withoutXclient();
+      return;
+    }
+    named = line;
+    step = "EHLO";
+    SmtpReply hello = hello(connection, settings, step);
+    if (hello.code() != 250) {
+      throw new ProtocolException(said(hello, "EHLO after XCLIENT"));
+    }
+    extensions = Extensions.of(hello);
+  }
+
+  /**
+   * {@code XCLIENT ADDR=192.0.2.7 PORT=53122 NAME=client.example.org HELO=helo PROTO=ESMTP}, only
+   * the attributes in {@code offered}, values in xtext; an unknown name is {@code [UNAVAILABLE]}.
+   */
+  static String xclientLine(TraceInfo origin, Set<String> offered) {
+    InetAddress a = origin.client().getAddress();
+    StringBuilder b = new StringBuilder("XCLIENT");
+    b.append(" ADDR=").append(a instanceof Inet6Address ? "IPV6:" : "").append(Addresses.text(a));
+    if (offered.contains("PORT") && origin.client().getPort() > 0) {
+      b.append(" PORT=").append(origin.client().getPort());
+    }
+    if (offered.contains("NAME")) {
+      String name = origin.clientName();
+      b.append(" NAME=").append(name == null ? "[UNAVAILABLE]" : Xtext.encode(name));
+    }
+    if (offered.contains("HELO")) {
+      b.append(" HELO=").append(Xtext.encode(origin.helo()));
+    }
+    if (offered.contains("PROTO")) {
+      b.append(" PROTO=").append(origin.protocol().startsWith("SMTP") ? "SMTP" : "ESMTP");
+    }
+    return b.toString();
   }
 
   /** The reply to the RCPT of recipient {@code i}. */

@@ -44,11 +44,14 @@ final class DeliveryStatusNotification {
         original.envelope().smtpUtf8());
   }
 
+  /** The "with" of a DSN's trace: no client sent it. */
+  static final String PROTOCOL = "LOCAL";
+
   /** The trace of a DSN: made by us, on the host and layout entry that accepted the original. */
   static TraceInfo trace(QueueEntry original, String hostname, Instant now) {
     InetSocketAddress local = original.trace().local();
     return new TraceInfo(
-        local, hostname, hostname, local, original.trace().entry(), "LOCAL", null, now);
+        local, hostname, hostname, local, original.trace().entry(), PROTOCOL, null, now);
   }
 
   /** The DSN content, CRLF line ends. {@code originalContent} is read up to its header's end. */

@@ -12,6 +12,7 @@ import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Envelope;
 import org.mxtrap.core.ForwardPath;
 import org.mxtrap.core.ReversePath;
+import org.mxtrap.core.TraceInfo;
 
 /**
  * One mail transaction for the SMTP/LMTP client to send.
@@ -22,6 +23,8 @@ import org.mxtrap.core.ReversePath;
  * @param size octets of content, for SIZE (RFC 1870)
  * @param content the content with CRLF line ends, not dot-stuffed (the client stuffs it), opened
  *     once per attempt
+ * @param origin how the message reached us, when a client sent it (not for mail we made, such as a
+ *     DSN): its client is named with XCLIENT to a peer that offers it
  */
 public record OutboundMessage(
     ReversePath reversePath,
@@ -29,7 +32,8 @@ public record OutboundMessage(
     boolean eightBitMime,
     boolean smtpUtf8,
     long size,
-    DeliveryAgent.Content content) {
+    DeliveryAgent.Content content,
+    @Nullable TraceInfo origin) {
   public OutboundMessage {
     Objects.requireNonNull(reversePath, "reversePath");
     recipients = List.copyOf(recipients);
@@ -40,6 +44,17 @@ public record OutboundMessage(
       throw new IllegalArgumentException("size " + size);
     }
     Objects.requireNonNull(content, "content");
+  }
+
+  /** A message without an origin to name. */
+  public OutboundMessage(
+      ReversePath reversePath,
+      List<ForwardPath> recipients,
+      boolean eightBitMime,
+      boolean smtpUtf8,
+      long size,
+      DeliveryAgent.Content content) {
+    this(reversePath, recipients, eightBitMime, smtpUtf8, size, content, null);
   }
 
   /**
@@ -66,7 +81,8 @@ public record OutboundMessage(
         e.bodyType().equals("8BITMIME"),
         e.smtpUtf8(),
         size,
-        () -> new SequenceInputStream(new ByteArrayInputStream(received), d.content().open()));
+        () -> new SequenceInputStream(new ByteArrayInputStream(received), d.content().open()),
+        d.trace().protocol().equals(DeliveryStatusNotification.PROTOCOL) ? null : d.trace());
   }
 
   /** The one recipient, for {@code for} in the Received header; null when there are several. */

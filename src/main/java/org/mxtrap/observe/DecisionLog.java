@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * ({@code until} only when the decision suppresses or found the client suppressed; one line in the
  * file.) {@code ts} is the contact's time. When the client's reverse name was looked up and
  * forward-confirmed, {@code "ptr":"mail.example.net"} follows {@code client}; an unverified or
- * missing name leaves the field out.
+ * missing name leaves the field out. A client that a trusted relay named (XCLIENT, or the Received
+ * header the relay added) has {@code "relay":"198.51.100.5"} after {@code client} (or {@code ptr}):
+ * the decision is about the client, the connection was the relay's.
  *
  * <p>Rotation: when the file passes {@code rotateBytes} it is renamed to {@code .1} (older ones
  * shift up to {@code .keep}) and a new one is started. External rotation works too: when the file
@@ -119,6 +121,7 @@ public final class DecisionLog implements Events, AutoCloseable {
                 contact.at(),
                 contact.client(),
                 decision.reverseName(),
+                contact.relay(),
                 Addresses.literal(contact.local().getAddress(), contact.local().getPort()),
                 contact.entry().preference(),
                 contact.entry().role(),
@@ -134,6 +137,7 @@ public final class DecisionLog implements Events, AutoCloseable {
       Instant ts,
       InetAddress client,
       @Json.OmitIfNull @Nullable String ptr,
+      @Json.OmitIfNull @Nullable InetAddress relay,
       String local,
       int preference,
       Role role,

@@ -35,12 +35,14 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>allow list: {@code allowed}, served, never suppressed;
+ *   <li>a trusted relay ({@code trusted_relays}, our backups): {@code allowed}, as if on the allow
+ *       list; what it says about its own clients is judged by {@link #relayed};
  *   <li>block list: {@code blocked}, {@code suppress.action};
  *   <li>an active suppression: {@code suppressed}, {@code suppress.action};
  *   <li>the DNSBL score at or above {@code dnsbl.threshold}: {@code dnsbl}, {@code suppress.action}
  *       (a tempfail when only zones that could not be asked make the score), no suppression (see
  *       {@link DnsblCheck});
- *   <li>on the primary: {@code accept};
+ *   <li>on the primary, or for a client a trusted relay named ({@link #relayed}): {@code accept};
  *   <li>on a trap or backup, a contact from the client's network at a lower preference within
  *       {@code trap.window}: {@code fallback}, served;
  *   <li>on a trap that is not {@link Arming armed}: {@code disarmed}, tempfail, no suppression;
@@ -79,6 +81,7 @@ public final class TrapEngine implements Admission {
   private final SuppressSettings suppress;
   private final List<Cidr> allow;
   private final List<Cidr> block;
+  private final List<Cidr> trustedRelays;
   private final ContactHistory contacts;
   private final SuppressionStore suppressions;
   private final Arming arming;
@@ -91,12 +94,18 @@ public final class TrapEngine implements Admission {
    *
    * @param allow {@code allow}: never suppressed, always served
    * @param block {@code block}: always refused with {@code suppress.action}
+   * @param trustedRelays {@code trusted_relays}: served like {@code allow}
    */
   public record Rules(
-      TrapSettings trap, SuppressSettings suppress, List<Cidr> allow, List<Cidr> block) {
+      TrapSettings trap,
+      SuppressSettings suppress,
+      List<Cidr> allow,
+      List<Cidr> block,
+      List<Cidr> trustedRelays) {
     public Rules {
       allow = List.copyOf(allow);
       block = List.copyOf(block);
+      trustedRelays = List.copyOf(trustedRelays);
     }
   }
 
@@ -117,6 +126,7 @@ public final class TrapEngine implements Admission {
     this.suppress = rules.suppress();
     this.allow = rules.allow();
     this.block = rules.block();
+    this.trustedRelays = rules.trustedRelays();
     this.contacts = contacts;
     this.suppressions = suppressions;
     this.arming = arming;
@@ -195,6 +205,22 @@ public final class TrapEngine implements Admission {
   }
 
   /**
+   * The client a trusted relay named, by the lists, suppressions and DNSBLs; its reverse name is
+   * not looked up (the relay names it, XCLIENT NAME), no contact is recorded.
+   */
+  @Override
+  public Decision relayed(Contact contact) {
+    InetAddress relay = contact.relay();
+    if (relay == null) {
+      throw new IllegalArgumentException("not a relayed contact: " + contact);
+    }
+    Decision d = decide(contact, false, () -> dnsbl.check(contact.client()), false);
+    d = d.withMoreReason("relayed by " + Addresses.text(relay));
+    events.on(new Event.Decided(contact, d));
+    return d;
+  }
+
+  /**
    * What the engine would decide about {@code client} on {@code entry} at {@code now}, without
    * recording a contact or suppressing anyone: for {@code explain}.
    */
@@ -250,6 +276,12 @@ public final class TrapEngine implements Admission {
           new Decision(Verdict.ALLOWED, Action.ACCEPT, "on the allow list (" + allowed + ")", null);
       return r == null ? d : d.withReverseName(r.lookup(c.client()).verifiedName());
     }
+    Cidr relay = match(trustedRelays, c.client());
+    if (relay != null) {
+      Decision d =
+          new Decision(Verdict.ALLOWED, Action.ACCEPT, "a trusted relay (" + relay + ")", null);
+      return r == null ? d : d.withReverseName(r.lookup(c.client()).verifiedName());
+    }
     Cidr blocked = match(block, c.client());
     if (blocked != null) {
       return new Decision(
@@ -288,6 +320,9 @@ public final class TrapEngine implements Admission {
   /** The checks after the lists: primary, fallback, disarmed, mx-skip, backup-skip. */
   private Decision decideByLayout(Contact c, boolean dryRun) {
     LayoutEntry e = c.entry();
+    if (c.relay() != null) {
+      return Decision.accept("the layout is not judged for a relayed client");
+    }
     if (e.role() == Role.PRIMARY) {
       return Decision.accept("primary");
     }

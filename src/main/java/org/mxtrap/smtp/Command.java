@@ -1,5 +1,6 @@
 package org.mxtrap.smtp;
 
+import java.net.InetAddress;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.smtp.wire.SmtpReply;
 
@@ -70,6 +71,29 @@ sealed interface Command {
     @Override
     public String verb() {
       return "VRFY";
+    }
+  }
+
+  /**
+   * XCLIENT (Postfix's XCLIENT_README): a relay names the client it is relaying for. An attribute
+   * not given, or given as {@code [UNAVAILABLE]} or {@code [TEMPUNAVAIL]}, is null (the port: 0).
+   *
+   * @param addr ADDR, the client's address
+   * @param port PORT, the client's port
+   * @param name NAME, the client's verified reverse name, lower case
+   * @param helo HELO, the client's HELO/EHLO argument
+   * @param proto PROTO: {@code SMTP} or {@code ESMTP}
+   */
+  record Xclient(
+      @Nullable InetAddress addr,
+      int port,
+      @Nullable String name,
+      @Nullable String helo,
+      @Nullable String proto)
+      implements Command {
+    @Override
+    public String verb() {
+      return "XCLIENT";
     }
   }
 

@@ -1,5 +1,6 @@
 package org.mxtrap.smtp;
 
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -7,11 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Mailbox;
 import org.mxtrap.smtp.wire.SmtpReply;
+import org.mxtrap.smtp.wire.Xtext;
 
 /**
  * Turns one command line (without its CRLF) into a {@link Command}. Never throws: whatever the
@@ -70,6 +73,7 @@ final class CommandParser {
       case "HELP" -> new Command.Help();
       case "STARTTLS" ->
           arg.isBlank() ? new Command.StartTls() : invalid(known, Replies.STARTTLS_SYNTAX);
+      case "XCLIENT" -> xclient(arg);
       default -> invalid(known, Replies.UNKNOWN_COMMAND);
     };
   }
@@ -86,7 +90,8 @@ final class CommandParser {
           "QUIT",
           "VRFY",
           "HELP",
-          "STARTTLS");
+          "STARTTLS",
+          "XCLIENT");
 
   /**
    * The verb in upper case if it is one we know, else {@code unknown}. ASCII only, so no Unicode
@@ -126,6 +131,77 @@ final class CommandParser {
       }
     }
     return extended ? new Command.Ehlo(name) : new Command.Helo(name);
+  }
+
+  private static final Pattern XCLIENT_NAME =
+      Pattern.compile("[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\\.?");
+
+  /**
+   * {@code XCLIENT 1*( SP attribute-name "=" attribute-value )}, the value in xtext (RFC 3461 4):
+   * {@code ADDR} (IPv4, or {@code IPV6:} and an IPv6 address), {@code PORT}, {@code NAME} (a domain
+   * name), {@code HELO}, {@code PROTO} ({@code SMTP} or {@code ESMTP}); any of them may be {@code
+   * [UNAVAILABLE]} or {@code [TEMPUNAVAIL]}. Anything else is 501 5.5.4, as Postfix answers.
+   */
+  private static Command xclient(String arg) {
+    if (arg.isBlank()) {
+      return invalid("XCLIENT", Replies.xclientSyntax("Syntax: XCLIENT attribute=value..."));
+    }
+    InetAddress addr = null;
+    int port = 0;
+    String name = null;
+    String helo = null;
+    String proto = null;
+    for (String attribute : arg.strip().split(" +")) {
+      int eq = attribute.indexOf('=');
+      String key = (eq < 0 ? attribute : attribute.substring(0, eq)).toUpperCase(Locale.ROOT);
+      String value = eq < 0 ? null : Xtext.decode(attribute.substring(eq + 1));
+      if (value == null || value.isEmpty()) {
+        return invalid("XCLIENT", Replies.xclientSyntax("Bad XCLIENT attribute: " + attribute));
+      }
+      boolean unknown = value.equals("[UNAVAILABLE]") || value.equals("[TEMPUNAVAIL]");
+      String bad = "Bad XCLIENT " + key + " syntax: " + value;
+      switch (key) {
+        case "ADDR" -> {
+          if (!unknown) {
+            boolean v6 = value.regionMatches(true, 0, "IPV6:", 0, 5);
+            Optional<InetAddress> a = Addresses.parse(v6 ? value.substring(5) : value);
+            if (a.isEmpty() || (a.get().getAddress().length == 16) != v6) {
+              return invalid("XCLIENT", Replies.xclientSyntax(bad));
+            }
+            addr = a.get();
+          }
+        }
+        case "PORT" -> {
+          if (!unknown) {
+            if (!value.matches("\\d{1,5}") || Integer.parseInt(value) > 65535) {
+              return invalid("XCLIENT", Replies.xclientSyntax(bad));
+            }
+            port = Integer.parseInt(value);
+          }
+        }
+        case "NAME" -> {
+          if (!unknown) {
+            name = value.toLowerCase(Locale.ROOT);
+            if (name.length() > 255 || !XCLIENT_NAME.matcher(name).matches()) {
+              return invalid("XCLIENT", Replies.xclientSyntax(bad));
+            }
+          }
+        }
+        case "HELO" -> helo = unknown ? null : value;
+        case "PROTO" -> {
+          if (!unknown) {
+            proto = value.toUpperCase(Locale.ROOT);
+            if (!proto.equals("SMTP") && !proto.equals("ESMTP")) {
+              return invalid("XCLIENT", Replies.xclientSyntax(bad));
+            }
+          }
+        }
+        default -> {
+          return invalid("XCLIENT", Replies.xclientSyntax("Bad XCLIENT attribute name: " + key));
+        }
+      }
+    }
+    return new Command.Xclient(addr, port, name, helo, proto);
   }
 
   private static Command mail(String arg) {

@@ -31,8 +31,10 @@ public final class Replies {
    * The answer to EHLO: our name, then one extension per line.
    *
    * @param startTls advertise STARTTLS (only while it is available, RFC 3207 section 4.2)
+   * @param xclient advertise XCLIENT (only to a trusted relay)
    */
-  public static SmtpReply ehlo(String hostname, long maxMessageSize, boolean startTls) {
+  public static SmtpReply ehlo(
+      String hostname, long maxMessageSize, boolean startTls, boolean xclient) {
     List<String> lines = new ArrayList<>();
     lines.add(hostname);
     lines.add("PIPELINING");
@@ -43,6 +45,9 @@ public final class Replies {
     lines.add("8BITMIME");
     lines.add("ENHANCEDSTATUSCODES");
     lines.add("SMTPUTF8");
+    if (xclient) {
+      lines.add("XCLIENT " + String.join(" ", XCLIENT_ATTRIBUTES));
+    }
     return new SmtpReply(250, null, lines);
   }
 
@@ -226,6 +231,22 @@ public final class Replies {
   // ---- 5xx: policy and content -------------------------------------------------------------
 
   /** RCPT for anything but our domains and the bare postmaster: we are never an open relay. */
+  /** The attributes of XCLIENT we take, as the EHLO reply lists them. */
+  public static final List<String> XCLIENT_ATTRIBUTES =
+      List.of("ADDR", "PORT", "NAME", "HELO", "PROTO");
+
+  /** XCLIENT from a client that is not a trusted relay (Postfix's text). */
+  public static final SmtpReply XCLIENT_DENIED =
+      SmtpReply.of(550, "5.7.0", "Error: insufficient authorization");
+
+  public static final SmtpReply XCLIENT_IN_TRANSACTION =
+      SmtpReply.of(503, "5.5.1", "Error: MAIL transaction in progress");
+
+  /** A malformed XCLIENT command; {@code detail} names what is wrong. */
+  public static SmtpReply xclientSyntax(String detail) {
+    return SmtpReply.of(501, "5.5.4", detail);
+  }
+
   public static SmtpReply relayDenied(String forwardPath) {
     return SmtpReply.of(550, "5.7.1", forwardPath + ": relay access denied");
   }

@@ -1,9 +1,11 @@
 package org.mxtrap.smtp;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.mxtrap.core.Cidr;
 
 /**
  * What every SMTP session of this host is configured with.
@@ -18,6 +20,8 @@ import java.util.Objects;
  * @param minDataRate octets per second of message content a client must keep up
  * @param maxUnknown unknown recipients per session before the client is judged a dictionary
  *     attacker
+ * @param trustedRelays the relays allowed to name the client they relay for (XCLIENT), whose
+ *     Received header is read when they do not
  */
 public record SessionSettings(
     String hostname,
@@ -27,11 +31,13 @@ public record SessionSettings(
     int maxErrors,
     Duration commandTimeout,
     long minDataRate,
-    int maxUnknown) {
+    int maxUnknown,
+    List<Cidr> trustedRelays) {
 
   public SessionSettings {
     Objects.requireNonNull(hostname, "hostname");
     Objects.requireNonNull(commandTimeout, "commandTimeout");
+    trustedRelays = List.copyOf(trustedRelays);
     acceptedDomains = acceptedDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList();
     if (acceptedDomains.isEmpty()) {
       throw new IllegalArgumentException("at least one accepted domain is needed");
@@ -47,6 +53,11 @@ public record SessionSettings(
     }
   }
 
+  /** Whether {@code client} is one of the trusted relays. */
+  public boolean trusts(InetAddress client) {
+    return trustedRelays.stream().anyMatch(p -> p.contains(client));
+  }
+
   /** These settings with another name in the greeting, EHLO reply and 421 replies. */
   public SessionSettings withHostname(String name) {
     if (name.equals(hostname)) {
@@ -60,6 +71,7 @@ public record SessionSettings(
         maxErrors,
         commandTimeout,
         minDataRate,
-        maxUnknown);
+        maxUnknown,
+        trustedRelays);
   }
 }

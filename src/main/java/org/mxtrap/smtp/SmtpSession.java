@@ -3,12 +3,15 @@ package org.mxtrap.smtp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Admission;
 import org.mxtrap.core.Contact;
@@ -51,12 +54,24 @@ import org.slf4j.LoggerFactory;
  * [ip]:port: <reply>}, every accepted message as {@code <queue id>: from=<...>, size=...,
  * nrcpt=..., client=[ip]:port, local=ip:port, role=..., pref=..., proto=...}. The caller sets the
  * log context (the session ID in every line).
+ *
+ * <p><b>Trusted relays</b> ({@link SessionSettings#trusts}; our backups) may name the client they
+ * relay for. With XCLIENT (Postfix's XCLIENT_README; offered in EHLO to them only, refused with 550
+ * 5.7.0 to anyone else) the session starts again as the named client's: a new 220, the client's
+ * address, name, HELO and protocol in the Received header and the logs. Without it (a third-party
+ * fallback host), the client is read from the relay's own Received field at the top of the message
+ * ({@link ReceivedField}). Either way the trap engine judges that client ({@link
+ * Admission#relayed}) and the decision is logged, but the mail is never refused for it: the relay
+ * has accepted it already, and a refusal would make it bounce to a sender that may be forged. A
+ * message whose client would have been refused gets an {@code X-Mxtrap-Suspect} field at its top
+ * instead, for the mail store's filters (a Sieve {@code fileinto "Junk"}, say).
  */
 public final class SmtpSession {
   private static final Logger log = LoggerFactory.getLogger("smtpd");
 
   private final SessionSettings settings;
-  private final ClientFacts client;
+  private final ClientFacts connection;
+  private final boolean trustedRelay;
   private final MessageSink sink;
   private final Clock clock;
   private final Transport transport;
@@ -68,6 +83,14 @@ public final class SmtpSession {
   private SessionState state = new Connected();
   private int errors;
   private int unknownRecipients;
+
+  /** Who the mail is from: the connection's client, or the one a trusted relay named. */
+  private ClientFacts client;
+
+  /** What XCLIENT said beyond the client's address, and the engine's decision about that client. */
+  private record Named(@Nullable String helo, @Nullable String proto, Decision decision) {}
+
+  private @Nullable Named named;
 
   /**
    * @param mailboxes asked at RCPT whether a mailbox of our domains exists
@@ -82,7 +105,9 @@ public final class SmtpSession {
       Clock clock,
       Transport transport) {
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.client = Objects.requireNonNull(client, "client");
+    this.connection = Objects.requireNonNull(client, "client");
+    this.client = client;
+    this.trustedRelay = settings.trusts(client.remote().getAddress());
     this.sink = Objects.requireNonNull(sink, "sink");
     this.mailboxes = Objects.requireNonNull(mailboxes, "mailboxes");
     this.admission = Objects.requireNonNull(admission, "admission");
@@ -172,6 +197,7 @@ public final class SmtpSession {
         yield new Ended();
       }
       case Command.StartTls s -> startTls();
+      case Command.Xclient x -> xclient(x);
       case Command.Invalid i -> refuse(i.verb(), i.reply(), state);
     };
   }
@@ -195,7 +221,11 @@ public final class SmtpSession {
   private SessionState hello(Hello hello) {
     reply(
         hello.extended()
-            ? Replies.ehlo(settings.hostname(), settings.maxMessageSize(), transport.tlsAvailable())
+            ? Replies.ehlo(
+                settings.hostname(),
+                settings.maxMessageSize(),
+                transport.tlsAvailable(),
+                trustedRelay)
             : Replies.helo(settings.hostname()));
     return new Greeted(hello);
   }
@@ -268,11 +298,17 @@ public final class SmtpSession {
     if (++unknownRecipients != settings.maxUnknown() || next instanceof Ended) {
       return next;
     }
+    if (trustedRelay && named == null) {
+      return next; // the relay asks for others: it is no dictionary attacker itself
+    }
     Contact contact =
-        new Contact(client.remote().getAddress(), client.local(), client.entry(), clock.instant());
+        named == null
+            ? new Contact(
+                client.remote().getAddress(), client.local(), client.entry(), clock.instant())
+            : relayedContact(client.remote().getAddress());
     Decision d = admission.dictionary(contact, unknownRecipients);
-    if (d.serves()) {
-      return next;
+    if (d.serves() || named != null) {
+      return next; // the relay's session goes on: it is not the attacker, and has other mail
     }
     SmtpReply closing = Replies.dictionaryClosing(settings.hostname());
     reply(closing);
@@ -305,14 +341,17 @@ public final class SmtpSession {
     Greeted after = new Greeted(hello);
     MailParameters p = tx.parameters();
     Envelope envelope = new Envelope(tx.reversePath(), tx.recipients(), p.bodyType(), p.smtpUtf8());
+    Named n = named;
+    String helo = n == null || n.helo() == null ? hello.name() : n.helo();
+    String proto = n == null || n.proto() == null ? protocol(hello, p.smtpUtf8()) : n.proto();
     TraceInfo trace =
         new TraceInfo(
             client.remote(),
             client.reverseName(),
-            hello.name(),
+            helo,
             client.local(),
             client.entry(),
-            protocol(hello, p.smtpUtf8()),
+            proto,
             transport.tlsDescription(),
             clock.instant());
     MessageSink.Incoming incoming;
@@ -326,7 +365,19 @@ public final class SmtpSession {
       reply(Replies.START_MAIL_INPUT);
       flush();
       transport.dataDeadline(settings.commandTimeout(), settings.minDataRate());
-      DataResult result = DataReader.read(input, incoming.content(), settings.maxMessageSize());
+      FirstFieldHold hold =
+          trustedRelay ? new FirstFieldHold(incoming.content(), this::suspectMark) : null;
+      DataResult result =
+          DataReader.read(
+              input, hold == null ? incoming.content() : hold, settings.maxMessageSize());
+      if (hold != null && result.outcome() == DataResult.Outcome.COMPLETE) {
+        try {
+          hold.finish();
+        } catch (IOException e) {
+          log.warn("queue file write error for {}: {}", clientText(), e.toString());
+          return refuse("DATA", Replies.STORAGE_FAILED, after);
+        }
+      }
       return switch (result.outcome()) {
         case COMPLETE -> commit(incoming, tx, trace, result.size(), after);
         case TOO_BIG -> refuse("DATA", Replies.MESSAGE_TOO_BIG, after);
@@ -375,6 +426,95 @@ public final class SmtpSession {
         trace.protocol());
     reply(Replies.queued(queueId));
     return after;
+  }
+
+  /**
+   * XCLIENT from a trusted relay, outside a transaction: the session starts again (220) as the
+   * named client's, whom the engine judges now. Without ADDR it starts again as the relay's own.
+   */
+  private SessionState xclient(Command.Xclient x) {
+    if (!trustedRelay) {
+      return refuse("XCLIENT", Replies.XCLIENT_DENIED, state);
+    }
+    if (state instanceof InTransaction t) {
+      return refuse("XCLIENT", Replies.XCLIENT_IN_TRANSACTION, t);
+    }
+    InetAddress addr = x.addr();
+    if (addr == null) {
+      client = connection;
+      named = null;
+    } else {
+      client =
+          new ClientFacts(
+              new InetSocketAddress(addr, x.port()),
+              connection.local(),
+              connection.entry(),
+              connection.sessionId(),
+              x.name());
+      Decision d = admission.relayed(relayedContact(addr));
+      named = new Named(x.helo(), x.proto(), d);
+      log.info(
+          "xclient: client={} name={} via {}: verdict={} action={}",
+          clientText(),
+          x.name() == null ? "unknown" : x.name(),
+          Addresses.literal(connection.remote().getAddress(), connection.remote().getPort()),
+          d.verdict().label(),
+          d.action().label());
+    }
+    reply(Replies.greeting(settings.hostname()));
+    return new Connected();
+  }
+
+  private Contact relayedContact(InetAddress relayedClient) {
+    return Contact.relayed(
+        relayedClient,
+        connection.remote().getAddress(),
+        connection.local(),
+        connection.entry(),
+        clock.instant());
+  }
+
+  /**
+   * What goes in front of a trusted relay's message, given the message's first header field: the
+   * {@code X-Mxtrap-Suspect} field when the client the relay named (XCLIENT, else that first field
+   * if it is the relay's Received) would have been refused; nothing otherwise.
+   */
+  private byte[] suspectMark(String firstField) {
+    Named n = named;
+    InetAddress judged;
+    Decision d;
+    if (n != null) {
+      judged = client.remote().getAddress();
+      d = n.decision();
+    } else {
+      Optional<InetAddress> fromHeader = ReceivedField.client(firstField);
+      if (fromHeader.isEmpty()) {
+        log.info("no client named by trusted relay {}: judged as itself", clientText());
+        return new byte[0];
+      }
+      judged = fromHeader.get();
+      d = admission.relayed(relayedContact(judged));
+      log.info(
+          "received: client=[{}] via {} (its Received field): verdict={} action={}",
+          Addresses.text(judged),
+          clientText(),
+          d.verdict().label(),
+          d.action().label());
+    }
+    if (d.serves()) {
+      return new byte[0];
+    }
+    String field =
+        "X-Mxtrap-Suspect: "
+            + d.verdict().label()
+            + " (client "
+            + Addresses.smtpLiteral(judged)
+            + " via "
+            + Addresses.smtpLiteral(connection.remote().getAddress())
+            + ", would have been answered "
+            + d.action().label()
+            + ")\r\n";
+    return field.getBytes(StandardCharsets.US_ASCII);
   }
 
   /**

@@ -21,6 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.mxtrap.config.ConfigException.Problem;
 import org.mxtrap.core.Action;
+import org.mxtrap.core.Cidr;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
 import org.yaml.snakeyaml.Yaml;
@@ -530,11 +531,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void trustedRelaysAreCidrPrefixes() throws Exception {
+    MxtrapConfig c =
+        ConfigLoader.load(write(withMinimal("trusted_relays: [198.51.100.5, 2001:db8::/64]\n")));
+    assertThat(c.trustedRelays())
+        .containsExactly(Cidr.parse("198.51.100.5/32"), Cidr.parse("2001:db8::/64"));
+    assertThat(c.describe()).contains("trusted_relays: 198.51.100.5/32, 2001:db8::/64");
+    assertOneProblem(withMinimal("trusted_relays: [mail.example.test]\n"), "4: trusted_relays");
+  }
+
+  @Test
   void keysOfFeaturesNotBuiltAreRefused() throws Exception {
-    assertOneProblem(
-        withMinimal("trusted_relays: [198.51.100.5]\n"),
-        "4: trusted_relays: not supported yet in this version (XCLIENT for trusted relays is not"
-            + " built); remove the key");
     assertOneProblem(
         withMinimal("state: { store: redis }\n"),
         "4: state.store: redis: not supported yet in this version (the shared Redis store is not"

@@ -68,6 +68,7 @@ final class FakeSmtpPeer implements AutoCloseable {
   private final Map<String, String> rcptReplies = new HashMap<>();
   private final Map<String, String> dataReplies = new HashMap<>();
   private Misbehaviour misbehaviour = Misbehaviour.NONE;
+  private String xclientReply = "220 fake.test ESMTP";
   private @Nullable SSLContext tls;
 
   private final ServerSocket server;
@@ -98,6 +99,12 @@ final class FakeSmtpPeer implements AutoCloseable {
   FakeSmtpPeer tls(SSLContext context) {
     this.tls = context;
     return offer("STARTTLS");
+  }
+
+  /** The reply to XCLIENT (default: the 220 that starts the session again). */
+  FakeSmtpPeer xclientReply(String reply) {
+    this.xclientReply = reply;
+    return this;
   }
 
   FakeSmtpPeer misbehave(Misbehaviour m) {
@@ -296,6 +303,7 @@ final class FakeSmtpPeer implements AutoCloseable {
             }
             accepted.clear();
           }
+          case "XCLIENT" -> reply(xclientReply);
           case "RSET" -> {
             accepted.clear();
             reply("250 2.0.0 Ok");

@@ -6,16 +6,21 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.mxtrap.core.ForwardPath;
+import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Mailbox;
 import org.mxtrap.core.ReversePath;
+import org.mxtrap.core.Role;
+import org.mxtrap.core.TraceInfo;
 import org.mxtrap.delivery.FakeSmtpPeer.Misbehaviour;
 import org.mxtrap.delivery.RecipientResult.Deferred;
 import org.mxtrap.delivery.RecipientResult.Delivered;
@@ -398,5 +403,98 @@ class SmtpClientTest {
             tuple("Failed", "5.2.2"));
     peer.close();
     assertThat(peer.commands()).first().isEqualTo("LHLO backup.test");
+  }
+
+  private static OutboundMessage relayedMessage(String helo, ForwardPath recipient)
+      throws IOException {
+    byte[] octets = CONTENT.getBytes(UTF_8);
+    InetSocketAddress local = new InetSocketAddress(InetAddress.getLoopbackAddress(), 25);
+    TraceInfo origin =
+        new TraceInfo(
+            new InetSocketAddress(InetAddress.getByName("2001:db8::7"), 40000),
+            "client.example.org",
+            helo,
+            local,
+            new LayoutEntry(20, "backup.test", local.getAddress(), 25, Role.BACKUP),
+            "ESMTPS",
+            null,
+            Instant.parse("2026-01-01T00:00:00Z"));
+    return new OutboundMessage(
+        new ReversePath(new Mailbox("alice", "sender.test")),
+        List.of(recipient),
+        false,
+        false,
+        octets.length,
+        () -> new ByteArrayInputStream(octets),
+        origin);
+  }
+
+  @Test
+  void namesTheOriginalClientWithXclientWhenOfferedOncePerClient() throws Exception {
+    smtpPeer().offer("XCLIENT ADDR NAME HELO PROTO").start();
+    client(Protocol.SMTP, TlsPolicy.OFF, PATIENT);
+
+    Connect.Open open = (Connect.Open) open(peer.address());
+    try (ClientSession session = open.session()) {
+      assertThat(session.send(relayedMessage("helo with space", BOB)))
+          .singleElement()
+          .isInstanceOf(Delivered.class);
+      assertThat(session.send(relayedMessage("helo with space", CAROL)))
+          .singleElement()
+          .isInstanceOf(Delivered.class);
+      assertThat(session.send(relayedMessage("other.helo", DAVE)))
+          .singleElement()
+          .isInstanceOf(Delivered.class);
+    }
+    peer.close();
+    assertThat(peer.commands())
+        .containsExactly(
+            "EHLO backup.test",
+            "XCLIENT ADDR=IPV6:2001:db8::7 NAME=client.example.org HELO=helo+20with+20space"
+                + " PROTO=ESMTP",
+            "EHLO backup.test",
+            "MAIL FROM:<alice@sender.test>",
+            "RCPT TO:<bob@example.test>",
+            "DATA",
+            "MAIL FROM:<alice@sender.test>",
+            "RCPT TO:<carol@example.test>",
+            "DATA",
+            "XCLIENT ADDR=IPV6:2001:db8::7 NAME=client.example.org HELO=other.helo PROTO=ESMTP",
+            "EHLO backup.test",
+            "MAIL FROM:<alice@sender.test>",
+            "RCPT TO:<dave@example.test>",
+            "DATA",
+            "QUIT");
+  }
+
+  @Test
+  void aPeerThatRefusesXclientGetsTheMailWithoutIt() throws Exception {
+    smtpPeer()
+        .offer("XCLIENT ADDR HELO")
+        .xclientReply("550 5.7.0 Error: insufficient authorization")
+        .start();
+    client(Protocol.SMTP, TlsPolicy.OFF, PATIENT);
+
+    Connect.Open open = (Connect.Open) open(peer.address());
+    try (ClientSession session = open.session()) {
+      assertThat(session.send(relayedMessage("h", BOB)))
+          .singleElement()
+          .isInstanceOf(Delivered.class);
+      assertThat(session.send(relayedMessage("h2", CAROL)))
+          .singleElement()
+          .isInstanceOf(Delivered.class);
+    }
+    peer.close();
+    assertThat(peer.commands())
+        .containsExactly(
+            "EHLO backup.test",
+            "XCLIENT ADDR=IPV6:2001:db8::7 HELO=h",
+            "MAIL FROM:<alice@sender.test>",
+            "RCPT TO:<bob@example.test>",
+            "DATA",
+            "MAIL FROM:<alice@sender.test>",
+            "RCPT TO:<carol@example.test>",
+            "DATA",
+            "QUIT");
   }
 }

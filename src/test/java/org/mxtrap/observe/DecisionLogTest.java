@@ -69,6 +69,23 @@ class DecisionLogTest {
   }
 
   @Test
+  void aClientATrustedRelayNamedIsLoggedWithTheRelay() {
+    Contact relayed =
+        Contact.relayed(
+            CONTACT.client(),
+            Addresses.parse("192.0.2.20").orElseThrow(),
+            CONTACT.local(),
+            TRAP,
+            CONTACT.at());
+    assertThat(DecisionLog.line(relayed, Decision.accept("x")))
+        .isEqualTo(
+            "{\"ts\":\"2026-11-26T22:31:04.120Z\",\"client\":\"2001:db8::7\","
+                + "\"relay\":\"192.0.2.20\",\"local\":\"192.0.2.40:25\",\"preference\":40,"
+                + "\"role\":\"trap\",\"verdict\":\"accept\",\"action\":\"accept\","
+                + "\"reason\":\"x\"}\n");
+  }
+
+  @Test
   void aDictionaryDecisionIsLoggedWithItsVerdict() {
     Decision d =
         new Decision(

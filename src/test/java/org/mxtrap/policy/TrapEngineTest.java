@@ -355,4 +355,38 @@ class TrapEngineTest {
     LayoutEntry e = entry(preference);
     return new Contact(client, e.socketAddress(), e, at);
   }
+
+  static final InetAddress BACKUP_HOST = ip("203.0.113.20");
+  static final String TRUSTED = "trusted_relays: [\"203.0.113.20\"]\n";
+
+  Decision relayed(InetAddress client, int preference, Instant at) {
+    LayoutEntry e = entry(preference);
+    return engine.relayed(Contact.relayed(client, BACKUP_HOST, e.socketAddress(), e, at));
+  }
+
+  @Test
+  void aTrustedRelayIsServedLikeTheAllowListAndNeverSuppressed() throws Exception {
+    start(ARM_1H + TRUSTED);
+    Decision d = connect(BACKUP_HOST, 30, ARMED);
+    assertThat(d.verdict()).isEqualTo(Verdict.ALLOWED);
+    assertThat(d.reason()).isEqualTo("a trusted relay (203.0.113.20/32)");
+    assertThat(suppressions.active(ARMED)).isEmpty();
+  }
+
+  @Test
+  void aRelayedClientIsJudgedByTheListsAndSuppressionsNotByTheLayout() throws Exception {
+    start(ARM_1H + TRUSTED + "block: [\"192.0.2.99\"]\n");
+    assertThat(relayed(SENDER, 10, ARMED).verdict()).isEqualTo(Verdict.ACCEPT);
+    assertThat(relayed(SENDER, 30, ARMED).verdict())
+        .as("on a trap too: it did not connect there itself")
+        .isEqualTo(Verdict.ACCEPT);
+    assertThat(contacts.contacts(SENDER)).as("no contact recorded").isEmpty();
+    assertThat(relayed(ip("192.0.2.99"), 10, ARMED).verdict()).isEqualTo(Verdict.BLOCKED);
+
+    assertThat(connect(SPAMMER, 30, ARMED).verdict()).isEqualTo(Verdict.MX_SKIP);
+    Decision d = relayed(SPAMMER, 10, ARMED.plusSeconds(60));
+    assertThat(d.verdict()).isEqualTo(Verdict.SUPPRESSED);
+    assertThat(d.reason()).endsWith("; relayed by 203.0.113.20");
+    assertThat(logged).last().isEqualTo(d);
+  }
 }

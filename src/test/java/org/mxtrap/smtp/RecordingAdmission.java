@@ -10,10 +10,13 @@ import org.mxtrap.core.Verdict;
 
 /**
  * An {@link Admission} that accepts every connection and records each dictionary report; it answers
- * those with {@link #dictionaryDecision} (by default: suppressed, tempfail).
+ * those with {@link #dictionaryDecision} (by default: suppressed, tempfail); it records each
+ * relayed client and answers it with {@link #relayedDecision} (by default: accept).
  */
 final class RecordingAdmission implements Admission {
   final List<Integer> dictionaryReports = new ArrayList<>();
+  final List<Contact> relayed = new ArrayList<>();
+  Decision relayedDecision = Decision.accept("relayed");
   Decision dictionaryDecision =
       new Decision(Verdict.DICTIONARY, Action.TEMPFAIL, "dictionary attack", null);
 
@@ -31,5 +34,11 @@ final class RecordingAdmission implements Admission {
   public Decision dictionary(Contact contact, int unknownRecipients) {
     dictionaryReports.add(unknownRecipients);
     return dictionaryDecision;
+  }
+
+  @Override
+  public Decision relayed(Contact contact) {
+    relayed.add(contact);
+    return relayedDecision;
   }
 }

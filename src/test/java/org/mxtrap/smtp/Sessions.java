@@ -42,7 +42,8 @@ final class Sessions {
         maxErrors,
         Limits.DEFAULTS.commandTimeout(),
         Limits.DEFAULTS.minDataRate(),
-        RecipientSettings.DEFAULTS.maxUnknown());
+        RecipientSettings.DEFAULTS.maxUnknown(),
+        List.of());
   }
 
   static final ClientFacts CLIENT;

@@ -222,7 +222,8 @@ class SmtpSessionTest {
             100,
             java.time.Duration.ofMinutes(5),
             500,
-            3);
+            3,
+            List.of());
     RecordingAdmission admission = new RecordingAdmission();
     FakeTransport t =
         FakeTransport.of(
@@ -256,7 +257,8 @@ class SmtpSessionTest {
             100,
             java.time.Duration.ofMinutes(5),
             500,
-            1);
+            1,
+            List.of());
     FakeTransport t =
         FakeTransport.of("HELO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<x@example.test>\r\nQUIT\r\n");
     Sessions.run(settings, t, sink, mb -> Mailboxes.Answer.UNKNOWN, admission);

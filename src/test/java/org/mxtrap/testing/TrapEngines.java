@@ -24,7 +24,12 @@ public final class TrapEngines {
       Clock clock,
       Events events) {
     return new TrapEngine(
-        new TrapEngine.Rules(config.trap(), config.suppress(), config.allow(), config.block()),
+        new TrapEngine.Rules(
+            config.trap(),
+            config.suppress(),
+            config.allow(),
+            config.block(),
+            config.trustedRelays()),
         contacts,
         suppressions,
         arming,
