@@ -1,0 +1,305 @@
+package org.mxtrap.it;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.mxtrap.testing.FreePorts;
+
+/**
+ * Debian's Postfix as a private mail store on a free loopback port: its own config directory,
+ * queue_directory and data_directory in a test's directory, started by {@code postfix -c DIR
+ * start}. Its smtpd listens on 127.0.0.1 only, never looks anything up in DNS, and accepts mail for
+ * the test's {@link User}s only (any other recipient gets {@code 550 5.1.1} at RCPT), which
+ * virtual(8) saves in {@code DIR/mail/ADDRESS/new}. STARTTLS is offered only when {@link #start} is
+ * given a certificate; nothing ever leaves the machine (every non-local transport is {@code
+ * error}). The system's Postfix, if one is configured, is neither used nor disturbed.
+ *
+ * <p>Postfix must be started by root (its master runs as root and its services as {@code postfix});
+ * virtual(8) writes mail as {@code nobody}. The test's directory is made traversable by all (mode
+ * o+x, g+x) so that both can reach what lies below it. {@link #close} stops it by {@code postfix -c
+ * DIR stop} and makes sure its master process is gone.
+ */
+public final class LoopbackPostfix implements AutoCloseable {
+
+  /** Debian's {@code nobody} and {@code nogroup}: the owner of the delivered mail. */
+  private static final int NOBODY = 65534;
+
+  /** Postfix's host name: in its greeting and the Received header it adds. */
+  public static final String HOSTNAME = "mailstore.test";
+
+  /** A recipient Postfix knows. */
+  public record User(String address) {}
+
+  /** The server certificate and its private key (PEM) that STARTTLS presents. */
+  public record Certificate(Path cert, Path key) {}
+
+  private final Path postfix;
+  private final Path config;
+  private final Path queue;
+  private final Path mail;
+  private final Path log;
+  private final int port;
+
+  private LoopbackPostfix(Path postfix, Path home, int port) {
+    this.postfix = postfix;
+    this.config = home.resolve("etc");
+    this.queue = home.resolve("queue");
+    this.mail = home.resolve("mail");
+    this.log = home.resolve("maillog");
+    this.port = port;
+  }
+
+  /**
+   * Starts Postfix in a new directory under {@code dir}, with STARTTLS when {@code tls} is given,
+   * and waits until it greets.
+   */
+  public static LoopbackPostfix start(Path dir, @Nullable Certificate tls, User... users)
+      throws IOException, InterruptedException {
+    Path bin = Programs.require("postfix", "postfix");
+    Path home = Files.createTempDirectory(dir, "postfix-");
+    for (Path d : List.of(dir, home)) {
+      Set<PosixFilePermission> mode = EnumSet.copyOf(Files.getPosixFilePermissions(d));
+      mode.addAll(Set.of(PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_EXECUTE));
+      Files.setPosixFilePermissions(d, mode);
+    }
+    LoopbackPostfix p = new LoopbackPostfix(bin, home, FreePorts.next());
+    Files.createDirectories(p.config);
+    Files.createDirectories(p.queue);
+    // data_directory belongs to mail_owner; the Maildirs below mail/ to virtual(8)'s user.
+    Path data = Files.createDirectory(home.resolve("data"));
+    Files.setOwner(
+        data,
+        data.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postfix"));
+    Files.createDirectory(p.mail);
+    Files.setAttribute(p.mail, "unix:uid", NOBODY);
+    Files.setAttribute(p.mail, "unix:gid", NOBODY);
+    // texthash: read by smtpd and virtual(8) as it is, no postmap. Each value is a path below
+    // virtual_mailbox_base; its trailing slash makes it a Maildir.
+    Path mailboxes = p.config.resolve("mailboxes");
+    Files.writeString(
+        mailboxes,
+        Stream.of(users)
+            .map(u -> u.address() + " " + u.address() + "/\n")
+            .collect(Collectors.joining()));
+    String domains =
+        Stream.of(users)
+            .map(u -> u.address().substring(u.address().indexOf('@') + 1))
+            .distinct()
+            .collect(Collectors.joining(" "));
+    Files.writeString(
+        p.config.resolve("main.cf"),
+        """
+        compatibility_level = 3.6
+        queue_directory = %1$s
+        data_directory = %2$s
+        mail_owner = postfix
+        setgid_group = postdrop
+        # Logged to a file in the test's directory (through postlogd), never to syslog.
+        maillog_file = %3$s
+        maillog_file_prefixes = %4$s
+        myhostname = %5$s
+        mydomain = %5$s
+        myorigin = %5$s
+        mydestination =
+        inet_interfaces = 127.0.0.1
+        inet_protocols = ipv4
+        smtpd_banner = $myhostname ESMTP
+        # Mail for the users' domains only, never relayed (not even for 127.0.0.1).
+        mynetworks = 127.0.0.0/8
+        smtpd_relay_restrictions = reject_unauth_destination
+        alias_maps =
+        alias_database =
+        virtual_mailbox_domains = %6$s
+        virtual_mailbox_base = %7$s
+        virtual_mailbox_maps = texthash:%8$s
+        virtual_uid_maps = static:%9$d
+        virtual_gid_maps = static:%9$d
+        virtual_transport = virtual
+        # Nothing leaves the machine: a bounce or anything else not for the users fails here.
+        default_transport = error:no outbound mail from a test instance
+        relay_transport = error:no outbound mail from a test instance
+        local_transport = error:no local mail in a test instance
+        # No DNS at all: no reverse look-up of clients, none in the (unused) clients.
+        smtpd_peername_lookup = no
+        smtp_dns_support_level = disabled
+        lmtp_dns_support_level = disabled
+        biff = no
+        """
+                .formatted(p.queue, data, p.log, home, HOSTNAME, domains, p.mail, mailboxes, NOBODY)
+            + (tls == null
+                ? "smtpd_tls_security_level = none\n"
+                : """
+                  smtpd_tls_security_level = may
+                  smtpd_tls_cert_file = %s
+                  smtpd_tls_key_file = %s
+                  """
+                    .formatted(tls.cert(), tls.key())));
+    // chroot off everywhere: the private queue has no chroot jail files.
+    Files.writeString(
+        p.config.resolve("master.cf"),
+        """
+        # service type  private unpriv  chroot  wakeup  maxproc command + args
+        127.0.0.1:%d inet n - n - - smtpd
+        pickup    unix  n       -       n       60      1       pickup
+        cleanup   unix  n       -       n       -       0       cleanup
+        qmgr      unix  n       -       n       300     1       qmgr
+        rewrite   unix  -       -       n       -       -       trivial-rewrite
+        bounce    unix  -       -       n       -       0       bounce
+        defer     unix  -       -       n       -       0       bounce
+        trace     unix  -       -       n       -       0       bounce
+        verify    unix  -       -       n       -       1       verify
+        flush     unix  n       -       n       1000?   0       flush
+        proxymap  unix  -       -       n       -       -       proxymap
+        showq     unix  n       -       n       -       -       showq
+        error     unix  -       -       n       -       -       error
+        retry     unix  -       -       n       -       -       error
+        virtual   unix  -       n       n       -       -       virtual
+        anvil     unix  -       -       n       -       1       anvil
+        scache    unix  -       -       n       -       1       scache
+        tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+        postlog   unix-dgram n  -       n       -       1       postlogd
+        """
+            .formatted(p.port));
+    try {
+      // check creates the queue's directories with their owners and modes.
+      p.postfix("check");
+      p.postfix("start");
+      p.awaitGreeting();
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      p.close();
+      throw e;
+    }
+    return p;
+  }
+
+  /** Where its smtpd listens. */
+  public InetSocketAddress address() {
+    return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+  }
+
+  /**
+   * The messages Postfix has saved for {@code address}, as their files hold them (virtual(8)'s
+   * Delivered-To and Return-Path, then Postfix's Received, lines ended by LF alone), sorted by
+   * their Maildir file names.
+   */
+  public List<String> delivered(String address) throws IOException {
+    return SmtpHarness.messages(inbox(address)).stream().map(LoopbackPostfix::read).toList();
+  }
+
+  /**
+   * {@link #delivered} once at least {@code count} messages are saved for {@code address}, waiting
+   * up to {@code limit} for them (fewer when the limit passed first).
+   */
+  public List<String> awaitDelivered(String address, int count, Duration limit)
+      throws IOException, InterruptedException {
+    SmtpHarness.awaitMessages(inbox(address), count, limit);
+    return delivered(address);
+  }
+
+  /** Postfix's log, to show when a test fails (empty before postlogd wrote anything). */
+  public String log() {
+    return Files.exists(log) ? read(log) : "";
+  }
+
+  private Path inbox(String address) {
+    return mail.resolve(address).resolve("new");
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file, UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs {@code postfix -c DIR COMMAND} to its end; fails unless it exits 0. */
+  private void postfix(String command) throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(postfix.toString(), "-c", config.toString(), command)
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IllegalStateException(
+          "postfix -c " + config + " " + command + " failed:\n" + out + log());
+    }
+  }
+
+  /**
+   * Until its smtpd greets: connections are refused until the master binds the port, then the first
+   * one gets the 220 (or fails the start with whatever else it got).
+   */
+  private void awaitGreeting() throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      try (Socket s = new Socket()) {
+        s.connect(address(), 1000);
+        s.setSoTimeout(10_000);
+        String greeting = new String(s.getInputStream().readNBytes(4), UTF_8);
+        if (!greeting.equals("220 ")) {
+          throw new IllegalStateException("postfix greeted with " + greeting + ":\n" + log());
+        }
+        return;
+      } catch (ConnectException notYet) {
+        Thread.sleep(20); // polling a condition with a deadline, not ordering events
+      }
+    }
+    throw new IllegalStateException("postfix did not listen on " + address() + ":\n" + log());
+  }
+
+  /** The master's PID from {@code QUEUE/pid/master.pid}, while it is running. */
+  private Optional<ProcessHandle> master() throws IOException {
+    Path pidFile = queue.resolve("pid").resolve("master.pid");
+    if (!Files.exists(pidFile)) {
+      return Optional.empty();
+    }
+    String pid = Files.readString(pidFile, UTF_8).strip();
+    return pid.isEmpty() ? Optional.empty() : ProcessHandle.of(Long.parseLong(pid));
+  }
+
+  /**
+   * {@code postfix stop}, which has the master stop its services and exit; if the master or any of
+   * its processes is still there 10 seconds later, SIGKILL.
+   */
+  @Override
+  public void close() throws IOException, InterruptedException {
+    Optional<ProcessHandle> master = master();
+    if (master.isEmpty()) {
+      return; // never started, or gone already
+    }
+    List<ProcessHandle> processes =
+        Stream.concat(master.stream(), master.get().descendants()).toList();
+    try {
+      postfix("stop");
+    } finally {
+      for (ProcessHandle p : processes) {
+        try {
+          p.onExit().get(10, TimeUnit.SECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+          p.destroyForcibly();
+        }
+      }
+    }
+  }
+}
