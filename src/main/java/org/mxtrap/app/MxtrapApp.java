@@ -28,6 +28,7 @@ import org.mxtrap.admin.AdminToken;
 import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.DeliverySettings;
 import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.config.RecipientSettings;
 import org.mxtrap.config.TlsSettings;
 import org.mxtrap.config.TrapSettings;
 import org.mxtrap.core.LayoutEntry;
@@ -39,9 +40,11 @@ import org.mxtrap.delivery.InSessionDelivery;
 import org.mxtrap.delivery.MaildirDelivery;
 import org.mxtrap.delivery.MessageMemory;
 import org.mxtrap.delivery.MxDeliveryAgent;
+import org.mxtrap.delivery.NextHop;
 import org.mxtrap.delivery.Protocol;
 import org.mxtrap.delivery.QueueRunner;
 import org.mxtrap.delivery.RecipientList;
+import org.mxtrap.delivery.RecipientVerifier;
 import org.mxtrap.delivery.RelayDeliveryAgent;
 import org.mxtrap.delivery.SmtpClient;
 import org.mxtrap.delivery.TlsPolicy;
@@ -223,7 +226,10 @@ final class MxtrapApp implements AutoCloseable {
   static MxtrapApp start(MxtrapConfig config, Clock clock, Events events)
       throws IOException, ConfigException {
     Resources resources = resources(config);
-    Mailboxes mailboxes = RecipientList.of(config.recipients(), config.domains(), clock);
+    // Mode verify asks the next hop: its verifier is made with the delivery agent, below.
+    boolean verify = config.recipients().mode() == RecipientSettings.Mode.VERIFY;
+    Mailboxes listed =
+        verify ? null : RecipientList.of(config.recipients(), config.domains(), clock);
     Files.createDirectories(config.dataDir());
     AdminToken token = AdminToken.loadOrCreate(config.dataDir(), new SecureRandom());
     SSLContext tls = null;
@@ -245,6 +251,7 @@ final class MxtrapApp implements AutoCloseable {
     MaildirDelivery maildir = null;
     Runnable closeOutbound = () -> {};
     DeliveryAgent agent;
+    NextHop nextHop = null;
     int maxHeld;
     switch (config.delivery().mode()) {
       case MAILDIR -> {
@@ -258,15 +265,34 @@ final class MxtrapApp implements AutoCloseable {
         RelayDeliveryAgent relay = relayAgent(config);
         closeOutbound = relay::close;
         agent = relay;
+        nextHop = relay;
         maxHeld = 0;
       }
       case MX -> {
         MxDeliveryAgent mx = mxAgent(config, clock);
         closeOutbound = mx::close;
         agent = mx;
+        nextHop = mx;
         maxHeld = 0;
       }
       default -> throw new IllegalStateException("unknown mode " + config.delivery().mode());
+    }
+    Mailboxes mailboxes;
+    if (listed != null) {
+      mailboxes = listed;
+    } else {
+      RecipientVerifier verifier =
+          new RecipientVerifier(
+              Objects.requireNonNull(nextHop, "the config gives mode verify a next hop"),
+              config.recipients().verifyTtl(),
+              clock);
+      mailboxes = verifier;
+      Runnable closeAgent = closeOutbound;
+      closeOutbound =
+          () -> {
+            verifier.close();
+            closeAgent.run();
+          };
     }
     QueueRunner runner =
         new QueueRunner(spool, agent, config.queue(), clock, config.hostname(), events);

@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProtocolException;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,6 +18,7 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.ForwardPath;
+import org.mxtrap.core.Mailboxes;
 import org.mxtrap.core.TraceInfo;
 import org.mxtrap.smtp.wire.DotStuffing;
 import org.mxtrap.smtp.wire.SmtpReply;
@@ -445,6 +447,70 @@ public final class ClientSession implements AutoCloseable {
       accepted.add(i);
     } else {
       results[i] = replyResult(m.recipients().get(i), reply, "RCPT TO");
+    }
+  }
+
+  /**
+   * Asks whether the peer takes mail for {@code recipient}, sending no message: {@code MAIL
+   * FROM:<>}, {@code RCPT TO}, then {@code RSET} (in one write when the peer offers PIPELINING), as
+   * Postfix's address verification does. Only the reply to RCPT decides ({@link Verification}); a
+   * lost connection or a timeout closes the session and cannot tell.
+   *
+   * @throws IllegalStateException when the session is closed, or a transaction of {@link #send} did
+   *     not end (verify on a session of its own)
+   */
+  public Verification verify(ForwardPath recipient) {
+    if (!open || inTransaction) {
+      throw new IllegalStateException("no session with " + relay + " to verify on");
+    }
+    boolean utf8 = !StandardCharsets.US_ASCII.newEncoder().canEncode(recipient.toString());
+    if (utf8 && !extensions.smtpUtf8()) {
+      return new Verification(
+          Mailboxes.Answer.CANNOT_TELL,
+          relay,
+          relay + ": the address needs SMTPUTF8, and it is not offered (RFC 6531)");
+    }
+    String mail = "MAIL FROM:<>" + (utf8 ? " SMTPUTF8" : "");
+    String rcpt = "RCPT TO:" + recipient;
+    ClientTimeouts t = settings.timeouts();
+    try {
+      SmtpReply mailReply;
+      SmtpReply rcptReply = null;
+      inTransaction = true;
+      step = "MAIL FROM";
+      if (extensions.pipelining()) {
+        connection.write(mail + "\r\n" + rcpt + "\r\nRSET\r\n", t.mail());
+        mailReply = connection.read(t.mail());
+        step = "RCPT TO";
+        rcptReply = connection.read(t.rcpt());
+      } else {
+        mailReply = command(connection, mail, t.mail());
+        if (mailReply.code() / 100 == 2) {
+          step = "RCPT TO";
+          rcptReply = command(connection, rcpt, t.rcpt());
+        }
+        connection.write("RSET\r\n", t.command());
+      }
+      step = "RSET";
+      SmtpReply reset = connection.read(t.command());
+      if (reset.code() != 250) {
+        throw new ProtocolException(said(reset, step));
+      }
+      inTransaction = false;
+      if (mailReply.code() / 100 != 2 || rcptReply == null) {
+        return new Verification(Mailboxes.Answer.CANNOT_TELL, relay, said(mailReply, "MAIL FROM"));
+      }
+      Mailboxes.Answer answer =
+          switch (rcptReply.code() / 100) {
+            case 2 -> Mailboxes.Answer.EXISTS;
+            case 5 -> Mailboxes.Answer.UNKNOWN;
+            default -> Mailboxes.Answer.CANNOT_TELL;
+          };
+      return new Verification(answer, relay, said(rcptReply, "RCPT TO"));
+    } catch (IOException e) {
+      open = false;
+      connection.close();
+      return new Verification(Mailboxes.Answer.CANNOT_TELL, relay, failure(relay, step, e));
     }
   }
 

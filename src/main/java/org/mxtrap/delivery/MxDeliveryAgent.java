@@ -36,7 +36,8 @@ import org.mxtrap.dns.ThisHost;
  * address of its order that opens a session, one {@link ClientSession} closed after it. The port of
  * an address is the layout's (the entry of that MX host and address, else the most preferred entry
  * with that address), 25 for an address outside the layout; an address whose entry is a trap is
- * never used. Every retry and fallback decision is in {@link #forward}.
+ * never used. Every retry and fallback decision is in {@link #open}, which {@link
+ * RecipientVerifier} uses too.
  *
  * <h2>Dead-host memory</h2>
  *
@@ -51,7 +52,7 @@ import org.mxtrap.dns.ThisHost;
  * <p>Threading: {@link #deliver} may be called from many threads at once; the {@link MxLocator}
  * given must then be thread-safe. {@link #close()} after the last delivery.
  */
-public final class MxDeliveryAgent implements DeliveryAgent, AutoCloseable {
+public final class MxDeliveryAgent implements DeliveryAgent, NextHop, AutoCloseable {
 
   /** How long an address that failed to open a session is not tried again. */
   static final Duration DEAD_HOST_MEMORY = Duration.ofMinutes(1);
@@ -119,20 +120,44 @@ public final class MxDeliveryAgent implements DeliveryAgent, AutoCloseable {
     return d.recipients().stream().map(results::get).toList();
   }
 
-  /**
-   * One transaction for the recipients of one domain: every retry and fallback decision of this
-   * mode, a comment per case.
-   */
+  /** One transaction for the recipients of one domain, with the first MX address that opens. */
   private List<RecipientResult> forward(Delivery d, String domain, List<ForwardPath> recipients)
       throws IOException {
+    OutboundMessage message = OutboundMessage.of(d, recipients, client.settings().heloName());
+    switch (open(client, domain)) {
+      case Connect.Open(ClientSession session) -> {
+        // A session: its answers are final for this attempt. A 4xx to MAIL or RCPT is the
+        // recipient's and is deferred, not tried at the next MX (Postfix moves on only when
+        // the connection, greeting or EHLO fails); a 5xx fails the recipient.
+        try (session) {
+          return session.send(message);
+        }
+      }
+      case Connect.Failed failed -> {
+        return failed.resultsFor(recipients);
+      }
+    }
+  }
+
+  @Override
+  public SmtpClient.Settings settings() {
+    return client.settings();
+  }
+
+  /**
+   * A session through {@code through} with the first address of {@code domain}'s MX order that
+   * opens one: every retry and fallback decision of this mode, a comment per case. The dead-host
+   * memory is this agent's whatever the client: a failure to open through any client is remembered.
+   */
+  @Override
+  public Connect open(SmtpClient through, String domain) {
     MxOrder.Ordered order;
     switch (locator.locate(domain, self)) {
       case MxOrder.Ordered o -> order = o;
       case MxOrder.Failed f -> {
-        return failed(f).resultsFor(recipients);
+        return failed(f);
       }
     }
-    OutboundMessage message = OutboundMessage.of(d, recipients, client.settings().heloName());
     Connect.Failed last = null;
     Instant now = clock.instant();
     for (TargetHost host : order.hosts()) {
@@ -150,15 +175,10 @@ public final class MxDeliveryAgent implements DeliveryAgent, AutoCloseable {
           last = r.failure();
           continue;
         }
-        switch (client.open(host.host(), target)) {
-          case Connect.Open(ClientSession session) -> {
-            // A session: its answers are final for this attempt. A 4xx to MAIL or RCPT is the
-            // recipient's and is deferred, not tried at the next MX (Postfix moves on only when
-            // the connection, greeting or EHLO fails); a 5xx fails the recipient.
+        switch (through.open(host.host(), target)) {
+          case Connect.Open open -> {
             dead.remove(target);
-            try (session) {
-              return session.send(message);
-            }
+            return open;
           }
           case Connect.Failed failed -> {
             // Refused, timed out, 421 or 5xx at the greeting or EHLO, TLS that policy required:
@@ -175,12 +195,11 @@ public final class MxDeliveryAgent implements DeliveryAgent, AutoCloseable {
     if (last == null) {
       // Only traps were left (a layout whose traps DNS publishes below this host's preference).
       return new Connect.Failed(
-              domain, NO_BETTER_HOST, "no MX more preferred than this host but traps for " + domain)
-          .resultsFor(recipients);
+          domain, NO_BETTER_HOST, "no MX more preferred than this host but traps for " + domain);
     }
     // No address opened a session. Even a 5xx greeting is the host's, not the recipient's: the mail
     // waits for the queue's next attempt (Postfix's smtp_skip_5xx_greeting moves on the same way).
-    return temporary(last).resultsFor(recipients);
+    return temporary(last);
   }
 
   /** The failure to locate {@code domain}'s hosts as the recipients' result. */

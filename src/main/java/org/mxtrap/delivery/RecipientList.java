@@ -92,7 +92,7 @@ public final class RecipientList implements Mailboxes {
 
   /**
    * The mailboxes of {@code settings}: {@link Mailboxes#ANY} for mode any, the list of its file for
-   * mode list. The wiring's one call.
+   * mode list. The wiring's one call for those modes (verify: {@link RecipientVerifier}).
    *
    * @param domains the config's {@code domains}: the file's addresses must be in them
    * @param clock paces the checks for a changed file
@@ -109,6 +109,9 @@ public final class RecipientList implements Mailboxes {
         }
         yield open(file, domains, clock);
       }
+      case VERIFY ->
+          throw new IllegalArgumentException(
+              "mode verify asks the next hop: a RecipientVerifier, made with the delivery agent");
     };
   }
 

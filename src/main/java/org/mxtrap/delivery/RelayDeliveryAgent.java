@@ -40,7 +40,7 @@ import org.mxtrap.core.Addresses;
  * <p>Threading: {@link #deliver} may be called from many threads at once. {@link #close()} after
  * the last delivery.
  */
-public final class RelayDeliveryAgent implements DeliveryAgent, AutoCloseable {
+public final class RelayDeliveryAgent implements DeliveryAgent, NextHop, AutoCloseable {
 
   /** 4.4.3: directory server failure (the relay's name could not be resolved). */
   static final EnhancedStatus NO_ADDRESS = new EnhancedStatus(4, 4, 3);
@@ -65,28 +65,44 @@ public final class RelayDeliveryAgent implements DeliveryAgent, AutoCloseable {
 
   @Override
   public List<RecipientResult> deliver(Delivery d) throws IOException {
+    OutboundMessage message = OutboundMessage.of(d, d.recipients(), client.settings().heloName());
+    switch (open(client, "")) {
+      case Connect.Open(ClientSession session) -> {
+        try (session) {
+          return session.send(message);
+        }
+      }
+      case Connect.Failed failed -> {
+        return failed.resultsFor(d.recipients());
+      }
+    }
+  }
+
+  @Override
+  public SmtpClient.Settings settings() {
+    return client.settings();
+  }
+
+  /** The relay, whatever the domain: each of its addresses in turn until one opens a session. */
+  @Override
+  public Connect open(SmtpClient through, String domain) {
     List<InetAddress> addresses;
     try {
       addresses = addresses();
     } catch (UnknownHostException e) {
       String relay = host + ":" + port;
-      return new Connect.Failed(relay, NO_ADDRESS, "cannot resolve the relay " + host + ": " + e)
-          .resultsFor(d.recipients());
+      return new Connect.Failed(relay, NO_ADDRESS, "cannot resolve the relay " + host + ": " + e);
     }
-    OutboundMessage message = OutboundMessage.of(d, d.recipients(), client.settings().heloName());
     Connect.Failed last = null;
     for (InetAddress a : addresses) {
-      switch (client.open(host, new InetSocketAddress(a, port))) {
-        case Connect.Open(ClientSession session) -> {
-          try (session) {
-            return session.send(message);
-          }
+      switch (through.open(host, new InetSocketAddress(a, port))) {
+        case Connect.Open open -> {
+          return open;
         }
         case Connect.Failed failed -> last = failed;
       }
     }
-    return Objects.requireNonNull(last, "a name resolves to at least one address")
-        .resultsFor(d.recipients());
+    return Objects.requireNonNull(last, "a name resolves to at least one address");
   }
 
   /** The relay's addresses: the literal, or what the JDK's resolver has for the name now. */

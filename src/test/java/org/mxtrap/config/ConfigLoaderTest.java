@@ -1011,7 +1011,7 @@ class ConfigLoaderTest {
     MxtrapConfig c = ConfigLoader.load(f);
     Path file = etc.resolve("recipients").toAbsolutePath().normalize();
     assertThat(c.recipients())
-        .isEqualTo(new RecipientSettings(RecipientSettings.Mode.LIST, file, 3));
+        .isEqualTo(new RecipientSettings(RecipientSettings.Mode.LIST, file, Duration.ofDays(1), 3));
     assertThat(c.describe()).contains("recipients: mode=list file=" + file + " max_unknown=3\n");
   }
 
@@ -1035,22 +1035,56 @@ class ConfigLoaderTest {
         withMinimal("recipients: { mode: list, file: " + dir + " }\n"),
         "4: recipients.file: not a readable file: " + dir);
     assertOneProblem(
-        withMinimal("recipients: { mode: verify }\n"),
-        "4: recipients.mode: verify: not supported yet in this version (asking the next hop"
-            + " is not built; it comes with the backup MX); use any or list");
-    assertOneProblem(
         withMinimal("recipients: { mode: all }\n"),
-        "4: recipients.mode: expected one of any, list, got all");
+        "4: recipients.mode: expected one of any, list, verify, got all");
     assertOneProblem(
         withMinimal("recipients: { max_unknown: 0 }\n"),
         "4: recipients.max_unknown: must be positive, got 0");
-    assertOneProblem(
-        withMinimal("recipients: { verify_ttl: 1d }\n"),
-        "4: recipients.verify_ttl: not supported yet in this version (recipient verification"
-            + " (mode verify) is not built); remove the key");
+    assertOneProblem(withMinimal("recipients: { verify_ttl: 0s }\n"), "4: recipients.verify_ttl: ");
     assertOneProblem(
         withMinimal("recipients: { mode: list, file: recipients, fiel: x }\n"),
         "4: recipients.fiel: unknown key (did you mean file?)");
+  }
+
+  @Test
+  void verifiedRecipientsAskTheNextHopAndKeepItsAnswerForTheTtl() throws Exception {
+    MxtrapConfig c =
+        ConfigLoader.load(
+            write(withMinimal("delivery: { mode: mx }\nrecipients: { mode: verify }\n")));
+    assertThat(c.recipients())
+        .isEqualTo(
+            new RecipientSettings(RecipientSettings.Mode.VERIFY, null, Duration.ofDays(1), 10));
+    assertThat(c.describe()).contains("recipients: mode=verify verify_ttl=1d max_unknown=10\n");
+    MxtrapConfig relay =
+        ConfigLoader.load(
+            write(
+                withMinimal(
+                    "delivery: { mode: relay, relay: { host: 127.0.0.1 } }\n"
+                        + "recipients: { mode: verify, verify_ttl: 2h }\n")));
+    assertThat(relay.recipients().verifyTtl()).isEqualTo(Duration.ofHours(2));
+    MxtrapConfig listed =
+        ConfigLoader.load(write(withMinimal("recipients: { mode: any, verify_ttl: 2h }\n")));
+    assertThat(listed.recipients().verifyTtl())
+        .as("read beside any mode, as PRODUCT.md's example has it, but used only by verify")
+        .isEqualTo(Duration.ofHours(2));
+    assertThat(listed.describe()).contains("recipients: mode=any max_unknown=10\n");
+  }
+
+  @Test
+  void verifyNeedsANextHopAndAPlausibleTtl() throws Exception {
+    assertOneProblem(
+        withMinimal("recipients:\n  mode: verify\n"),
+        "5: recipients.mode: verify asks the next hop, and delivery.mode maildir has none; set"
+            + " delivery.mode relay or mx, or use any or list");
+    assertOneProblem(
+        withMinimal("delivery: { mode: maildir }\nrecipients: { mode: verify }\n"),
+        "5: recipients.mode: verify asks the next hop");
+    assertOneProblem(
+        withMinimal("delivery: { mode: mx }\nrecipients: { mode: verify, verify_ttl: 31d }\n"),
+        "5: recipients.verify_ttl: ");
+    assertOneProblem(
+        withMinimal("delivery: { mode: mx }\nrecipients: { mode: verify, file: x }\n"),
+        "5: recipients.file: only read with mode: list (mode is verify)");
   }
 
   @Test

@@ -259,7 +259,9 @@ class RecipientListTest {
     write("alice@example.com\n");
     Mailboxes list =
         RecipientList.of(
-            new RecipientSettings(RecipientSettings.Mode.LIST, file, 10), DOMAINS, clock);
+            new RecipientSettings(RecipientSettings.Mode.LIST, file, Duration.ofDays(1), 10),
+            DOMAINS,
+            clock);
     assertThat(list).isInstanceOf(RecipientList.class);
     assertThat(list.lookup(mb("alice", "example.com"))).isEqualTo(Answer.EXISTS);
   }

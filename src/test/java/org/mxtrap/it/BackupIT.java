@@ -2,17 +2,15 @@ package org.mxtrap.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mxtrap.testing.FreePorts;
 
 /**
  * {@code delivery.mode: mx} with real programs: a packaged mxtrap as the backup (MX 20 on
@@ -23,29 +21,15 @@ import org.mxtrap.testing.FreePorts;
  * the backup's probe notices and the queue is forwarded at once, not at the next backoff step.
  */
 class BackupIT {
-  private static final String ZONE =
-      """
-      $ORIGIN example.test.
-      $TTL 300
-      @          IN SOA  ns hostmaster 1 3600 600 86400 60
-      @          IN NS   ns
-      ns         IN A    127.0.0.1
-      @          IN MX   10 mail
-      @          IN MX   20 backup
-      mail       IN A    127.0.0.10
-      backup     IN A    127.0.0.20
-      """;
-
   @TempDir static Path dir;
   private static LoopbackUnbound unbound;
 
   @TempDir Path hosts;
-  final int primaryPort = FreePorts.next();
-  final int backupPort = FreePorts.next();
+  TwoMxLayout layout;
 
   @BeforeAll
   static void startUnbound() throws Exception {
-    unbound = LoopbackUnbound.serving(dir, "example.test", ZONE);
+    unbound = LoopbackUnbound.serving(dir, "example.test", TwoMxLayout.ZONE);
   }
 
   @AfterAll
@@ -55,73 +39,38 @@ class BackupIT {
     }
   }
 
-  /**
-   * The config of one host of the layout: the layout is the same everywhere, the rest is its own.
-   */
-  Path config(String name, String hostname, String listen, String extra) throws Exception {
-    Path home = Files.createDirectories(hosts.resolve(name));
-    Path file = home.resolve("mxtrap.yml");
-    Files.writeString(
-        file,
-        """
-        hostname: %s
-        domains: [example.test]
-        data_dir: %s
-        layout:
-          - { preference: 10, host: mail.example.test, address: 127.0.0.10, port: %d, role: primary }
-          - { preference: 20, host: backup.example.test, address: 127.0.0.20, port: %d, role: backup }
-        listen: ["%s"]
-        admin: { bind: "127.0.0.1:%d" }
-        """
-                .formatted(
-                    hostname,
-                    home.resolve("data"),
-                    primaryPort,
-                    backupPort,
-                    listen,
-                    FreePorts.next())
-            + extra);
-    return file;
+  @BeforeEach
+  void layout() {
+    layout = new TwoMxLayout(hosts);
   }
 
   Path primaryConfig() throws Exception {
-    return config(
-        "primary", "mail.example.test", "127.0.0.10:" + primaryPort, "dns: { ptr_budget: 0s }\n");
+    return layout.primaryConfig("");
   }
 
   Path backupConfig() throws Exception {
-    return config(
-        "backup",
-        "backup.example.test",
-        "127.0.0.20:" + backupPort,
-        "delivery: { mode: mx }\n"
-            + "dns: { resolver: \"%s\", ptr_budget: 0s }\n".formatted(unbound.address())
-            // The next attempt by backoff comes an hour later: only the primary's return makes it.
-            + "queue: { min_backoff: 1h }\n"
-            + "trap: { probe_interval: 1s }\n");
-  }
-
-  static InetSocketAddress at(String address, int port) throws Exception {
-    return new InetSocketAddress(InetAddress.getByName(address), port);
+    // The next attempt by backoff comes an hour later: only the primary's return makes it.
+    return layout.backupConfig(unbound, "queue: { min_backoff: 1h }\n");
   }
 
   Path primaryInbox(String localPart) {
-    return hosts.resolve("primary/data/mail/example.test").resolve(localPart).resolve("new");
+    return layout.primaryInbox(localPart);
   }
 
   @Test
   void theBackupForwardsToThePrimaryFoundInDns() throws Exception {
     Path primary = primaryConfig();
     Path backup = backupConfig();
-    try (MxtrapProcess p =
-            MxtrapProcess.startOn(
-                primary, hosts.resolve("primary.log"), at("127.0.0.10", primaryPort));
-        MxtrapProcess b =
-            MxtrapProcess.startOn(
-                backup, hosts.resolve("backup.log"), at("127.0.0.20", backupPort))) {
+    try (MxtrapProcess p = layout.startPrimary(primary);
+        MxtrapProcess b = layout.startBackup(backup)) {
       Swaks.Result sent =
           Swaks.run(
-              "127.0.0.20", backupPort, "--to", "bob@example.test", "--from", "you@client.test");
+              "127.0.0.20",
+              layout.backupPort,
+              "--to",
+              "bob@example.test",
+              "--from",
+              "you@client.test");
       assertThat(sent.exitCode()).as(sent.transcript()).isZero();
 
       List<Path> landed = SmtpHarness.awaitMessages(primaryInbox("bob"), 1, Duration.ofSeconds(30));
@@ -144,11 +93,15 @@ class BackupIT {
       throws Exception {
     Path primary = primaryConfig();
     Path backup = backupConfig();
-    try (MxtrapProcess b =
-        MxtrapProcess.startOn(backup, hosts.resolve("backup.log"), at("127.0.0.20", backupPort))) {
+    try (MxtrapProcess b = layout.startBackup(backup)) {
       Swaks.Result sent =
           Swaks.run(
-              "127.0.0.20", backupPort, "--to", "bob@example.test", "--from", "you@client.test");
+              "127.0.0.20",
+              layout.backupPort,
+              "--to",
+              "bob@example.test",
+              "--from",
+              "you@client.test");
       assertThat(sent.exitCode()).as(sent.transcript()).isZero();
 
       String queue = "";
@@ -166,9 +119,7 @@ class BackupIT {
           .contains("\"attempts\":1")
           .contains("\"last_error\":\"4.");
 
-      try (MxtrapProcess p =
-          MxtrapProcess.startOn(
-              primary, hosts.resolve("primary.log"), at("127.0.0.10", primaryPort))) {
+      try (MxtrapProcess p = layout.startPrimary(primary)) {
         long back = System.nanoTime(); // the primary's first 220
         List<Path> landed =
             SmtpHarness.awaitMessages(primaryInbox("bob"), 1, Duration.ofSeconds(30));
