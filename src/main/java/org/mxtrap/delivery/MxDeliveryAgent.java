@@ -33,10 +33,12 @@ import org.mxtrap.dns.ThisHost;
  * <h2>An attempt</h2>
  *
  * Recipients are grouped by domain, in envelope order; each domain is one transaction to the first
- * address of its order that opens a session, one {@link ClientSession} closed after it. The port of
- * an address is the layout's (the entry of that MX host and address, else the most preferred entry
- * with that address), 25 for an address outside the layout; an address whose entry is a trap is
- * never used. Every retry and fallback decision is in {@link #forward}.
+ * address of its order that opens a session, through the {@link ConnectionCache}: a session idle
+ * after an earlier message to that address is reused while the address has a backlog (a flush after
+ * the primary's return), else a new one is opened and closed after it. The port of an address is
+ * the layout's (the entry of that MX host and address, else the most preferred entry with that
+ * address), 25 for an address outside the layout; an address whose entry is a trap is never used.
+ * Every retry and fallback decision is in {@link #forward}.
  *
  * <h2>Dead-host memory</h2>
  *
@@ -73,6 +75,7 @@ public final class MxDeliveryAgent implements DeliveryAgent, AutoCloseable {
   static final EnhancedStatus BAD_DESTINATION = new EnhancedStatus(5, 1, 2);
 
   private final SmtpClient client;
+  private final ConnectionCache sessions;
   private final MxLocator locator;
   private final ThisHost self;
   private final Layout layout;
@@ -88,7 +91,7 @@ public final class MxDeliveryAgent implements DeliveryAgent, AutoCloseable {
    *     STARTTLS and timeouts
    * @param self the names and addresses of this host, from the layout entries it serves
    * @param layout the ports of MX addresses, and which are traps
-   * @param clock the time of the dead-host memory
+   * @param clock the time of the dead-host memory and of the connection cache
    */
   public MxDeliveryAgent(
       SmtpClient.Settings settings, MxLocator locator, ThisHost self, Layout layout, Clock clock) {
@@ -100,6 +103,7 @@ public final class MxDeliveryAgent implements DeliveryAgent, AutoCloseable {
     this.self = Objects.requireNonNull(self, "self");
     this.layout = Objects.requireNonNull(layout, "layout");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.sessions = new ConnectionCache(client, ConnectionCache.Limits.DEFAULTS, clock);
   }
 
   @Override
@@ -150,17 +154,15 @@ public final class MxDeliveryAgent implements DeliveryAgent, AutoCloseable {
           last = r.failure();
           continue;
         }
-        switch (client.open(host.host(), target)) {
-          case Connect.Open(ClientSession session) -> {
+        switch (sessions.send(host.host(), target, message)) {
+          case ConnectionCache.Sent(List<RecipientResult> results) -> {
             // A session: its answers are final for this attempt. A 4xx to MAIL or RCPT is the
             // recipient's and is deferred, not tried at the next MX (Postfix moves on only when
             // the connection, greeting or EHLO fails); a 5xx fails the recipient.
             dead.remove(target);
-            try (session) {
-              return session.send(message);
-            }
+            return results;
           }
-          case Connect.Failed failed -> {
+          case ConnectionCache.NoSession(Connect.Failed failed) -> {
             // Refused, timed out, 421 or 5xx at the greeting or EHLO, TLS that policy required:
             // the next address.
             // Expired memories go first: DSNs to forged senders make MX lookups of any domain,
@@ -240,6 +242,7 @@ public final class MxDeliveryAgent implements DeliveryAgent, AutoCloseable {
 
   @Override
   public void close() {
+    sessions.close();
     client.close();
   }
 }

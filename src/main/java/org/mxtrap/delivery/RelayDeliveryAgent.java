@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,13 +18,15 @@ import org.mxtrap.core.Addresses;
  *
  * <h2>An attempt</h2>
  *
- * One {@link ClientSession} per attempt, closed (QUIT) after the one transaction: simple, and the
- * queue runner's attempts run on many threads at once, each then with its own connection. The
- * relay's address is found at every attempt: a name with the JDK's resolver (the system's, {@code
- * /etc/hosts} included, which is what a relay on the site's own network is named in; no MX lookup),
- * each of its addresses tried in order until one opens a session; an IP literal needs no lookup. A
- * name that does not resolve defers every recipient ({@code 4.4.3}), as does a relay none of whose
- * addresses opens a session (the last address's failure, straight from the client).
+ * Each attempt is one transaction through the {@link ConnectionCache}: while the relay has a
+ * backlog (the queue runner's attempts run on many threads at once) a session idle after an earlier
+ * message is reused, else one is opened and closed (QUIT) after the transaction. The cache measures
+ * idleness on the system clock. The relay's address is found at every attempt: a name with the
+ * JDK's resolver (the system's, {@code /etc/hosts} included, which is what a relay on the site's
+ * own network is named in; no MX lookup), each of its addresses tried in order until one opens a
+ * session; an IP literal needs no lookup. A name that does not resolve defers every recipient
+ * ({@code 4.4.3}), as does a relay none of whose addresses opens a session (the last address's
+ * failure, straight from the client).
  *
  * <p>The message goes with our {@code Received:} header in front ({@link ReceivedHeader}, naming
  * the recipient only when there is one), so the relay and everyone after it see how it reached us;
@@ -46,6 +49,7 @@ public final class RelayDeliveryAgent implements DeliveryAgent, AutoCloseable {
   static final EnhancedStatus NO_ADDRESS = new EnhancedStatus(4, 4, 3);
 
   private final SmtpClient client;
+  private final ConnectionCache sessions;
   private final String host;
   private final int port;
 
@@ -61,6 +65,7 @@ public final class RelayDeliveryAgent implements DeliveryAgent, AutoCloseable {
       throw new IllegalArgumentException("port out of range 1..65535: " + port);
     }
     this.port = port;
+    this.sessions = new ConnectionCache(client, ConnectionCache.Limits.DEFAULTS, Clock.systemUTC());
   }
 
   @Override
@@ -76,13 +81,11 @@ public final class RelayDeliveryAgent implements DeliveryAgent, AutoCloseable {
     OutboundMessage message = OutboundMessage.of(d, d.recipients(), client.settings().heloName());
     Connect.Failed last = null;
     for (InetAddress a : addresses) {
-      switch (client.open(host, new InetSocketAddress(a, port))) {
-        case Connect.Open(ClientSession session) -> {
-          try (session) {
-            return session.send(message);
-          }
+      switch (sessions.send(host, new InetSocketAddress(a, port), message)) {
+        case ConnectionCache.Sent(List<RecipientResult> results) -> {
+          return results;
         }
-        case Connect.Failed failed -> last = failed;
+        case ConnectionCache.NoSession(Connect.Failed failed) -> last = failed;
       }
     }
     return Objects.requireNonNull(last, "a name resolves to at least one address")
@@ -100,6 +103,7 @@ public final class RelayDeliveryAgent implements DeliveryAgent, AutoCloseable {
 
   @Override
   public void close() {
+    sessions.close();
     client.close();
   }
 }
