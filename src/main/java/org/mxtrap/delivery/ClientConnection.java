@@ -34,6 +34,9 @@ final class ClientConnection implements AutoCloseable {
   private OutputStream out;
   private @Nullable String tls;
   private volatile boolean cut;
+  // Replies read so far, and whether one of them was a 421 (the peer is closing the connection).
+  private int replies;
+  private boolean closing;
 
   private ClientConnection(Socket socket, ScheduledExecutorService timer) throws IOException {
     this.plain = socket;
@@ -60,7 +63,20 @@ final class ClientConnection implements AutoCloseable {
   /** Reads one reply, waiting at most {@code timeout} for each read. */
   SmtpReply read(Duration timeout) throws IOException {
     socket.setSoTimeout(millis(timeout));
-    return ReplyReader.read(in);
+    SmtpReply reply = ReplyReader.read(in);
+    replies++;
+    closing |= reply.code() == 421;
+    return reply;
+  }
+
+  /** The replies read so far. */
+  int replies() {
+    return replies;
+  }
+
+  /** A 421 was read: the peer is closing the connection (RFC 5321 3.8). */
+  boolean closing() {
+    return closing;
   }
 
   /** Writes command lines (each ending with CRLF) in one write. */

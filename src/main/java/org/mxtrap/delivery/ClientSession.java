@@ -238,6 +238,24 @@ public final class ClientSession implements AutoCloseable {
   }
 
   /**
+   * Whether another transaction may follow: the session is open (no timeout, no lost connection)
+   * and the peer never said 421. A connection cache keeps only such sessions.
+   */
+  boolean reusable() {
+    return open && !connection.closing();
+  }
+
+  /** The peer said 421: it is closing the connection. */
+  boolean peerClosing() {
+    return connection.closing();
+  }
+
+  /** The replies read on this session so far, the greeting and EHLO included. */
+  int replies() {
+    return connection.replies();
+  }
+
+  /**
    * Sends one message; returns a result for each of its recipients, in order. See the class comment
    * for what each reply means.
    *

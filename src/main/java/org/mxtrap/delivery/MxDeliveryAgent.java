@@ -33,11 +33,12 @@ import org.mxtrap.dns.ThisHost;
  * <h2>An attempt</h2>
  *
  * Recipients are grouped by domain, in envelope order; each domain is one transaction to the first
- * address of its order that opens a session, one {@link ClientSession} closed after it. The port of
- * an address is the layout's (the entry of that MX host and address, else the most preferred entry
- * with that address), 25 for an address outside the layout; an address whose entry is a trap is
- * never used. Every retry and fallback decision is in {@link #open}, which {@link
- * RecipientVerifier} uses too.
+ * address of its order that opens a session, through the {@link ConnectionCache}: a session idle
+ * after an earlier message to that address is reused while the address has a backlog (a flush after
+ * the primary's return), else a new one is opened and closed after it. The port of an address is
+ * the layout's (the entry of that MX host and address, else the most preferred entry with that
+ * address), 25 for an address outside the layout; an address whose entry is a trap is never used.
+ * Every retry and fallback decision is in {@link #open}, which {@link RecipientVerifier} uses too.
  *
  * <h2>Dead-host memory</h2>
  *
@@ -74,6 +75,7 @@ public final class MxDeliveryAgent implements DeliveryAgent, NextHop, AutoClosea
   static final EnhancedStatus BAD_DESTINATION = new EnhancedStatus(5, 1, 2);
 
   private final SmtpClient client;
+  private final ConnectionCache sessions;
   private final MxLocator locator;
   private final ThisHost self;
   private final Layout layout;
@@ -89,7 +91,7 @@ public final class MxDeliveryAgent implements DeliveryAgent, NextHop, AutoClosea
    *     STARTTLS and timeouts
    * @param self the names and addresses of this host, from the layout entries it serves
    * @param layout the ports of MX addresses, and which are traps
-   * @param clock the time of the dead-host memory
+   * @param clock the time of the dead-host memory and of the connection cache
    */
   public MxDeliveryAgent(
       SmtpClient.Settings settings, MxLocator locator, ThisHost self, Layout layout, Clock clock) {
@@ -101,6 +103,7 @@ public final class MxDeliveryAgent implements DeliveryAgent, NextHop, AutoClosea
     this.self = Objects.requireNonNull(self, "self");
     this.layout = Objects.requireNonNull(layout, "layout");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.sessions = new ConnectionCache(client, ConnectionCache.Limits.DEFAULTS, clock);
   }
 
   @Override
@@ -124,14 +127,12 @@ public final class MxDeliveryAgent implements DeliveryAgent, NextHop, AutoClosea
   private List<RecipientResult> forward(Delivery d, String domain, List<ForwardPath> recipients)
       throws IOException {
     OutboundMessage message = OutboundMessage.of(d, recipients, client.settings().heloName());
-    switch (open(client, domain)) {
+    switch (open(sessions, domain)) {
       case Connect.Open(ClientSession session) -> {
         // A session: its answers are final for this attempt. A 4xx to MAIL or RCPT is the
         // recipient's and is deferred, not tried at the next MX (Postfix moves on only when
         // the connection, greeting or EHLO fails); a 5xx fails the recipient.
-        try (session) {
-          return session.send(message);
-        }
+        return sessions.send(session, message);
       }
       case Connect.Failed failed -> {
         return failed.resultsFor(recipients);
@@ -150,7 +151,7 @@ public final class MxDeliveryAgent implements DeliveryAgent, NextHop, AutoClosea
    * memory is this agent's whatever the client: a failure to open through any client is remembered.
    */
   @Override
-  public Connect open(SmtpClient through, String domain) {
+  public Connect open(SessionSource through, String domain) {
     MxOrder.Ordered order;
     switch (locator.locate(domain, self)) {
       case MxOrder.Ordered o -> order = o;
@@ -259,6 +260,7 @@ public final class MxDeliveryAgent implements DeliveryAgent, NextHop, AutoClosea
 
   @Override
   public void close() {
+    sessions.close();
     client.close();
   }
 }

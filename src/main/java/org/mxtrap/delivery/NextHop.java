@@ -13,10 +13,10 @@ public interface NextHop {
   SmtpClient.Settings settings();
 
   /**
-   * Opens a session through {@code client} with the first of the next hops for mail to {@code
+   * Opens a session from {@code sessions} with the first of the next hops for mail to {@code
    * domain} that opens one. Never throws for what DNS, the peer or the network does: that is a
    * {@link Connect.Failed} (class 4 when the mail may still go later). The caller closes the
    * session.
    */
-  Connect open(SmtpClient client, String domain);
+  Connect open(SessionSource sessions, String domain);
 }

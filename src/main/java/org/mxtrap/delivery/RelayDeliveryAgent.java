@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,13 +18,15 @@ import org.mxtrap.core.Addresses;
  *
  * <h2>An attempt</h2>
  *
- * One {@link ClientSession} per attempt, closed (QUIT) after the one transaction: simple, and the
- * queue runner's attempts run on many threads at once, each then with its own connection. The
- * relay's address is found at every attempt: a name with the JDK's resolver (the system's, {@code
- * /etc/hosts} included, which is what a relay on the site's own network is named in; no MX lookup),
- * each of its addresses tried in order until one opens a session; an IP literal needs no lookup. A
- * name that does not resolve defers every recipient ({@code 4.4.3}), as does a relay none of whose
- * addresses opens a session (the last address's failure, straight from the client).
+ * Each attempt is one transaction through the {@link ConnectionCache}: while the relay has a
+ * backlog (the queue runner's attempts run on many threads at once) a session idle after an earlier
+ * message is reused, else one is opened and closed (QUIT) after the transaction. The cache measures
+ * idleness on the system clock. The relay's address is found at every attempt: a name with the
+ * JDK's resolver (the system's, {@code /etc/hosts} included, which is what a relay on the site's
+ * own network is named in; no MX lookup), each of its addresses tried in order until one opens a
+ * session; an IP literal needs no lookup. A name that does not resolve defers every recipient
+ * ({@code 4.4.3}), as does a relay none of whose addresses opens a session (the last address's
+ * failure, straight from the client).
  *
  * <p>The message goes with our {@code Received:} header in front ({@link ReceivedHeader}, naming
  * the recipient only when there is one), so the relay and everyone after it see how it reached us;
@@ -46,6 +49,7 @@ public final class RelayDeliveryAgent implements DeliveryAgent, NextHop, AutoClo
   static final EnhancedStatus NO_ADDRESS = new EnhancedStatus(4, 4, 3);
 
   private final SmtpClient client;
+  private final ConnectionCache sessions;
   private final String host;
   private final int port;
 
@@ -61,16 +65,15 @@ public final class RelayDeliveryAgent implements DeliveryAgent, NextHop, AutoClo
       throw new IllegalArgumentException("port out of range 1..65535: " + port);
     }
     this.port = port;
+    this.sessions = new ConnectionCache(client, ConnectionCache.Limits.DEFAULTS, Clock.systemUTC());
   }
 
   @Override
   public List<RecipientResult> deliver(Delivery d) throws IOException {
     OutboundMessage message = OutboundMessage.of(d, d.recipients(), client.settings().heloName());
-    switch (open(client, "")) {
+    switch (open(sessions, "")) {
       case Connect.Open(ClientSession session) -> {
-        try (session) {
-          return session.send(message);
-        }
+        return sessions.send(session, message);
       }
       case Connect.Failed failed -> {
         return failed.resultsFor(d.recipients());
@@ -85,7 +88,7 @@ public final class RelayDeliveryAgent implements DeliveryAgent, NextHop, AutoClo
 
   /** The relay, whatever the domain: each of its addresses in turn until one opens a session. */
   @Override
-  public Connect open(SmtpClient through, String domain) {
+  public Connect open(SessionSource through, String domain) {
     List<InetAddress> addresses;
     try {
       addresses = addresses();
@@ -116,6 +119,7 @@ public final class RelayDeliveryAgent implements DeliveryAgent, NextHop, AutoClo
 
   @Override
   public void close() {
+    sessions.close();
     client.close();
   }
 }

@@ -22,7 +22,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * thread at a time. {@link #close()} stops the timer that bounds writes; sessions still open then
  * lose their write deadlines, so close the client after its sessions.
  */
-public final class SmtpClient implements AutoCloseable {
+public final class SmtpClient implements SessionSource, AutoCloseable {
 
   /**
    * What every session of this client does.
@@ -59,6 +59,7 @@ public final class SmtpClient implements AutoCloseable {
    *
    * @param host the peer's name, for {@code relay} in results and for SNI
    */
+  @Override
   public Connect open(String host, InetSocketAddress address) {
     try {
       return ClientSession.open(this, host, address, settings.tls());

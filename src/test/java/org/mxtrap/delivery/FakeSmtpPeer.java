@@ -60,7 +60,11 @@ final class FakeSmtpPeer implements AutoCloseable {
     /** Answers 5xx to EHLO, as a server that knows only HELO. */
     REFUSE_EHLO,
     /** Offers STARTTLS, answers 220, then sends plaintext instead of a TLS handshake. */
-    BROKEN_TLS_HANDSHAKE
+    BROKEN_TLS_HANDSHAKE,
+    /** Answers the end of data, then closes the connection without a word (an idle timeout). */
+    CLOSE_AFTER_MESSAGE,
+    /** Answers the end of data, then says 421 and closes, as Postfix's smtpd at its timeout. */
+    GOODBYE_AFTER_MESSAGE
   }
 
   private final boolean lmtp;
@@ -302,6 +306,13 @@ final class FakeSmtpPeer implements AutoCloseable {
               reply("250 2.0.0 Ok: queued");
             }
             accepted.clear();
+            if (misbehaviour == Misbehaviour.GOODBYE_AFTER_MESSAGE) {
+              reply("421 4.4.2 fake.test idle for too long");
+            }
+            if (misbehaviour == Misbehaviour.CLOSE_AFTER_MESSAGE
+                || misbehaviour == Misbehaviour.GOODBYE_AFTER_MESSAGE) {
+              return;
+            }
           }
           case "XCLIENT" -> reply(xclientReply);
           case "RSET" -> {
