@@ -18,7 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
  * server (unbound on loopback, serving the domain's MX records) and forwards to it on the port of
  * the primary's layout entry. With the primary down, the backup keeps the message queued and
  * deferred: never lost, never bounced, never sent back to itself; when the primary answers again,
- * the backup's probe notices and the queue is forwarded at once, not at the next backoff step.
+ * the backup's probe notices and the queue is forwarded at once, not at the next backoff step. The
+ * primary trusts the backup (trusted_relays), which names the original client with XCLIENT: the
+ * primary's Received header and decision log show that client, not the backup.
  */
 class BackupIT {
   @TempDir static Path dir;
@@ -44,8 +46,12 @@ class BackupIT {
     layout = new TwoMxLayout(hosts);
   }
 
+  /**
+   * The backup's connections come from 127.0.0.1 (loopback's source address for 127.0.0.10), so
+   * that is the relay the primary trusts; the test's client is 127.0.0.77.
+   */
   Path primaryConfig() throws Exception {
-    return layout.primaryConfig("");
+    return layout.primaryConfig("trusted_relays: [\"127.0.0.1\"]\n");
   }
 
   Path backupConfig() throws Exception {
@@ -57,6 +63,8 @@ class BackupIT {
     return layout.primaryInbox(localPart);
   }
 
+  private static final String CLIENT = "127.0.0.77";
+
   @Test
   void theBackupForwardsToThePrimaryFoundInDns() throws Exception {
     Path primary = primaryConfig();
@@ -67,6 +75,8 @@ class BackupIT {
           Swaks.run(
               "127.0.0.20",
               layout.backupPort,
+              "--local-interface",
+              CLIENT,
               "--to",
               "bob@example.test",
               "--from",
@@ -79,11 +89,20 @@ class BackupIT {
       String message = SmtpHarness.read(landed.get(0));
       List<String> received = SmtpHarness.receivedHeaders(message);
       assertThat(received).hasSize(2);
-      assertThat(received.get(0)).as("the primary's").contains("by mail.example.test");
+      assertThat(received.get(0))
+          .as("the primary's, naming the client the backup named with XCLIENT")
+          .contains("from client.test (unknown [" + CLIENT + "])")
+          .contains("by mail.example.test");
       assertThat(received.get(1))
           .as("the backup's, naming swaks")
-          .contains("from client.test")
+          .contains("from client.test (unknown [" + CLIENT + "])")
           .contains("by backup.example.test");
+      assertThat(message).doesNotContain("X-Mxtrap-Suspect");
+      String decisions = Files.readString(hosts.resolve("primary/data/log/decisions.jsonl"));
+      assertThat(decisions)
+          .contains("\"client\":\"127.0.0.1\",\"local\":\"127.0.0.10:")
+          .contains("\"verdict\":\"allowed\",\"action\":\"accept\",\"reason\":\"a trusted relay")
+          .contains("\"client\":\"" + CLIENT + "\",\"relay\":\"127.0.0.1\"");
       assertThat(hosts.resolve("backup/data/mail")).as("a backup keeps no Maildir").doesNotExist();
     }
   }
