@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
@@ -52,7 +53,9 @@ import org.slf4j.LoggerFactory;
  * moment a backup exists for (Postfix waits about 6 s before its {@code 450} "verification in
  * progress"; we accept instead, and below that). A probe that outlives the budget goes on in the
  * background, bounded by {@link #TIMEOUTS}, and its 2xx or 5xx is still kept for the sender's next
- * attempt.
+ * attempt. At most {@link #MAX_PROBES} probes run at once: a client asking for thousands of new
+ * addresses (a dictionary attack on the backup) cannot make us open thousands of connections to the
+ * next hop; past the bound a recipient is accepted unasked, as when the next hop is down.
  *
  * <p>Each probe logs one line, as the queue runner logs a delivery: {@code verify:
  * to=<bob@example.com>, relay=mx1[192.0.2.10]:25, delay=0.02, status=undeliverable (550 5.1.1 ...
@@ -83,6 +86,9 @@ public final class RecipientVerifier implements Mailboxes, AutoCloseable {
           Duration.ofSeconds(10),
           Duration.ofSeconds(10));
 
+  /** The most probes running at once. */
+  static final int MAX_PROBES = 32;
+
   /** The most answers kept. */
   static final int MAX_CACHED = 100_000;
 
@@ -95,6 +101,7 @@ public final class RecipientVerifier implements Mailboxes, AutoCloseable {
   private final Clock clock;
   private final Duration budget;
   private final ExecutorService probes = Executors.newVirtualThreadPerTaskExecutor();
+  private final Semaphore running = new Semaphore(MAX_PROBES);
   // Insertion order: the eldest is dropped past MAX_CACHED. Guarded by itself.
   private final Map<Mailbox, Cached> cache =
       new LinkedHashMap<>() {
@@ -131,10 +138,23 @@ public final class RecipientVerifier implements Mailboxes, AutoCloseable {
     if (cached != null) {
       return cached.exists() ? Answer.EXISTS : Answer.UNKNOWN;
     }
+    if (!running.tryAcquire()) {
+      log.info("verify: to=<{}>: {} probes running already; accepted", mailbox, MAX_PROBES);
+      return Answer.EXISTS;
+    }
     Future<Answer> probe;
     try {
-      probe = probes.submit(() -> probe(mailbox, key));
+      probe =
+          probes.submit(
+              () -> {
+                try {
+                  return probe(mailbox, key);
+                } finally {
+                  running.release();
+                }
+              });
     } catch (RejectedExecutionException closed) {
+      running.release();
       return Answer.EXISTS;
     }
     try {
