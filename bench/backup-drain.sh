@@ -174,7 +174,8 @@ $6
 EOF
 }
 write_config primary "mail.$DOMAIN" "$PRIMARY_ADDR" "$P_PRIMARY" "$P_ADMIN_P" \
-  "dns: { ptr_budget: 0s }"
+  "dns: { ptr_budget: 0s }
+trusted_relays: [\"127.0.0.1\"]"
 # The backup's next attempt by backoff comes an hour later: only the primary's return (its
 # prober, every $PROBE) makes the queue move.
 write_config backup "backup.$DOMAIN" "$BACKUP_ADDR" "$P_BACKUP" "$P_ADMIN_B" \
