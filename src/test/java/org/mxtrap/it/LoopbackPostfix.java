@@ -25,13 +25,23 @@ import org.jspecify.annotations.Nullable;
 import org.mxtrap.testing.FreePorts;
 
 /**
- * Debian's Postfix as a private mail store on a free loopback port: its own config directory,
- * queue_directory and data_directory in a test's directory, started by {@code postfix -c DIR
- * start}. Its smtpd listens on 127.0.0.1 only, never looks anything up in DNS, and accepts mail for
- * the test's {@link User}s only (any other recipient gets {@code 550 5.1.1} at RCPT), which
- * virtual(8) saves in {@code DIR/mail/ADDRESS/new}. STARTTLS is offered only when {@link #start} is
- * given a certificate; nothing ever leaves the machine (every non-local transport is {@code
- * error}). The system's Postfix, if one is configured, is neither used nor disturbed.
+ * Debian's Postfix on a free loopback port: its own config directory, queue_directory and
+ * data_directory in a test's directory, started by {@code postfix -c DIR start}. Its smtpd listens
+ * on 127.0.0.1 only and never looks anything up in DNS. It is one of two things:
+ *
+ * <ul>
+ *   <li>a private mail store ({@link #start}): it accepts mail for the test's {@link User}s only
+ *       (any other recipient gets {@code 550 5.1.1} at RCPT), which virtual(8) saves in {@code
+ *       DIR/mail/ADDRESS/new}; STARTTLS is offered only when it is given a certificate; nothing
+ *       ever leaves the machine (every non-local transport is {@code error});
+ *   <li>a third-party fallback MX ({@link #relaying}): it accepts mail for one domain, any local
+ *       part, and its smtp(8) client forwards all of it to one next hop, an address and port on
+ *       loopback, as Postfix does for its {@code relay_domains}: with its own Received field on
+ *       top, and never with XCLIENT (Postfix's smtp client does not send it). Mail for any other
+ *       domain is refused at RCPT ({@code 554 5.7.1}, relay access denied).
+ * </ul>
+ *
+ * The system's Postfix, if one is configured, is neither used nor disturbed.
  *
  * <p>Postfix must be started by root (its master runs as root and its services as {@code postfix});
  * virtual(8) writes mail as {@code nobody}. The test's directory is made traversable by all (mode
@@ -69,10 +79,42 @@ public final class LoopbackPostfix implements AutoCloseable {
   }
 
   /**
-   * Starts Postfix in a new directory under {@code dir}, with STARTTLS when {@code tls} is given,
-   * and waits until it greets.
+   * Starts Postfix as a mail store for {@code users} in a new directory under {@code dir}, with
+   * STARTTLS when {@code tls} is given, and waits until it greets.
    */
   public static LoopbackPostfix start(Path dir, @Nullable Certificate tls, User... users)
+      throws IOException, InterruptedException {
+    return start(dir, tls, p -> p.store(users));
+  }
+
+  /**
+   * Starts Postfix as a fallback MX for {@code domain} that forwards everything for it to {@code
+   * nextHop} over SMTP, in a new directory under {@code dir}, and waits until it greets.
+   */
+  public static LoopbackPostfix relaying(Path dir, String domain, InetSocketAddress nextHop)
+      throws IOException, InterruptedException {
+    String literal = nextHop.getAddress().getHostAddress();
+    return start(
+        dir,
+        null,
+        p ->
+            """
+            # A fallback MX for %1$s, any local part: smtp(8) forwards it all to the next hop.
+            # Brackets: the address as it is, no MX or address lookup (and DNS is off anyway).
+            relay_domains = %1$s
+            relay_transport = smtp:[%2$s]:%3$d
+            """
+                .formatted(domain, literal, nextHop.getPort()));
+  }
+
+  /**
+   * What Postfix does with the mail it accepts: its main.cf lines, after writing what they name.
+   */
+  private interface Destination {
+    String mainCf(LoopbackPostfix p) throws IOException;
+  }
+
+  private static LoopbackPostfix start(Path dir, @Nullable Certificate tls, Destination destination)
       throws IOException, InterruptedException {
     Path bin = Programs.require("postfix", "postfix");
     Path home = Files.createTempDirectory(dir, "postfix-");
@@ -84,27 +126,11 @@ public final class LoopbackPostfix implements AutoCloseable {
     LoopbackPostfix p = new LoopbackPostfix(bin, home, FreePorts.next());
     Files.createDirectories(p.config);
     Files.createDirectories(p.queue);
-    // data_directory belongs to mail_owner; the Maildirs below mail/ to virtual(8)'s user.
+    // data_directory belongs to mail_owner.
     Path data = Files.createDirectory(home.resolve("data"));
     Files.setOwner(
         data,
         data.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postfix"));
-    Files.createDirectory(p.mail);
-    Files.setAttribute(p.mail, "unix:uid", NOBODY);
-    Files.setAttribute(p.mail, "unix:gid", NOBODY);
-    // texthash: read by smtpd and virtual(8) as it is, no postmap. Each value is a path below
-    // virtual_mailbox_base; its trailing slash makes it a Maildir.
-    Path mailboxes = p.config.resolve("mailboxes");
-    Files.writeString(
-        mailboxes,
-        Stream.of(users)
-            .map(u -> u.address() + " " + u.address() + "/\n")
-            .collect(Collectors.joining()));
-    String domains =
-        Stream.of(users)
-            .map(u -> u.address().substring(u.address().indexOf('@') + 1))
-            .distinct()
-            .collect(Collectors.joining(" "));
     Files.writeString(
         p.config.resolve("main.cf"),
         """
@@ -123,28 +149,22 @@ public final class LoopbackPostfix implements AutoCloseable {
         inet_interfaces = 127.0.0.1
         inet_protocols = ipv4
         smtpd_banner = $myhostname ESMTP
-        # Mail for the users' domains only, never relayed (not even for 127.0.0.1).
+        # Mail for the destination's domains only, never relayed elsewhere (not even for 127.0.0.1).
         mynetworks = 127.0.0.0/8
         smtpd_relay_restrictions = reject_unauth_destination
         alias_maps =
         alias_database =
-        virtual_mailbox_domains = %6$s
-        virtual_mailbox_base = %7$s
-        virtual_mailbox_maps = texthash:%8$s
-        virtual_uid_maps = static:%9$d
-        virtual_gid_maps = static:%9$d
-        virtual_transport = virtual
-        # Nothing leaves the machine: a bounce or anything else not for the users fails here.
+        # Nothing else leaves the machine: a bounce or anything not for the destination fails here.
         default_transport = error:no outbound mail from a test instance
-        relay_transport = error:no outbound mail from a test instance
         local_transport = error:no local mail in a test instance
-        # No DNS at all: no reverse look-up of clients, none in the (unused) clients.
+        # No DNS at all: no reverse look-up of clients, none in the clients.
         smtpd_peername_lookup = no
         smtp_dns_support_level = disabled
         lmtp_dns_support_level = disabled
         biff = no
         """
-                .formatted(p.queue, data, p.log, home, HOSTNAME, domains, p.mail, mailboxes, NOBODY)
+                .formatted(p.queue, data, p.log, home, HOSTNAME)
+            + destination.mainCf(p)
             + (tls == null
                 ? "smtpd_tls_security_level = none\n"
                 : """
@@ -173,6 +193,7 @@ public final class LoopbackPostfix implements AutoCloseable {
         error     unix  -       -       n       -       -       error
         retry     unix  -       -       n       -       -       error
         virtual   unix  -       n       n       -       -       virtual
+        smtp      unix  -       -       n       -       -       smtp
         anvil     unix  -       -       n       -       1       anvil
         scache    unix  -       -       n       -       1       scache
         tlsmgr    unix  -       -       n       1000?   1       tlsmgr
@@ -189,6 +210,39 @@ public final class LoopbackPostfix implements AutoCloseable {
       throw e;
     }
     return p;
+  }
+
+  /**
+   * A store for {@code users}: the texthash table of their Maildirs and the main.cf lines that have
+   * virtual(8) deliver to them, as {@code nobody}.
+   */
+  private String store(User... users) throws IOException {
+    Files.createDirectory(mail);
+    Files.setAttribute(mail, "unix:uid", NOBODY);
+    Files.setAttribute(mail, "unix:gid", NOBODY);
+    // texthash: read by smtpd and virtual(8) as it is, no postmap. Each value is a path below
+    // virtual_mailbox_base; its trailing slash makes it a Maildir.
+    Path mailboxes = config.resolve("mailboxes");
+    Files.writeString(
+        mailboxes,
+        Stream.of(users)
+            .map(u -> u.address() + " " + u.address() + "/\n")
+            .collect(Collectors.joining()));
+    String domains =
+        Stream.of(users)
+            .map(u -> u.address().substring(u.address().indexOf('@') + 1))
+            .distinct()
+            .collect(Collectors.joining(" "));
+    return """
+        virtual_mailbox_domains = %1$s
+        virtual_mailbox_base = %2$s
+        virtual_mailbox_maps = texthash:%3$s
+        virtual_uid_maps = static:%4$d
+        virtual_gid_maps = static:%4$d
+        virtual_transport = virtual
+        relay_transport = error:no outbound mail from a test instance
+        """
+        .formatted(domains, mail, mailboxes, NOBODY);
   }
 
   /** Where its smtpd listens. */
