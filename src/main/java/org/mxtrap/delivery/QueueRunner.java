@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -107,15 +108,17 @@ public final class QueueRunner implements AutoCloseable {
   private final ExecutorService executor =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("delivery-", 0).factory());
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-  private final Set<String> flushed = ConcurrentHashMap.newKeySet();
   // Messages an earlier attempt may have delivered to without a record: see "Crash windows".
   private final Set<String> unsure = ConcurrentHashMap.newKeySet();
   // Messages whose last attempt threw (so nothing was recorded), and when to try them again.
   private final Map<String, Instant> failedUntil = new ConcurrentHashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition signal = lock.newCondition();
-  // guarded by lock
-  private final Deque<String> fresh = new ArrayDeque<>();
+  // Guarded by lock: messages to attempt as soon as a permit is free, in order (just committed,
+  // flushed, or found due by a scan), and the same IDs as a set, so that none is queued twice.
+  // Each launch takes one from the front: O(1), however long the queue behind it.
+  private final Deque<String> due = new ArrayDeque<>();
+  private final Set<String> queued = new HashSet<>();
   private boolean signalled;
   private Instant nextScan = Instant.MIN;
   private @Nullable Thread loop;
@@ -208,12 +211,26 @@ public final class QueueRunner implements AutoCloseable {
     }
   }
 
-  /** Makes every queued message due now ({@code mxtrap queue flush}) and wakes the loop. */
+  /**
+   * Makes every queued message due now ({@code mxtrap queue flush}, the primary answering again)
+   * and wakes the loop. A message being attempted right now is not attempted again for it.
+   */
   public void flush() {
-    for (QueueEntry e : spool.list()) {
-      flushed.add(e.id());
+    List<QueueEntry> all = spool.list();
+    lock.lock();
+    try {
+      all.forEach(e -> enqueue(e.id()));
+    } finally {
+      lock.unlock();
     }
     wake(null);
+  }
+
+  /** Queues {@code id} for an attempt unless it is queued already. Call with the lock held. */
+  private void enqueue(String id) {
+    if (queued.add(id)) {
+      due.add(id);
+    }
   }
 
   private void committed(String id) {
@@ -224,7 +241,7 @@ public final class QueueRunner implements AutoCloseable {
     lock.lock();
     try {
       if (freshId != null) {
-        fresh.add(freshId);
+        enqueue(freshId);
       }
       signalled = true;
       signal.signalAll();
@@ -261,45 +278,24 @@ public final class QueueRunner implements AutoCloseable {
   }
 
   /**
-   * Starts attempts for due messages, as far as permits allow: first the freshly committed ones,
-   * then, when the earliest known next attempt has come (or {@code scanAll}), a pass over the whole
-   * queue.
+   * Starts attempts for due messages, as far as permits allow: those queued for it (committed,
+   * flushed), then, when the earliest known next attempt has come (or {@code scanAll}), those a
+   * pass over the whole queue finds due. A scan queues what it finds, so that a backlog larger than
+   * the permits is scanned once, not once per finished attempt.
    */
   private List<Future<?>> dispatch(boolean scanAll) {
     List<Future<?>> started = new ArrayList<>();
     if (stopping) {
       return started;
     }
-    Instant now = clock.instant();
-    while (true) {
-      String id;
-      lock.lock();
-      try {
-        id = fresh.poll();
-      } finally {
-        lock.unlock();
-      }
-      if (id == null) {
-        break;
-      }
-      if (inFlight.contains(id)) {
-        continue; // already being worked on: the task sees the commit's state anyway
-      }
-      if (!permits.tryAcquire()) {
-        lock.lock();
-        try {
-          fresh.addFirst(id);
-        } finally {
-          lock.unlock();
-        }
-        return started; // a finishing task wakes us
-      }
-      started.add(launch(id));
+    if (!launchQueued(started)) {
+      return started; // no permit left: a finishing task wakes us
     }
+    Instant now = clock.instant();
     boolean scan;
     lock.lock();
     try {
-      scan = scanAll || !flushed.isEmpty() || !now.isBefore(nextScan);
+      scan = scanAll || !now.isBefore(nextScan);
       if (scan) {
         nextScan = Instant.MAX;
       }
@@ -310,6 +306,7 @@ public final class QueueRunner implements AutoCloseable {
       return started;
     }
     Instant earliest = Instant.MAX;
+    List<String> found = new ArrayList<>();
     for (QueueEntry e : spool.list()) {
       if (inFlight.contains(e.id())) {
         continue;
@@ -319,24 +316,51 @@ public final class QueueRunner implements AutoCloseable {
       if (held != null && held.isAfter(next)) {
         next = held;
       }
-      boolean due = !next.isAfter(now) || flushed.contains(e.id());
-      if (!due) {
+      if (next.isAfter(now)) {
         earliest = min(earliest, next);
-        continue;
+      } else {
+        found.add(e.id());
       }
-      if (!permits.tryAcquire()) {
-        earliest = now; // look again as soon as a task finishes
-        break;
-      }
-      flushed.remove(e.id());
-      started.add(launch(e.id()));
     }
-    // A message deleted (queue delete) before its turn leaves its ID behind: forget it, or a
-    // flushed ID would make every wake-up a full scan.
-    flushed.removeIf(id -> spool.find(id).isEmpty());
+    lock.lock();
+    try {
+      found.forEach(this::enqueue);
+    } finally {
+      lock.unlock();
+    }
     failedUntil.keySet().removeIf(id -> spool.find(id).isEmpty());
     noteNextAttempt(earliest);
+    launchQueued(started);
     return started;
+  }
+
+  /**
+   * Launches queued messages while permits last (one already in flight is dropped: its attempt sees
+   * the latest state anyway). False when a message had to wait for a permit.
+   */
+  private boolean launchQueued(List<Future<?>> started) {
+    while (true) {
+      String id;
+      boolean run;
+      lock.lock();
+      try {
+        id = due.peek();
+        if (id == null) {
+          return true;
+        }
+        run = !inFlight.contains(id);
+        if (run && !permits.tryAcquire()) {
+          return false;
+        }
+        due.poll();
+        queued.remove(id);
+      } finally {
+        lock.unlock();
+      }
+      if (run) {
+        started.add(launch(id));
+      }
+    }
   }
 
   private void noteNextAttempt(Instant t) {
