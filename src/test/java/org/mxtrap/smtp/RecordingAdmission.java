@@ -15,6 +15,7 @@ import org.mxtrap.core.Verdict;
  */
 final class RecordingAdmission implements Admission {
   final List<Integer> dictionaryReports = new ArrayList<>();
+  final List<Contact> dictionaryContacts = new ArrayList<>();
   final List<Contact> relayed = new ArrayList<>();
   Decision relayedDecision = Decision.accept("relayed");
   Decision dictionaryDecision =
@@ -33,6 +34,7 @@ final class RecordingAdmission implements Admission {
   @Override
   public Decision dictionary(Contact contact, int unknownRecipients) {
     dictionaryReports.add(unknownRecipients);
+    dictionaryContacts.add(contact);
     return dictionaryDecision;
   }
 

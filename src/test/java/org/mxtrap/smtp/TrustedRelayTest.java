@@ -178,6 +178,32 @@ class TrustedRelayTest {
     assertThat(m.get(1).trace.helo()).isEqualTo("r3");
   }
 
+  @Test
+  void aNamedClientsUnknownRecipientsCountAgainstItNeverAgainstTheRelay() throws IOException {
+    Mailboxes onlyBob =
+        mb -> mb.localPart().equals("bob") ? Mailboxes.Answer.EXISTS : Mailboxes.Answer.UNKNOWN;
+    String unknowns =
+        "MAIL FROM:<a@sender.test>\r\nRCPT TO:<x@example.test>\r\nRCPT TO:<y@example.test>\r\n"
+            + "RCPT TO:<z@example.test>\r\nRCPT TO:<bob@example.test>\r\nRSET\r\n";
+
+    FakeTransport unnamed = FakeTransport.of("EHLO r\r\n" + unknowns + "QUIT\r\n");
+    Sessions.run(settings(true), unnamed, sink, onlyBob, admission);
+    assertThat(admission.dictionaryReports).as("the relay itself is never judged").isEmpty();
+    assertThat(Sessions.replyLines(unnamed.output())).contains("250 2.1.5 Ok", "221 2.0.0 Bye");
+
+    FakeTransport named =
+        FakeTransport.of(
+            "EHLO r\r\nXCLIENT ADDR=198.51.100.9\r\nEHLO r\r\n" + unknowns + "QUIT\r\n");
+    Sessions.run(settings(true), named, sink, onlyBob, admission);
+    assertThat(admission.dictionaryReports).containsExactly(3);
+    Contact judged = admission.dictionaryContacts.get(0);
+    assertThat(judged.client()).isEqualTo(address("198.51.100.9"));
+    assertThat(judged.relay()).isEqualTo(address("192.0.2.7"));
+    assertThat(Sessions.replyLines(named.output()))
+        .as("the relay's session goes on: it has other mail")
+        .contains("250 2.1.5 Ok", "221 2.0.0 Bye");
+  }
+
   private static InetAddress address(String text) throws IOException {
     return InetAddress.getByName(text);
   }
