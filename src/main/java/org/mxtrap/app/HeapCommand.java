@@ -36,7 +36,7 @@ final class HeapCommand implements Callable<Integer> {
         Resources.heapFor(
             c.limits(),
             c.suppress().tarpitMax(),
-            c.state().maxContacts(),
+            Resources.rememberedMemory(c),
             (int) served,
             c.tls() != null);
     long physical =

@@ -530,7 +530,7 @@ final class MxtrapApp implements AutoCloseable {
           Resources.plan(
               config.limits(),
               config.suppress().tarpitMax(),
-              config.state().maxContacts(),
+              Resources.rememberedMemory(config),
               served,
               openFiles,
               maxHeap,

@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.mxtrap.config.Limits;
+import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.config.RecipientSettings;
+import org.mxtrap.delivery.RecipientVerifier;
 
 /**
  * What this host can afford, decided once at start: how many connections each layout entry and the
@@ -23,17 +26,18 @@ import org.mxtrap.config.Limits;
  *
  * <h2>Memory</h2>
  *
- * The heap must hold, besides the server itself ({@value #BASE_MEMORY_MB} MiB) and the contact
- * history ({@value #CONTACT_MEMORY} octets per remembered network): the message memory budget
- * ({@code limits.message_memory}, a quarter of the heap when {@code auto}); {@value
- * #CONNECTION_MEMORY_KB} KiB per connection, what a session costs at its most (in DATA, spooling: a
- * line buffer, a content chunk and a spool buffer of 8 KiB each, its socket and its virtual
- * thread), {@value #TLS_MEMORY_KB} KiB more when STARTTLS is offered (an idle TLS session was
- * measured at 15.7 KiB more live heap than a plain one: the engine's state and deeper frames; in
- * DATA a record buffer of up to 16 KiB comes on top); and {@value #TARPIT_MEMORY} octets per
- * tarpitted connection. When the connection limits do not fit in the heap, they are scaled down
- * together, loudly. {@link #heapFor} is the inverse: the heap that fits a configuration, which the
- * launcher asks for when no {@code -Xmx} is given.
+ * The heap must hold, besides the server itself ({@value #BASE_MEMORY_MB} MiB) and what it
+ * remembers ({@link #rememberedMemory}: the contact history at {@value #CONTACT_MEMORY} octets per
+ * network, the answers of recipient verification when it is on): the message memory budget ({@code
+ * limits.message_memory}, a quarter of the heap when {@code auto}); {@value #CONNECTION_MEMORY_KB}
+ * KiB per connection, what a session costs at its most (in DATA, spooling: a line buffer, a content
+ * chunk and a spool buffer of 8 KiB each, its socket and its virtual thread), {@value
+ * #TLS_MEMORY_KB} KiB more when STARTTLS is offered (an idle TLS session was measured at 15.7 KiB
+ * more live heap than a plain one: the engine's state and deeper frames; in DATA a record buffer of
+ * up to 16 KiB comes on top); and {@value #TARPIT_MEMORY} octets per tarpitted connection. When the
+ * connection limits do not fit in the heap, they are scaled down together, loudly. {@link #heapFor}
+ * is the inverse: the heap that fits a configuration, which the launcher asks for when no {@code
+ * -Xmx} is given.
  *
  * @param maxConnections connections per served layout entry
  * @param tarpitMax connections held in the tarpit
@@ -49,6 +53,7 @@ record Resources(int maxConnections, int tarpitMax, long messageMemory, List<Str
   static final long CONNECTION_MEMORY_KB = 32;
   static final long CONNECTION_MEMORY = CONNECTION_MEMORY_KB << 10;
   static final long TARPIT_MEMORY = 2048;
+  static final long VERIFIED_MEMORY = 200;
   static final long TLS_MEMORY_KB = 32;
 
   /** The smallest heap {@link #heapFor} proposes. */
@@ -63,7 +68,8 @@ record Resources(int maxConnections, int tarpitMax, long messageMemory, List<Str
    *
    * @param limits the configured limits
    * @param tarpitMax the configured {@code suppress.tarpit_max}
-   * @param maxContacts the configured {@code state.max_contacts}
+   * @param remembered octets of heap the contact history and caches take at most ({@link
+   *     #rememberedMemory})
    * @param servedEntries layout entries this host listens for (at least one)
    * @param openFiles the process's descriptor limit
    * @param maxHeap the JVM's heap limit ({@link Runtime#maxMemory()})
@@ -74,7 +80,7 @@ record Resources(int maxConnections, int tarpitMax, long messageMemory, List<Str
   static Resources plan(
       Limits limits,
       int tarpitMax,
-      int maxContacts,
+      long remembered,
       int servedEntries,
       long openFiles,
       long maxHeap,
@@ -84,7 +90,7 @@ record Resources(int maxConnections, int tarpitMax, long messageMemory, List<Str
     int entries = Math.max(1, servedEntries);
     long messageMemory =
         limits.messageMemory() == Limits.AUTO ? maxHeap / 4 : limits.messageMemory();
-    long fixed = BASE_MEMORY + (long) maxContacts * CONTACT_MEMORY + messageMemory;
+    long fixed = BASE_MEMORY + remembered + messageMemory;
     if (fixed >= maxHeap) {
       throw new IllegalStateException(
           String.format(
@@ -155,11 +161,11 @@ record Resources(int maxConnections, int tarpitMax, long messageMemory, List<Str
    * passes as {@code -Xmx} when none is given. At least {@link #MIN_HEAP}.
    */
   static long heapFor(
-      Limits limits, int tarpitMax, int maxContacts, int servedEntries, boolean tls) {
+      Limits limits, int tarpitMax, long remembered, int servedEntries, boolean tls) {
     long entries = Math.max(1, servedEntries);
     long need =
         BASE_MEMORY
-            + (long) maxContacts * CONTACT_MEMORY
+            + remembered
             + entries * limits.maxConnections() * connectionMemory(tls)
             + (long) tarpitMax * TARPIT_MEMORY;
     long heap =
@@ -168,6 +174,17 @@ record Resources(int maxConnections, int tarpitMax, long messageMemory, List<Str
             : need + limits.messageMemory();
     heap = Math.max(MIN_HEAP, heap);
     return (heap + (1 << 20) - 1) & ~((1L << 20) - 1); // whole MiB
+  }
+
+  /**
+   * What {@code config}'s memory of clients and recipients takes at most, in octets: {@code
+   * state.max_contacts} networks, and with {@code recipients.mode: verify} the verifier's cache
+   * ({@link RecipientVerifier#MAX_CACHED} answers of {@link #VERIFIED_MEMORY} octets).
+   */
+  static long rememberedMemory(MxtrapConfig config) {
+    long contacts = (long) config.state().maxContacts() * CONTACT_MEMORY;
+    boolean verify = config.recipients().mode() == RecipientSettings.Mode.VERIFY;
+    return contacts + (verify ? (long) RecipientVerifier.MAX_CACHED * VERIFIED_MEMORY : 0);
   }
 
   /** What one session may cost at its most, in octets. */

@@ -90,7 +90,7 @@ public final class RecipientVerifier implements Mailboxes, AutoCloseable {
   static final int MAX_PROBES = 32;
 
   /** The most answers kept. */
-  static final int MAX_CACHED = 100_000;
+  public static final int MAX_CACHED = 100_000;
 
   /** A kept answer: whether the mailbox exists, until when (epoch milliseconds). */
   private record Cached(boolean exists, long untilMillis) {}
