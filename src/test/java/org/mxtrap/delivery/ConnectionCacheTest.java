@@ -241,4 +241,23 @@ class ConnectionCacheTest {
     assertThat(peer.messages()).filteredOn(c -> c.startsWith("Subject: B")).hasSize(1);
     assertThat(peer.messages()).hasSize(3);
   }
+
+  @Test
+  void aReusedSessionLostAfterThePeerAnsweredIsNeverSentAgain() throws Exception {
+    peer().start();
+    cache(LIMITS);
+    hold();
+    assertDelivered(send("A"));
+    assertThat(cache.idle()).isEqualTo(1);
+
+    peer.misbehave(Misbehaviour.DISCONNECT_MID_DATA);
+    List<RecipientResult> b = send("B");
+    go.countDown(); // the held delivery meets the same peer: whatever it gets is not the point
+    held.join();
+
+    assertThat(b).singleElement().isInstanceOf(RecipientResult.Deferred.class);
+    // MAIL was answered on the reused session: the peer may have taken it; the queue decides.
+    assertThat(peer.connections()).isEqualTo(2);
+    assertThat(said("MAIL")).isEqualTo(3);
+  }
 }

@@ -71,7 +71,7 @@ final class FakeSmtpPeer implements AutoCloseable {
   private final List<String> extensions = new ArrayList<>();
   private final Map<String, String> rcptReplies = new HashMap<>();
   private final Map<String, String> dataReplies = new HashMap<>();
-  private Misbehaviour misbehaviour = Misbehaviour.NONE;
+  private volatile Misbehaviour misbehaviour = Misbehaviour.NONE;
   private String xclientReply = "220 fake.test ESMTP";
   private @Nullable SSLContext tls;
 
