@@ -405,6 +405,8 @@ class ConfigLoaderTest {
     assertOneProblem(
         "domains: [example.com]\nlayout:\n\t- x\n",
         "3: YAML syntax error: found character '\\t(TAB)'");
+    // A tag with a broken %-escape: SnakeYAML throws IllegalArgumentException (found by fuzzing).
+    assertThat(problems("!queu%e")).singleElement().asString().contains("YAML error: ");
   }
 
   @Test
