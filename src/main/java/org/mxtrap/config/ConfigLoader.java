@@ -123,9 +123,6 @@ public final class ConfigLoader {
           List.of(new Problem(name, line, "", "YAML syntax error: " + problem + column)));
     } catch (YAMLException e) {
       throw fail(name, "YAML error: " + e.getMessage());
-    } catch (IllegalArgumentException e) {
-      // SnakeYAML's composer rejects some tags this way ("!queu%e": a broken %-escape).
-      throw fail(name, "YAML error: " + e.getMessage());
     }
     Path source = file.toAbsolutePath().normalize();
     Path dir = source.getParent() != null ? source.getParent() : source;

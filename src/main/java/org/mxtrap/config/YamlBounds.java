@@ -17,6 +17,8 @@ import org.yaml.snakeyaml.events.CollectionEndEvent;
 import org.yaml.snakeyaml.events.CollectionStartEvent;
 import org.yaml.snakeyaml.events.Event;
 import org.yaml.snakeyaml.events.NodeEvent;
+import org.yaml.snakeyaml.events.ScalarEvent;
+import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
@@ -84,6 +86,18 @@ final class YamlBounds {
       int line = e.getStartMark() == null ? 0 : e.getStartMark().getLine() + 1;
       if (e.getEndMark() != null) {
         reached = e.getEndMark().getLine() + 1;
+      }
+      String tag =
+          e instanceof ScalarEvent sc
+              ? sc.getTag()
+              : e instanceof CollectionStartEvent cs ? cs.getTag() : null;
+      if (tag != null && !tag.equals("!")) {
+        try {
+          new Tag(tag); // what the composer makes of it; SnakeYAML refuses some this way only
+        } catch (IllegalArgumentException bad) {
+          return new Problem(
+              file, line, "", "YAML syntax error: bad tag " + tag + ": " + bad.getMessage());
+        }
       }
       if (e instanceof CollectionStartEvent c) {
         if (++depth > MAX_DEPTH) {

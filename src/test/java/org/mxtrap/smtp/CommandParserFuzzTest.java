@@ -42,7 +42,8 @@ class CommandParserFuzzTest {
           "QUIT",
           "VRFY",
           "HELP",
-          "STARTTLS");
+          "STARTTLS",
+          "XCLIENT");
 
   @FuzzTest
   void parse(byte[] input) throws IOException {
