@@ -123,6 +123,15 @@ public class ArchitectureTest {
           .resideInAnyPackage("java.sql..", "org.sqlite..", "redis..");
 
   @ArchTest
+  static final ArchRule onlyTheRedisStoreImportsLettuce =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("org.mxtrap.state.redis..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage("io.lettuce..", "io.netty..", "reactor..");
+
+  @ArchTest
   static final ArchRule protocolNeverSeesState =
       noClasses()
           .that()
