@@ -19,7 +19,7 @@ import org.mxtrap.core.Cidr;
  * <p>Reads never wait and see each put or remove as a whole once it has returned; writes are
  * serialised among themselves.
  */
-final class PrefixMap<V> {
+public final class PrefixMap<V> {
   private static final int[] NONE = {};
 
   private final List<ConcurrentHashMap<Long, V>> v4 = maps(32);
@@ -35,14 +35,14 @@ final class PrefixMap<V> {
     return IntStream.rangeClosed(0, bits).mapToObj(i -> new ConcurrentHashMap<K, T>()).toList();
   }
 
-  @Nullable V get(Cidr prefix) {
+  public @Nullable V get(Cidr prefix) {
     byte[] a = prefix.network().getAddress();
     return a.length == 4
         ? v4.get(prefix.length()).get(v4Key(a, prefix.length()))
         : v6.get(prefix.length()).get(v6Key(a, prefix.length()));
   }
 
-  synchronized void put(Cidr prefix, V value) {
+  public synchronized void put(Cidr prefix, V value) {
     byte[] a = prefix.network().getAddress();
     int length = prefix.length();
     if (a.length == 4) {
@@ -62,7 +62,7 @@ final class PrefixMap<V> {
     }
   }
 
-  synchronized @Nullable V remove(Cidr prefix) {
+  public synchronized @Nullable V remove(Cidr prefix) {
     byte[] a = prefix.network().getAddress();
     int length = prefix.length();
     V old;
@@ -83,7 +83,7 @@ final class PrefixMap<V> {
   }
 
   /** The values whose prefixes contain {@code address}, longest prefix first. */
-  List<V> covering(InetAddress address) {
+  public List<V> covering(InetAddress address) {
     byte[] a = address.getAddress();
     List<V> found = List.of();
     if (a.length == 4 || isV4Mapped(a)) {
@@ -108,7 +108,7 @@ final class PrefixMap<V> {
   }
 
   /** Every value, in no particular order; weakly consistent with concurrent writes. */
-  Stream<V> values() {
+  public Stream<V> values() {
     return Stream.concat(v4.stream(), v6.stream()).flatMap(m -> m.values().stream());
   }
 

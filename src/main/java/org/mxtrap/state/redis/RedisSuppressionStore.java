@@ -1,0 +1,607 @@
+package org.mxtrap.state.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.SocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.mxtrap.core.Cidr;
+import org.mxtrap.state.Suppression;
+import org.mxtrap.state.SuppressionStore;
+import org.mxtrap.state.redis.SuppressionMirror.Versioned;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared {@link SuppressionStore}: every suppression in Redis, where all the hosts of a site
+ * see it, and mirrored in this host's memory ({@link SuppressionMirror}), where all lookups are
+ * answered without the network.
+ *
+ * <h2>Key schema</h2>
+ *
+ * <pre>
+ * PREFIX suppression:CIDR   a hash, one per suppressed prefix (CIDR as Cidr.toString() prints it:
+ *                           192.0.2.7/32, 2001:db8::/48): the latest suppression of it, kept after
+ *                           it ends (that is its history) for as long as it counts for a repeat.
+ *     since     ISO-8601 UTC, Instant.toString(): 2025-06-03T10:00:00Z (a fraction when it has one)
+ *     until     the same; the suppression is active while since &lt;= now &lt; until
+ *     reason    the verdict that caused it: mx-skip, early-talker, manual, ...
+ *     offences  decimal, at least 1
+ *     evidence  an account of the latest offence
+ *     version   decimal: Redis's clock in microseconds at the write (TIME), or the previous
+ *               version + 1 if that is not larger; orders the writes of one prefix
+ *   TTL: until + REPEAT_WINDOW - now, with now the caller's (PEXPIRE, set at every write): the key
+ *   lives exactly as long as it counts for a repeat offence, then Redis deletes it by itself.
+ *   Relative to the caller's clock, not PEXPIREAT on Redis's, so the row's times and its expiry
+ *   agree whatever the two clocks say.
+ * PREFIX suppressions       the pub/sub channel: every write publishes the CIDR it wrote.
+ * </pre>
+ *
+ * Each change reads and writes one key, so the schema serves Redis Cluster as it is (a hash tag in
+ * PREFIX would put every suppression in one slot). Measured on redis-server 7.0.15 (jemalloc, 64
+ * bit), {@code INFO memory} used_memory grows by 342 bytes per suppression of a host (/32, an
+ * mx-skip with a 29-character evidence, key prefix {@code mxtrap:}): 34 MB for 100,000, so about
+ * 340 MB for a million ({@code RedisSuppressionMemory} in the tests measures it).
+ *
+ * <h2>Changes</h2>
+ *
+ * {@link #offend}, {@link #add} and {@link #remove} read the prefix's hash, decide in Java (the
+ * rules of {@link org.mxtrap.state.SqliteSuppressionStore}) and write with one Lua script that
+ * stores the hash only if its version is still the one read, sets its TTL and publishes the change,
+ * atomically; a write that lost the race to another host or thread reads again. So offences made at
+ * once on several hosts are each counted. A change is in Redis when the method returns (as durable
+ * as the Redis deployment is), and in this host's mirror.
+ *
+ * <h2>The mirror and its staleness</h2>
+ *
+ * The mirror is loaded by a full scan at {@link #open}, and is kept current by the channel: each
+ * store subscribes and reads each published prefix back (one HGETALL, off the lookup path). A
+ * suppression made on any host is so enforced on every connected host after one publish and one
+ * read, milliseconds on a LAN and far under the 1 s the product promises. What a host misses while
+ * disconnected is repaired by a full resync, run when a connection comes back and every {@code
+ * resyncEvery}: the staleness is bounded by {@code resyncEvery} plus the time to reconnect. A
+ * resync also writes back (only where the key is missing) every mirrored row that still counts but
+ * that Redis no longer has, so a Redis restarted empty gets the site's suppressions back from the
+ * hosts.
+ *
+ * <h2>Failure</h2>
+ *
+ * Every Redis command has a deadline ({@code commandTimeout}), and a command made while the
+ * connection is down fails at once. {@link #offend}, {@link #add} and {@link #remove} then throw
+ * {@link UncheckedIOException} naming the server and the prefix: nothing may have been stored, or
+ * the write may have been stored but not confirmed (the next resync brings it into the mirror).
+ * {@link #find}, {@link #active}, {@link #history} and {@link #maintain} never use the network:
+ * they keep answering from the mirror while Redis is away. Lettuce reconnects by itself (every
+ * second at most) and resubscribes.
+ *
+ * <h2>Threads</h2>
+ *
+ * Thread-safe. Lookups read the mirror and never wait. One connection carries the commands of every
+ * thread (Lettuce multiplexes), one more the subscription; resyncs run on one background thread,
+ * which logs a failure once per outage and goes on.
+ */
+public final class RedisSuppressionStore implements SuppressionStore {
+  private static final Logger log = LoggerFactory.getLogger("state");
+
+  /**
+   * Stores the hash KEYS[1] if its version is still ARGV[1] ('' for no key), with a new version,
+   * sets its TTL to ARGV[2] ms and publishes ARGV[4] (the CIDR) on channel ARGV[3]. ARGV[5..9]:
+   * since, until, reason, offences, evidence. Returns the new version, or nil when the version was
+   * not the one expected.
+   */
+  private static final String WRITE_IF_VERSION =
+      """
+      local held = redis.call('HGET', KEYS[1], 'version') or ''
+      if held ~= ARGV[1] then return false end
+      local t = redis.call('TIME')
+      local version = t[1] * 1000000 + t[2]
+      if held ~= '' and tonumber(held) >= version then version = tonumber(held) + 1 end
+      version = string.format('%d', version)
+      redis.call('HSET', KEYS[1], 'since', ARGV[5], 'until', ARGV[6], 'reason', ARGV[7],
+        'offences', ARGV[8], 'evidence', ARGV[9], 'version', version)
+      redis.call('PEXPIRE', KEYS[1], ARGV[2])
+      redis.call('PUBLISH', ARGV[3], ARGV[4])
+      return version
+      """;
+
+  private static final int SCAN_BATCH = 1000;
+
+  private final String server;
+  private final String keyPrefix;
+  private final String channel;
+  private final Duration commandTimeout;
+  private final Clock clock;
+  private final ClientResources resources;
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, String> connection;
+  private final RedisCommands<String, String> redis;
+  private final StatefulRedisPubSubConnection<String, String> subscription;
+  private final ScheduledExecutorService resyncs;
+  private final SuppressionMirror mirror = new SuppressionMirror();
+  private volatile boolean closed;
+  private boolean failing; // the last resync failed; confined to the resync thread
+
+  private RedisSuppressionStore(
+      String server,
+      String keyPrefix,
+      Duration commandTimeout,
+      Clock clock,
+      ClientResources resources,
+      RedisClient client) {
+    this.server = server;
+    this.keyPrefix = keyPrefix;
+    this.channel = keyPrefix + "suppressions";
+    this.commandTimeout = commandTimeout;
+    this.clock = clock;
+    this.resources = resources;
+    this.client = client;
+    this.resyncs =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("redis-suppressions-resync").factory());
+    this.connection = client.connect();
+    this.redis = connection.sync();
+    this.subscription = client.connectPubSub();
+  }
+
+  /**
+   * Connects to the Redis at {@code url} ({@code redis://} or {@code rediss://}), subscribes to the
+   * changes of {@code keyPrefix}'s suppressions and loads them all into memory.
+   *
+   * @param keyPrefix the start of every key and channel name: {@code mxtrap:}
+   * @param commandTimeout the deadline of every Redis command and connection attempt; keep it well
+   *     under the greeting budget (200-500 ms)
+   * @param resyncEvery how often the mirror is compared with Redis in full
+   * @param clock decides, at a resync, which mirrored rows still count and are written back to a
+   *     Redis that lost them
+   * @throws IOException when Redis cannot be reached or read within the deadline
+   */
+  public static RedisSuppressionStore open(
+      String url, String keyPrefix, Duration commandTimeout, Duration resyncEvery, Clock clock)
+      throws IOException {
+    RedisURI uri = RedisURI.create(url);
+    uri.setTimeout(commandTimeout);
+    String server = "redis " + uri.getHost() + ":" + uri.getPort(); // never the password
+    ClientResources resources =
+        ClientResources.builder()
+            .ioThreadPoolSize(2)
+            .computationThreadPoolSize(2)
+            .reconnectDelay(
+                Delay.exponential(
+                    Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+            .build();
+    RedisClient client = RedisClient.create(resources, uri);
+    client.setOptions(
+        ClientOptions.builder()
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).build())
+            .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+            .build());
+    RedisSuppressionStore store = null;
+    try {
+      store =
+          new RedisSuppressionStore(server, keyPrefix, commandTimeout, clock, resources, client);
+      store.start(resyncEvery);
+      return store;
+    } catch (RedisException e) {
+      if (store != null) {
+        store.close();
+      } else {
+        shutdown(client, resources, commandTimeout);
+      }
+      throw new IOException(server + ": cannot load the suppressions: " + e.getMessage(), e);
+    }
+  }
+
+  private void start(Duration resyncEvery) {
+    subscription.addListener(
+        new RedisPubSubAdapter<>() {
+          @Override
+          public void message(String channel, String cidr) {
+            fetch(cidr);
+          }
+        });
+    subscription.sync().subscribe(channel);
+    resync(); // throws: open fails
+    client.addListener(
+        new RedisConnectionStateListener() {
+          @Override
+          public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
+            // Back after an outage (or a first connect): what was missed is read in full.
+            resyncs.execute(RedisSuppressionStore.this::resyncQuietly);
+          }
+        });
+    long every = resyncEvery.toMillis();
+    resyncs.scheduleWithFixedDelay(this::resyncQuietly, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public Optional<Suppression> find(InetAddress address, Instant now) {
+    return mirror.find(address, now);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The previous duration is the stored row's {@code until - since}; a repeat is never shorter
+   * than {@code base}, and an offence while suppressed never shortens the suppression. A row that
+   * ended {@link #REPEAT_WINDOW} or more before {@code now} counts as none, offences and all.
+   *
+   * @throws UncheckedIOException when Redis cannot be written within the deadline
+   */
+  @Override
+  public Suppression offend(
+      Cidr prefix, Instant now, Duration base, Duration max, String reason, String evidence) {
+    requirePositive("base", base);
+    requirePositive("max", max);
+    Suppression s =
+        change(
+            prefix,
+            now,
+            stored -> {
+              Suppression previous = standing(stored, now);
+              Duration duration = base;
+              if (previous != null) {
+                Duration last = Duration.between(previous.since(), previous.until());
+                Duration doubled = last.compareTo(max) >= 0 ? max : last.multipliedBy(2);
+                duration = doubled.compareTo(base) > 0 ? doubled : base;
+              }
+              if (duration.compareTo(max) > 0) {
+                duration = max;
+              }
+              Instant until = now.plus(duration);
+              if (previous != null && previous.activeAt(now) && previous.until().isAfter(until)) {
+                until = previous.until();
+              }
+              int offences = previous == null ? 1 : previous.offences() + 1;
+              return new Suppression(prefix, now, until, reason, offences, evidence);
+            });
+    return requireNonNull(s);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The offence count goes on from a row that still counts for {@link #offend}; otherwise it is
+   * 1.
+   *
+   * @throws UncheckedIOException when Redis cannot be written within the deadline
+   */
+  @Override
+  public Suppression add(
+      Cidr prefix, Instant now, Duration duration, String reason, String evidence) {
+    requirePositive("duration", duration);
+    Suppression s =
+        change(
+            prefix,
+            now,
+            stored -> {
+              Suppression previous = standing(stored, now);
+              int offences = previous == null ? 1 : previous.offences() + 1;
+              return new Suppression(prefix, now, now.plus(duration), reason, offences, evidence);
+            });
+    return requireNonNull(s);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws UncheckedIOException when Redis cannot be read or written within the deadline
+   */
+  @Override
+  public boolean remove(Cidr prefix, Instant now) {
+    return change(
+            prefix,
+            now,
+            s ->
+                s == null || !s.activeAt(now)
+                    ? null
+                    : new Suppression(
+                        prefix, s.since(), now, s.reason(), s.offences(), s.evidence()))
+        != null;
+  }
+
+  /** {@inheritDoc} From the mirror. */
+  @Override
+  public List<Suppression> active(Instant now) {
+    return mirror.active(now);
+  }
+
+  /** {@inheritDoc} From the mirror, longest prefix first. */
+  @Override
+  public List<Suppression> history(InetAddress address) {
+    return mirror.history(address);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Redis deletes each key itself when it stops counting (its TTL); this drops such rows from
+   * the mirror, and never fails.
+   */
+  @Override
+  public void maintain(Instant now) {
+    mirror.purge(now);
+  }
+
+  /**
+   * Disconnects and stops the resyncs. Lookups after this still answer from memory; changes fail.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    resyncs.shutdownNow();
+    try {
+      subscription.close();
+      connection.close();
+    } finally {
+      shutdown(client, resources, commandTimeout);
+    }
+  }
+
+  /**
+   * Writes {@code next(stored row)} to the prefix's hash unless another write came between the read
+   * and the write, then reads again; {@code next} returns null when there is nothing to write.
+   *
+   * @return what was written, or null
+   */
+  private @Nullable Suppression change(
+      Cidr prefix, Instant now, Function<@Nullable Suppression, @Nullable Suppression> next) {
+    if (closed) {
+      throw new IllegalStateException(server + ": the suppression store is closed");
+    }
+    String key = key(prefix);
+    long deadline = System.nanoTime() + commandTimeout.toNanos() * 4;
+    try {
+      do {
+        Versioned stored = decode(prefix, redis.hgetall(key));
+        Suppression s = next.apply(stored == null ? null : stored.suppression());
+        if (s == null) {
+          return null;
+        }
+        Long version = write(s, stored == null ? "" : Long.toString(stored.version()), now);
+        if (version != null) {
+          mirror.apply(new Versioned(s, version));
+          return s;
+        }
+      } while (System.nanoTime() - deadline < 0);
+      throw new IOException("another writer kept changing it");
+    } catch (RedisException | IOException e) {
+      throw new UncheckedIOException(
+          new IOException(server + ": cannot store the suppression of " + prefix, e));
+    }
+  }
+
+  /**
+   * Stores {@code s} if its key's version is {@code expected} ("" for no key).
+   *
+   * @return the version written, or null when the key was not at {@code expected}
+   */
+  private @Nullable Long write(Suppression s, String expected, Instant now) {
+    Duration ttl = Duration.between(now, s.until().plus(REPEAT_WINDOW));
+    long ttlMillis = Math.max(1, ttl.plusNanos(999_999).toMillis()); // never shorter than it counts
+    String version =
+        redis.eval(
+            WRITE_IF_VERSION,
+            ScriptOutputType.VALUE,
+            new String[] {key(s.prefix())},
+            expected,
+            Long.toString(ttlMillis),
+            channel,
+            s.prefix().toString(),
+            s.since().toString(),
+            s.until().toString(),
+            s.reason(),
+            Integer.toString(s.offences()),
+            s.evidence());
+    return version == null ? null : Long.valueOf(version);
+  }
+
+  /** Reads back a prefix another store published, into the mirror; on the client's threads. */
+  private void fetch(String cidr) {
+    Cidr prefix;
+    try {
+      prefix = Cidr.parse(cidr);
+    } catch (IllegalArgumentException e) {
+      log.warn("{}: ignoring a message on {} that is no prefix: {}", server, channel, cidr);
+      return;
+    }
+    connection
+        .async()
+        .hgetall(key(prefix))
+        .whenComplete(
+            (hash, failure) -> {
+              if (failure != null) {
+                log.debug("{}: cannot read {} back (the next resync will)", server, prefix);
+              } else {
+                Versioned row = decodeQuietly(prefix, hash);
+                if (row != null) {
+                  mirror.apply(row);
+                }
+              }
+            });
+  }
+
+  private void resyncQuietly() {
+    if (closed) {
+      return;
+    }
+    try {
+      resync();
+      if (failing) {
+        log.info("{}: the suppressions are in sync again", server);
+      }
+      failing = false;
+    } catch (RuntimeException e) {
+      if (!failing) {
+        log.warn(
+            "{}: cannot resync the suppressions (lookups use the mirror): {}",
+            server,
+            e.toString());
+      }
+      failing = true;
+    }
+  }
+
+  /**
+   * Reads every suppression of {@code keyPrefix} (SCAN, and HGETALL pipelined a batch at a time)
+   * into the mirror, and writes back what Redis lost (see {@link SuppressionMirror#reconcile}).
+   */
+  private synchronized void resync() {
+    Map<Cidr, Versioned> snapshot = new HashMap<>();
+    String pattern = escapeGlob(keyPrefix) + "suppression:*";
+    ScanCursor cursor = ScanCursor.INITIAL;
+    do {
+      KeyScanCursor<String> page =
+          redis.scan(cursor, ScanArgs.Builder.matches(pattern).limit(SCAN_BATCH));
+      List<RedisFuture<Map<String, String>>> hashes = new ArrayList<>();
+      for (String key : page.getKeys()) {
+        hashes.add(connection.async().hgetall(key));
+      }
+      for (int i = 0; i < hashes.size(); i++) {
+        String key = page.getKeys().get(i);
+        Versioned row = decodeQuietly(key, await(hashes.get(i)));
+        if (row != null) {
+          snapshot.put(row.suppression().prefix(), row);
+        }
+      }
+      cursor = page;
+    } while (!cursor.isFinished());
+    Instant now = clock.instant();
+    for (Versioned lost : mirror.reconcile(snapshot, now)) {
+      Suppression s = lost.suppression();
+      Long version = write(s, "", now); // only where the key is still missing
+      if (version != null) {
+        mirror.apply(new Versioned(s, version));
+        log.info("{}: wrote back the suppression of {}, which Redis had lost", server, s.prefix());
+      }
+    }
+  }
+
+  private <T> T await(RedisFuture<T> future) {
+    try {
+      return future.get(commandTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RedisException("interrupted", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RedisException r ? r : new RedisException(e.getCause());
+    } catch (TimeoutException e) {
+      throw new RedisException("no answer within " + commandTimeout, e);
+    }
+  }
+
+  private String key(Cidr prefix) {
+    return keyPrefix + "suppression:" + prefix;
+  }
+
+  private @Nullable Versioned decodeQuietly(String key, Map<String, String> hash) {
+    String cidr = key.substring((keyPrefix + "suppression:").length());
+    try {
+      return decodeQuietly(Cidr.parse(cidr), hash);
+    } catch (IllegalArgumentException e) {
+      log.warn("{}: ignoring key {}: {}", server, key, e.getMessage());
+      return null;
+    }
+  }
+
+  private @Nullable Versioned decodeQuietly(Cidr prefix, Map<String, String> hash) {
+    try {
+      return decode(prefix, hash);
+    } catch (IOException e) {
+      log.warn("{}: ignoring {}: {}", server, key(prefix), e.getMessage());
+      return null;
+    }
+  }
+
+  /** The row in {@code hash}, or null when it is empty (no such key). */
+  private @Nullable Versioned decode(Cidr prefix, Map<String, String> hash) throws IOException {
+    if (hash.isEmpty()) {
+      return null;
+    }
+    try {
+      return new Versioned(
+          new Suppression(
+              prefix,
+              Instant.parse(field(hash, "since")),
+              Instant.parse(field(hash, "until")),
+              field(hash, "reason").intern(), // a handful of verdicts, a million rows
+              Integer.parseInt(field(hash, "offences")),
+              field(hash, "evidence")),
+          Long.parseLong(field(hash, "version")));
+    } catch (RuntimeException e) {
+      throw new IOException(key(prefix) + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  private static String field(Map<String, String> hash, String name) {
+    String value = hash.get(name);
+    if (value == null) {
+      throw new IllegalArgumentException("no field " + name);
+    }
+    return value;
+  }
+
+  /** The stored row if it still counts for a repeat offence at {@code now}. */
+  private static @Nullable Suppression standing(@Nullable Suppression s, Instant now) {
+    return s != null && SuppressionMirror.counts(s, now) ? s : null;
+  }
+
+  private static Suppression requireNonNull(@Nullable Suppression s) {
+    if (s == null) {
+      throw new IllegalStateException("offend and add always write");
+    }
+    return s;
+  }
+
+  private static void requirePositive(String name, Duration d) {
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive: " + d);
+    }
+  }
+
+  /** {@code text} matched literally by a SCAN pattern. */
+  private static String escapeGlob(String text) {
+    return text.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
+  }
+
+  private static void shutdown(RedisClient client, ClientResources resources, Duration timeout) {
+    client.shutdown(Duration.ZERO, timeout);
+    resources.shutdown(0, timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+}
