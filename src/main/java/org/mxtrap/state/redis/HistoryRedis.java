@@ -37,21 +37,28 @@ final class HistoryRedis {
   private final RedisClusterAsyncCommands<String, String> redis;
   private final Duration timeout;
   private final String what;
+  private final String without;
   private final AtomicBoolean away = new AtomicBoolean();
 
   /**
    * @param redis commands of a connection to a single Redis, a Sentinel-followed master or a
    *     Cluster; thread-safe, shared
    * @param timeout the deadline of each step, positive: shorter than the greeting budget
-   * @param what what is kept in Redis and how it does without, for the outage warning
+   * @param what what is kept in Redis, for the log
+   * @param without how it does without Redis, for the outage warning
    */
-  HistoryRedis(RedisClusterAsyncCommands<String, String> redis, Duration timeout, String what) {
+  HistoryRedis(
+      RedisClusterAsyncCommands<String, String> redis,
+      Duration timeout,
+      String what,
+      String without) {
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive: " + timeout);
     }
     this.redis = redis;
     this.timeout = timeout;
     this.what = what;
+    this.without = without;
   }
 
   RedisClusterAsyncCommands<String, String> commands() {
@@ -107,7 +114,7 @@ final class HistoryRedis {
     String why =
         cause instanceof TimeoutException ? "no answer within " + timeout : cause.toString();
     if (away.compareAndSet(false, true)) {
-      log.warn("Redis unavailable ({}): {}", why, what);
+      log.warn("Redis unavailable for {} ({}): {}", what, why, without);
     }
     return new Unavailable(why, cause);
   }

@@ -46,6 +46,9 @@ import org.slf4j.LoggerFactory;
  * and {@code ZADD GT}, {@code PEXPIRE} and {@code ZCARD} on the index. On a Cluster the index lives
  * on one node, which every contact writes; the hashes spread over all of them.
  *
+ * <p>The script is sent with {@code EVAL} each time (a few hundred bytes), so a Redis restarted
+ * without its script cache needs nothing resent; {@code ZADD GT} needs Redis 6.2 or later.
+ *
  * <p><b>Capacity</b> is the site's: when the index holds more networks than {@code capacity}, the
  * instance that saw it pops those of the oldest last contact and deletes their hashes (two more
  * round trips, only at capacity) and counts them in {@link #evictions}. Two hosts that see it at
@@ -116,7 +119,10 @@ public final class RedisContactHistory implements ContactHistory {
         new BoundedContactHistory(excusePrefixV4, excusePrefixV6, capacity, window, preferences);
     this.redis =
         new HistoryRedis(
-            redis, timeout, "the contact history (serving on this host's own contacts)");
+            redis,
+            timeout,
+            "the contact history",
+            "each host is excused by the contacts it recorded itself until it answers again");
     this.prefix = keyPrefix;
     this.index = keyPrefix + "contacts";
     this.excusePrefixV4 = excusePrefixV4;
