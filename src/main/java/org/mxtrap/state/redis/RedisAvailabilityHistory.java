@@ -44,15 +44,18 @@ import org.mxtrap.state.AvailabilityHistory;
  * yet": so is a new entry of the layout. A list keeps its last outage even after it ended longer
  * ago than {@code retain}, so an empty list never stands for "always available".
  *
- * <p><b>When Redis fails</b> (no answer within {@code timeout}, or an error), no method throws or
- * waits longer than that. {@link #outages} then answers that the entry is unavailable from {@code
- * from} on (the view is partial: no trap arms on it). {@link #down} and {@link #up} that could not
- * be written are kept here and written at the next {@link #maintain} that reaches Redis: the first
- * lost outage of each entry from its start, then the entry's last {@code up} if it came after. That
- * may join outages an {@code up} separated, never claim availability. If Redis comes back empty
- * (restarted without persistence), the history starts again, fresh, and what this instance last saw
- * of each entry is written into it. An instance that cannot reach Redis at open starts with {@code
- * since} its open time and opens at the first {@link #maintain} that reaches Redis.
+ * <p><b>When Redis fails</b> (no answer within {@code timeout}, or an error), no method throws, and
+ * no Redis call waits longer than {@code timeout}: {@link #outages}, {@link #down} and {@link #up}
+ * make one (a write may first wait for another, since writes are serialized), {@link #maintain} one
+ * and, after an outage of Redis, one per entry it writes again. {@link #outages} then answers that
+ * the entry is unavailable from {@code from} on (the view is partial: no trap arms on it). {@link
+ * #down} and {@link #up} that could not be written are kept here and written at the next {@link
+ * #maintain} that reaches Redis: the first lost outage of each entry from its start, then the
+ * entry's last {@code up} if it came after. That may join outages an {@code up} separated, never
+ * claim availability. If Redis comes back empty (restarted without persistence), the history starts
+ * again, fresh, and what this instance last saw of each entry is written into it. An instance that
+ * cannot reach Redis at open starts with {@code since} its open time and opens at the first {@link
+ * #maintain} that reaches Redis.
  *
  * <p>Thread-safe. Time comes only from the arguments; TTLs run on Redis's clock. {@link #close}
  * leaves the connection, which is the caller's, open.
