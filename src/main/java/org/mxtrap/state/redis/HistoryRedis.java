@@ -1,0 +1,121 @@
+package org.mxtrap.state.redis;
+
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Redis commands of the contact and availability histories, each awaited with one deadline. The
+ * commands of one step are all sent before the first is awaited, so they travel together (one round
+ * trip on one node; on a cluster, one per node, in parallel) and the step waits at most the
+ * deadline in all, whatever the connection does. A command past its deadline is cancelled, so it is
+ * never sent late; give the histories a connection made with {@code
+ * ClientOptions.disconnectedBehavior(REJECT_COMMANDS)}, or else Lettuce keeps even the cancelled
+ * commands in its queue while it reconnects, and an outage costs memory for every contact.
+ *
+ * <p>The first failure after a success is a WARNING on the logger {@code policy}, the first success
+ * after a failure an INFO: one line each per outage, however many calls fail in between.
+ */
+final class HistoryRedis {
+  private static final Logger log = LoggerFactory.getLogger("policy");
+
+  /** Redis did not answer within the deadline, or answered with an error. */
+  static final class Unavailable extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Unavailable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private final RedisClusterAsyncCommands<String, String> redis;
+  private final Duration timeout;
+  private final String what;
+  private final String without;
+  private final AtomicBoolean away = new AtomicBoolean();
+
+  /**
+   * @param redis commands of a connection to a single Redis, a Sentinel-followed master or a
+   *     Cluster; thread-safe, shared
+   * @param timeout the deadline of each step, positive: shorter than the greeting budget
+   * @param what what is kept in Redis, for the log
+   * @param without how it does without Redis, for the outage warning
+   */
+  HistoryRedis(
+      RedisClusterAsyncCommands<String, String> redis,
+      Duration timeout,
+      String what,
+      String without) {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive: " + timeout);
+    }
+    this.redis = redis;
+    this.timeout = timeout;
+    this.what = what;
+    this.without = without;
+  }
+
+  RedisClusterAsyncCommands<String, String> commands() {
+    return redis;
+  }
+
+  /** The deadline of a step that starts now, in {@link System#nanoTime} terms. */
+  long deadline() {
+    return System.nanoTime() + timeout.toNanos();
+  }
+
+  /**
+   * Waits until every command of {@code step} has its answer, until {@code deadline} at the latest;
+   * then {@link #result} reads each.
+   *
+   * @throws Unavailable when Redis fails to answer one in time or answers one with an error; every
+   *     command of the step is then cancelled
+   */
+  void await(long deadline, RedisFuture<?>... step) throws Unavailable {
+    try {
+      for (RedisFuture<?> f : step) {
+        f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      }
+    } catch (InterruptedException e) {
+      cancel(step);
+      Thread.currentThread().interrupt();
+      throw failed(e);
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      cancel(step);
+      throw failed(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
+    }
+    if (away.compareAndSet(true, false)) {
+      log.info("Redis answers again: {} is shared again", what);
+    }
+  }
+
+  /** The answer of a command that {@link #await} saw answered. */
+  static <T> T result(RedisFuture<T> answered) {
+    try {
+      return answered.get();
+    } catch (InterruptedException | ExecutionException e) {
+      throw new IllegalStateException("awaited before", e);
+    }
+  }
+
+  private static void cancel(RedisFuture<?>... step) {
+    for (RedisFuture<?> f : step) {
+      f.cancel(true);
+    }
+  }
+
+  private Unavailable failed(Throwable cause) {
+    String why =
+        cause instanceof TimeoutException ? "no answer within " + timeout : cause.toString();
+    if (away.compareAndSet(false, true)) {
+      log.warn("Redis unavailable for {} ({}): {}", what, why, without);
+    }
+    return new Unavailable(why, cause);
+  }
+}
