@@ -23,12 +23,14 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
 import org.mxtrap.admin.AdminServer;
 import org.mxtrap.admin.AdminToken;
 import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.DeliverySettings;
 import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.config.RecipientSettings;
+import org.mxtrap.config.StateSettings;
 import org.mxtrap.config.TlsSettings;
 import org.mxtrap.config.TrapSettings;
 import org.mxtrap.core.LayoutEntry;
@@ -76,6 +78,7 @@ import org.mxtrap.state.ContactHistory;
 import org.mxtrap.state.FileAvailabilityHistory;
 import org.mxtrap.state.SqliteSuppressionStore;
 import org.mxtrap.state.SuppressionStore;
+import org.mxtrap.state.redis.RedisState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,7 +106,12 @@ final class MxtrapApp implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().name("maintenance").daemon(true).unstarted(r));
 
-  /** The trap engine and what it remembers, opened together and closed together. */
+  /**
+   * The trap engine and what it remembers, opened together and closed together.
+   *
+   * @param shared with {@code state.store: redis}, the connection the three stores share; null with
+   *     the embedded store
+   */
   record Policy(
       TrapEngine engine,
       Arming arming,
@@ -111,7 +119,8 @@ final class MxtrapApp implements AutoCloseable {
       SuppressionStore suppressions,
       ContactHistory contacts,
       DecisionLog decisions,
-      RecentDecisions recent)
+      RecentDecisions recent,
+      @Nullable RedisState shared)
       implements AutoCloseable {
 
     /**
@@ -120,23 +129,45 @@ final class MxtrapApp implements AutoCloseable {
     static Policy open(MxtrapConfig config, Clock clock, Events events) throws IOException {
       Path stateDir = config.dataDir().resolve("state");
       TrapSettings trap = config.trap();
-      AvailabilityHistory availability =
-          FileAvailabilityHistory.open(stateDir, config.layout(), clock.instant(), trap.armAfter());
+      StateSettings.Redis redis = config.state().redis();
+      RedisState shared =
+          redis == null
+              ? null
+              : RedisState.open(
+                  redis.url().toString(), password(redis), redis.keyPrefix(), REDIS_TIMEOUT);
+      int[] preferences =
+          config.layout().entries().stream().mapToInt(LayoutEntry::preference).toArray();
+      AvailabilityHistory availability = null;
       SuppressionStore suppressions = null;
       try {
-        suppressions = SqliteSuppressionStore.open(stateDir.resolve("suppressions.sqlite"));
+        availability =
+            shared == null
+                ? FileAvailabilityHistory.open(
+                    stateDir, config.layout(), clock.instant(), trap.armAfter())
+                : shared.availability(config.layout(), clock.instant(), trap.armAfter());
+        suppressions =
+            shared == null
+                ? SqliteSuppressionStore.open(stateDir.resolve("suppressions.sqlite"))
+                : shared.suppressions(REDIS_RESYNC, clock);
         DecisionLog decisions =
             DecisionLog.open(
                 config.dataDir().resolve("log").resolve("decisions.jsonl"),
                 DECISION_LOG_ROTATE_BYTES,
                 DECISION_LOG_KEEP);
         ContactHistory contacts =
-            new BoundedContactHistory(
-                trap.excusePrefixV4(),
-                trap.excusePrefixV6(),
-                config.state().maxContacts(),
-                trap.window(),
-                config.layout().entries().stream().mapToInt(LayoutEntry::preference).toArray());
+            shared == null
+                ? new BoundedContactHistory(
+                    trap.excusePrefixV4(),
+                    trap.excusePrefixV6(),
+                    config.state().maxContacts(),
+                    trap.window(),
+                    preferences)
+                : shared.contacts(
+                    trap.excusePrefixV4(),
+                    trap.excusePrefixV6(),
+                    config.state().maxContacts(),
+                    trap.window(),
+                    preferences);
         RecentDecisions recent = new RecentDecisions(10_000, 20);
         // DNSBL and reverse names; no query is made when neither is configured.
         Dns dns = StubResolver.create(config.dns(), clock);
@@ -157,14 +188,30 @@ final class MxtrapApp implements AutoCloseable {
                     ? new ReverseNames(dns, config.dns().ptrBudget())
                     : null,
                 Events.of(events, decisions, recent));
-        return new Policy(engine, arming, availability, suppressions, contacts, decisions, recent);
+        return new Policy(
+            engine, arming, availability, suppressions, contacts, decisions, recent, shared);
       } catch (IOException | RuntimeException e) {
         if (suppressions != null) {
           suppressions.close();
         }
-        availability.close();
+        if (availability != null) {
+          availability.close();
+        }
+        if (shared != null) {
+          shared.close();
+        }
         throw e;
       }
+    }
+
+    /** The first line of {@code state.redis.password_file}, or null when there is none. */
+    private static @Nullable String password(StateSettings.Redis redis) throws IOException {
+      Path file = redis.passwordFile();
+      if (file == null) {
+        return null;
+      }
+      List<String> lines = Files.readAllLines(file);
+      return lines.isEmpty() ? "" : lines.get(0).strip();
     }
 
     @Override
@@ -172,6 +219,9 @@ final class MxtrapApp implements AutoCloseable {
       decisions.close();
       suppressions.close();
       availability.close();
+      if (shared != null) {
+        shared.close();
+      }
     }
   }
 
@@ -181,6 +231,15 @@ final class MxtrapApp implements AutoCloseable {
   static final int DECISION_LOG_KEEP = 5;
 
   static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
+   * The deadline of every call to the shared Redis: a decision waits for at most one, inside the
+   * greeting's budget.
+   */
+  static final Duration REDIS_TIMEOUT = Duration.ofMillis(300);
+
+  /** How often the mirrored suppressions are compared with Redis in full. */
+  static final Duration REDIS_RESYNC = Duration.ofSeconds(30);
 
   /** How often the heartbeat is written. */
   static final Duration HEARTBEAT = Duration.ofSeconds(10);

@@ -331,7 +331,8 @@ class ConfigLoaderTest {
         Files.readString(Path.of("mxtrap.example.yml"))
             .replace("# tls:", "tls:")
             .replace("#   cert:", "  cert:")
-            .replace("#   key:", "  key:");
+            .replace("#   key:", "  key:")
+            .replace("#   redis:", "  redis:");
     Set<String> used = new TreeSet<>();
     usedKeys(new Yaml().compose(new StringReader(text)), "", used);
     assertThat(declaredKeys()).isNotEmpty();
@@ -544,11 +545,41 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void keysOfFeaturesNotBuiltAreRefused() throws Exception {
+  void theRedisStoreNeedsAUrlAndReadsItsKeysOnlyWithStoreRedis() throws Exception {
+    MxtrapConfig c =
+        ConfigLoader.load(
+            write(
+                withMinimal(
+                    "state: { store: redis, redis: { url: \"redis://10.0.0.5:6380/2\","
+                        + " key_prefix: \"site1:\" } }\n")));
+    assertThat(c.state().store()).isEqualTo(StateSettings.Store.REDIS);
+    StateSettings.Redis r = java.util.Objects.requireNonNull(c.state().redis());
+    assertThat(r.url().toString()).isEqualTo("redis://10.0.0.5:6380/2");
+    assertThat(r.keyPrefix()).isEqualTo("site1:");
+    assertThat(r.passwordFile()).isNull();
+    assertThat(c.describe()).contains("redis://10.0.0.5:6380/2 key_prefix=site1:");
+
     assertOneProblem(
-        withMinimal("state: { store: redis }\n"),
-        "4: state.store: redis: not supported yet in this version (the shared Redis store is not"
-            + " built); use local");
+        withMinimal("state: { store: redis }\n"), "4: state.redis: required with store: redis");
+    assertOneProblem(
+        withMinimal("state: { redis: { url: \"redis://10.0.0.5\" } }\n"),
+        "4: state.redis: only read with store: redis");
+    assertOneProblem(
+        withMinimal("state: { store: redis, redis: { url: \"http://10.0.0.5\" } }\n"),
+        "4: state.redis.url: must start with redis:// or rediss://");
+    assertOneProblem(
+        withMinimal("state: { store: redis, redis: { url: \"redis://:secret@10.0.0.5\" } }\n"),
+        "4: state.redis.url: put the password in password_file");
+    assertOneProblem(
+        withMinimal("state: { store: redis, redis: { url: \"redis://10.0.0.5\", sentinel: x } }\n"),
+        "4: state.redis.sentinel: not supported yet in this version");
+    assertOneProblem(
+        withMinimal("state: { on_outage: closed }\n"),
+        "4: state.on_outage: not supported yet in this version");
+  }
+
+  @Test
+  void keysOfFeaturesNotBuiltAreRefused() throws Exception {
     for (String key : TopLevel.FILE.notBuilt().keySet()) {
       assertOneProblem(
           withMinimal(key + ": x\n"), "4: " + key + ": not supported yet in this version (");

@@ -1,24 +1,18 @@
 package org.mxtrap.state.redis;
 
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -144,8 +138,7 @@ public final class RedisSuppressionStore implements SuppressionStore {
   private final String channel;
   private final Duration commandTimeout;
   private final Clock clock;
-  private final ClientResources resources;
-  private final RedisClient client;
+  private final RedisClient client; // the host's, shared: not ours to shut down
   private final StatefulRedisConnection<String, String> connection;
   private final RedisCommands<String, String> redis;
   private final StatefulRedisPubSubConnection<String, String> subscription;
@@ -155,18 +148,12 @@ public final class RedisSuppressionStore implements SuppressionStore {
   private boolean failing; // the last resync failed; confined to the resync thread
 
   private RedisSuppressionStore(
-      String server,
-      String keyPrefix,
-      Duration commandTimeout,
-      Clock clock,
-      ClientResources resources,
-      RedisClient client) {
+      String server, String keyPrefix, Duration commandTimeout, Clock clock, RedisClient client) {
     this.server = server;
     this.keyPrefix = keyPrefix;
     this.channel = keyPrefix + "suppressions";
     this.commandTimeout = commandTimeout;
     this.clock = clock;
-    this.resources = resources;
     this.client = client;
     this.resyncs =
         Executors.newSingleThreadScheduledExecutor(
@@ -177,51 +164,29 @@ public final class RedisSuppressionStore implements SuppressionStore {
   }
 
   /**
-   * Connects to the Redis at {@code url} ({@code redis://} or {@code rediss://}), subscribes to the
-   * changes of {@code keyPrefix}'s suppressions and loads them all into memory.
+   * Opens the store on {@code redis}: subscribes to the changes of its key prefix's suppressions
+   * and loads them all into memory.
    *
-   * @param keyPrefix the start of every key and channel name: {@code mxtrap:}
-   * @param commandTimeout the deadline of every Redis command and connection attempt; keep it well
-   *     under the greeting budget (200-500 ms)
    * @param resyncEvery how often the mirror is compared with Redis in full
    * @param clock decides, at a resync, which mirrored rows still count and are written back to a
    *     Redis that lost them
    * @throws IOException when Redis cannot be reached or read within the deadline
    */
-  public static RedisSuppressionStore open(
-      String url, String keyPrefix, Duration commandTimeout, Duration resyncEvery, Clock clock)
+  static RedisSuppressionStore open(RedisState redis, Duration resyncEvery, Clock clock)
       throws IOException {
-    RedisURI uri = RedisURI.create(url);
-    uri.setTimeout(commandTimeout);
-    String server = "redis " + uri.getHost() + ":" + uri.getPort(); // never the password
-    ClientResources resources =
-        ClientResources.builder()
-            .ioThreadPoolSize(2)
-            .computationThreadPoolSize(2)
-            .reconnectDelay(
-                Delay.exponential(
-                    Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-            .build();
-    RedisClient client = RedisClient.create(resources, uri);
-    client.setOptions(
-        ClientOptions.builder()
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).build())
-            .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-            .build());
     RedisSuppressionStore store = null;
     try {
       store =
-          new RedisSuppressionStore(server, keyPrefix, commandTimeout, clock, resources, client);
+          new RedisSuppressionStore(
+              redis.server(), redis.keyPrefix(), redis.timeout(), clock, redis.client());
       store.start(resyncEvery);
       return store;
     } catch (RedisException e) {
       if (store != null) {
         store.close();
-      } else {
-        shutdown(client, resources, commandTimeout);
       }
-      throw new IOException(server + ": cannot load the suppressions: " + e.getMessage(), e);
+      throw new IOException(
+          redis.server() + ": cannot load the suppressions: " + e.getMessage(), e);
     }
   }
 
@@ -368,9 +333,8 @@ public final class RedisSuppressionStore implements SuppressionStore {
     resyncs.shutdownNow();
     try {
       subscription.close();
-      connection.close();
     } finally {
-      shutdown(client, resources, commandTimeout);
+      connection.close();
     }
   }
 
@@ -598,10 +562,5 @@ public final class RedisSuppressionStore implements SuppressionStore {
   /** {@code text} matched literally by a SCAN pattern. */
   private static String escapeGlob(String text) {
     return text.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
-  }
-
-  private static void shutdown(RedisClient client, ClientResources resources, Duration timeout) {
-    client.shutdown(Duration.ZERO, timeout);
-    resources.shutdown(0, timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 }

@@ -31,13 +31,10 @@ final class RedisSuppressionMemory {
     try (LoopbackRedis redis = LoopbackRedis.start(dir)) {
       RedisClient client = RedisClient.create(redis.url());
       try (StatefulRedisConnection<String, String> raw = client.connect();
+          RedisState connections =
+              RedisState.open(redis.url(), null, "mxtrap:", Duration.ofSeconds(5));
           RedisSuppressionStore store =
-              RedisSuppressionStore.open(
-                  redis.url(),
-                  "mxtrap:",
-                  Duration.ofSeconds(5),
-                  Duration.ofHours(1),
-                  Clock.systemUTC())) {
+              RedisSuppressionStore.open(connections, Duration.ofHours(1), Clock.systemUTC())) {
         long before = usedMemory(raw);
         load(store, n);
         long after = usedMemory(raw);

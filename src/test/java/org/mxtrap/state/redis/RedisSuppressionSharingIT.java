@@ -44,6 +44,8 @@ class RedisSuppressionSharingIT {
 
   @TempDir Path dir;
   LoopbackRedis redis;
+  // Each host's own client, as on separate machines; a store opened later gets one too.
+  final List<RedisState> hosts = new ArrayList<>();
   RedisSuppressionStore first;
   RedisSuppressionStore second;
 
@@ -58,12 +60,14 @@ class RedisSuppressionSharingIT {
   void stop() throws Exception {
     first.close();
     second.close();
+    hosts.forEach(RedisState::close);
     redis.close();
   }
 
   RedisSuppressionStore open() throws Exception {
-    return RedisSuppressionStore.open(
-        redis.url(), "mxtrap:", TIMEOUT, Duration.ofSeconds(30), Clock.systemUTC());
+    RedisState host = RedisState.open(redis.url(), null, "mxtrap:", TIMEOUT);
+    hosts.add(host);
+    return RedisSuppressionStore.open(host, Duration.ofSeconds(30), Clock.systemUTC());
   }
 
   Suppression offend(RedisSuppressionStore store, Instant now) {

@@ -3,6 +3,8 @@ package org.mxtrap.state.redis;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,9 +17,10 @@ import org.mxtrap.state.SuppressionStoreContract;
 class RedisSuppressionStoreIT extends SuppressionStoreContract {
   static final Duration TIMEOUT = Duration.ofMillis(300);
   static final AtomicInteger sites = new AtomicInteger();
+  static final List<RedisState> states = new ArrayList<>();
   static LoopbackRedis redis;
 
-  String keyPrefix = "";
+  RedisState state;
 
   @BeforeAll
   static void startRedis(@TempDir Path dir) throws Exception {
@@ -26,23 +29,20 @@ class RedisSuppressionStoreIT extends SuppressionStoreContract {
 
   @AfterAll
   static void stopRedis() throws Exception {
+    states.forEach(RedisState::close);
     redis.close();
   }
 
   @Override
   protected SuppressionStore open() throws Exception {
-    keyPrefix = "site" + sites.incrementAndGet() + ":";
-    return connect();
+    state = RedisState.open(redis.url(), null, "site" + sites.incrementAndGet() + ":", TIMEOUT);
+    states.add(state);
+    return RedisSuppressionStore.open(state, Duration.ofSeconds(5), Clock.systemUTC());
   }
 
   @Override
   protected SuppressionStore reopen(SuppressionStore store) throws Exception {
     store.close();
-    return connect();
-  }
-
-  private SuppressionStore connect() throws Exception {
-    return RedisSuppressionStore.open(
-        redis.url(), keyPrefix, TIMEOUT, Duration.ofSeconds(5), Clock.systemUTC());
+    return RedisSuppressionStore.open(state, Duration.ofSeconds(5), Clock.systemUTC());
   }
 }
