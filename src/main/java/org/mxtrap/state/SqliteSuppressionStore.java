@@ -12,9 +12,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -78,12 +76,6 @@ public final class SqliteSuppressionStore implements SuppressionStore {
       "INSERT OR REPLACE INTO suppressions (prefix, since, until, reason, offences, evidence)"
           + " VALUES (?, ?, ?, ?, ?, ?)";
   private static final String DELETE = "DELETE FROM suppressions WHERE prefix = ?";
-  private static final Comparator<Suppression> BY_PREFIX =
-      Comparator.comparing(
-          Suppression::prefix,
-          Comparator.<Cidr>comparingInt(p -> p.isV4() ? 0 : 1)
-              .thenComparing(p -> p.network().getAddress(), Arrays::compareUnsigned)
-              .thenComparingInt(Cidr::length));
 
   private final Path file;
   private final Connection connection;
@@ -232,22 +224,8 @@ public final class SqliteSuppressionStore implements SuppressionStore {
     requirePositive("max", max);
     writes.lock();
     try {
-      Suppression previous = standing(prefix, now);
-      Duration duration = base;
-      if (previous != null) {
-        Duration last = Duration.between(previous.since(), previous.until());
-        Duration doubled = last.compareTo(max) >= 0 ? max : last.multipliedBy(2);
-        duration = doubled.compareTo(base) > 0 ? doubled : base;
-      }
-      if (duration.compareTo(max) > 0) {
-        duration = max;
-      }
-      Instant until = now.plus(duration);
-      if (previous != null && previous.activeAt(now) && previous.until().isAfter(until)) {
-        until = previous.until();
-      }
-      int offences = previous == null ? 1 : previous.offences() + 1;
-      return write(new Suppression(prefix, now, until, reason, offences, evidence));
+      return write(
+          Suppression.offence(standing(prefix, now), prefix, now, base, max, reason, evidence));
     } finally {
       writes.unlock();
     }
@@ -290,7 +268,7 @@ public final class SqliteSuppressionStore implements SuppressionStore {
 
   @Override
   public List<Suppression> active(Instant now) {
-    return index.values().filter(s -> s.activeAt(now)).sorted(BY_PREFIX).toList();
+    return index.values().filter(s -> s.activeAt(now)).sorted(Suppression.BY_PREFIX).toList();
   }
 
   /** {@inheritDoc} Longest prefix first. */

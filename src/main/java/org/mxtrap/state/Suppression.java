@@ -1,7 +1,11 @@
 package org.mxtrap.state;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Cidr;
 
 /**
@@ -30,6 +34,47 @@ public record Suppression(
     if (offences < 1) {
       throw new IllegalArgumentException("offences must be at least 1: " + offences);
     }
+  }
+
+  /** The order suppressions are listed in: IPv4 first, then by network address, then length. */
+  public static final Comparator<Suppression> BY_PREFIX =
+      Comparator.comparing(
+          Suppression::prefix,
+          Comparator.<Cidr>comparingInt(p -> p.isV4() ? 0 : 1)
+              .thenComparing(p -> p.network().getAddress(), Arrays::compareUnsigned)
+              .thenComparingInt(Cidr::length));
+
+  /**
+   * What an offence at {@code now} makes of {@code prefix}, the rule of {@link
+   * SuppressionStore#offend}: a first one (no {@code previous}) lasts {@code base}; a repeat twice
+   * as long as the previous one, at least {@code base}, at most {@code max}, and never ending
+   * before an active one it replaces; the offence count goes on from {@code previous}.
+   *
+   * @param previous the prefix's row that still counts for a repeat, or null
+   */
+  public static Suppression offence(
+      @Nullable Suppression previous,
+      Cidr prefix,
+      Instant now,
+      Duration base,
+      Duration max,
+      String reason,
+      String evidence) {
+    Duration duration = base;
+    if (previous != null) {
+      Duration last = Duration.between(previous.since(), previous.until());
+      Duration doubled = last.compareTo(max) >= 0 ? max : last.multipliedBy(2);
+      duration = doubled.compareTo(base) > 0 ? doubled : base;
+    }
+    if (duration.compareTo(max) > 0) {
+      duration = max;
+    }
+    Instant until = now.plus(duration);
+    if (previous != null && previous.activeAt(now) && previous.until().isAfter(until)) {
+      until = previous.until();
+    }
+    int offences = previous == null ? 1 : previous.offences() + 1;
+    return new Suppression(prefix, now, until, reason, offences, evidence);
   }
 
   /** True while the suppression is in force: {@code since <= now < until}. */

@@ -235,24 +235,9 @@ public final class RedisSuppressionStore implements SuppressionStore {
         change(
             prefix,
             now,
-            stored -> {
-              Suppression previous = standing(stored, now);
-              Duration duration = base;
-              if (previous != null) {
-                Duration last = Duration.between(previous.since(), previous.until());
-                Duration doubled = last.compareTo(max) >= 0 ? max : last.multipliedBy(2);
-                duration = doubled.compareTo(base) > 0 ? doubled : base;
-              }
-              if (duration.compareTo(max) > 0) {
-                duration = max;
-              }
-              Instant until = now.plus(duration);
-              if (previous != null && previous.activeAt(now) && previous.until().isAfter(until)) {
-                until = previous.until();
-              }
-              int offences = previous == null ? 1 : previous.offences() + 1;
-              return new Suppression(prefix, now, until, reason, offences, evidence);
-            });
+            stored ->
+                Suppression.offence(
+                    standing(stored, now), prefix, now, base, max, reason, evidence));
     return requireNonNull(s);
   }
 

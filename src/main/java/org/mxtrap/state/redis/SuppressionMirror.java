@@ -2,8 +2,6 @@ package org.mxtrap.state.redis;
 
 import java.net.InetAddress;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,12 +20,6 @@ import org.mxtrap.state.SuppressionStore;
  * <p>Reads never wait; updates are serialised by the monitor.
  */
 final class SuppressionMirror {
-  private static final Comparator<Suppression> BY_PREFIX =
-      Comparator.comparing(
-          Suppression::prefix,
-          Comparator.<Cidr>comparingInt(p -> p.isV4() ? 0 : 1)
-              .thenComparing(p -> p.network().getAddress(), Arrays::compareUnsigned)
-              .thenComparingInt(Cidr::length));
 
   /** A row as stored in Redis, and the version of the write that stored it. */
   record Versioned(Suppression suppression, long version) {}
@@ -82,7 +74,7 @@ final class SuppressionMirror {
         .values()
         .map(Versioned::suppression)
         .filter(s -> s.activeAt(now))
-        .sorted(BY_PREFIX)
+        .sorted(Suppression.BY_PREFIX)
         .toList();
   }
 
