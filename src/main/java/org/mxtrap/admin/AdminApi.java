@@ -92,6 +92,7 @@ final class AdminApi {
         host.hostname(),
         now,
         started,
+        host.state().describe(now),
         host.served(),
         traps,
         new Answer.Counters(

@@ -71,6 +71,7 @@ sealed interface Answer {
       String hostname,
       Instant time,
       Instant started,
+      String state,
       List<LayoutEntry> listeners,
       List<Trap> traps,
       Counters counters)
@@ -85,6 +86,8 @@ sealed interface Answer {
               .append(time)
               .append(", up since ")
               .append(started)
+              .append("\nstate: ")
+              .append(state)
               .append("\nlisteners:\n");
       listeners.forEach(e -> t.append("  ").append(e.describe()).append('\n'));
       t.append("traps:\n");

@@ -12,12 +12,14 @@ import org.mxtrap.core.LayoutEntry;
  * @param layout every entry of the layout, lowest preference first
  * @param served the entries this host listens on
  * @param suppressFor how long an operator's suppression lasts when the request names no duration
+ * @param state where the trap engine's memory lives, for {@code status}
  */
 public record Host(
     String hostname,
     List<LayoutEntry> layout,
     List<LayoutEntry> served,
     Duration suppressFor,
+    StateStore state,
     Traps traps,
     Suppressions suppressions,
     Engine engine,

@@ -12,6 +12,7 @@ import org.mxtrap.admin.Decisions;
 import org.mxtrap.admin.Engine;
 import org.mxtrap.admin.Host;
 import org.mxtrap.admin.Queue;
+import org.mxtrap.admin.StateStore;
 import org.mxtrap.admin.Suppressions;
 import org.mxtrap.admin.Traps;
 import org.mxtrap.config.MxtrapConfig;
@@ -43,6 +44,7 @@ public final class AdminPorts {
 
   public static Host host(
       MxtrapConfig config,
+      StateStore state,
       TrapEngine engine,
       Arming arming,
       SuppressionStore suppressions,
@@ -56,6 +58,7 @@ public final class AdminPorts {
         config.layout().entries(),
         config.layout().entries().stream().filter(config::serves).toList(),
         config.trap().suppressFor(),
+        state,
         (trap, now) -> {
           Arming.State s = arming.state(trap, now);
           return new Traps.Armed(s.armed(), s.why(), s.armsAt());

@@ -26,6 +26,7 @@ import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.admin.AdminServer;
 import org.mxtrap.admin.AdminToken;
+import org.mxtrap.admin.StateStore;
 import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.DeliverySettings;
 import org.mxtrap.config.MxtrapConfig;
@@ -202,6 +203,13 @@ final class MxtrapApp implements AutoCloseable {
         }
         throw e;
       }
+    }
+
+    /** The store, for {@code status}: the embedded one's directory, or the shared one's health. */
+    StateStore state(MxtrapConfig config) {
+      RedisState r = shared;
+      Path dir = config.dataDir().resolve("state");
+      return r == null ? now -> "local (" + dir + ")" : r::describe;
     }
 
     /** The first line of {@code state.redis.password_file}, or null when there is none. */
@@ -415,6 +423,7 @@ final class MxtrapApp implements AutoCloseable {
             clock,
             AdminPorts.host(
                 config,
+                policy.state(config),
                 policy.engine(),
                 policy.arming(),
                 policy.suppressions(),

@@ -122,6 +122,7 @@ class AdminServerTest {
             clock,
             AdminPorts.host(
                 config,
+                now -> "local (test)",
                 engine,
                 arming,
                 suppressions,
@@ -241,6 +242,7 @@ class AdminServerTest {
     assertThat(primary.get("preference").getAsInt()).isEqualTo(10);
     assertThat(primary.get("role").getAsString()).isEqualTo("primary");
 
+    assertThat(s.get("state").getAsString()).isEqualTo("local (test)");
     JsonArray traps = s.getAsJsonArray("traps");
     assertThat(traps).hasSize(2);
     JsonObject mx30 = traps.get(0).getAsJsonObject();

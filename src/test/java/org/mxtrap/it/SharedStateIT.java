@@ -142,7 +142,13 @@ class SharedStateIT {
 
   @Test
   void withRedisGoneMailIsStillAcceptedAndSharingResumesWhenItReturns() throws Exception {
+    String status = cli(backupConfig, "status").output();
+    assertThat(status)
+        .contains("state: redis 127.0.0.1:" + redis.port() + " key_prefix=mxtrap:: answering");
     redis.stop();
+    assertThat(cli(backupConfig, "status").output())
+        .contains("NOT answering")
+        .contains("serving on local knowledge");
 
     assertThat(atPrimary("127.0.0.57")).startsWith("220 ");
     Swaks.Result sent =

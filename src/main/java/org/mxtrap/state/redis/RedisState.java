@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Layout;
@@ -38,6 +39,7 @@ public final class RedisState implements AutoCloseable {
   private final ClientResources resources;
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> shared;
+  private volatile @Nullable RedisSuppressionStore suppressions;
 
   private RedisState(
       String keyPrefix,
@@ -124,7 +126,35 @@ public final class RedisState implements AutoCloseable {
    * @throws IOException when Redis cannot be read within the deadline
    */
   public SuppressionStore suppressions(Duration resyncEvery, Clock clock) throws IOException {
-    return RedisSuppressionStore.open(this, resyncEvery, clock);
+    RedisSuppressionStore s = RedisSuppressionStore.open(this, resyncEvery, clock);
+    suppressions = s;
+    return s;
+  }
+
+  /**
+   * One line for {@code mxtrap status}: the server, whether it answers a PING now (and how fast),
+   * and when the mirrored suppressions were last compared with it in full.
+   */
+  public String describe(Instant now) {
+    StringBuilder b = new StringBuilder("redis ").append(server.substring("redis ".length()));
+    b.append(" key_prefix=").append(keyPrefix).append(": ");
+    long start = System.nanoTime();
+    try {
+      shared.sync().ping();
+      b.append(
+          String.format(
+              Locale.ROOT, "answering (PING %.1f ms)", (System.nanoTime() - start) / 1e6));
+    } catch (RuntimeException e) {
+      b.append("NOT answering (").append(e.getMessage()).append("): serving on local knowledge");
+    }
+    RedisSuppressionStore s = suppressions;
+    Instant resync = s == null ? null : s.lastResync();
+    if (resync != null) {
+      b.append("; suppressions resynced ")
+          .append(Duration.between(resync, now).toSeconds())
+          .append(" s ago, changes by pub/sub");
+    }
+    return b.toString();
   }
 
   /** The shared contact history ({@link RedisContactHistory}; parameters as there). */

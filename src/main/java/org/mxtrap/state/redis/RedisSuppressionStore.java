@@ -145,6 +145,7 @@ public final class RedisSuppressionStore implements SuppressionStore {
   private final ScheduledExecutorService resyncs;
   private final SuppressionMirror mirror = new SuppressionMirror();
   private volatile boolean closed;
+  private volatile @Nullable Instant lastResync; // the last full resync that succeeded
   private boolean failing; // the last resync failed; confined to the resync thread
 
   private RedisSuppressionStore(
@@ -432,6 +433,7 @@ public final class RedisSuppressionStore implements SuppressionStore {
    * into the mirror, and writes back what Redis lost (see {@link SuppressionMirror#reconcile}).
    */
   private synchronized void resync() {
+    Instant started = clock.instant();
     Map<Cidr, Versioned> snapshot = new HashMap<>();
     String pattern = escapeGlob(keyPrefix) + "suppression:*";
     ScanCursor cursor = ScanCursor.INITIAL;
@@ -460,6 +462,16 @@ public final class RedisSuppressionStore implements SuppressionStore {
         log.info("{}: wrote back the suppression of {}, which Redis had lost", server, s.prefix());
       }
     }
+    lastResync = started;
+  }
+
+  /**
+   * When the mirror was last compared with Redis in full, successfully; null before the first.
+   * Changes between resyncs arrive by pub/sub within a second; this bounds what a lost message can
+   * hide.
+   */
+  @Nullable Instant lastResync() {
+    return lastResync;
   }
 
   private <T> T await(RedisFuture<T> future) {
