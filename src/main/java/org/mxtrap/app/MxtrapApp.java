@@ -131,11 +131,7 @@ final class MxtrapApp implements AutoCloseable {
       Path stateDir = config.dataDir().resolve("state");
       TrapSettings trap = config.trap();
       StateSettings.Redis redis = config.state().redis();
-      RedisState shared =
-          redis == null
-              ? null
-              : RedisState.open(
-                  redis.url().toString(), password(redis), redis.keyPrefix(), REDIS_TIMEOUT);
+      RedisState shared = redis == null ? null : openRedis(redis);
       int[] preferences =
           config.layout().entries().stream().mapToInt(LayoutEntry::preference).toArray();
       AvailabilityHistory availability = null;
@@ -210,6 +206,18 @@ final class MxtrapApp implements AutoCloseable {
       RedisState r = shared;
       Path dir = config.dataDir().resolve("state");
       return r == null ? now -> "local (" + dir + ")" : r::describe;
+    }
+
+    /** One server by its URL, or the master the Sentinels name. */
+    private static RedisState openRedis(StateSettings.Redis redis) throws IOException {
+      String password = password(redis);
+      return switch (redis.topology()) {
+        case StateSettings.Redis.Server s ->
+            RedisState.open(s.url().toString(), password, redis.keyPrefix(), REDIS_TIMEOUT);
+        case StateSettings.Redis.Sentinel s ->
+            RedisState.openSentinel(
+                s.master(), s.nodes(), password, redis.keyPrefix(), REDIS_TIMEOUT);
+      };
     }
 
     /** The first line of {@code state.redis.password_file}, or null when there is none. */

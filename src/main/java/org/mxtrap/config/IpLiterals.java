@@ -101,7 +101,12 @@ public final class IpLiterals {
     return new InetSocketAddress(parseAddress(s), defaultPort);
   }
 
-  private static int parsePort(String port, String whole) {
+  /**
+   * A port number 1..65535 in decimal; {@code whole} is the text it came from, for the message.
+   *
+   * @throws IllegalArgumentException with a message fit for the user
+   */
+  static int parsePort(String port, String whole) {
     if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw new IllegalArgumentException("not a port number in " + whole);
     }

@@ -1,17 +1,22 @@
 package org.mxtrap.config;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
+import org.mxtrap.core.Addresses;
 
 /**
  * Where the trap engine's memory lives (PRODUCT.md {@code state}): {@code local}, the embedded
- * store in {@code DATA_DIR/state/}, or {@code redis}, one Redis shared by every host of the site.
+ * store in {@code DATA_DIR/state/}, or {@code redis}, one Redis deployment shared by every host of
+ * the site.
  *
  * @param store which store
  * @param maxContacts client networks the contact history holds at most; beyond, the one seen least
@@ -33,51 +38,197 @@ public record StateSettings(Store store, int maxContacts, @Nullable Redis redis)
   }
 
   /**
-   * One Redis server ({@code state.redis}).
+   * The shared Redis ({@code state.redis}): where it is, and how every host of the site reaches it.
    *
-   * @param url {@code redis://HOST:PORT[/DB]} or {@code rediss://} (TLS), no password in it
-   * @param passwordFile the file whose first line is the password (never logged), or null
+   * @param topology one server ({@code url}) or a master found through Sentinel ({@code sentinel})
+   * @param passwordFile the file whose first line is the password of the Redis servers (never
+   *     logged), or null; Sentinels themselves are reached without one
    * @param keyPrefix put before every key, so that several sites can share one Redis
    */
-  public record Redis(URI url, @Nullable Path passwordFile, String keyPrefix) {
+  public record Redis(Topology topology, @Nullable Path passwordFile, String keyPrefix) {
     public Redis {
-      Objects.requireNonNull(url, "url");
+      Objects.requireNonNull(topology, "topology");
       Objects.requireNonNull(keyPrefix, "keyPrefix");
     }
 
+    /** How the Redis is found: exactly one of {@code url} and {@code sentinel}. */
+    public sealed interface Topology {}
+
+    /**
+     * One Redis server ({@code state.redis.url}).
+     *
+     * @param url {@code redis://HOST:PORT[/DB]} or {@code rediss://} (TLS), no password in it
+     */
+    public record Server(URI url) implements Topology {
+      public Server {
+        Objects.requireNonNull(url, "url");
+      }
+    }
+
+    /**
+     * A master and its replicas watched by Redis Sentinel ({@code state.redis.sentinel}): the
+     * client asks the Sentinels where the master is, and asks again whenever it reconnects, so it
+     * follows a failover.
+     *
+     * @param master the name the Sentinels monitor it by ({@code sentinel monitor NAME ...})
+     * @param nodes the Sentinels, at least one, none twice; unresolved ({@link
+     *     InetSocketAddress#getHostString()} is the IP literal or host name as given, a name being
+     *     looked up at each connection)
+     */
+    public record Sentinel(String master, List<InetSocketAddress> nodes) implements Topology {
+      public Sentinel {
+        Objects.requireNonNull(master, "master");
+        nodes = List.copyOf(nodes);
+        if (nodes.isEmpty()) {
+          throw new IllegalArgumentException("a Sentinel deployment needs at least one node");
+        }
+      }
+
+      static final Key<Sentinel, String> MASTER =
+          Key.required(
+              "master",
+              Type.of(Redis::printable, m -> m),
+              "the name the Sentinels monitor the master by",
+              null);
+      static final Key<Sentinel, List<InetSocketAddress>> NODES =
+          Key.required(
+              "nodes",
+              Type.of(Sentinel::nodes, Sentinel::show),
+              "the Sentinels' HOST:PORT, e.g. [\"10.0.0.1:26379\"]",
+              null);
+
+      static final Section<Sentinel> TABLE =
+          Section.of("state.redis.sentinel", List.of(MASTER, NODES), Sentinel::build)
+              .describedAs(s -> "master=" + s.master() + " nodes=" + show(s.nodes()));
+
+      private static @Nullable Sentinel build(Values v) {
+        String master = v.get(MASTER);
+        List<InetSocketAddress> nodes = v.get(NODES);
+        if (master == null || nodes == null || v.failed()) {
+          return null;
+        }
+        return new Sentinel(master, nodes);
+      }
+
+      /** A list of {@code HOST:PORT}, at least one, none twice. */
+      private static @Nullable List<InetSocketAddress> nodes(Values in, Field f) {
+        NodeReader r = in.reader();
+        List<Field> items = r.list(f);
+        if (items == null) {
+          return null;
+        }
+        if (items.isEmpty()) {
+          r.error(f, "must list at least one Sentinel, e.g. [\"10.0.0.1:26379\"]");
+          return null;
+        }
+        List<InetSocketAddress> out = new ArrayList<>();
+        boolean complete = true;
+        for (Field item : items) {
+          InetSocketAddress a = r.parsed(item, Sentinel::node);
+          if (a == null) {
+            complete = false;
+          } else if (out.contains(a)) {
+            r.error(item, "listed twice: " + show(List.of(a)));
+            complete = false;
+          } else {
+            out.add(a);
+          }
+        }
+        return complete ? out : null;
+      }
+
+      /**
+       * {@code HOST:PORT}: an IPv4 address, an IPv6 address in brackets or a host name, and a port.
+       *
+       * @throws IllegalArgumentException with a message fit for the user
+       */
+      static InetSocketAddress node(String text) {
+        String s = text.strip();
+        int colon = s.lastIndexOf(':');
+        if (colon < 0) {
+          throw new IllegalArgumentException(
+              "missing port in " + s + " (write HOST:PORT, e.g. 10.0.0.1:26379)");
+        }
+        String host = s.substring(0, colon);
+        if (s.startsWith("[") || IpLiterals.looksV6(host) || Addresses.parse(host).isPresent()) {
+          InetSocketAddress a = IpLiterals.parseSocketAddress(s);
+          return InetSocketAddress.createUnresolved(Addresses.text(a.getAddress()), a.getPort());
+        }
+        return InetSocketAddress.createUnresolved(
+            DomainNames.canonical(host), IpLiterals.parsePort(s.substring(colon + 1), s));
+      }
+
+      /** {@code 10.0.0.1:26379,[2001:db8::1]:26379,sentinel.example.com:26379}. */
+      static String show(List<InetSocketAddress> nodes) {
+        return nodes.stream()
+            .map(
+                a ->
+                    (a.getHostString().indexOf(':') >= 0
+                            ? "[" + a.getHostString() + "]"
+                            : a.getHostString())
+                        + ":"
+                        + a.getPort())
+            .collect(Collectors.joining(","));
+      }
+    }
+
     static final Key<Redis, URI> URL =
-        Key.required("url", Type.of(Redis::url, URI::toString), "redis://HOST:PORT", null);
+        Key.of("url", Type.of(Redis::url, URI::toString), null, r -> null);
+    static final Key<Redis, Sentinel> SENTINEL =
+        Key.of("sentinel", Sentinel.TABLE.type(), null, r -> null);
     static final Key<Redis, Path> PASSWORD_FILE =
         Key.of("password_file", Type.readableFile(), null, r -> r.passwordFile());
     static final Key<Redis, String> KEY_PREFIX =
-        Key.of("key_prefix", Type.of(Redis::keyPrefix, p -> p), "mxtrap:", Redis::keyPrefix);
+        Key.of("key_prefix", Type.of(Redis::printable, p -> p), "mxtrap:", Redis::keyPrefix);
 
     static final Section<Redis> TABLE =
-        Section.of("state.redis", List.of(URL, PASSWORD_FILE, KEY_PREFIX), Redis::build)
+        Section.of("state.redis", List.of(URL, SENTINEL, PASSWORD_FILE, KEY_PREFIX), Redis::build)
             .describedAs(Redis::describe)
-            .notBuilt(
-                Map.of(
-                    "sentinel", "Redis Sentinel is not built; give the master's url",
-                    "cluster", "Redis Cluster is not built; give one server's url"));
+            .notBuilt(Map.of("cluster", "Redis Cluster is not built; give one server's url"));
 
     /**
-     * {@code redis://10.0.0.5:6379 key_prefix=mxtrap: password_file=/etc/...}: never the password.
+     * {@code redis://10.0.0.5:6379 key_prefix=mxtrap: password_file=/etc/...}, or {@code sentinel
+     * master=mymaster nodes=10.0.0.1:26379,10.0.0.2:26379 key_prefix=...}: never the password.
      */
     static String describe(Redis r) {
-      return r.url()
+      String where =
+          switch (r.topology()) {
+            case Server s -> s.url().toString();
+            case Sentinel s -> "sentinel " + Sentinel.TABLE.describe().apply(s);
+          };
+      return where
           + " key_prefix="
           + r.keyPrefix()
           + (r.passwordFile() == null ? "" : " password_file=" + r.passwordFile());
     }
 
+    /** Exactly one of url and sentinel. */
     private static @Nullable Redis build(Values v) {
       URI url = v.get(URL);
+      Field fSentinel = v.field(SENTINEL);
+      Sentinel sentinel = v.get(SENTINEL);
       Path password = v.get(PASSWORD_FILE);
       String prefix = v.get(KEY_PREFIX);
-      if (url == null || v.failed()) {
+      if (v.given(URL) && fSentinel != null) {
+        v.reader()
+            .errorAtKey(
+                fSentinel,
+                "give url (one server) or sentinel (a master and its Sentinels), not both");
         return null;
       }
-      return new Redis(url, password, prefix);
+      if (!v.given(URL) && fSentinel == null) {
+        v.reader()
+            .error(
+                v.line(),
+                "state.redis",
+                "needs url (one server: redis://HOST:PORT) or sentinel ({ master, nodes })");
+        return null;
+      }
+      if (v.failed()) {
+        return null;
+      }
+      Topology topology = url != null ? new Server(url) : sentinel;
+      return topology == null ? null : new Redis(topology, password, prefix);
     }
 
     /** {@code redis://} or {@code rediss://}, a host, a port; no user or password in it. */
@@ -108,7 +259,7 @@ public record StateSettings(Store store, int maxContacts, @Nullable Redis redis)
     }
 
     /** Any text without spaces or control characters, at most 64 characters. */
-    private static @Nullable String keyPrefix(Values in, Field f) {
+    private static @Nullable String printable(Values in, Field f) {
       NodeReader r = in.reader();
       String text = r.text(f);
       if (text == null) {
@@ -148,7 +299,7 @@ public record StateSettings(Store store, int maxContacts, @Nullable Redis redis)
             .error(
                 NodeReader.line(Objects.requireNonNull(v.field(STORE)).key()),
                 "state.redis",
-                "required with store: redis (at least { url: redis://HOST:PORT })");
+                "required with store: redis ({ url: redis://HOST:PORT } or { sentinel: { master, nodes } })");
       } else {
         redis = v.get(REDIS);
       }

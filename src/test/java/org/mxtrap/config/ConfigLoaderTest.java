@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import java.io.IOException;
 import java.io.StringReader;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -554,7 +555,8 @@ class ConfigLoaderTest {
                         + " key_prefix: \"site1:\" } }\n")));
     assertThat(c.state().store()).isEqualTo(StateSettings.Store.REDIS);
     StateSettings.Redis r = java.util.Objects.requireNonNull(c.state().redis());
-    assertThat(r.url().toString()).isEqualTo("redis://10.0.0.5:6380/2");
+    assertThat(r.topology())
+        .isEqualTo(new StateSettings.Redis.Server(URI.create("redis://10.0.0.5:6380/2")));
     assertThat(r.keyPrefix()).isEqualTo("site1:");
     assertThat(r.passwordFile()).isNull();
     assertThat(c.describe()).contains("redis://10.0.0.5:6380/2 key_prefix=site1:");
@@ -571,11 +573,77 @@ class ConfigLoaderTest {
         withMinimal("state: { store: redis, redis: { url: \"redis://:secret@10.0.0.5\" } }\n"),
         "4: state.redis.url: put the password in password_file");
     assertOneProblem(
-        withMinimal("state: { store: redis, redis: { url: \"redis://10.0.0.5\", sentinel: x } }\n"),
-        "4: state.redis.sentinel: not supported yet in this version");
+        withMinimal("state: { store: redis, redis: { url: \"redis://10.0.0.5\", cluster: x } }\n"),
+        "4: state.redis.cluster: not supported yet in this version");
     assertOneProblem(
         withMinimal("state: { on_outage: closed }\n"),
         "4: state.on_outage: not supported yet in this version");
+  }
+
+  @Test
+  void theRedisStoreFindsItsMasterThroughSentinelInsteadOfByUrl() throws Exception {
+    Files.writeString(dir.resolve("redis.pass"), "s3cret\n");
+    MxtrapConfig c =
+        ConfigLoader.load(
+            write(
+                withMinimal(
+                    """
+                    state:
+                      store: redis
+                      redis:
+                        sentinel:
+                          master: mymaster
+                          nodes: ["10.0.0.1:26379", "[2001:db8::2]:26380", "Sentinel.Example.COM:5000"]
+                        password_file: redis.pass
+                    """)));
+    StateSettings.Redis r = java.util.Objects.requireNonNull(c.state().redis());
+    assertThat(r.topology())
+        .isEqualTo(
+            new StateSettings.Redis.Sentinel(
+                "mymaster",
+                List.of(
+                    InetSocketAddress.createUnresolved("10.0.0.1", 26379),
+                    InetSocketAddress.createUnresolved("2001:db8::2", 26380),
+                    InetSocketAddress.createUnresolved("sentinel.example.com", 5000))));
+    assertThat(r.keyPrefix()).isEqualTo("mxtrap:");
+    assertThat(c.describe())
+        .contains(
+            "sentinel master=mymaster nodes=10.0.0.1:26379,[2001:db8::2]:26380,"
+                + "sentinel.example.com:5000 key_prefix=mxtrap: password_file=")
+        .doesNotContain("s3cret");
+
+    String both =
+        "state: { store: redis, redis: { url: \"redis://10.0.0.5\",\n"
+            + "  sentinel: { master: m, nodes: [\"10.0.0.1:26379\"] } } }\n";
+    assertOneProblem(
+        withMinimal(both), "5: state.redis.sentinel: give url (one server) or sentinel");
+    assertOneProblem(
+        withMinimal("state: { store: redis, redis: { key_prefix: \"a:\" } }\n"),
+        "4: state.redis: needs url (one server: redis://HOST:PORT) or sentinel");
+    assertOneProblem(
+        withMinimal(
+            "state: { store: redis, redis: { sentinel: { nodes: [\"10.0.0.1:26379\"] } } }\n"),
+        "4: state.redis.sentinel.master: required key is missing");
+    assertOneProblem(
+        withMinimal("state: { store: redis, redis: { sentinel: { master: m } } }\n"),
+        "4: state.redis.sentinel.nodes: required key is missing");
+    assertOneProblem(
+        withMinimal("state: { store: redis, redis: { sentinel: { master: m, nodes: [] } } }\n"),
+        "4: state.redis.sentinel.nodes: must list at least one Sentinel");
+    assertOneProblem(
+        withMinimal(
+            "state: { store: redis, redis: { sentinel: { master: m, nodes: [\"10.0.0.1\"] } } }\n"),
+        "4: state.redis.sentinel.nodes[0]: missing port in 10.0.0.1");
+    assertOneProblem(
+        withMinimal(
+            "state: { store: redis, redis: { sentinel: { master: m,"
+                + " nodes: [\"10.0.0.1:26379\", \"10.0.0.1:26379\"] } } }\n"),
+        "4: state.redis.sentinel.nodes[1]: listed twice: 10.0.0.1:26379");
+    assertOneProblem(
+        withMinimal(
+            "state: { store: redis, redis: { sentinel: { master: \"my master\","
+                + " nodes: [\"10.0.0.1:26379\"] } } }\n"),
+        "4: state.redis.sentinel.master: at most 64 printable ASCII characters, no spaces");
   }
 
   @Test

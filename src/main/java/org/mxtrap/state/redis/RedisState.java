@@ -1,7 +1,9 @@
 package org.mxtrap.state.redis;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -9,10 +11,14 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -22,12 +28,13 @@ import org.mxtrap.state.ContactHistory;
 import org.mxtrap.state.SuppressionStore;
 
 /**
- * This host's part of the site's shared state ({@code state.store: redis}): one client to the
- * Redis, made once, and the three stores on it under one key prefix. Every command and every
- * connection attempt has {@code timeout}; commands are refused at once while disconnected rather
- * than queued (a Redis that is away costs a caller nothing but an exception); reconnects back off
- * from 10 ms to 1 s. The password (from {@code state.redis.password_file}) goes into the client,
- * never into a message: {@link #server()} names host and port only.
+ * This host's part of the site's shared state ({@code state.store: redis}): one client to the Redis
+ * (one server, or the master that Redis Sentinel names), made once, and the three stores on it
+ * under one key prefix. Every command and every connection attempt has {@code timeout}; commands
+ * are refused at once while disconnected rather than queued (a Redis that is away costs a caller
+ * nothing but an exception); reconnects back off from 10 ms to 1 s. The password (from {@code
+ * state.redis.password_file}) goes into the client, never into a message: {@link #server()} names
+ * host and port (or the Sentinels) only.
  *
  * <p>Open the stores with {@link #suppressions}, {@link #contacts} and {@link #availability}, and
  * close them before this. Thread-safe.
@@ -38,20 +45,33 @@ public final class RedisState implements AutoCloseable {
   private final Duration timeout;
   private final ClientResources resources;
   private final RedisClient client;
+  private final boolean viaSentinels;
   private final StatefulRedisConnection<String, String> shared;
   private volatile @Nullable RedisSuppressionStore suppressions;
+  private volatile @Nullable SocketAddress master; // where a data connection last connected to
 
   private RedisState(
       String keyPrefix,
       String server,
       Duration timeout,
       ClientResources resources,
-      RedisClient client) {
+      RedisClient client,
+      boolean viaSentinels) {
     this.keyPrefix = keyPrefix;
     this.server = server;
     this.timeout = timeout;
     this.resources = resources;
     this.client = client;
+    this.viaSentinels = viaSentinels;
+    client.addListener(
+        new RedisConnectionStateListener() {
+          @Override
+          public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
+            if (!(c instanceof StatefulRedisSentinelConnection)) {
+              master = address;
+            }
+          }
+        });
     this.shared = client.connect();
   }
 
@@ -66,12 +86,60 @@ public final class RedisState implements AutoCloseable {
    */
   public static RedisState open(
       String url, @Nullable String password, String keyPrefix, Duration timeout) {
-    RedisURI.Builder b = RedisURI.builder(RedisURI.create(url)).withTimeout(timeout);
-    if (password != null) {
-      b.withPassword(password.toCharArray());
+    RedisURI.Builder b = RedisURI.builder(RedisURI.create(url));
+    RedisURI uri = withPassword(b, password).withTimeout(timeout).build();
+    String server = "redis " + hostPort(uri.getHost(), uri.getPort());
+    return open(uri, server, keyPrefix, timeout, false);
+  }
+
+  /**
+   * Connects to the master that the Sentinels {@code nodes} know as {@code master}, and follows it
+   * through a failover: every connection (the stores' own and their subscription too) asks the
+   * Sentinels again where the master is each time it reconnects, trying them in the order given
+   * (SENTINEL GET-MASTER-ADDR-BY-NAME). A failover therefore costs a reconnect: commands fail at
+   * once from the moment the old master goes away until the Sentinels have promoted a replica and
+   * the connection has found it (the Sentinels' {@code down-after-milliseconds} plus the election,
+   * then at most one reconnect delay). A master demoted while still up is no trap either: the
+   * Sentinels close every client connection of an instance they reconfigure, so the client
+   * reconnects and asks. Database 0.
+   *
+   * @param nodes the Sentinels; a host name is looked up at each connection
+   * @param password the Redis servers' password (AUTH), or null; the Sentinels are asked without
+   *     one
+   * @param keyPrefix as {@link #open(String, String, String, Duration)}
+   * @param timeout the deadline of every command, of every connection attempt and of the question
+   *     to the Sentinels
+   * @throws io.lettuce.core.RedisException when no Sentinel names a master that can be reached
+   *     within {@code timeout}
+   */
+  public static RedisState openSentinel(
+      String master,
+      List<InetSocketAddress> nodes,
+      @Nullable String password,
+      String keyPrefix,
+      Duration timeout) {
+    if (nodes.isEmpty()) {
+      throw new IllegalArgumentException("no Sentinel to ask for " + master);
     }
-    RedisURI uri = b.build();
-    String server = "redis " + uri.getHost() + ":" + uri.getPort();
+    RedisURI.Builder b =
+        RedisURI.Builder.sentinel(nodes.getFirst().getHostString(), nodes.getFirst().getPort());
+    for (InetSocketAddress n : nodes.subList(1, nodes.size())) {
+      b.withSentinel(n.getHostString(), n.getPort());
+    }
+    RedisURI uri =
+        withPassword(b.withSentinelMasterId(master), password).withTimeout(timeout).build();
+    String sentinels =
+        String.join(
+            ",", nodes.stream().map(n -> hostPort(n.getHostString(), n.getPort())).toList());
+    return open(uri, "redis sentinel " + master + " (" + sentinels + ")", keyPrefix, timeout, true);
+  }
+
+  private static RedisURI.Builder withPassword(RedisURI.Builder b, @Nullable String password) {
+    return password == null ? b : b.withPassword(password.toCharArray());
+  }
+
+  private static RedisState open(
+      RedisURI uri, String server, String keyPrefix, Duration timeout, boolean viaSentinels) {
     ClientResources resources =
         ClientResources.builder()
             .ioThreadPoolSize(2)
@@ -88,14 +156,17 @@ public final class RedisState implements AutoCloseable {
             .timeoutOptions(TimeoutOptions.enabled(timeout))
             .build());
     try {
-      return new RedisState(keyPrefix, server, timeout, resources, client);
+      return new RedisState(keyPrefix, server, timeout, resources, client, viaSentinels);
     } catch (RuntimeException e) {
       shutdown(client, resources, timeout);
       throw e;
     }
   }
 
-  /** {@code redis HOST:PORT}, for messages: never the password. */
+  /**
+   * {@code redis HOST:PORT}, or {@code redis sentinel MASTER (HOST:PORT,...)} naming the Sentinels,
+   * for messages: never the password.
+   */
   public String server() {
     return server;
   }
@@ -132,11 +203,16 @@ public final class RedisState implements AutoCloseable {
   }
 
   /**
-   * One line for {@code mxtrap status}: the server, whether it answers a PING now (and how fast),
-   * and when the mirrored suppressions were last compared with it in full.
+   * One line for {@code mxtrap status}: the server (through Sentinel: the master's name, the
+   * Sentinels, and the address of the master this host last connected to), whether it answers a
+   * PING now (and how fast), and when the mirrored suppressions were last compared with it in full.
    */
   public String describe(Instant now) {
-    StringBuilder b = new StringBuilder("redis ").append(server.substring("redis ".length()));
+    StringBuilder b = new StringBuilder(server);
+    SocketAddress at = master;
+    if (viaSentinels && at instanceof InetSocketAddress a) {
+      b.append(" master at ").append(hostPort(a.getHostString(), a.getPort()));
+    }
     b.append(" key_prefix=").append(keyPrefix).append(": ");
     long start = System.nanoTime();
     try {
@@ -183,6 +259,11 @@ public final class RedisState implements AutoCloseable {
     } finally {
       shutdown(client, resources, timeout);
     }
+  }
+
+  /** {@code HOST:PORT}, an IPv6 address in brackets. */
+  private static String hostPort(String host, int port) {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
   private static void shutdown(RedisClient client, ClientResources resources, Duration timeout) {

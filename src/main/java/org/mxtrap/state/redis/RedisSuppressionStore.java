@@ -13,6 +13,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -205,7 +206,11 @@ public final class RedisSuppressionStore implements SuppressionStore {
         new RedisConnectionStateListener() {
           @Override
           public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
-            // Back after an outage (or a first connect): what was missed is read in full.
+            // Back after an outage (or a first connect): what was missed is read in full. Not for
+            // the short connections that ask a Sentinel where the master is.
+            if (c instanceof StatefulRedisSentinelConnection) {
+              return;
+            }
             resyncs.execute(RedisSuppressionStore.this::resyncQuietly);
           }
         });
