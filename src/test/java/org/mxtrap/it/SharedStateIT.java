@@ -174,4 +174,42 @@ class SharedStateIT {
     String g = await(Duration.ofSeconds(5), () -> atBackup("127.0.0.67"), s -> s.startsWith("4"));
     assertThat(g).startsWith("421 4.7.1 ");
   }
+
+  @Test
+  void aHostFindsTheSharedStoreThroughSentinelAndFollowsAFailover(@TempDir Path sentinelDir)
+      throws Exception {
+    try (LoopbackSentinel sentinels = LoopbackSentinel.start(sentinelDir)) {
+      String nodes =
+          String.join(
+              ", ",
+              sentinels.nodes().stream().map(n -> "\"127.0.0.1:" + n.getPort() + "\"").toList());
+      Path config =
+          layout.config(
+              "sentinel-host",
+              "mx9.example.test",
+              "127.0.0.10:" + layout.primaryPort,
+              "dns: { ptr_budget: 0s }\n"
+                  + "state: { store: redis, redis: { sentinel: { master: %s, nodes: [%s] } } }\n"
+                      .formatted(LoopbackSentinel.MASTER, nodes));
+      primary.close(); // this host takes the primary's address
+      primary = null;
+      try (MxtrapProcess host = layout.startPrimary(config)) {
+        assertThat(cli(config, "status").output()).contains("sentinel").contains("answering");
+        assertThat(cli(config, "suppressions", "add", "127.0.0.68").exitCode()).isZero();
+        assertThat(atPrimary("127.0.0.68")).startsWith("421 4.7.1 ");
+
+        sentinels.awaitReplicated();
+        sentinels.killMaster();
+        sentinels.awaitPromoted(Duration.ofSeconds(30));
+        MxtrapProcess.Result add =
+            await(
+                Duration.ofSeconds(15),
+                () -> cli(config, "suppressions", "add", "127.0.0.69"),
+                r -> r.exitCode() == 0);
+        assertThat(add.exitCode()).as(add.output()).isZero();
+        assertThat(atPrimary("127.0.0.69")).startsWith("421 4.7.1 ");
+        assertThat(atPrimary("127.0.0.68")).as("made before the failover").startsWith("421 4.7.1 ");
+      }
+    }
+  }
 }
