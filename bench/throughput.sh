@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Throughput benchmark: Postfix's smtp-source against mxtrap (Maildir delivery, and relaying to a
-# private smtp-sink), a private Postfix smtpd and smtp-sink, side by side on this machine, at
+# Throughput benchmark: Postfix's smtp-source against mxtrap (Maildir delivery; relaying to a
+# private smtp-sink; with its state in a private redis-server), a private Postfix smtpd and smtp-sink, side by side on this machine, at
 # several numbers of parallel sessions.
 #
 #   bench/throughput.sh                 # 5000 messages of 4 KB per run, at 1, 20, 100 sessions
@@ -26,7 +26,7 @@ WARMUP=${BENCH_WARMUP:-20000}             # unmeasured messages per server befor
 WARMUP_SESSIONS=${BENCH_WARMUP_SESSIONS:-20}
 REPEAT=${BENCH_REPEAT:-1}                 # measured runs per cell; the median is reported
 REUSE=${BENCH_REUSE:-0}                   # 1: smtp-source -d (several messages per connection)
-SERVERS=${BENCH_SERVERS:-mxtrap,relay,postfix,sink}
+SERVERS=${BENCH_SERVERS:-mxtrap,relay,redis,postfix,sink}
 RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-600}     # seconds, upper bound for one smtp-source run
 START_TIMEOUT=${BENCH_START_TIMEOUT:-60}  # seconds for a server to answer 220
 BUILD_TIMEOUT=${BENCH_BUILD_TIMEOUT:-900} # seconds for the launcher to build the jar if needed
@@ -52,7 +52,7 @@ Options (each also settable by the environment variable in brackets):
   --warmup N            unmeasured warm-up messages per server [BENCH_WARMUP=$WARMUP]
   --repeat N            runs per cell, median reported        [BENCH_REPEAT=$REPEAT]
   --reuse               several messages per connection (-d)  [BENCH_REUSE=1]
-  --servers LIST        any of mxtrap,relay (mxtrap-relay),
+  --servers LIST        any of mxtrap,relay (mxtrap-relay),redis (mxtrap-redis),
                         postfix,sink                          [BENCH_SERVERS=$SERVERS]
   --run-timeout SECS    bound on one smtp-source run          [BENCH_RUN_TIMEOUT=$RUN_TIMEOUT]
   --start-timeout SECS  bound on a server's start (220)       [BENCH_START_TIMEOUT=$START_TIMEOUT]
@@ -99,14 +99,14 @@ done
 case "$POSTFIX_DELIVERY" in discard|maildir) ;; *)
   echo "throughput.sh: --postfix-delivery must be discard or maildir, got '$POSTFIX_DELIVERY'" >&2; exit 2 ;;
 esac
-WANT_MXTRAP=0 WANT_RELAY=0 WANT_POSTFIX=0 WANT_SINK=0
+WANT_MXTRAP=0 WANT_RELAY=0 WANT_REDIS=0 WANT_POSTFIX=0 WANT_SINK=0
 IFS=', ' read -r -a _servers <<<"$SERVERS"
 for s in "${_servers[@]}"; do
   case "$s" in
-    mxtrap) WANT_MXTRAP=1 ;; relay|mxtrap-relay) WANT_RELAY=1 ;;
+    mxtrap) WANT_MXTRAP=1 ;; relay|mxtrap-relay) WANT_RELAY=1 ;; redis|mxtrap-redis) WANT_REDIS=1 ;;
     postfix) WANT_POSTFIX=1 ;; sink|smtp-sink) WANT_SINK=1 ;;
     '') ;;
-    *) echo "throughput.sh: unknown server '$s' (mxtrap, relay, postfix, sink)" >&2; exit 2 ;;
+    *) echo "throughput.sh: unknown server '$s' (mxtrap, relay, redis, postfix, sink)" >&2; exit 2 ;;
   esac
 done
 
@@ -121,7 +121,7 @@ mkdir -p "$BASE_TMP"
 TMP=$(mktemp -d "$BASE_TMP/mxtrap-bench.XXXXXX")
 chmod 755 "$TMP"   # the postfix user must reach the private queue below it
 
-MXTRAP_PID="" RELAY_PID="" RELAY_SINK_PID="" SINK_PID="" POSTFIX_ETC="" POSTFIX_STARTED=0 LOAD_PID=""
+MXTRAP_PID="" RELAY_PID="" RELAY_SINK_PID="" REDIS_MX_PID="" REDIS_PID="" SINK_PID="" POSTFIX_ETC="" POSTFIX_STARTED=0 LOAD_PID=""
 
 cleanup() {
   local rc=$?
@@ -130,6 +130,8 @@ cleanup() {
   stop_pid "$MXTRAP_PID" mxtrap
   stop_pid "$RELAY_PID" mxtrap-relay
   stop_pid "$RELAY_SINK_PID" "smtp-sink (relay)"
+  stop_pid "$REDIS_MX_PID" mxtrap-redis
+  stop_pid "$REDIS_PID" redis-server
   stop_pid "$SINK_PID" smtp-sink
   if [ "$POSTFIX_STARTED" = 1 ]; then
     local mpid i
@@ -173,7 +175,7 @@ source_cmd() { # $1 = port, $2 = sessions, $3 = messages; prints the command lin
 # /proc/PID/stat fields 14 and 15; nothing for the other servers.
 mxtrap_cpu() {
   local pid
-  case "$1" in mxtrap) pid=$MXTRAP_PID ;; relay) pid=$RELAY_PID ;; *) return 0 ;; esac
+  case "$1" in mxtrap) pid=$MXTRAP_PID ;; relay) pid=$RELAY_PID ;; redis) pid=$REDIS_MX_PID ;; *) return 0 ;; esac
   awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$pid/stat" 2>/dev/null
 }
 
@@ -248,7 +250,8 @@ echo "load:      -m $MESSAGES per run, -l $SIZE bytes, sessions: $SESSIONS, repe
   "warm-up $WARMUP msgs at $WARMUP_SESSIONS sessions, $([ "$REUSE" = 1 ] && echo "several msgs per connection (-d)" || echo "one msg per connection")"
 echo
 
-read -r P_MXTRAP P_ADMIN P_POSTFIX P_SINK P_RELAY P_RELAY_ADMIN P_RELAY_SINK < <(free_ports 7 | paste -sd' ')
+read -r P_MXTRAP P_ADMIN P_POSTFIX P_SINK P_RELAY P_RELAY_ADMIN P_RELAY_SINK P_REDIS_MX P_REDIS_ADMIN P_REDIS \
+  < <(free_ports 10 | paste -sd' ')
 START_FAILED=0
 
 # ---- smtp-sink: the protocol-only ceiling (no disk at all) ---------------------------------------
@@ -450,7 +453,7 @@ EOF
     START_FAILED=1
   fi
 }
-MX_DIR="$TMP/mxtrap" RELAY_DIR="$TMP/mxtrap-relay"
+MX_DIR="$TMP/mxtrap" RELAY_DIR="$TMP/mxtrap-relay" REDIS_MX_DIR="$TMP/mxtrap-redis"
 if [ "$WANT_MXTRAP" = 1 ] && [ "$START_FAILED" = 0 ]; then
   start_mxtrap mxtrap "$P_MXTRAP" "$P_ADMIN" ""
   MXTRAP_PID=$STARTED_PID
@@ -474,6 +477,31 @@ if [ "$WANT_RELAY" = 1 ] && [ "$START_FAILED" = 0 ]; then
   fi
 fi
 
+# mxtrap-redis: the same mxtrap with state.store: redis, on a private redis-server (no
+# persistence) on its own port: every contact written to Redis before the greeting, suppressions
+# answered from the local mirror. The column shows what the shared store costs a session.
+if [ "$WANT_REDIS" = 1 ] && [ "$START_FAILED" = 0 ]; then
+  command -v redis-server >/dev/null 2>&1 ||
+    { echo "redis: redis-server not found (apt-get install redis-server)" >&2; exit 3; }
+  mkdir -p "$TMP/redis"
+  redis-server --bind 127.0.0.1 --port "$P_REDIS" --dir "$TMP/redis" --save "" \
+    --appendonly no --daemonize no >"$TMP/redis/redis.log" 2>&1 &
+  REDIS_PID=$!
+  for ((i = 0; i < START_TIMEOUT * 10; i++)); do
+    redis-cli -p "$P_REDIS" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.1
+  done
+  if redis-cli -p "$P_REDIS" ping 2>/dev/null | grep -q PONG; then
+    echo "redis: redis-server pid $REDIS_PID on 127.0.0.1:$P_REDIS, mxtrap-redis's state"
+    start_mxtrap mxtrap-redis "$P_REDIS_MX" "$P_REDIS_ADMIN" \
+      "state: { store: redis, redis: { url: \"redis://127.0.0.1:$P_REDIS\" } }"
+    REDIS_MX_PID=$STARTED_PID
+  else
+    echo "redis: FAILED: redis-server did not answer on 127.0.0.1:$P_REDIS" >&2
+    START_FAILED=1
+  fi
+fi
+
 if [ "$START_FAILED" = 1 ]; then
   echo "throughput.sh: a server failed to start; no measurements taken" >&2
   exit 3
@@ -483,11 +511,12 @@ fi
 ORDER=()
 [ "$WANT_MXTRAP" = 1 ] && ORDER+=(mxtrap)
 [ "$WANT_RELAY" = 1 ] && ORDER+=(relay)
+[ "$WANT_REDIS" = 1 ] && ORDER+=(redis)
 [ "$WANT_POSTFIX" = 1 ] && ORDER+=(postfix)
 [ "$WANT_SINK" = 1 ] && ORDER+=(sink)
 [ "${#ORDER[@]}" -gt 0 ] || { echo "throughput.sh: no server selected" >&2; exit 2; }
 
-port_of() { case "$1" in mxtrap) echo "$P_MXTRAP" ;; relay) echo "$P_RELAY" ;; postfix) echo "$P_POSTFIX" ;; sink) echo "$P_SINK" ;; esac; }
+port_of() { case "$1" in mxtrap) echo "$P_MXTRAP" ;; relay) echo "$P_RELAY" ;; redis) echo "$P_REDIS_MX" ;; postfix) echo "$P_POSTFIX" ;; sink) echo "$P_SINK" ;; esac; }
 
 echo
 echo "Commands (one per cell; wall time measured around each):"
@@ -553,11 +582,11 @@ JIT_AFTER=$(mxtrap_jit)
 cell() { local v=${RESULT[$1,$2]:-}; [ -n "$v" ] && echo "$v" || echo "-"; }
 echo
 echo "Throughput, messages/second ($MESSAGES msgs of $SIZE bytes per run; higher is better):"
-printf '%8s  %12s  %12s  %12s  %14s  %12s\n' sessions mxtrap mxtrap-relay postfix mxtrap/postfix smtp-sink
+printf '%8s  %12s  %12s  %12s  %12s  %14s  %12s\n' sessions mxtrap mxtrap-relay mxtrap-redis postfix mxtrap/postfix smtp-sink
 for s in $SESSIONS; do
-  mx=$(cell mxtrap "$s") rl=$(cell relay "$s") pf=$(cell postfix "$s") sk=$(cell sink "$s")
+  mx=$(cell mxtrap "$s") rl=$(cell relay "$s") rd=$(cell redis "$s") pf=$(cell postfix "$s") sk=$(cell sink "$s")
   ratio=$(awk -v a="$mx" -v b="$pf" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }')
-  printf '%8s  %12s  %12s  %12s  %14s  %12s\n' "$s" "$mx" "$rl" "$pf" "$ratio" "$sk"
+  printf '%8s  %12s  %12s  %12s  %12s  %14s  %12s\n' "$s" "$mx" "$rl" "$rd" "$pf" "$ratio" "$sk"
 done
 if [ -n "$JIT_BEFORE" ] && [ -n "$JIT_AFTER" ]; then
   # Compiling takes a core away from serving: a steady-state figure needs little of it here.
@@ -576,6 +605,12 @@ if [ "$WANT_MXTRAP" = 1 ]; then
   n=$( (find "$MX_DIR/data" -type f -path '*/new/*' 2>/dev/null || true) | wc -l)
   echo "mxtrap:  $n files in Maildir new/ directories under $MX_DIR/data"
   kill -0 "$MXTRAP_PID" 2>/dev/null || { echo "mxtrap: the server died during the benchmark" >&2; FAILED=1; }
+fi
+if [ "$WANT_REDIS" = 1 ]; then
+  n=$( (find "$REDIS_MX_DIR/data" -type f -path '*/new/*' 2>/dev/null || true) | wc -l)
+  keys=$(redis-cli -p "$P_REDIS" dbsize 2>/dev/null || echo "?")
+  echo "mxtrap-redis: $n files in Maildir new/ directories under $REDIS_MX_DIR/data; $keys keys in Redis"
+  kill -0 "$REDIS_MX_PID" 2>/dev/null || { echo "mxtrap-redis: the server died during the benchmark" >&2; FAILED=1; }
 fi
 if [ "$WANT_RELAY" = 1 ]; then
   # Its 250 came once the message was spooled; forwarding may trail the load: wait (bounded)
