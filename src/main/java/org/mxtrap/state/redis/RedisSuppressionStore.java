@@ -65,10 +65,12 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * Each change reads and writes one key, so the schema serves Redis Cluster as it is (a hash tag in
- * PREFIX would put every suppression in one slot). Measured on redis-server 7.0.15 (jemalloc, 64
- * bit), {@code INFO memory} used_memory grows by 342 bytes per suppression of a host (/32, an
- * mx-skip with a 29-character evidence, key prefix {@code mxtrap:}): 34 MB for 100,000, so about
- * 340 MB for a million ({@code RedisSuppressionMemory} in the tests measures it).
+ * PREFIX would put every suppression in one slot): the script runs on the master of the key's slot,
+ * its PUBLISH reaches every node of the cluster (and so the subscription, which sits on one), and
+ * the resync's SCAN walks every master in turn (Lettuce's cluster SCAN). Measured on redis-server
+ * 7.0.15 (jemalloc, 64 bit), {@code INFO memory} used_memory grows by 342 bytes per suppression of
+ * a host (/32, an mx-skip with a 29-character evidence, key prefix {@code mxtrap:}): 34 MB for
+ * 100,000, so about 340 MB for a million ({@code RedisSuppressionMemory} in the tests measures it).
  *
  * <h2>Changes</h2>
  *
