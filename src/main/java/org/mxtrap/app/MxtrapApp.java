@@ -208,7 +208,7 @@ final class MxtrapApp implements AutoCloseable {
       return r == null ? now -> "local (" + dir + ")" : r::describe;
     }
 
-    /** One server by its URL, or the master the Sentinels name. */
+    /** One server by its URL, the master the Sentinels name, or a Cluster by its seed nodes. */
     private static RedisState openRedis(StateSettings.Redis redis) throws IOException {
       String password = password(redis);
       return switch (redis.topology()) {
@@ -217,6 +217,8 @@ final class MxtrapApp implements AutoCloseable {
         case StateSettings.Redis.Sentinel s ->
             RedisState.openSentinel(
                 s.master(), s.nodes(), password, redis.keyPrefix(), REDIS_TIMEOUT);
+        case StateSettings.Redis.Cluster c ->
+            RedisState.openCluster(c.nodes(), password, redis.keyPrefix(), REDIS_TIMEOUT);
       };
     }
 

@@ -40,7 +40,8 @@ public record StateSettings(Store store, int maxContacts, @Nullable Redis redis)
   /**
    * The shared Redis ({@code state.redis}): where it is, and how every host of the site reaches it.
    *
-   * @param topology one server ({@code url}) or a master found through Sentinel ({@code sentinel})
+   * @param topology one server ({@code url}), a master found through Sentinel ({@code sentinel}) or
+   *     a Redis Cluster ({@code cluster})
    * @param passwordFile the file whose first line is the password of the Redis servers (never
    *     logged), or null; Sentinels themselves are reached without one
    * @param keyPrefix put before every key, so that several sites can share one Redis
@@ -51,7 +52,7 @@ public record StateSettings(Store store, int maxContacts, @Nullable Redis redis)
       Objects.requireNonNull(keyPrefix, "keyPrefix");
     }
 
-    /** How the Redis is found: exactly one of {@code url} and {@code sentinel}. */
+    /** How the Redis is found: exactly one of {@code url}, {@code sentinel} and {@code cluster}. */
     public sealed interface Topology {}
 
     /**
@@ -110,15 +111,19 @@ public record StateSettings(Store store, int maxContacts, @Nullable Redis redis)
         return new Sentinel(master, nodes);
       }
 
-      /** A list of {@code HOST:PORT}, at least one, none twice. */
       private static @Nullable List<InetSocketAddress> nodes(Values in, Field f) {
+        return nodes(in, f, "must list at least one Sentinel, e.g. [\"10.0.0.1:26379\"]");
+      }
+
+      /** A list of {@code HOST:PORT}, at least one ({@code ifEmpty} says so), none twice. */
+      static @Nullable List<InetSocketAddress> nodes(Values in, Field f, String ifEmpty) {
         NodeReader r = in.reader();
         List<Field> items = r.list(f);
         if (items == null) {
           return null;
         }
         if (items.isEmpty()) {
-          r.error(f, "must list at least one Sentinel, e.g. [\"10.0.0.1:26379\"]");
+          r.error(f, ifEmpty);
           return null;
         }
         List<InetSocketAddress> out = new ArrayList<>();
@@ -172,29 +177,56 @@ public record StateSettings(Store store, int maxContacts, @Nullable Redis redis)
       }
     }
 
+    /**
+     * A Redis Cluster ({@code state.redis.cluster}): the client learns every master and its slots
+     * from the first seed node that answers, and follows the cluster through a failover.
+     *
+     * @param nodes seed nodes, at least one, none twice; unresolved as {@link Sentinel#nodes}
+     */
+    public record Cluster(List<InetSocketAddress> nodes) implements Topology {
+      public Cluster {
+        nodes = List.copyOf(nodes);
+        if (nodes.isEmpty()) {
+          throw new IllegalArgumentException("a Redis Cluster needs at least one seed node");
+        }
+      }
+
+      private static @Nullable Cluster parse(Values in, Field f) {
+        List<InetSocketAddress> nodes =
+            Sentinel.nodes(in, f, "must list at least one node, e.g. [\"10.0.0.1:7000\"]");
+        return nodes == null ? null : new Cluster(nodes);
+      }
+    }
+
     static final Key<Redis, URI> URL =
         Key.of("url", Type.of(Redis::url, URI::toString), null, r -> null);
     static final Key<Redis, Sentinel> SENTINEL =
         Key.of("sentinel", Sentinel.TABLE.type(), null, r -> null);
+    static final Key<Redis, Cluster> CLUSTER =
+        Key.of("cluster", Type.of(Cluster::parse, c -> Sentinel.show(c.nodes())), null, r -> null);
     static final Key<Redis, Path> PASSWORD_FILE =
         Key.of("password_file", Type.readableFile(), null, r -> r.passwordFile());
     static final Key<Redis, String> KEY_PREFIX =
         Key.of("key_prefix", Type.of(Redis::printable, p -> p), "mxtrap:", Redis::keyPrefix);
 
     static final Section<Redis> TABLE =
-        Section.of("state.redis", List.of(URL, SENTINEL, PASSWORD_FILE, KEY_PREFIX), Redis::build)
-            .describedAs(Redis::describe)
-            .notBuilt(Map.of("cluster", "Redis Cluster is not built; give one server's url"));
+        Section.of(
+                "state.redis",
+                List.of(URL, SENTINEL, CLUSTER, PASSWORD_FILE, KEY_PREFIX),
+                Redis::build)
+            .describedAs(Redis::describe);
 
     /**
      * {@code redis://10.0.0.5:6379 key_prefix=mxtrap: password_file=/etc/...}, or {@code sentinel
-     * master=mymaster nodes=10.0.0.1:26379,10.0.0.2:26379 key_prefix=...}: never the password.
+     * master=mymaster nodes=10.0.0.1:26379,10.0.0.2:26379 key_prefix=...}, or {@code cluster
+     * nodes=10.0.0.1:7000,10.0.0.2:7000 key_prefix=...}: never the password.
      */
     static String describe(Redis r) {
       String where =
           switch (r.topology()) {
             case Server s -> s.url().toString();
             case Sentinel s -> "sentinel " + Sentinel.TABLE.describe().apply(s);
+            case Cluster c -> "cluster nodes=" + Sentinel.show(c.nodes());
           };
       return where
           + " key_prefix="
@@ -202,32 +234,41 @@ public record StateSettings(Store store, int maxContacts, @Nullable Redis redis)
           + (r.passwordFile() == null ? "" : " password_file=" + r.passwordFile());
     }
 
-    /** Exactly one of url and sentinel. */
+    /** Exactly one of url, sentinel and cluster. */
     private static @Nullable Redis build(Values v) {
       URI url = v.get(URL);
-      Field fSentinel = v.field(SENTINEL);
       Sentinel sentinel = v.get(SENTINEL);
+      Cluster cluster = v.get(CLUSTER);
       Path password = v.get(PASSWORD_FILE);
       String prefix = v.get(KEY_PREFIX);
-      if (v.given(URL) && fSentinel != null) {
+      List<Field> given = new ArrayList<>();
+      for (Key<Redis, ?> k : List.of(URL, SENTINEL, CLUSTER)) {
+        Field f = v.field(k);
+        if (f != null) {
+          given.add(f);
+        }
+      }
+      if (given.size() > 1) {
         v.reader()
             .errorAtKey(
-                fSentinel,
-                "give url (one server) or sentinel (a master and its Sentinels), not both");
+                given.get(1),
+                "give one of url (one server), sentinel (a master and its Sentinels) and cluster"
+                    + " (its nodes), not more");
         return null;
       }
-      if (!v.given(URL) && fSentinel == null) {
+      if (given.isEmpty()) {
         v.reader()
             .error(
                 v.line(),
                 "state.redis",
-                "needs url (one server: redis://HOST:PORT) or sentinel ({ master, nodes })");
+                "needs url (one server: redis://HOST:PORT), sentinel ({ master, nodes }) or"
+                    + " cluster ([HOST:PORT, ...])");
         return null;
       }
       if (v.failed()) {
         return null;
       }
-      Topology topology = url != null ? new Server(url) : sentinel;
+      Topology topology = url != null ? new Server(url) : sentinel != null ? sentinel : cluster;
       return topology == null ? null : new Redis(topology, password, prefix);
     }
 
@@ -299,7 +340,8 @@ public record StateSettings(Store store, int maxContacts, @Nullable Redis redis)
             .error(
                 NodeReader.line(Objects.requireNonNull(v.field(STORE)).key()),
                 "state.redis",
-                "required with store: redis ({ url: redis://HOST:PORT } or { sentinel: { master, nodes } })");
+                "required with store: redis ({ url: redis://HOST:PORT }, { sentinel: { master, nodes } }"
+                    + " or { cluster: [HOST:PORT, ...] })");
       } else {
         redis = v.get(REDIS);
       }

@@ -573,9 +573,6 @@ class ConfigLoaderTest {
         withMinimal("state: { store: redis, redis: { url: \"redis://:secret@10.0.0.5\" } }\n"),
         "4: state.redis.url: put the password in password_file");
     assertOneProblem(
-        withMinimal("state: { store: redis, redis: { url: \"redis://10.0.0.5\", cluster: x } }\n"),
-        "4: state.redis.cluster: not supported yet in this version");
-    assertOneProblem(
         withMinimal("state: { on_outage: closed }\n"),
         "4: state.on_outage: not supported yet in this version");
   }
@@ -616,10 +613,11 @@ class ConfigLoaderTest {
         "state: { store: redis, redis: { url: \"redis://10.0.0.5\",\n"
             + "  sentinel: { master: m, nodes: [\"10.0.0.1:26379\"] } } }\n";
     assertOneProblem(
-        withMinimal(both), "5: state.redis.sentinel: give url (one server) or sentinel");
+        withMinimal(both), "5: state.redis.sentinel: give one of url (one server), sentinel");
     assertOneProblem(
         withMinimal("state: { store: redis, redis: { key_prefix: \"a:\" } }\n"),
-        "4: state.redis: needs url (one server: redis://HOST:PORT) or sentinel");
+        "4: state.redis: needs url (one server: redis://HOST:PORT), sentinel ({ master, nodes }) or"
+            + " cluster");
     assertOneProblem(
         withMinimal(
             "state: { store: redis, redis: { sentinel: { nodes: [\"10.0.0.1:26379\"] } } }\n"),
@@ -644,6 +642,49 @@ class ConfigLoaderTest {
             "state: { store: redis, redis: { sentinel: { master: \"my master\","
                 + " nodes: [\"10.0.0.1:26379\"] } } }\n"),
         "4: state.redis.sentinel.master: at most 64 printable ASCII characters, no spaces");
+  }
+
+  @Test
+  void theRedisStoreFindsAClusterByItsSeedNodesInsteadOfByUrl() throws Exception {
+    MxtrapConfig c =
+        ConfigLoader.load(
+            write(
+                withMinimal(
+                    """
+                    state:
+                      store: redis
+                      redis:
+                        cluster: ["10.0.0.1:7000", "[2001:db8::2]:7001", "Node.Example.COM:7002"]
+                        key_prefix: "site1:"
+                    """)));
+    StateSettings.Redis r = java.util.Objects.requireNonNull(c.state().redis());
+    assertThat(r.topology())
+        .isEqualTo(
+            new StateSettings.Redis.Cluster(
+                List.of(
+                    InetSocketAddress.createUnresolved("10.0.0.1", 7000),
+                    InetSocketAddress.createUnresolved("2001:db8::2", 7001),
+                    InetSocketAddress.createUnresolved("node.example.com", 7002))));
+    assertThat(c.describe())
+        .contains(
+            "cluster nodes=10.0.0.1:7000,[2001:db8::2]:7001,node.example.com:7002"
+                + " key_prefix=site1:");
+
+    assertOneProblem(
+        withMinimal(
+            "state: { store: redis, redis: { url: \"redis://10.0.0.5\","
+                + " cluster: [\"10.0.0.1:7000\"] } }\n"),
+        "4: state.redis.cluster: give one of url (one server), sentinel");
+    assertOneProblem(
+        withMinimal("state: { store: redis, redis: { cluster: [] } }\n"),
+        "4: state.redis.cluster: must list at least one node");
+    assertOneProblem(
+        withMinimal("state: { store: redis, redis: { cluster: [\"10.0.0.1\"] } }\n"),
+        "4: state.redis.cluster[0]: missing port in 10.0.0.1");
+    assertOneProblem(
+        withMinimal(
+            "state: { store: redis, redis: { cluster: [\"10.0.0.1:7000\", \"10.0.0.1:7000\"] } }\n"),
+        "4: state.redis.cluster[1]: listed twice: 10.0.0.1:7000");
   }
 
   @Test

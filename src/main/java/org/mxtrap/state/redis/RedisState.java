@@ -1,5 +1,6 @@
 package org.mxtrap.state.redis;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -7,8 +8,17 @@ import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.protocol.ConnectionIntent;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
@@ -21,6 +31,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Layout;
 import org.mxtrap.state.AvailabilityHistory;
@@ -29,39 +40,72 @@ import org.mxtrap.state.SuppressionStore;
 
 /**
  * This host's part of the site's shared state ({@code state.store: redis}): one client to the Redis
- * (one server, or the master that Redis Sentinel names), made once, and the three stores on it
- * under one key prefix. Every command and every connection attempt has {@code timeout}; commands
- * are refused at once while disconnected rather than queued (a Redis that is away costs a caller
- * nothing but an exception); reconnects back off from 10 ms to 1 s. The password (from {@code
- * state.redis.password_file}) goes into the client, never into a message: {@link #server()} names
- * host and port (or the Sentinels) only.
+ * (one server, the master that Redis Sentinel names, or a Redis Cluster), made once, and the three
+ * stores on it under one key prefix. Every command and every connection attempt has {@code
+ * timeout}; commands are refused at once while disconnected rather than queued (a Redis that is
+ * away costs a caller nothing but an exception); reconnects back off from 10 ms to 1 s. The
+ * password (from {@code state.redis.password_file}) goes into the client, never into a message:
+ * {@link #server()} names hosts and ports only.
  *
  * <p>Open the stores with {@link #suppressions}, {@link #contacts} and {@link #availability}, and
  * close them before this. Thread-safe.
  */
 public final class RedisState implements AutoCloseable {
+  /** How often a Cluster client reads the cluster's layout anyway, besides on a MOVED or ASK. */
+  private static final Duration CLUSTER_REFRESH = Duration.ofSeconds(15);
+
   private final String keyPrefix;
   private final String server;
   private final Duration timeout;
   private final ClientResources resources;
-  private final RedisClient client;
+  private final AbstractRedisClient client;
+  private final Supplier<Connection> connector;
+  private final Supplier<StatefulRedisPubSubConnection<String, String>> pubSubConnector;
   private final boolean viaSentinels;
-  private final StatefulRedisConnection<String, String> shared;
+  private final Connection shared;
   private volatile @Nullable RedisSuppressionStore suppressions;
   private volatile @Nullable SocketAddress master; // where a data connection last connected to
+
+  /**
+   * A data connection, to one server or to a Cluster, behind the commands the two share ({@link
+   * RedisClusterCommands} is the common part of the standalone and the Cluster API). On a Cluster
+   * each command goes to the master of its key's slot, and SCAN walks every master in turn.
+   */
+  record Connection(
+      StatefulConnection<String, String> stateful,
+      RedisClusterCommands<String, String> sync,
+      RedisClusterAsyncCommands<String, String> async)
+      implements AutoCloseable {
+    static Connection of(StatefulRedisConnection<String, String> c) {
+      return new Connection(c, c.sync(), c.async());
+    }
+
+    static Connection of(StatefulRedisClusterConnection<String, String> c) {
+      return new Connection(c, c.sync(), c.async());
+    }
+
+    @Override
+    public void close() {
+      stateful.close();
+    }
+  }
 
   private RedisState(
       String keyPrefix,
       String server,
       Duration timeout,
       ClientResources resources,
-      RedisClient client,
+      AbstractRedisClient client,
+      Supplier<Connection> connector,
+      Supplier<StatefulRedisPubSubConnection<String, String>> pubSubConnector,
       boolean viaSentinels) {
     this.keyPrefix = keyPrefix;
     this.server = server;
     this.timeout = timeout;
     this.resources = resources;
     this.client = client;
+    this.connector = connector;
+    this.pubSubConnector = pubSubConnector;
     this.viaSentinels = viaSentinels;
     client.addListener(
         new RedisConnectionStateListener() {
@@ -72,7 +116,7 @@ public final class RedisState implements AutoCloseable {
             }
           }
         });
-    this.shared = client.connect();
+    this.shared = connector.get();
   }
 
   /**
@@ -128,10 +172,91 @@ public final class RedisState implements AutoCloseable {
     }
     RedisURI uri =
         withPassword(b.withSentinelMasterId(master), password).withTimeout(timeout).build();
-    String sentinels =
-        String.join(
-            ",", nodes.stream().map(n -> hostPort(n.getHostString(), n.getPort())).toList());
-    return open(uri, "redis sentinel " + master + " (" + sentinels + ")", keyPrefix, timeout, true);
+    return open(
+        uri, "redis sentinel " + master + " (" + show(nodes) + ")", keyPrefix, timeout, true);
+  }
+
+  /**
+   * Connects to the Redis Cluster that {@code nodes} belong to: the client learns every master and
+   * its slots from the first seed that answers (CLUSTER NODES), sends each command to the master of
+   * its key's slot, and reads the layout again on a MOVED or ASK redirection, after repeated
+   * reconnects, and every 15 s, so it follows a failover to a replica. Commands to a slot whose
+   * master is away fail at once until the cluster has promoted a replica and the client has read
+   * the new layout; the other slots go on. Pub/sub rides on one node (PUBLISH reaches every node of
+   * a cluster).
+   *
+   * @param nodes seed nodes, at least one: any masters or replicas of the cluster
+   * @param password the cluster's password (AUTH), or null
+   * @param keyPrefix as {@link #open(String, String, String, Duration)}
+   * @param timeout the deadline of every command and of every connection attempt
+   * @throws io.lettuce.core.RedisException when no seed answers within {@code timeout}
+   */
+  public static RedisState openCluster(
+      List<InetSocketAddress> nodes,
+      @Nullable String password,
+      String keyPrefix,
+      Duration timeout) {
+    if (nodes.isEmpty()) {
+      throw new IllegalArgumentException("no Redis Cluster node to start from");
+    }
+    List<RedisURI> seeds =
+        nodes.stream()
+            .map(
+                n ->
+                    withPassword(RedisURI.builder().withHost(n.getHostString()), password)
+                        .withPort(n.getPort())
+                        .withTimeout(timeout)
+                        .build())
+            .toList();
+    ClientResources resources = resources();
+    RedisClusterClient client = RedisClusterClient.create(resources, seeds);
+    client.setOptions(
+        ClusterClientOptions.builder()
+            .topologyRefreshOptions(
+                ClusterTopologyRefreshOptions.builder()
+                    .enablePeriodicRefresh(CLUSTER_REFRESH)
+                    .enableAllAdaptiveRefreshTriggers()
+                    .build())
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
+            .timeoutOptions(TimeoutOptions.enabled(timeout))
+            .build());
+    try {
+      return new RedisState(
+          keyPrefix,
+          "redis cluster (" + show(nodes) + ")",
+          timeout,
+          resources,
+          client,
+          () -> Connection.of(connectToEveryNode(client)),
+          client::connectPubSub,
+          false);
+    } catch (RuntimeException e) {
+      shutdown(client, resources, timeout);
+      throw e;
+    }
+  }
+
+  /**
+   * A Cluster connection already connected to every node it knows. Lettuce connects to a node on
+   * its first command, and with REJECT_COMMANDS rejects that command while the connection is being
+   * made; connecting up front keeps the first command of each slot from failing. A node that joins
+   * later (a promoted replica) still costs its first command, which fails at once like any command
+   * during a failover.
+   */
+  private static StatefulRedisClusterConnection<String, String> connectToEveryNode(
+      RedisClusterClient client) {
+    StatefulRedisClusterConnection<String, String> c = client.connect();
+    try {
+      for (RedisClusterNode node : c.getPartitions()) {
+        // Keyed as the commands of a slot ask for it: write intent, the node's host and port.
+        c.getConnection(node.getUri().getHost(), node.getUri().getPort(), ConnectionIntent.WRITE);
+      }
+      return c;
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
   }
 
   private static RedisURI.Builder withPassword(RedisURI.Builder b, @Nullable String password) {
@@ -140,14 +265,7 @@ public final class RedisState implements AutoCloseable {
 
   private static RedisState open(
       RedisURI uri, String server, String keyPrefix, Duration timeout, boolean viaSentinels) {
-    ClientResources resources =
-        ClientResources.builder()
-            .ioThreadPoolSize(2)
-            .computationThreadPoolSize(2)
-            .reconnectDelay(
-                Delay.exponential(
-                    Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-            .build();
+    ClientResources resources = resources();
     RedisClient client = RedisClient.create(resources, uri);
     client.setOptions(
         ClientOptions.builder()
@@ -156,16 +274,34 @@ public final class RedisState implements AutoCloseable {
             .timeoutOptions(TimeoutOptions.enabled(timeout))
             .build());
     try {
-      return new RedisState(keyPrefix, server, timeout, resources, client, viaSentinels);
+      return new RedisState(
+          keyPrefix,
+          server,
+          timeout,
+          resources,
+          client,
+          () -> Connection.of(client.connect()),
+          client::connectPubSub,
+          viaSentinels);
     } catch (RuntimeException e) {
       shutdown(client, resources, timeout);
       throw e;
     }
   }
 
+  private static ClientResources resources() {
+    return ClientResources.builder()
+        .ioThreadPoolSize(2)
+        .computationThreadPoolSize(2)
+        .reconnectDelay(
+            Delay.exponential(
+                Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+        .build();
+  }
+
   /**
-   * {@code redis HOST:PORT}, or {@code redis sentinel MASTER (HOST:PORT,...)} naming the Sentinels,
-   * for messages: never the password.
+   * {@code redis HOST:PORT}, {@code redis sentinel MASTER (HOST:PORT,...)} naming the Sentinels, or
+   * {@code redis cluster (HOST:PORT,...)} naming the seed nodes, for messages: never the password.
    */
   public String server() {
     return server;
@@ -176,9 +312,22 @@ public final class RedisState implements AutoCloseable {
     return timeout;
   }
 
-  /** The client, for a store that needs connections of its own (pub/sub). */
-  RedisClient client() {
+  /** The client, for a store that listens to its connections coming and going. */
+  AbstractRedisClient client() {
     return client;
+  }
+
+  /** A new data connection of a store's own; the store closes it. */
+  Connection connect() {
+    return connector.get();
+  }
+
+  /**
+   * A new subscription connection of a store's own; the store closes it. On a Cluster, SUBSCRIBE
+   * goes to one node, which hears what is published on any.
+   */
+  StatefulRedisPubSubConnection<String, String> connectPubSub() {
+    return pubSubConnector.get();
   }
 
   /** One connection shared by the histories (Lettuce connections are thread-safe). */
@@ -261,12 +410,19 @@ public final class RedisState implements AutoCloseable {
     }
   }
 
+  /** {@code HOST:PORT,HOST:PORT}. */
+  private static String show(List<InetSocketAddress> nodes) {
+    return String.join(
+        ",", nodes.stream().map(n -> hostPort(n.getHostString(), n.getPort())).toList());
+  }
+
   /** {@code HOST:PORT}, an IPv6 address in brackets. */
   private static String hostPort(String host, int port) {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
-  private static void shutdown(RedisClient client, ClientResources resources, Duration timeout) {
+  private static void shutdown(
+      AbstractRedisClient client, ClientResources resources, Duration timeout) {
     client.shutdown(Duration.ZERO, timeout);
     resources.shutdown(0, timeout.toMillis(), TimeUnit.MILLISECONDS);
   }

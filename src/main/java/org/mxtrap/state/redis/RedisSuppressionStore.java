@@ -1,19 +1,17 @@
 package org.mxtrap.state.redis;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -36,6 +34,7 @@ import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Cidr;
 import org.mxtrap.state.Suppression;
 import org.mxtrap.state.SuppressionStore;
+import org.mxtrap.state.redis.RedisState.Connection;
 import org.mxtrap.state.redis.SuppressionMirror.Versioned;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,10 +65,12 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * Each change reads and writes one key, so the schema serves Redis Cluster as it is (a hash tag in
- * PREFIX would put every suppression in one slot). Measured on redis-server 7.0.15 (jemalloc, 64
- * bit), {@code INFO memory} used_memory grows by 342 bytes per suppression of a host (/32, an
- * mx-skip with a 29-character evidence, key prefix {@code mxtrap:}): 34 MB for 100,000, so about
- * 340 MB for a million ({@code RedisSuppressionMemory} in the tests measures it).
+ * PREFIX would put every suppression in one slot): the script runs on the master of the key's slot,
+ * its PUBLISH reaches every node of the cluster (and so the subscription, which sits on one), and
+ * the resync's SCAN walks every master in turn (Lettuce's cluster SCAN). Measured on redis-server
+ * 7.0.15 (jemalloc, 64 bit), {@code INFO memory} used_memory grows by 342 bytes per suppression of
+ * a host (/32, an mx-skip with a 29-character evidence, key prefix {@code mxtrap:}): 34 MB for
+ * 100,000, so about 340 MB for a million ({@code RedisSuppressionMemory} in the tests measures it).
  *
  * <h2>Changes</h2>
  *
@@ -139,9 +140,9 @@ public final class RedisSuppressionStore implements SuppressionStore {
   private final String channel;
   private final Duration commandTimeout;
   private final Clock clock;
-  private final RedisClient client; // the host's, shared: not ours to shut down
-  private final StatefulRedisConnection<String, String> connection;
-  private final RedisCommands<String, String> redis;
+  private final AbstractRedisClient client; // the host's, shared: not ours to shut down
+  private final Connection connection;
+  private final RedisClusterCommands<String, String> redis;
   private final StatefulRedisPubSubConnection<String, String> subscription;
   private final ScheduledExecutorService resyncs;
   private final SuppressionMirror mirror = new SuppressionMirror();
@@ -149,20 +150,19 @@ public final class RedisSuppressionStore implements SuppressionStore {
   private volatile @Nullable Instant lastResync; // the last full resync that succeeded
   private boolean failing; // the last resync failed; confined to the resync thread
 
-  private RedisSuppressionStore(
-      String server, String keyPrefix, Duration commandTimeout, Clock clock, RedisClient client) {
-    this.server = server;
-    this.keyPrefix = keyPrefix;
+  private RedisSuppressionStore(RedisState state, Clock clock) {
+    this.server = state.server();
+    this.keyPrefix = state.keyPrefix();
     this.channel = keyPrefix + "suppressions";
-    this.commandTimeout = commandTimeout;
+    this.commandTimeout = state.timeout();
     this.clock = clock;
-    this.client = client;
+    this.client = state.client();
     this.resyncs =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("redis-suppressions-resync").factory());
-    this.connection = client.connect();
+    this.connection = state.connect();
     this.redis = connection.sync();
-    this.subscription = client.connectPubSub();
+    this.subscription = state.connectPubSub();
   }
 
   /**
@@ -178,9 +178,7 @@ public final class RedisSuppressionStore implements SuppressionStore {
       throws IOException {
     RedisSuppressionStore store = null;
     try {
-      store =
-          new RedisSuppressionStore(
-              redis.server(), redis.keyPrefix(), redis.timeout(), clock, redis.client());
+      store = new RedisSuppressionStore(redis, clock);
       store.start(resyncEvery);
       return store;
     } catch (RedisException e) {
@@ -206,12 +204,12 @@ public final class RedisSuppressionStore implements SuppressionStore {
         new RedisConnectionStateListener() {
           @Override
           public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
-            // Back after an outage (or a first connect): what was missed is read in full. Not for
-            // the short connections that ask a Sentinel where the master is.
-            if (c instanceof StatefulRedisSentinelConnection) {
-              return;
+            // A subscription back after an outage (or a first connect): what it missed is read in
+            // full. Not for the other connections of the client: the short ones that ask a
+            // Sentinel where the master is, or that read a Cluster's layout every few seconds.
+            if (c instanceof StatefulRedisPubSubConnection) {
+              resyncs.execute(RedisSuppressionStore.this::resyncQuietly);
             }
-            resyncs.execute(RedisSuppressionStore.this::resyncQuietly);
           }
         });
     long every = resyncEvery.toMillis();
