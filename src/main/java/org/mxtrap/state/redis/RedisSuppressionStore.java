@@ -135,6 +135,9 @@ public final class RedisSuppressionStore implements SuppressionStore {
 
   private static final int SCAN_BATCH = 1000;
 
+  /** Resyncs tried, a second apart, after the subscription reconnects. */
+  private static final int RECONNECT_RESYNC_TRIES = 30;
+
   private final String server;
   private final String keyPrefix;
   private final String channel;
@@ -208,7 +211,7 @@ public final class RedisSuppressionStore implements SuppressionStore {
             // full. Not for the other connections of the client: the short ones that ask a
             // Sentinel where the master is, or that read a Cluster's layout every few seconds.
             if (c instanceof StatefulRedisPubSubConnection) {
-              resyncs.execute(RedisSuppressionStore.this::resyncQuietly);
+              resyncs.execute(() -> resyncAfterReconnect(RECONNECT_RESYNC_TRIES));
             }
           }
         });
@@ -408,6 +411,18 @@ public final class RedisSuppressionStore implements SuppressionStore {
                 }
               }
             });
+  }
+
+  /**
+   * A resync once the subscription is back; the connection the resync reads on may come back a
+   * moment later (its reconnect is its own), so a failed one is tried again every second, {@code
+   * tries} times at most, before the periodic resync takes over.
+   */
+  private void resyncAfterReconnect(int tries) {
+    resyncQuietly();
+    if (failing && !closed && tries > 1) {
+      resyncs.schedule(() -> resyncAfterReconnect(tries - 1), 1, TimeUnit.SECONDS);
+    }
   }
 
   private void resyncQuietly() {
