@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.admin.AdminServer;
@@ -78,6 +79,7 @@ import org.mxtrap.state.BoundedContactHistory;
 import org.mxtrap.state.ContactHistory;
 import org.mxtrap.state.FileAvailabilityHistory;
 import org.mxtrap.state.SqliteSuppressionStore;
+import org.mxtrap.state.StateView;
 import org.mxtrap.state.SuppressionStore;
 import org.mxtrap.state.redis.RedisState;
 import org.slf4j.Logger;
@@ -141,7 +143,13 @@ final class MxtrapApp implements AutoCloseable {
             shared == null
                 ? FileAvailabilityHistory.open(
                     stateDir, config.layout(), clock.instant(), trap.armAfter())
-                : shared.availability(config.layout(), clock.instant(), trap.armAfter());
+                : shared.availability(
+                    config.layout(),
+                    config.layout().entries().stream()
+                        .filter(config::serves)
+                        .collect(Collectors.toSet()),
+                    clock.instant(),
+                    trap.armAfter());
         suppressions =
             shared == null
                 ? SqliteSuppressionStore.open(stateDir.resolve("suppressions.sqlite"))
@@ -176,7 +184,8 @@ final class MxtrapApp implements AutoCloseable {
                     config.suppress(),
                     config.allow(),
                     config.block(),
-                    config.trustedRelays()),
+                    config.trustedRelays(),
+                    config.state().onOutage()),
                 contacts,
                 suppressions,
                 arming,
@@ -184,6 +193,7 @@ final class MxtrapApp implements AutoCloseable {
                 config.dns().reverseNames()
                     ? new ReverseNames(dns, config.dns().ptrBudget())
                     : null,
+                shared == null ? StateView.WHOLE : shared.view(events),
                 Events.of(events, decisions, recent));
         return new Policy(
             engine, arming, availability, suppressions, contacts, decisions, recent, shared);
@@ -259,11 +269,14 @@ final class MxtrapApp implements AutoCloseable {
   /** How often the mirrored suppressions are compared with Redis in full. */
   static final Duration REDIS_RESYNC = Duration.ofSeconds(30);
 
-  /** How often the heartbeat is written. */
-  static final Duration HEARTBEAT = Duration.ofSeconds(10);
+  /**
+   * How often the heartbeat is written: with the shared store, also this host's word for the
+   * entries it serves, which the others expect every second.
+   */
+  static final Duration HEARTBEAT = Duration.ofSeconds(1);
 
   /** Every this many heartbeats, the contacts and suppressions are maintained too (a full scan). */
-  static final int PRUNE_EVERY = 30;
+  static final int PRUNE_EVERY = 300;
 
   private int heartbeats;
   // Suppressions that end after this instant have not been told as expired yet.

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -22,16 +21,31 @@ import org.mxtrap.core.Addresses;
  * @param maxContacts client networks the contact history holds at most; beyond, the one seen least
  *     recently is forgotten (and counted, and logged)
  * @param redis {@link Store#REDIS}: where the shared store is; null otherwise
+ * @param onOutage what a host does while its view of the shared store is partial (no effect with
+ *     the embedded store, whose view is always whole)
  */
-public record StateSettings(Store store, int maxContacts, @Nullable Redis redis) {
+public record StateSettings(
+    Store store, int maxContacts, @Nullable Redis redis, OnOutage onOutage) {
 
   public enum Store {
     LOCAL,
     REDIS
   }
 
+  /** {@code state.on_outage}. */
+  public enum OnOutage {
+    /**
+     * Serve on local knowledge (this host's own contacts, the mirrored suppressions), never
+     * suppressing or arming on the partial view.
+     */
+    OPEN,
+    /** Tempfail every client that neither the lists nor a suppression settle. */
+    CLOSED
+  }
+
   public StateSettings {
     Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(onOutage, "onOutage");
     if ((store == Store.REDIS) != (redis != null)) {
       throw new IllegalArgumentException("redis settings go with store redis, and only with it");
     }
@@ -322,9 +336,15 @@ public record StateSettings(Store store, int maxContacts, @Nullable Redis redis)
   static final Key<StateSettings, Redis> REDIS =
       Key.of("redis", Redis.TABLE.type(), null, StateSettings::redis);
 
+  static final Key<StateSettings, OnOutage> ON_OUTAGE =
+      Key.of(
+          "on_outage",
+          Type.choice(OnOutage.class, "open", "closed"),
+          OnOutage.OPEN,
+          StateSettings::onOutage);
+
   static final Section<StateSettings> SECTION =
-      Section.of("state", List.of(STORE, MAX_CONTACTS, REDIS), StateSettings::build)
-          .notBuilt(Map.of("on_outage", "only open is built: a host serves on local knowledge"));
+      Section.of("state", List.of(STORE, MAX_CONTACTS, REDIS, ON_OUTAGE), StateSettings::build);
 
   public static final StateSettings DEFAULTS = SECTION.defaults();
 
@@ -351,6 +371,6 @@ public record StateSettings(Store store, int maxContacts, @Nullable Redis redis)
     if (v.failed() || (store == Store.REDIS && redis == null)) {
       return null;
     }
-    return new StateSettings(store, maxContacts, redis);
+    return new StateSettings(store, maxContacts, redis, v.get(ON_OUTAGE));
   }
 }

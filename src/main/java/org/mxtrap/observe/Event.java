@@ -1,6 +1,7 @@
 package org.mxtrap.observe;
 
 import java.net.InetAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -78,6 +79,23 @@ public sealed interface Event {
    * @param store which store: {@code suppressions}, {@code contacts}, {@code availability}
    */
   record StoreFailed(String store, String operation, RuntimeException error) implements Event {}
+
+  /**
+   * This host's view of the shared state became partial ({@link
+   * org.mxtrap.state.StateView#partial}): told once per outage, at its start.
+   *
+   * @param reason why, in words: what failed and how
+   */
+  record StatePartial(String reason) implements Event {}
+
+  /**
+   * This host's view of the shared state is whole again: the store answers, what this host recorded
+   * while it could not is written, and what it missed is read.
+   *
+   * @param partialFor how long the view was partial
+   * @param replayed contacts and suppressions recorded here meanwhile and written now
+   */
+  record StateWhole(Duration partialFor, long replayed) implements Event {}
 
   /** The tarpit took a connection or let one go: {@code held} connections are held now. */
   record TarpitHeld(int held) implements Event {}

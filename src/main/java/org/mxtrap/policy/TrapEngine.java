@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.Durations;
+import org.mxtrap.config.StateSettings;
 import org.mxtrap.config.SuppressSettings;
 import org.mxtrap.config.TrapSettings;
 import org.mxtrap.core.Action;
@@ -24,6 +25,7 @@ import org.mxtrap.dns.ReverseNames;
 import org.mxtrap.observe.Event;
 import org.mxtrap.observe.Events;
 import org.mxtrap.state.ContactHistory;
+import org.mxtrap.state.StateView;
 import org.mxtrap.state.Suppression;
 import org.mxtrap.state.SuppressionStore;
 import org.slf4j.Logger;
@@ -42,14 +44,19 @@ import org.slf4j.LoggerFactory;
  *   <li>the DNSBL score at or above {@code dnsbl.threshold}: {@code dnsbl}, {@code suppress.action}
  *       (a tempfail when only zones that could not be asked make the score), no suppression (see
  *       {@link DnsblCheck});
+ *   <li>while the view of the shared state is partial ({@link StateView}) and {@code
+ *       state.on_outage} is {@code closed}: the verdict the steps below reach on what this host
+ *       knows, but tempfailed, and nobody suppressed;
  *   <li>on the primary, or for a client a trusted relay named ({@link #relayed}): {@code accept};
  *   <li>on a trap or backup, a contact from the client's network at a lower preference within
  *       {@code trap.window}: {@code fallback}, served;
- *   <li>on a trap that is not {@link Arming armed}: {@code disarmed}, tempfail, no suppression;
+ *   <li>on a trap that is not {@link Arming armed}, or while the view of the shared state is
+ *       partial: {@code disarmed}, tempfail, no suppression (the contact that would excuse the
+ *       client may be one that this host cannot see);
  *   <li>on an armed trap: {@code mx-skip}, {@code trap.on_trap}, suppressed;
  *   <li>on a backup while the lower entries were continuously available: {@code backup-skip},
- *       answered as {@code trap.backup_skip} says; otherwise {@code accept} (a real MTA may come
- *       straight to the backup for hours after the primary failed it).
+ *       answered as {@code trap.backup_skip} says; otherwise, or while the view is partial, {@code
+ *       accept} (a real MTA may come straight to the backup for hours after the primary failed it).
  * </ol>
  *
  * <p><b>Where the DNSBL check stands, and why.</b> After the three lists of our own: the allow list
@@ -87,6 +94,8 @@ public final class TrapEngine implements Admission {
   private final Arming arming;
   private final DnsblCheck dnsbl;
   private final @Nullable ReverseNames reverseNames;
+  private final StateView view;
+  private final boolean closedOnOutage;
   private final Events events;
 
   /**
@@ -95,13 +104,15 @@ public final class TrapEngine implements Admission {
    * @param allow {@code allow}: never suppressed, always served
    * @param block {@code block}: always refused with {@code suppress.action}
    * @param trustedRelays {@code trusted_relays}: served like {@code allow}
+   * @param onOutage {@code state.on_outage}: what a partial view of the shared state does
    */
   public record Rules(
       TrapSettings trap,
       SuppressSettings suppress,
       List<Cidr> allow,
       List<Cidr> block,
-      List<Cidr> trustedRelays) {
+      List<Cidr> trustedRelays,
+      StateSettings.OnOutage onOutage) {
     public Rules {
       allow = List.copyOf(allow);
       block = List.copyOf(block);
@@ -113,6 +124,8 @@ public final class TrapEngine implements Admission {
    * @param dnsbl the DNS blocklists asked about every client the lists do not settle
    * @param reverseNames the reverse-name lookup within {@code dns.ptr_budget}, or null when reverse
    *     names are off
+   * @param view whether the state the three stores share is whole ({@link StateView#WHOLE} for the
+   *     embedded store)
    */
   public TrapEngine(
       Rules rules,
@@ -121,6 +134,7 @@ public final class TrapEngine implements Admission {
       Arming arming,
       Dnsbl dnsbl,
       @Nullable ReverseNames reverseNames,
+      StateView view,
       Events events) {
     this.trap = rules.trap();
     this.suppress = rules.suppress();
@@ -132,6 +146,8 @@ public final class TrapEngine implements Admission {
     this.arming = arming;
     this.dnsbl = new DnsblCheck(dnsbl, suppress.action());
     this.reverseNames = reverseNames;
+    this.view = view;
+    this.closedOnOutage = rules.onOutage() == StateSettings.OnOutage.CLOSED;
     this.events = events;
   }
 
@@ -310,7 +326,7 @@ public final class TrapEngine implements Admission {
         switch (dnsblOutcome.get()) {
           case DnsblCheck.Refuse refuse -> refuse.decision();
           case DnsblCheck.Pass pass -> {
-            Decision t = decideByLayout(c, dryRun);
+            Decision t = closedOnOutage(c, decideByLayout(c, dryRun));
             yield pass.note().isEmpty() ? t : t.withMoreReason(pass.note());
           }
         };
@@ -339,12 +355,19 @@ public final class TrapEngine implements Admission {
               + ")",
           null);
     }
-    Arming.State armed = arming.state(e, c.at());
     String noLower =
         "no contact at a lower MX from "
             + network(c.client())
             + " within "
             + Durations.format(trap.window());
+    Optional<String> partial = view.partial(); // after the contacts were read: that may fail
+    if (partial.isPresent()) {
+      String why = "the shared state is partial: " + partial.get();
+      return e.role() == Role.TRAP
+          ? new Decision(Verdict.DISARMED, Action.TEMPFAIL, noLower + "; not armed: " + why, null)
+          : Decision.accept(noLower + ", but " + why);
+    }
+    Arming.State armed = arming.state(e, c.at());
     if (e.role() == Role.TRAP) {
       if (!armed.armed()) {
         return new Decision(
@@ -367,6 +390,28 @@ public final class TrapEngine implements Admission {
       case IGNORE ->
           new Decision(Verdict.BACKUP_SKIP, Action.ACCEPT, why + " (backup_skip: ignore)", null);
     };
+  }
+
+  /**
+   * With {@code state.on_outage: closed}, {@code d} tempfailed while the view is partial, unless it
+   * refuses already or is about a client a trusted relay named (whose mail is never refused).
+   */
+  private Decision closedOnOutage(Contact c, Decision d) {
+    if (!closedOnOutage || d.action() != Action.ACCEPT || c.relay() != null) {
+      return d;
+    }
+    Optional<String> partial = view.partial();
+    if (partial.isEmpty()) {
+      return d;
+    }
+    return new Decision(
+        d.verdict(),
+        Action.TEMPFAIL,
+        d.reason()
+            + "; tempfailed: the shared state is partial (state.on_outage: closed): "
+            + partial.get(),
+        d.until(),
+        d.reverseName());
   }
 
   /** Suppresses the client's own address (never its network: the excuse prefix only excuses). */

@@ -572,9 +572,13 @@ class ConfigLoaderTest {
     assertOneProblem(
         withMinimal("state: { store: redis, redis: { url: \"redis://:secret@10.0.0.5\" } }\n"),
         "4: state.redis.url: put the password in password_file");
-    assertOneProblem(
-        withMinimal("state: { on_outage: closed }\n"),
-        "4: state.on_outage: not supported yet in this version");
+    assertThat(c.state().onOutage()).isEqualTo(StateSettings.OnOutage.OPEN);
+    assertThat(
+            ConfigLoader.load(write(withMinimal("state: { on_outage: closed }\n")))
+                .state()
+                .onOutage())
+        .isEqualTo(StateSettings.OnOutage.CLOSED);
+    assertOneProblem(withMinimal("state: { on_outage: later }\n"), "4: state.on_outage: ");
   }
 
   @Test

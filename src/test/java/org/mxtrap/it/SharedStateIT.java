@@ -137,6 +137,7 @@ class SharedStateIT {
 
     String g = await(Duration.ofSeconds(5), () -> atBackup("127.0.0.66"), s -> s.startsWith("4"));
     assertThat(g).startsWith("421 4.7.1 ");
+    assertThat(atPrimary("127.0.0.65")).startsWith("220 ");
     assertThat(atBackup("127.0.0.65")).as("others are served").startsWith("220 ");
   }
 
@@ -173,6 +174,33 @@ class SharedStateIT {
     assertThat(add.exitCode()).as(add.output()).isZero();
     String g = await(Duration.ofSeconds(5), () -> atBackup("127.0.0.67"), s -> s.startsWith("4"));
     assertThat(g).startsWith("421 4.7.1 ");
+  }
+
+  @Test
+  void withOnOutageClosedAHostTempfailsWhileRedisIsAwayAndServesWhenItReturns() throws Exception {
+    primary.close(); // this host takes the primary's address, closed on an outage
+    primary = null;
+    Path closed =
+        layout.config(
+            "primary-closed",
+            "mail.example.test",
+            "127.0.0.10:" + layout.primaryPort,
+            "dns: { ptr_budget: 0s }\n"
+                + "state: { store: redis, on_outage: closed, redis: { url: \"%s\" } }\n"
+                    .formatted(redis.url()));
+    try (MxtrapProcess host = layout.startPrimary(closed)) {
+      assertThat(atPrimary("127.0.0.70")).startsWith("220 ");
+      redis.stop();
+      assertThat(atPrimary("127.0.0.70")).startsWith("421 4.");
+      assertThat(Files.readString(hosts.resolve("primary-closed/data/log/decisions.jsonl")))
+          .contains("tempfailed: the shared state is partial (state.on_outage: closed)");
+      assertThat(atBackup("127.0.0.71")).as("the backup is open on an outage").startsWith("220 ");
+
+      redis.restart();
+      assertThat(
+              await(Duration.ofSeconds(20), () -> atPrimary("127.0.0.70"), g -> g.startsWith("2")))
+          .startsWith("220 ");
+    }
   }
 
   @Test

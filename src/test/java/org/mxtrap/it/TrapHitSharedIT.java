@@ -122,4 +122,78 @@ class TrapHitSharedIT {
     String decisions = Files.readString(hosts.resolve("trap/data/log/decisions.jsonl"));
     assertThat(decisions).contains("\"client\":\"127.0.0.88\"").contains("\"verdict\":\"mx-skip\"");
   }
+
+  String at(String address, int port, String client) throws Exception {
+    return SharedStateIT.greeting(address, port, client);
+  }
+
+  /** Awaits the host's {@code status} showing its view of the shared state whole again. */
+  void awaitWhole(String name) throws Exception {
+    Path config = hosts.resolve(name).resolve("mxtrap.yml");
+    String status =
+        SharedStateIT.await(
+            Duration.ofSeconds(20),
+            () -> SharedStateIT.cli(config, "status").output(),
+            o -> o.contains(": answering") && !o.contains("PARTIAL"));
+    assertThat(status).as(name).contains(": answering").doesNotContain("PARTIAL");
+  }
+
+  @Test
+  void withRedisStoppedTheHostsServeLegitimateMailSuppressNobodyAndCatchUpWhenItReturns()
+      throws Exception {
+    assertThat(
+            SharedStateIT.await(
+                Duration.ofSeconds(30),
+                () -> SharedStateIT.cli(trapConfig, "explain", "127.0.0.90").output(),
+                o -> o.contains("mx-skip")))
+        .contains("mx-skip");
+    redis.stop();
+
+    assertThat(at("127.0.0.10", primaryPort, "127.0.0.91")).as("the primary").startsWith("220 ");
+    Swaks.Result sent =
+        Swaks.run(
+            "127.0.0.10",
+            primaryPort,
+            "--local-interface",
+            "127.0.0.91",
+            "--to",
+            "bob@example.test",
+            "--from",
+            "you@client.test");
+    assertThat(sent.exitCode()).as(sent.transcript()).isZero();
+    assertThat(at("127.0.0.20", backupPort, "127.0.0.93"))
+        .as("no backup skip on a partial view")
+        .startsWith("220 ");
+    assertThat(at("127.0.0.30", trapPort, "127.0.0.92")).as("the trap").startsWith("4");
+    assertThat(Files.readString(hosts.resolve("trap/data/log/decisions.jsonl")))
+        .contains("\"client\":\"127.0.0.92\"")
+        .contains("\"verdict\":\"disarmed\"")
+        .contains("the shared state is partial: redis 127.0.0.1:" + redis.port());
+    assertThat(SharedStateIT.cli(trapConfig, "suppressions", "list").output())
+        .as("nobody suppressed on the partial view")
+        .doesNotContain("127.0.0.92");
+
+    redis.restart();
+    awaitWhole("primary");
+    awaitWhole("trap");
+    assertThat(at("127.0.0.30", trapPort, "127.0.0.91"))
+        .as("the contact the primary recorded during the outage was written when Redis returned")
+        .startsWith("220 ");
+    assertThat(at("127.0.0.10", primaryPort, "127.0.0.92"))
+        .as("the client the trap saw during the outage is not suppressed")
+        .startsWith("220 ");
+
+    SharedStateIT.await(
+        Duration.ofSeconds(30),
+        () -> SharedStateIT.cli(trapConfig, "explain", "127.0.0.94").output(),
+        o -> o.contains("mx-skip"));
+    assertThat(at("127.0.0.30", trapPort, "127.0.0.94")).startsWith("4");
+    assertThat(
+            SharedStateIT.await(
+                Duration.ofSeconds(5),
+                () -> at("127.0.0.20", backupPort, "127.0.0.94"),
+                g -> g.startsWith("4")))
+        .as("a trap hit after the outage is shared again")
+        .startsWith("421 4.7.1 ");
+  }
 }

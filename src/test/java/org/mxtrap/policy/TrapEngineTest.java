@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +39,7 @@ class TrapEngineTest {
   final FakeSuppressionStore suppressions = new FakeSuppressionStore();
   final List<Decision> logged = new ArrayList<>();
   FileAvailabilityHistory availability;
+  volatile Optional<String> partial = Optional.empty(); // the view of the shared state
   MxtrapConfig config;
   TrapEngine engine;
 
@@ -75,6 +77,7 @@ class TrapEngineTest {
             new Arming(config.layout(), availability, config.trap().armAfter()),
             new FakeDns(),
             Clock.systemUTC(),
+            () -> partial,
             e -> {
               if (e instanceof Event.Decided d) {
                 logged.add(d.decision());
@@ -388,5 +391,54 @@ class TrapEngineTest {
     assertThat(d.verdict()).isEqualTo(Verdict.SUPPRESSED);
     assertThat(d.reason()).endsWith("; relayed by 203.0.113.20");
     assertThat(logged).last().isEqualTo(d);
+  }
+
+  static final String PARTIAL = "redis 127.0.0.1:6379 not answering since " + T0;
+
+  @Test
+  void onAPartialViewATrapIsNotArmedAndSuppressesNobody() throws Exception {
+    start(ARM_1H);
+    partial = Optional.of(PARTIAL);
+    Decision d = connect(SPAMMER, 30, ARMED);
+    assertThat(d.verdict()).isEqualTo(Verdict.DISARMED);
+    assertThat(d.action()).isEqualTo(Action.TEMPFAIL);
+    assertThat(d.reason()).contains("the shared state is partial: " + PARTIAL);
+    assertThat(suppressions.active(ARMED)).isEmpty();
+
+    assertThat(connect(SPAMMER, 20, ARMED).serves())
+        .as("a backup serves rather than call a backup skip it cannot be sure of")
+        .isTrue();
+    assertThat(connect(SENDER, 10, ARMED).verdict()).isEqualTo(Verdict.ACCEPT);
+    assertThat(connect(SENDER, 30, ARMED.plusSeconds(1)).verdict())
+        .as("what this host knows still excuses")
+        .isEqualTo(Verdict.FALLBACK);
+
+    partial = Optional.empty();
+    assertThat(connect(ip("192.0.2.67"), 30, ARMED.plusSeconds(2)).verdict())
+        .as("whole again: armed")
+        .isEqualTo(Verdict.MX_SKIP);
+  }
+
+  @Test
+  void onAPartialViewClosedTempfailsWhatItWouldServeButStillRefusesTheKnownOffenders()
+      throws Exception {
+    start(ARM_1H + "state: { on_outage: closed }\nallow: [203.0.113.0/24]\n");
+    suppressions.add(
+        org.mxtrap.core.Cidr.of(SPAMMER, 32), T0, Duration.ofDays(1), "manual", "test");
+    partial = Optional.of(PARTIAL);
+
+    Decision primary = connect(SENDER, 10, ARMED);
+    assertThat(primary.verdict()).isEqualTo(Verdict.ACCEPT);
+    assertThat(primary.action()).isEqualTo(Action.TEMPFAIL);
+    assertThat(primary.reason())
+        .contains("tempfailed: the shared state is partial (state.on_outage: closed): " + PARTIAL);
+    assertThat(connect(SENDER, 20, ARMED).action()).isEqualTo(Action.TEMPFAIL);
+    assertThat(connect(SPAMMER, 10, ARMED).verdict()).isEqualTo(Verdict.SUPPRESSED);
+    assertThat(connect(ip("203.0.113.5"), 10, ARMED).serves())
+        .as("the allow list needs no shared state")
+        .isTrue();
+
+    partial = Optional.empty();
+    assertThat(connect(SENDER, 10, ARMED).serves()).isTrue();
   }
 }

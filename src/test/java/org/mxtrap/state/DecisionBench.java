@@ -11,11 +11,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import org.mxtrap.config.DnsblSettings;
+import org.mxtrap.config.StateSettings;
 import org.mxtrap.config.SuppressSettings;
 import org.mxtrap.config.TrapSettings;
 import org.mxtrap.core.Addresses;
@@ -135,7 +137,7 @@ final class DecisionBench {
               kind,
               sup,
               state.contacts(32, 128, CONTACTS, t.window(), prefs),
-              state.availability(layout, T0, t.armAfter()),
+              state.availability(layout, Set.of(), T0, t.armAfter()),
               state);
     }
     for (LayoutEntry e : layout.entries()) {
@@ -191,12 +193,19 @@ final class DecisionBench {
       throws Exception {
     TrapEngine engine =
         new TrapEngine(
-            new TrapEngine.Rules(t, SuppressSettings.DEFAULTS, List.of(), List.of(), List.of()),
+            new TrapEngine.Rules(
+                t,
+                SuppressSettings.DEFAULTS,
+                List.of(),
+                List.of(),
+                List.of(),
+                StateSettings.OnOutage.OPEN),
             s.contacts(),
             s.suppressions(),
             new Arming(layout, s.availability(), t.armAfter()),
             new Dnsbl(new FakeDns(), DnsblSettings.NONE, Clock.fixed(now, ZoneOffset.UTC)),
             null,
+            StateView.WHOLE,
             Events.NONE);
     LayoutEntry primary = layout.entries().get(0);
     LayoutEntry trap = layout.entries().get(1);

@@ -9,6 +9,7 @@ import org.mxtrap.observe.Events;
 import org.mxtrap.policy.Arming;
 import org.mxtrap.policy.TrapEngine;
 import org.mxtrap.state.ContactHistory;
+import org.mxtrap.state.StateView;
 import org.mxtrap.state.SuppressionStore;
 
 /** A trap engine wired from a whole configuration, as the app wires it. */
@@ -23,18 +24,33 @@ public final class TrapEngines {
       Dns dns,
       Clock clock,
       Events events) {
+    return of(config, contacts, suppressions, arming, dns, clock, StateView.WHOLE, events);
+  }
+
+  /** As the app wires it for a shared store whose view is {@code view}. */
+  public static TrapEngine of(
+      MxtrapConfig config,
+      ContactHistory contacts,
+      SuppressionStore suppressions,
+      Arming arming,
+      Dns dns,
+      Clock clock,
+      StateView view,
+      Events events) {
     return new TrapEngine(
         new TrapEngine.Rules(
             config.trap(),
             config.suppress(),
             config.allow(),
             config.block(),
-            config.trustedRelays()),
+            config.trustedRelays(),
+            config.state().onOutage()),
         contacts,
         suppressions,
         arming,
         new Dnsbl(dns, config.dnsbl(), clock),
         config.dns().reverseNames() ? new ReverseNames(dns, config.dns().ptrBudget()) : null,
+        view,
         events);
   }
 }

@@ -6,9 +6,6 @@ import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Redis commands of the contact and availability histories, each awaited with one deadline. The
@@ -19,11 +16,10 @@ import org.slf4j.LoggerFactory;
  * ClientOptions.disconnectedBehavior(REJECT_COMMANDS)}, or else Lettuce keeps even the cancelled
  * commands in its queue while it reconnects, and an outage costs memory for every contact.
  *
- * <p>The first failure after a success is a WARNING on the logger {@code policy}, the first success
- * after a failure an INFO: one line each per outage, however many calls fail in between.
+ * <p>A failure is told to the {@link Reachability} of the stores, which makes the view partial,
+ * logs it once per outage and recovers.
  */
 final class HistoryRedis {
-  private static final Logger log = LoggerFactory.getLogger("policy");
 
   /** Redis did not answer within the deadline, or answered with an error. */
   static final class Unavailable extends Exception {
@@ -37,28 +33,27 @@ final class HistoryRedis {
   private final RedisClusterAsyncCommands<String, String> redis;
   private final Duration timeout;
   private final String what;
-  private final String without;
-  private final AtomicBoolean away = new AtomicBoolean();
+  private final Reachability reach;
 
   /**
    * @param redis commands of a connection to a single Redis, a Sentinel-followed master or a
    *     Cluster; thread-safe, shared
    * @param timeout the deadline of each step, positive: shorter than the greeting budget
    * @param what what is kept in Redis, for the log
-   * @param without how it does without Redis, for the outage warning
+   * @param reach told of every failure
    */
   HistoryRedis(
       RedisClusterAsyncCommands<String, String> redis,
       Duration timeout,
       String what,
-      String without) {
+      Reachability reach) {
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive: " + timeout);
     }
     this.redis = redis;
     this.timeout = timeout;
     this.what = what;
-    this.without = without;
+    this.reach = reach;
   }
 
   RedisClusterAsyncCommands<String, String> commands() {
@@ -90,9 +85,6 @@ final class HistoryRedis {
       cancel(step);
       throw failed(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
     }
-    if (away.compareAndSet(true, false)) {
-      log.info("Redis answers again: {} is shared again", what);
-    }
   }
 
   /** The answer of a command that {@link #await} saw answered. */
@@ -113,9 +105,7 @@ final class HistoryRedis {
   private Unavailable failed(Throwable cause) {
     String why =
         cause instanceof TimeoutException ? "no answer within " + timeout : cause.toString();
-    if (away.compareAndSet(false, true)) {
-      log.warn("Redis unavailable for {} ({}): {}", what, why, without);
-    }
+    reach.failed(what, why);
     return new Unavailable(why, cause);
   }
 }

@@ -1,5 +1,6 @@
 package org.mxtrap.state.redis;
 
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -10,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Layout;
@@ -32,6 +34,8 @@ import org.mxtrap.state.AvailabilityHistory;
  * <pre>
  * P{availability}:history          hash  since -> start of the history
  *                                        heartbeat -> the last {@link #maintain} of any host
+ *                                        served:PREF:ADDR -> the last {@link #maintain} of the
+ *                                          host serving that entry (deleted at its {@link #close})
  * P{availability}:entry:PREF:ADDR  list  the outages of an entry, oldest first, each
  *                                        "FROM TO REASON" (TO "-" while it lasts), e.g.
  *                                        "1767225600000 1767225660000 refused"
@@ -43,6 +47,15 @@ import org.mxtrap.state.AvailabilityHistory;
  * An entry without a list while the history exists is unavailable from {@code since}, "not observed
  * yet": so is a new entry of the layout. A list keeps its last outage even after it ended longer
  * ago than {@code retain}, so an empty list never stands for "always available".
+ *
+ * <p><b>The serving host's word.</b> Besides the outages that any host records (probes, an entry
+ * turning everyone away), the host that serves a primary or backup entry says that it is there:
+ * each of its heartbeats writes the entry's {@code served:} field. When that field lags the site's
+ * {@code heartbeat} by more than {@link #SILENT}, the serving host has written nothing for that
+ * long although others have: it is stopped, or cut off from Redis, and the contacts it records are
+ * not shared. {@link #outages} then adds an ongoing outage of the entry from its last word, so no
+ * trap or backup above it arms on a view that lacks its contacts, however well it answers probes.
+ * An entry no mxtrap serves (another MTA) has no such field and is judged by the probes alone.
  *
  * <p><b>When Redis fails</b> (no answer within {@code timeout}, or an error), no method throws, and
  * no Redis call waits longer than {@code timeout}: {@link #outages}, {@link #down} and {@link #up}
@@ -62,6 +75,12 @@ import org.mxtrap.state.AvailabilityHistory;
  */
 public final class RedisAvailabilityHistory implements AvailabilityHistory {
   static final Duration MERGE_GAP = Duration.ofSeconds(1);
+
+  /**
+   * How far a serving host's word may lag the site's heartbeat before its entry counts as
+   * unavailable: hosts beat every second ({@link #maintain}), so five missed beats.
+   */
+  static final Duration SILENT = Duration.ofSeconds(5);
 
   /**
    * Shared by the scripts: KEYS[1] the history hash, KEYS[2] an entry's list. Returns -1 when the
@@ -109,14 +128,15 @@ public final class RedisAvailabilityHistory implements AvailabilityHistory {
           """;
 
   /**
-   * KEYS[1] the history hash, KEYS[2..] every entry's list; ARGV: now, TTL, horizon (ms). Beats,
-   * renews every TTL and forgets the outages that ended before the horizon, except each list's
-   * last.
+   * KEYS[1] the history hash, KEYS[2..] every entry's list; ARGV: now, TTL, horizon (ms), then the
+   * {@code served:} fields of this host's entries. Beats, renews every TTL and forgets the outages
+   * that ended before the horizon, except each list's last.
    */
   private static final String MAINTAIN =
       """
       if not redis.call('HGET', KEYS[1], 'since') then return -1 end
       redis.call('HSET', KEYS[1], 'heartbeat', ARGV[1])
+      for i = 4, #ARGV do redis.call('HSET', KEYS[1], ARGV[i], ARGV[1]) end
       redis.call('PEXPIRE', KEYS[1], ARGV[2])
       for i = 2, #KEYS do
         while redis.call('LLEN', KEYS[i]) > 1 do
@@ -132,6 +152,7 @@ public final class RedisAvailabilityHistory implements AvailabilityHistory {
   private final HistoryRedis redis;
   private final String historyKey;
   private final Map<LayoutEntry, String> keys = new LinkedHashMap<>();
+  private final List<String> servedFields;
   private final String ttl;
   private final Duration retain;
   private volatile Instant since;
@@ -152,20 +173,21 @@ public final class RedisAvailabilityHistory implements AvailabilityHistory {
   }
 
   private RedisAvailabilityHistory(
-      HistoryRedis redis, String keyPrefix, Layout layout, Instant now, Duration retain) {
+      HistoryRedis redis,
+      String keyPrefix,
+      Layout layout,
+      Set<LayoutEntry> served,
+      Instant now,
+      Duration retain) {
     this.redis = redis;
     this.historyKey = keyPrefix + "{availability}:history";
     for (LayoutEntry e : layout.entries()) {
       if (e.role() != Role.TRAP) {
-        keys.put(
-            e,
-            keyPrefix
-                + "{availability}:entry:"
-                + e.preference()
-                + ":"
-                + Addresses.literal(e.address(), e.port()));
+        keys.put(e, keyPrefix + "{availability}:entry:" + name(e));
       }
     }
+    this.servedFields =
+        keys.keySet().stream().filter(served::contains).map(e -> "served:" + name(e)).toList();
     this.retain = retain;
     this.ttl = Long.toString(retain.toMillis());
     this.since = now;
@@ -178,13 +200,17 @@ public final class RedisAvailabilityHistory implements AvailabilityHistory {
    * @param redis commands of the site's Redis connection (see {@link HistoryRedis} for its options)
    * @param timeout the longest a call waits for Redis, positive: shorter than the greeting budget
    * @param keyPrefix what every key starts with ({@code state.redis.key_prefix})
+   * @param served the entries this host serves, for which its heartbeats speak
    * @param retain how far back outages matter ({@code trap.arm_after}): the TTL of every key
+   * @param reach told of every failure; its recovery writes what Redis missed
    */
-  public static RedisAvailabilityHistory open(
+  static RedisAvailabilityHistory open(
       RedisClusterAsyncCommands<String, String> redis,
+      Reachability reach,
       Duration timeout,
       String keyPrefix,
       Layout layout,
+      Set<LayoutEntry> served,
       Instant now,
       Duration retain) {
     if (retain.isNegative() || retain.isZero()) {
@@ -192,13 +218,18 @@ public final class RedisAvailabilityHistory implements AvailabilityHistory {
     }
     var h =
         new RedisAvailabilityHistory(
-            new HistoryRedis(
-                redis, timeout, "the availability history", "no trap arms until it answers again"),
+            new HistoryRedis(redis, timeout, "the availability history", reach),
             keyPrefix,
             layout,
+            served,
             now,
             retain);
     h.reopen(now);
+    reach.register(
+        () -> {
+          h.writeUnwritten();
+          return 0;
+        });
     return h;
   }
 
@@ -269,8 +300,10 @@ public final class RedisAvailabilityHistory implements AvailabilityHistory {
     var r = redis.commands();
     RedisFuture<String> start = r.hget(historyKey, "since");
     RedisFuture<List<String>> list = r.lrange(key, 0, -1);
+    RedisFuture<List<KeyValue<String, String>>> words =
+        r.hmget(historyKey, "heartbeat", "served:" + name(e));
     try {
-      redis.await(redis.deadline(), start, list);
+      redis.await(redis.deadline(), start, list, words);
     } catch (HistoryRedis.Unavailable ex) {
       return List.of(new Outage(from, null, "shared availability unknown: " + ex.getMessage()));
     }
@@ -293,7 +326,35 @@ public final class RedisAvailabilityHistory implements AvailabilityHistory {
         outages.add(new Outage(instant(f[0]), to, f[2]));
       }
     }
+    List<KeyValue<String, String>> w = HistoryRedis.result(words);
+    if (w.get(0).hasValue() && w.get(1).hasValue()) {
+      Instant site = instant(w.get(0).getValue());
+      Instant word = instant(w.get(1).getValue());
+      if (Duration.between(word, site).compareTo(SILENT) > 0) {
+        outages = silentFrom(outages, word.isBefore(from) ? from : word);
+      }
+    }
     return outages;
+  }
+
+  /**
+   * {@code outages} (oldest first, not overlapping) with one more, ongoing from {@code word}: the
+   * serving host has said nothing since. Those that end after it began are swallowed.
+   */
+  private static List<Outage> silentFrom(List<Outage> outages, Instant word) {
+    List<Outage> out = new ArrayList<>();
+    Instant start = word;
+    String why = "its own host has written nothing to the shared state since " + word;
+    for (Outage o : outages) {
+      if (o.to() != null && o.to().isBefore(word)) {
+        out.add(o);
+      } else if (o.from().isBefore(start)) {
+        start = o.from();
+        why = o.reason() + "; then " + why;
+      }
+    }
+    out.add(new Outage(start, null, why));
+    return out;
   }
 
   /**
@@ -320,6 +381,8 @@ public final class RedisAvailabilityHistory implements AvailabilityHistory {
     List<String> all = new ArrayList<>();
     all.add(historyKey);
     all.addAll(keys.values());
+    List<String> args = new ArrayList<>(List.of(ms(now), ttl, ms(now.minus(retain))));
+    args.addAll(servedFields);
     RedisFuture<Long> done =
         redis
             .commands()
@@ -327,9 +390,7 @@ public final class RedisAvailabilityHistory implements AvailabilityHistory {
                 MAINTAIN,
                 ScriptOutputType.INTEGER,
                 all.toArray(String[]::new),
-                ms(now),
-                ttl,
-                ms(now.minus(retain)));
+                args.toArray(String[]::new));
     try {
       redis.await(redis.deadline(), done);
     } catch (HistoryRedis.Unavailable ex) {
@@ -382,7 +443,7 @@ public final class RedisAvailabilityHistory implements AvailabilityHistory {
   }
 
   /** Writes the outages Redis missed and each entry's last {@code up} this instance saw. */
-  private synchronized void writeUnwritten() {
+  synchronized void writeUnwritten() {
     if (!unwritten) {
       return;
     }
@@ -401,9 +462,28 @@ public final class RedisAvailabilityHistory implements AvailabilityHistory {
     }
   }
 
-  /** Leaves the connection open: it is the caller's. */
+  /**
+   * This host no longer speaks for the entries it served: their {@code served:} fields are deleted
+   * (within the deadline, if Redis answers), so a host stopped for good does not leave its entries
+   * unavailable. Leaves the connection open: it is the caller's.
+   */
   @Override
-  public void close() {}
+  public void close() {
+    if (servedFields.isEmpty()) {
+      return;
+    }
+    try {
+      redis.await(
+          redis.deadline(), redis.commands().hdel(historyKey, servedFields.toArray(String[]::new)));
+    } catch (HistoryRedis.Unavailable ex) {
+      // Its entries stay unavailable until a host serves them again, as for a crash.
+    }
+  }
+
+  /** {@code PREF:ADDR}: {@code 10:192.0.2.1:25}, {@code 20:[2001:db8::1]:25}. */
+  private static String name(LayoutEntry e) {
+    return e.preference() + ":" + Addresses.literal(e.address(), e.port());
+  }
 
   private static String ms(Instant t) {
     return Long.toString(t.toEpochMilli());

@@ -9,11 +9,14 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.state.BoundedContactHistory;
@@ -60,11 +63,14 @@ import org.slf4j.LoggerFactory;
  * more for each further preference it contacted: some 190 MB for a million networks.
  *
  * <p><b>When Redis fails</b> (no answer within {@code timeout}, or an error): no method throws or
- * waits longer than {@code timeout} for it. {@link #record} has recorded the contact locally first,
- * so this host still knows it; {@link #lastBelow} and {@link #contacts} answer from the local
- * history alone, which lacks what other hosts recorded. Those answers are always the later of the
- * two histories', so a contact recorded here while Redis was away still counts once Redis is back
- * (it is not copied into Redis). The first failure of an outage is logged as a WARNING.
+ * waits longer than {@code timeout} for it, and the failure makes the view partial ({@link
+ * Reachability}). {@link #record} has recorded the contact locally first, so this host still knows
+ * it; {@link #lastBelow} and {@link #contacts} answer from the local history alone, which lacks
+ * what other hosts recorded. Those answers are always the later of the two histories'. A contact
+ * that could not be written is kept for the recovery ({@link #replay}), which writes it when Redis
+ * answers again, so the other hosts learn it too: at most {@link #MAX_UNWRITTEN} networks and
+ * preferences (the latest time of each); beyond that, an outage's further contacts are known to
+ * this host only, and counted in the log line of the recovery.
  *
  * <p>Thread-safe. Time comes only from the {@code at}, {@code since} and {@code now} arguments;
  * TTLs run on Redis's clock.
@@ -72,6 +78,12 @@ import org.slf4j.LoggerFactory;
 public final class RedisContactHistory implements ContactHistory {
   private static final Logger log = LoggerFactory.getLogger("policy");
   private static final long WARNING_INTERVAL_SECONDS = 60;
+
+  /** Contacts kept for the recovery at most: some 10 MB. */
+  static final int MAX_UNWRITTEN = 100_000;
+
+  /** Contacts written in one step of the recovery. */
+  private static final int REPLAY_BATCH = 500;
 
   /** KEYS[1] a network's hash; ARGV: preference, time, TTL in ms. Keeps the later time. */
   private static final String RECORD =
@@ -94,6 +106,9 @@ public final class RedisContactHistory implements ContactHistory {
   private final BoundedContactHistory local;
   private final AtomicLong evictions = new AtomicLong();
   private final AtomicLong nextWarning = new AtomicLong(Long.MIN_VALUE);
+  // "NETWORK PREFERENCE" -> the latest time (seconds) of a contact Redis has not got
+  private final ConcurrentHashMap<String, Long> unwritten = new ConcurrentHashMap<>();
+  private final AtomicLong unkept = new AtomicLong();
 
   /**
    * @param redis commands of the site's Redis connection (see {@link HistoryRedis} for its options)
@@ -105,9 +120,11 @@ public final class RedisContactHistory implements ContactHistory {
    * @param capacity the most networks held, in Redis (by the site) and locally (by this host)
    * @param window how long a contact excuses ({@code trap.window}): the TTL of each key
    * @param preferences the layout's MX preferences: {@link #record} accepts only these
+   * @param reach told of every failure; runs {@link #replay} when Redis answers again
    */
-  public RedisContactHistory(
+  RedisContactHistory(
       RedisClusterAsyncCommands<String, String> redis,
+      Reachability reach,
       Duration timeout,
       String keyPrefix,
       int excusePrefixV4,
@@ -117,12 +134,8 @@ public final class RedisContactHistory implements ContactHistory {
       int... preferences) {
     this.local =
         new BoundedContactHistory(excusePrefixV4, excusePrefixV6, capacity, window, preferences);
-    this.redis =
-        new HistoryRedis(
-            redis,
-            timeout,
-            "the contact history",
-            "each host is excused by the contacts it recorded itself until it answers again");
+    this.redis = new HistoryRedis(redis, timeout, "the contact history", reach);
+    reach.register(this::replay);
     this.prefix = keyPrefix;
     this.index = keyPrefix + "contacts";
     this.excusePrefixV4 = excusePrefixV4;
@@ -141,30 +154,92 @@ public final class RedisContactHistory implements ContactHistory {
     local.record(client, preference, at);
     String network = network(client);
     long seconds = at.getEpochSecond();
-    String ttl = Long.toString(window.toMillis());
-    var r = redis.commands();
     long deadline = redis.deadline();
     try {
-      RedisFuture<Long> size;
-      redis.await(
-          deadline,
-          r.eval(
-              RECORD,
-              ScriptOutputType.INTEGER,
-              new String[] {key(network)},
-              Integer.toString(preference),
-              Long.toString(seconds),
-              ttl),
-          r.zadd(index, ZAddArgs.Builder.gt(), seconds, network),
-          r.pexpire(index, window.toMillis()),
-          size = r.zcard(index));
-      long excess = HistoryRedis.result(size) - capacity;
-      if (excess > 0) {
-        evict(excess, seconds, deadline);
+      redis.await(deadline, write(network, preference, seconds));
+      trim(seconds, deadline);
+    } catch (HistoryRedis.Unavailable e) {
+      // The local history has the contact; the recovery writes it into Redis.
+      if (unwritten.size() < MAX_UNWRITTEN) {
+        unwritten.merge(network + " " + preference, seconds, Math::max);
+      } else {
+        unkept.incrementAndGet();
+      }
+    }
+  }
+
+  /** The commands that write one contact (the network's hash and the index), sent, not awaited. */
+  private RedisFuture<?>[] write(String network, int preference, long seconds) {
+    var r = redis.commands();
+    return new RedisFuture<?>[] {
+      r.eval(
+          RECORD,
+          ScriptOutputType.INTEGER,
+          new String[] {key(network)},
+          Integer.toString(preference),
+          Long.toString(seconds),
+          Long.toString(window.toMillis())),
+      r.zadd(index, ZAddArgs.Builder.gt(), seconds, network)
+    };
+  }
+
+  /** Renews the index's TTL and evicts the networks beyond capacity. */
+  private void trim(long seconds, long deadline) throws HistoryRedis.Unavailable {
+    var r = redis.commands();
+    RedisFuture<Long> size;
+    redis.await(deadline, r.pexpire(index, window.toMillis()), size = r.zcard(index));
+    long excess = HistoryRedis.result(size) - capacity;
+    if (excess > 0) {
+      evict(excess, seconds, deadline);
+    }
+  }
+
+  /**
+   * The recovery: writes the contacts that could not be written while Redis was away, {@link
+   * #REPLAY_BATCH} at a time, each batch within the deadline.
+   *
+   * @return how many were written
+   * @throws IllegalStateException when Redis fails again; what is not written yet stays kept
+   */
+  long replay() {
+    long written = 0;
+    long latest = 0;
+    List<Map.Entry<String, Long>> batch = new ArrayList<>(REPLAY_BATCH);
+    Iterator<Map.Entry<String, Long>> it = unwritten.entrySet().iterator();
+    try {
+      while (it.hasNext()) {
+        batch.clear();
+        List<RedisFuture<?>> step = new ArrayList<>();
+        while (it.hasNext() && batch.size() < REPLAY_BATCH) {
+          Map.Entry<String, Long> e = it.next();
+          batch.add(Map.entry(e.getKey(), e.getValue())); // a snapshot: the map may change
+        }
+        for (Map.Entry<String, Long> e : batch) {
+          String[] np = e.getKey().split(" ", 2);
+          step.addAll(List.of(write(np[0], Integer.parseInt(np[1]), e.getValue())));
+          latest = Math.max(latest, e.getValue());
+        }
+        redis.await(redis.deadline(), step.toArray(RedisFuture<?>[]::new));
+        for (Map.Entry<String, Long> e : batch) {
+          unwritten.remove(e.getKey(), e.getValue()); // unless a later contact came meanwhile
+        }
+        written += batch.size();
+      }
+      if (written > 0) {
+        trim(latest, redis.deadline());
       }
     } catch (HistoryRedis.Unavailable e) {
-      // logged once per outage by HistoryRedis; the local history has the contact
+      throw new IllegalStateException("contacts not all written: " + e.getMessage(), e);
     }
+    long lost = unkept.getAndSet(0);
+    if (lost > 0) {
+      log.warn(
+          "{} contacts of the outage were not kept for Redis (more than {}): this host knew them,"
+              + " the others did not",
+          lost,
+          MAX_UNWRITTEN);
+    }
+    return written;
   }
 
   private void evict(long excess, long seconds, long deadline) throws HistoryRedis.Unavailable {

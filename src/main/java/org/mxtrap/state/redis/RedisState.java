@@ -30,27 +30,42 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Layout;
+import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.observe.Events;
 import org.mxtrap.state.AvailabilityHistory;
 import org.mxtrap.state.ContactHistory;
+import org.mxtrap.state.StateView;
 import org.mxtrap.state.SuppressionStore;
 
 /**
  * This host's part of the site's shared state ({@code state.store: redis}): one client to the Redis
  * (one server, the master that Redis Sentinel names, or a Redis Cluster), made once, and the three
- * stores on it under one key prefix. Every command and every connection attempt has {@code
- * timeout}; commands are refused at once while disconnected rather than queued (a Redis that is
- * away costs a caller nothing but an exception); reconnects back off from 10 ms to 1 s. The
- * password (from {@code state.redis.password_file}) goes into the client, never into a message:
- * {@link #server()} names hosts and ports only.
+ * stores on it under one key prefix. Every command and every TCP connection attempt has {@code
+ * timeout}, a connection's handshake {@link #HANDSHAKE}; commands are refused at once while
+ * disconnected rather than queued (a Redis that is away costs a caller nothing but an exception);
+ * reconnects back off from 10 ms to 1 s. The password (from {@code state.redis.password_file}) goes
+ * into the client, never into a message: {@link #server()} names hosts and ports only.
  *
  * <p>Open the stores with {@link #suppressions}, {@link #contacts} and {@link #availability}, and
- * close them before this. Thread-safe.
+ * close them before this. {@link #view} says whether this host's view of the shared state is whole:
+ * any store's failure to reach Redis makes it partial, until Redis answers again and the stores
+ * have written what they recorded meanwhile and read what they missed ({@link Reachability}).
+ * Thread-safe.
  */
 public final class RedisState implements AutoCloseable {
+  /**
+   * The deadline of a connection's handshake (HELLO, AUTH, the TLS handshake), at open and at each
+   * reconnect: longer than a command's, since a busy host may take a while to set up TLS and
+   * nothing waits for a reconnect (commands are refused meanwhile). Commands keep their own
+   * deadline.
+   */
+  static final Duration HANDSHAKE = Duration.ofSeconds(5);
+
   /** How often a Cluster client reads the cluster's layout anyway, besides on a MOVED or ASK. */
   private static final Duration CLUSTER_REFRESH = Duration.ofSeconds(15);
 
@@ -65,6 +80,7 @@ public final class RedisState implements AutoCloseable {
   private final Connection shared;
   private volatile @Nullable RedisSuppressionStore suppressions;
   private volatile @Nullable SocketAddress master; // where a data connection last connected to
+  private final Reachability reach;
 
   /**
    * A data connection, to one server or to a Cluster, behind the commands the two share ({@link
@@ -107,6 +123,7 @@ public final class RedisState implements AutoCloseable {
     this.connector = connector;
     this.pubSubConnector = pubSubConnector;
     this.viaSentinels = viaSentinels;
+    this.reach = new Reachability(server, Clock.systemUTC());
     client.addListener(
         new RedisConnectionStateListener() {
           @Override
@@ -117,6 +134,11 @@ public final class RedisState implements AutoCloseable {
           }
         });
     this.shared = connector.get();
+    reach.register(
+        () -> {
+          shared.sync().ping();
+          return 0;
+        });
   }
 
   /**
@@ -124,14 +146,14 @@ public final class RedisState implements AutoCloseable {
    *
    * @param password Redis's password (AUTH), or null
    * @param keyPrefix the start of every key and channel of this site: {@code mxtrap:}
-   * @param timeout the deadline of every command and connection attempt; keep it well under the
+   * @param timeout the deadline of every command and TCP connection attempt; keep it well under the
    *     greeting budget
    * @throws io.lettuce.core.RedisException when Redis cannot be reached within {@code timeout}
    */
   public static RedisState open(
       String url, @Nullable String password, String keyPrefix, Duration timeout) {
     RedisURI.Builder b = RedisURI.builder(RedisURI.create(url));
-    RedisURI uri = withPassword(b, password).withTimeout(timeout).build();
+    RedisURI uri = withPassword(b, password).withTimeout(HANDSHAKE).build();
     String server = "redis " + hostPort(uri.getHost(), uri.getPort());
     return open(uri, server, keyPrefix, timeout, false);
   }
@@ -151,8 +173,8 @@ public final class RedisState implements AutoCloseable {
    * @param password the Redis servers' password (AUTH), or null; the Sentinels are asked without
    *     one
    * @param keyPrefix as {@link #open(String, String, String, Duration)}
-   * @param timeout the deadline of every command, of every connection attempt and of the question
-   *     to the Sentinels
+   * @param timeout the deadline of every command, of every TCP connection attempt and of the
+   *     question to the Sentinels
    * @throws io.lettuce.core.RedisException when no Sentinel names a master that can be reached
    *     within {@code timeout}
    */
@@ -171,7 +193,7 @@ public final class RedisState implements AutoCloseable {
       b.withSentinel(n.getHostString(), n.getPort());
     }
     RedisURI uri =
-        withPassword(b.withSentinelMasterId(master), password).withTimeout(timeout).build();
+        withPassword(b.withSentinelMasterId(master), password).withTimeout(HANDSHAKE).build();
     return open(
         uri, "redis sentinel " + master + " (" + show(nodes) + ")", keyPrefix, timeout, true);
   }
@@ -188,7 +210,7 @@ public final class RedisState implements AutoCloseable {
    * @param nodes seed nodes, at least one: any masters or replicas of the cluster
    * @param password the cluster's password (AUTH), or null
    * @param keyPrefix as {@link #open(String, String, String, Duration)}
-   * @param timeout the deadline of every command and of every connection attempt
+   * @param timeout the deadline of every command and of every TCP connection attempt
    * @throws io.lettuce.core.RedisException when no seed answers within {@code timeout}
    */
   public static RedisState openCluster(
@@ -205,7 +227,7 @@ public final class RedisState implements AutoCloseable {
                 n ->
                     withPassword(RedisURI.builder().withHost(n.getHostString()), password)
                         .withPort(n.getPort())
-                        .withTimeout(timeout)
+                        .withTimeout(HANDSHAKE)
                         .build())
             .toList();
     ClientResources resources = resources();
@@ -339,6 +361,21 @@ public final class RedisState implements AutoCloseable {
     return keyPrefix;
   }
 
+  /** Told of every store's failure to reach Redis; recovers the view. */
+  Reachability reachability() {
+    return reach;
+  }
+
+  /**
+   * Whether this host's view of the shared state is whole; its outages are told to {@code events}
+   * ({@link org.mxtrap.observe.Event.StatePartial}, {@link org.mxtrap.observe.Event.StateWhole})
+   * from now on.
+   */
+  public StateView view(Events events) {
+    reach.tell(events);
+    return reach;
+  }
+
   /**
    * The shared suppressions ({@link RedisSuppressionStore}).
    *
@@ -354,7 +391,8 @@ public final class RedisState implements AutoCloseable {
   /**
    * One line for {@code mxtrap status}: the server (through Sentinel: the master's name, the
    * Sentinels, and the address of the master this host last connected to), whether it answers a
-   * PING now (and how fast), and when the mirrored suppressions were last compared with it in full.
+   * PING now (and how fast), whether this host's view is partial (and why), how many outages it has
+   * seen, and when the mirrored suppressions were last compared with it in full.
    */
   public String describe(Instant now) {
     StringBuilder b = new StringBuilder(server);
@@ -372,6 +410,8 @@ public final class RedisState implements AutoCloseable {
     } catch (RuntimeException e) {
       b.append("NOT answering (").append(e.getMessage()).append("): serving on local knowledge");
     }
+    reach.partial().ifPresent(p -> b.append("; view PARTIAL: ").append(p));
+    b.append("; outages since start: ").append(reach.outages());
     RedisSuppressionStore s = suppressions;
     Instant resync = s == null ? null : s.lastResync();
     if (resync != null) {
@@ -387,6 +427,7 @@ public final class RedisState implements AutoCloseable {
       int excusePrefixV4, int excusePrefixV6, int capacity, Duration window, int... preferences) {
     return new RedisContactHistory(
         commands(),
+        reach,
         timeout,
         keyPrefix,
         excusePrefixV4,
@@ -397,12 +438,15 @@ public final class RedisState implements AutoCloseable {
   }
 
   /** The shared availability history ({@link RedisAvailabilityHistory#open}). */
-  public AvailabilityHistory availability(Layout layout, Instant now, Duration retain) {
-    return RedisAvailabilityHistory.open(commands(), timeout, keyPrefix, layout, now, retain);
+  public AvailabilityHistory availability(
+      Layout layout, Set<LayoutEntry> served, Instant now, Duration retain) {
+    return RedisAvailabilityHistory.open(
+        commands(), reach, timeout, keyPrefix, layout, served, now, retain);
   }
 
   @Override
   public void close() {
+    reach.close();
     try {
       shared.close();
     } finally {

@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -96,9 +97,13 @@ import org.slf4j.LoggerFactory;
  * <h2>Failure</h2>
  *
  * Every Redis command has a deadline ({@code commandTimeout}), and a command made while the
- * connection is down fails at once. {@link #offend}, {@link #add} and {@link #remove} then throw
- * {@link UncheckedIOException} naming the server and the prefix: nothing may have been stored, or
- * the write may have been stored but not confirmed (the next resync brings it into the mirror).
+ * connection is down fails at once; every failure makes the host's view partial ({@link
+ * Reachability}), and so does a subscription that reconnects (what was published meanwhile is
+ * missed). {@link #add} and {@link #remove}, an operator's, then throw {@link UncheckedIOException}
+ * naming the server and the prefix: nothing may have been stored, or the write may have been stored
+ * but not confirmed (the next resync brings it into the mirror). {@link #offend}, the trap
+ * engine's, suppresses in the mirror alone and keeps the row for the recovery, which writes it into
+ * Redis unless Redis has one of the prefix that ends as late. The recovery then resyncs in full.
  * {@link #find}, {@link #active}, {@link #history} and {@link #maintain} never use the network:
  * they keep answering from the mirror while Redis is away. Lettuce reconnects by itself (every
  * second at most) and resubscribes.
@@ -135,9 +140,6 @@ public final class RedisSuppressionStore implements SuppressionStore {
 
   private static final int SCAN_BATCH = 1000;
 
-  /** Resyncs tried, a second apart, after the subscription reconnects. */
-  private static final int RECONNECT_RESYNC_TRIES = 30;
-
   private final String server;
   private final String keyPrefix;
   private final String channel;
@@ -148,10 +150,12 @@ public final class RedisSuppressionStore implements SuppressionStore {
   private final RedisClusterCommands<String, String> redis;
   private final StatefulRedisPubSubConnection<String, String> subscription;
   private final ScheduledExecutorService resyncs;
+  private final Reachability reach;
   private final SuppressionMirror mirror = new SuppressionMirror();
+  // offences suppressed in the mirror only, while Redis was away, for the recovery to write
+  private final ConcurrentHashMap<Cidr, Suppression> unwritten = new ConcurrentHashMap<>();
   private volatile boolean closed;
   private volatile @Nullable Instant lastResync; // the last full resync that succeeded
-  private boolean failing; // the last resync failed; confined to the resync thread
 
   private RedisSuppressionStore(RedisState state, Clock clock) {
     this.server = state.server();
@@ -160,6 +164,7 @@ public final class RedisSuppressionStore implements SuppressionStore {
     this.commandTimeout = state.timeout();
     this.clock = clock;
     this.client = state.client();
+    this.reach = state.reachability();
     this.resyncs =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("redis-suppressions-resync").factory());
@@ -211,10 +216,11 @@ public final class RedisSuppressionStore implements SuppressionStore {
             // full. Not for the other connections of the client: the short ones that ask a
             // Sentinel where the master is, or that read a Cluster's layout every few seconds.
             if (c instanceof StatefulRedisPubSubConnection) {
-              resyncs.execute(() -> resyncAfterReconnect(RECONNECT_RESYNC_TRIES));
+              reach.failed("the suppressions", "the subscription reconnected");
             }
           }
         });
+    reach.register(() -> replay() + resyncOrThrow());
     long every = resyncEvery.toMillis();
     resyncs.scheduleWithFixedDelay(this::resyncQuietly, every, every, TimeUnit.MILLISECONDS);
   }
@@ -231,21 +237,69 @@ public final class RedisSuppressionStore implements SuppressionStore {
    * than {@code base}, and an offence while suppressed never shortens the suppression. A row that
    * ended {@link #REPEAT_WINDOW} or more before {@code now} counts as none, offences and all.
    *
-   * @throws UncheckedIOException when Redis cannot be written within the deadline
+   * <p>When Redis cannot be written within the deadline, the offence is judged from the mirror,
+   * suppressed in the mirror and written by the recovery (see the class comment): this host
+   * enforces it at once, the others once Redis answers again.
    */
   @Override
   public Suppression offend(
       Cidr prefix, Instant now, Duration base, Duration max, String reason, String evidence) {
     requirePositive("base", base);
     requirePositive("max", max);
-    Suppression s =
-        change(
-            prefix,
-            now,
-            stored ->
-                Suppression.offence(
-                    standing(stored, now), prefix, now, base, max, reason, evidence));
-    return requireNonNull(s);
+    try {
+      Suppression s =
+          change(
+              prefix,
+              now,
+              stored ->
+                  Suppression.offence(
+                      standing(stored, now), prefix, now, base, max, reason, evidence));
+      return requireNonNull(s);
+    } catch (UncheckedIOException e) {
+      if (closed) {
+        throw e;
+      }
+      Suppression s =
+          Suppression.offence(
+              standing(mirror.get(prefix), now), prefix, now, base, max, reason, evidence);
+      mirror.applyLocal(s);
+      unwritten.put(prefix, s);
+      return s;
+    }
+  }
+
+  /**
+   * The recovery's first part: writes the offences suppressed in the mirror alone, each unless
+   * Redis has a suppression of its prefix that ends as late (then with the larger offence count).
+   *
+   * @return how many were written
+   * @throws UncheckedIOException when Redis fails again; what is not written yet stays kept
+   */
+  private long replay() {
+    if (closed) {
+      return 0;
+    }
+    long written = 0;
+    for (Map.Entry<Cidr, Suppression> e : List.copyOf(unwritten.entrySet())) {
+      Suppression local = e.getValue();
+      Suppression s =
+          change(
+              e.getKey(),
+              clock.instant(),
+              stored ->
+                  stored != null && !stored.until().isBefore(local.until())
+                      ? null
+                      : new Suppression(
+                          local.prefix(),
+                          local.since(),
+                          local.until(),
+                          local.reason(),
+                          Math.max(local.offences(), stored == null ? 0 : stored.offences()),
+                          local.evidence()));
+      unwritten.remove(e.getKey(), local);
+      written += s == null ? 0 : 1;
+    }
+    return written;
   }
 
   /**
@@ -358,6 +412,7 @@ public final class RedisSuppressionStore implements SuppressionStore {
       } while (System.nanoTime() - deadline < 0);
       throw new IOException("another writer kept changing it");
     } catch (RedisException | IOException e) {
+      reach.failed("the suppressions", e.toString());
       throw new UncheckedIOException(
           new IOException(server + ": cannot store the suppression of " + prefix, e));
     }
@@ -413,37 +468,24 @@ public final class RedisSuppressionStore implements SuppressionStore {
             });
   }
 
-  /**
-   * A resync once the subscription is back; the connection the resync reads on may come back a
-   * moment later (its reconnect is its own), so a failed one is tried again every second, {@code
-   * tries} times at most, before the periodic resync takes over.
-   */
-  private void resyncAfterReconnect(int tries) {
-    resyncQuietly();
-    if (failing && !closed && tries > 1) {
-      resyncs.schedule(() -> resyncAfterReconnect(tries - 1), 1, TimeUnit.SECONDS);
-    }
-  }
-
+  /** The periodic resync: a failure makes the view partial, and the recovery resyncs. */
   private void resyncQuietly() {
     if (closed) {
       return;
     }
     try {
       resync();
-      if (failing) {
-        log.info("{}: the suppressions are in sync again", server);
-      }
-      failing = false;
     } catch (RuntimeException e) {
-      if (!failing) {
-        log.warn(
-            "{}: cannot resync the suppressions (lookups use the mirror): {}",
-            server,
-            e.toString());
-      }
-      failing = true;
+      reach.failed("the suppressions", "resync: " + e);
     }
+  }
+
+  /** The recovery's second part. */
+  private long resyncOrThrow() {
+    if (!closed) {
+      resync();
+    }
+    return 0;
   }
 
   /**

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Cidr;
 import org.mxtrap.state.PrefixMap;
 import org.mxtrap.state.Suppression;
@@ -46,6 +47,22 @@ final class SuppressionMirror {
         index.values().filter(v -> !snapshot.containsKey(v.suppression().prefix())).toList();
     unseen.stream().filter(v -> !counts(v.suppression(), now)).forEach(this::drop);
     return unseen.stream().filter(v -> counts(v.suppression(), now)).toList();
+  }
+
+  /**
+   * Takes {@code s}, which Redis has not got yet, over whatever the mirror holds of its prefix: as
+   * the next version of the held row, so a snapshot of that row does not undo it, and any write
+   * Redis versions later does.
+   */
+  synchronized void applyLocal(Suppression s) {
+    Versioned held = index.get(s.prefix());
+    index.put(s.prefix(), new Versioned(s, held == null ? 0 : held.version() + 1));
+  }
+
+  /** The row held of exactly {@code prefix}, or null. */
+  synchronized @Nullable Suppression get(Cidr prefix) {
+    Versioned held = index.get(prefix);
+    return held == null ? null : held.suppression();
   }
 
   /** Drops the rows that count for nothing any more at {@code now}. */

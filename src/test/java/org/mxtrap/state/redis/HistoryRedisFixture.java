@@ -46,6 +46,11 @@ final class HistoryRedisFixture implements AutoCloseable {
   }
 
   /** A key prefix no other test of this JVM uses. */
+  /** A fresh {@link Reachability}: the view of one test host. */
+  static Reachability reach() {
+    return new Reachability("redis (test)", java.time.Clock.systemUTC());
+  }
+
   static String prefix() {
     return "test" + prefixes.incrementAndGet() + ":";
   }

@@ -10,10 +10,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.state.AvailabilityHistory;
 import org.mxtrap.state.AvailabilityHistory.Outage;
 import org.mxtrap.state.AvailabilityHistoryContract;
@@ -50,7 +52,60 @@ class RedisAvailabilityHistoryIT extends AvailabilityHistoryContract {
 
   /** One more host of the current test's site, opening at {@code now}. */
   private RedisAvailabilityHistory host(HistoryRedisFixture r, Instant now) {
-    return RedisAvailabilityHistory.open(r.connection.async(), TIMEOUT, site, LAYOUT, now, DAY);
+    return RedisAvailabilityHistory.open(
+        r.connection.async(),
+        HistoryRedisFixture.reach(),
+        TIMEOUT,
+        site,
+        LAYOUT,
+        Set.of(),
+        now,
+        DAY);
+  }
+
+  /** A host of the current test's site that serves {@code served}. */
+  private RedisAvailabilityHistory serving(Instant now, LayoutEntry... served) {
+    return RedisAvailabilityHistory.open(
+        redis.connection.async(),
+        HistoryRedisFixture.reach(),
+        TIMEOUT,
+        site,
+        LAYOUT,
+        Set.of(served),
+        now,
+        DAY);
+  }
+
+  @Test
+  void anEntryWhoseOwnHostFallsSilentIsUnavailableFromItsLastWordUntilItSpeaksAgain() {
+    site = HistoryRedisFixture.prefix();
+    var primaryHost = serving(T0, PRIMARY);
+    var trapHost = serving(T0, TRAP);
+    primaryHost.up(PRIMARY, minutes(1));
+    primaryHost.maintain(minutes(2));
+    trapHost.maintain(minutes(2).plus(RedisAvailabilityHistory.SILENT));
+    assertThat(trapHost.outages(PRIMARY, minutes(2)))
+        .as("heard from within the bound: available")
+        .isEmpty();
+
+    Instant later = minutes(2).plus(RedisAvailabilityHistory.SILENT).plusSeconds(1);
+    trapHost.maintain(later); // the primary's host is cut off from Redis, or stopped
+    assertThat(trapHost.outages(PRIMARY, minutes(2)))
+        .singleElement()
+        .satisfies(o -> assertThat(o.from()).isEqualTo(minutes(2)))
+        .satisfies(o -> assertThat(o.to()).isNull())
+        .satisfies(o -> assertThat(o.reason()).contains("its own host has written nothing"));
+    assertThat(trapHost.outages(BACKUP, minutes(2)))
+        .as("an entry no mxtrap speaks for is judged by the probes alone")
+        .extracting(Outage::reason)
+        .containsExactly("not observed yet");
+
+    primaryHost.maintain(later.plusSeconds(1));
+    assertThat(trapHost.outages(PRIMARY, minutes(2))).as("it speaks again").isEmpty();
+
+    primaryHost.close(); // stopped cleanly: it speaks for its entry no more
+    trapHost.maintain(later.plus(Duration.ofMinutes(10)));
+    assertThat(trapHost.outages(PRIMARY, minutes(2))).isEmpty();
   }
 
   private static Instant minutes(long n) {

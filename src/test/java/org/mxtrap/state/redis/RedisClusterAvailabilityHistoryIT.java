@@ -2,6 +2,7 @@ package org.mxtrap.state.redis;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +48,13 @@ class RedisClusterAvailabilityHistoryIT extends AvailabilityHistoryContract {
 
   private AvailabilityHistory host(Instant now) {
     return RedisAvailabilityHistory.open(
-        state.commands(), HistoryRedisFixture.TIMEOUT, site, LAYOUT, now, DAY);
+        state.commands(),
+        state.reachability(),
+        HistoryRedisFixture.TIMEOUT,
+        site,
+        LAYOUT,
+        Set.of(),
+        now,
+        DAY);
   }
 }

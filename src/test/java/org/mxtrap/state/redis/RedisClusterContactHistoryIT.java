@@ -32,6 +32,7 @@ class RedisClusterContactHistoryIT extends ContactHistoryContract {
       int excusePrefixV4, int excusePrefixV6, int capacity, Duration window, int... preferences) {
     return new RedisContactHistory(
         state.commands(),
+        HistoryRedisFixture.reach(),
         HistoryRedisFixture.TIMEOUT,
         HistoryRedisFixture.prefix(),
         excusePrefixV4,

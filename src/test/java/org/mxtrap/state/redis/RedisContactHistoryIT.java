@@ -37,6 +37,7 @@ class RedisContactHistoryIT extends ContactHistoryContract {
       int excusePrefixV4, int excusePrefixV6, int capacity, Duration window, int... preferences) {
     return new RedisContactHistory(
         redis.connection.async(),
+        HistoryRedisFixture.reach(),
         TIMEOUT,
         HistoryRedisFixture.prefix(),
         excusePrefixV4,
@@ -50,7 +51,15 @@ class RedisContactHistoryIT extends ContactHistoryContract {
   private static RedisContactHistory history(
       HistoryRedisFixture r, String site, Duration window, int... preferences) {
     return new RedisContactHistory(
-        r.connection.async(), TIMEOUT, site, 24, 64, 1_000_000, window, preferences);
+        r.connection.async(),
+        HistoryRedisFixture.reach(),
+        TIMEOUT,
+        site,
+        24,
+        64,
+        1_000_000,
+        window,
+        preferences);
   }
 
   @Test
@@ -191,5 +200,31 @@ class RedisContactHistoryIT extends ContactHistoryContract {
         .mapToLong(l -> Long.parseLong(l.substring("used_memory:".length()).strip()))
         .findFirst()
         .orElseThrow();
+  }
+
+  @Test
+  void contactsRecordedWhileRedisWasAwayAreWrittenWhenItAnswersAgain(@TempDir Path own)
+      throws Exception {
+    try (HistoryRedisFixture r = HistoryRedisFixture.start(own)) {
+      String site = HistoryRedisFixture.prefix();
+      Reachability reach = HistoryRedisFixture.reach();
+      var primary =
+          new RedisContactHistory(
+              r.connection.async(), reach, TIMEOUT, site, 24, 64, 1_000, WINDOW, 10, 20, 30);
+      var trap = history(r, site, WINDOW, 10, 20, 30);
+      r.server.stop();
+
+      primary.record(ip("192.0.2.1"), 10, T);
+      assertThat(primary.lastBelow(ip("192.0.2.1"), 30, EARLY))
+          .as("this host knows it")
+          .contains(T);
+      assertThat(reach.partial()).hasValueSatisfying(p -> assertThat(p).contains("since"));
+
+      r.server.restart(); // empty
+      HistoryRedisFixture.await(Duration.ofSeconds(20), () -> reach.partial().isEmpty());
+      assertThat(trap.lastBelow(ip("192.0.2.77"), 30, EARLY))
+          .as("written when Redis answered again")
+          .contains(T);
+    }
   }
 }

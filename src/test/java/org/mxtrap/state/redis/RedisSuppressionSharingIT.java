@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,7 @@ class RedisSuppressionSharingIT {
   static final Duration BASE = Duration.ofHours(1);
   static final Duration MAX = Duration.ofHours(4);
   static final Cidr HOST = Cidr.parse("192.0.2.7");
+  static final Cidr OTHER = Cidr.parse("192.0.2.8");
   static final InetAddress CLIENT = Addresses.parse("192.0.2.7").orElseThrow();
 
   @TempDir Path dir;
@@ -110,7 +112,8 @@ class RedisSuppressionSharingIT {
   }
 
   @Test
-  void withRedisAwayLookupsAnswerFromTheMirrorAndChangesFailWithinTheDeadline() throws Exception {
+  void withRedisAwayLookupsAnswerFromTheMirrorAndAnOperatorsChangesFailWithinTheDeadline()
+      throws Exception {
     Instant now = Instant.now();
     Suppression s = offend(first, now);
     awaitWithin(Duration.ofSeconds(1), () -> second.find(CLIENT, now).isPresent());
@@ -121,14 +124,34 @@ class RedisSuppressionSharingIT {
       assertThat(store.find(CLIENT, now)).contains(s);
       assertThat(store.active(now)).containsExactly(s);
       long started = System.nanoTime();
-      assertThatThrownBy(() -> offend(store, now))
+      assertThatThrownBy(() -> store.add(OTHER, now, Duration.ofHours(1), "manual", "test"))
           .isInstanceOf(UncheckedIOException.class)
-          .hasMessageContaining("192.0.2.7/32");
+          .hasMessageContaining(OTHER.toString());
       assertThatThrownBy(() -> store.remove(HOST, now)).isInstanceOf(UncheckedIOException.class);
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TIMEOUT.multipliedBy(3));
       store.maintain(now);
       assertThat(store.find(CLIENT, now)).contains(s);
     }
+  }
+
+  @Test
+  void anOffenceWhileRedisIsAwayIsEnforcedHereAtOnceAndEverywhereOnceItReturns() throws Exception {
+    Instant now = Instant.now();
+    Suppression before = offend(first, now);
+    awaitWithin(Duration.ofSeconds(1), () -> second.find(CLIENT, now).isPresent());
+    redis.stop();
+
+    Suppression repeat = offend(first, now.plusSeconds(1));
+    assertThat(repeat.offences()).as("judged from the mirror").isEqualTo(2);
+    assertThat(repeat.until()).isAfter(before.until());
+    assertThat(first.find(CLIENT, now.plusSeconds(2))).contains(repeat);
+    assertThat(second.find(CLIENT, now.plusSeconds(2))).contains(before);
+
+    redis.restart(); // empty: the recovery writes the repeat, the resync the rest
+    awaitWithin(
+        Duration.ofSeconds(20),
+        () -> second.find(CLIENT, now.plusSeconds(2)).equals(Optional.of(repeat)));
+    assertThat(first.find(CLIENT, now.plusSeconds(2))).contains(repeat);
   }
 
   @Test
