@@ -52,12 +52,13 @@ import org.mxtrap.state.SuppressionStore;
 /**
  * This host's part of the site's shared state ({@code state.store: redis}): one client to the Redis
  * (one server, the master that Redis Sentinel names, or a Redis Cluster), made once, and the three
- * stores on it under one key prefix. Every command and every connection attempt has {@code
- * timeout}; commands are refused at once while disconnected rather than queued (a Redis that is
- * away costs a caller nothing but an exception); reconnects back off from 10 ms to 1 s. The
- * passwords (the servers' and the Sentinels') go into the client, never into a message: {@link
- * #server()} and the exceptions of the open methods name hosts and ports only. With {@link Tls},
- * every connection (to a Sentinel too) is TLS and checks the peer's certificate and host name.
+ * stores on it under one key prefix. Every command and every connection attempt has {@code timeout}
+ * (setting up a TLS connection at least 5 s, {@link #TLS_SETUP}); commands are refused at once
+ * while disconnected rather than queued (a Redis that is away costs a caller nothing but an
+ * exception); reconnects back off from 10 ms to 1 s. The passwords (the servers' and the
+ * Sentinels') go into the client, never into a message: {@link #server()} and the exceptions of the
+ * open methods name hosts and ports only. With {@link Tls}, every connection (to a Sentinel too) is
+ * TLS and checks the peer's certificate and host name.
  *
  * <p>Open the stores with {@link #suppressions}, {@link #contacts} and {@link #availability}, and
  * close them before this. Thread-safe.
@@ -65,6 +66,15 @@ import org.mxtrap.state.SuppressionStore;
 public final class RedisState implements AutoCloseable {
   /** How often a Cluster client reads the cluster's layout anyway, besides on a MOVED or ASK. */
   private static final Duration CLUSTER_REFRESH = Duration.ofSeconds(15);
+
+  /**
+   * The least deadline of setting up a TLS connection (TCP connect, handshake, AUTH), where plain
+   * connections have the command deadline: a handshake costs far more than a command, and the first
+   * in a JVM most (JSSE loads and initialises itself; measured over 300 ms on a busy host).
+   * Commands are refused at once while a connection is being set up, so a slow set-up delays only
+   * the reconnect, never a caller.
+   */
+  private static final Duration TLS_SETUP = Duration.ofSeconds(5);
 
   private final String keyPrefix;
   private final String server;
@@ -220,7 +230,7 @@ public final class RedisState implements AutoCloseable {
       throw new IllegalArgumentException("TLS settings go with rediss://, and only with it");
     }
     RedisURI.Builder b = RedisURI.builder(parsed);
-    RedisURI uri = withPassword(b, password).withTimeout(timeout).build();
+    RedisURI uri = withPassword(b, password).withTimeout(setup(tls, timeout)).build();
     String server = "redis " + hostPort(uri.getHost(), uri.getPort());
     return open(uri, tls, server, keyPrefix, timeout, false);
   }
@@ -281,7 +291,8 @@ public final class RedisState implements AutoCloseable {
       b.withSentinel(n.getHostString(), n.getPort(), sentinelPassword);
     }
     // After the Sentinels: withSsl applies to those already added, and to the master.
-    RedisURI uri = withPassword(b, password).withSsl(tls != null).withTimeout(timeout).build();
+    RedisURI uri =
+        withPassword(b, password).withSsl(tls != null).withTimeout(setup(tls, timeout)).build();
     return open(
         uri, tls, "redis sentinel " + master + " (" + show(nodes) + ")", keyPrefix, timeout, true);
   }
@@ -331,7 +342,7 @@ public final class RedisState implements AutoCloseable {
                     withPassword(RedisURI.builder().withHost(n.getHostString()), password)
                         .withPort(n.getPort())
                         .withSsl(tls != null)
-                        .withTimeout(timeout)
+                        .withTimeout(setup(tls, timeout))
                         .build())
             .toList();
     String server = "redis cluster (" + show(nodes) + ")";
@@ -387,6 +398,14 @@ public final class RedisState implements AutoCloseable {
       c.close();
       throw e;
     }
+  }
+
+  /**
+   * The deadline of setting up a connection (a RedisURI's timeout; commands have {@code timeout} by
+   * TimeoutOptions): {@code timeout}, or with TLS at least {@link #TLS_SETUP}.
+   */
+  private static Duration setup(@Nullable Tls tls, Duration timeout) {
+    return tls == null || timeout.compareTo(TLS_SETUP) > 0 ? timeout : TLS_SETUP;
   }
 
   private static RedisURI.Builder withPassword(RedisURI.Builder b, @Nullable String password) {
