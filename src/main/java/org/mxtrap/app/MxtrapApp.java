@@ -218,23 +218,41 @@ final class MxtrapApp implements AutoCloseable {
       return r == null ? now -> "local (" + dir + ")" : r::describe;
     }
 
-    /** One server by its URL, the master the Sentinels name, or a Cluster by its seed nodes. */
+    /**
+     * One server by its URL, the master the Sentinels name, or a Cluster by its seed nodes; TLS
+     * with the CA file, or the JVM's default trust store, when the config says TLS.
+     *
+     * @throws IOException naming the file or the server and the reason, never a password
+     */
     private static RedisState openRedis(StateSettings.Redis redis) throws IOException {
-      String password = password(redis);
+      String password = password(redis.passwordFile());
+      Path caFile = redis.caFile();
+      RedisState.Tls tls =
+          !redis.tls()
+              ? null
+              : caFile == null ? RedisState.Tls.jvmDefault() : RedisState.Tls.trusting(caFile);
       return switch (redis.topology()) {
         case StateSettings.Redis.Server s ->
-            RedisState.open(s.url().toString(), password, redis.keyPrefix(), REDIS_TIMEOUT);
+            RedisState.open(s.url().toString(), password, tls, redis.keyPrefix(), REDIS_TIMEOUT);
         case StateSettings.Redis.Sentinel s ->
             RedisState.openSentinel(
-                s.master(), s.nodes(), password, redis.keyPrefix(), REDIS_TIMEOUT);
+                s.master(),
+                s.nodes(),
+                password(s.passwordFile()),
+                password,
+                tls,
+                redis.keyPrefix(),
+                REDIS_TIMEOUT);
         case StateSettings.Redis.Cluster c ->
-            RedisState.openCluster(c.nodes(), password, redis.keyPrefix(), REDIS_TIMEOUT);
+            RedisState.openCluster(c.nodes(), password, tls, redis.keyPrefix(), REDIS_TIMEOUT);
       };
     }
 
-    /** The first line of {@code state.redis.password_file}, or null when there is none. */
-    private static @Nullable String password(StateSettings.Redis redis) throws IOException {
-      Path file = redis.passwordFile();
+    /**
+     * The first line of a password file ({@code state.redis.password_file}, {@code
+     * state.redis.sentinel.password_file}), or null when there is none.
+     */
+    private static @Nullable String password(@Nullable Path file) throws IOException {
       if (file == null) {
         return null;
       }

@@ -57,13 +57,28 @@ public record StateSettings(
    * @param topology one server ({@code url}), a master found through Sentinel ({@code sentinel}) or
    *     a Redis Cluster ({@code cluster})
    * @param passwordFile the file whose first line is the password of the Redis servers (never
-   *     logged), or null; Sentinels themselves are reached without one
+   *     logged), or null; the Sentinels' own is {@link Sentinel#passwordFile}
    * @param keyPrefix put before every key, so that several sites can share one Redis
+   * @param tls whether every connection (to a Sentinel too) is TLS: for one server, whether its
+   *     {@code url} is {@code rediss://}; else the {@code tls} key
+   * @param caFile with TLS, the PEM file of the CAs that sign the servers' certificates; null: the
+   *     JVM's default trust store
    */
-  public record Redis(Topology topology, @Nullable Path passwordFile, String keyPrefix) {
+  public record Redis(
+      Topology topology,
+      @Nullable Path passwordFile,
+      String keyPrefix,
+      boolean tls,
+      @Nullable Path caFile) {
     public Redis {
       Objects.requireNonNull(topology, "topology");
       Objects.requireNonNull(keyPrefix, "keyPrefix");
+      if (topology instanceof Server s && tls != s.url().getScheme().equalsIgnoreCase("rediss")) {
+        throw new IllegalArgumentException("one server speaks TLS when its url is rediss://");
+      }
+      if (caFile != null && !tls) {
+        throw new IllegalArgumentException("a CA file goes with TLS");
+      }
     }
 
     /** How the Redis is found: exactly one of {@code url}, {@code sentinel} and {@code cluster}. */
@@ -89,14 +104,24 @@ public record StateSettings(
      * @param nodes the Sentinels, at least one, none twice; unresolved ({@link
      *     InetSocketAddress#getHostString()} is the IP literal or host name as given, a name being
      *     looked up at each connection)
+     * @param passwordFile the file whose first line is the Sentinels' own password (their {@code
+     *     requirepass}; never logged), or null when they need none: a Sentinel without a password
+     *     refuses a client that gives one, so this is not {@link Redis#passwordFile}
      */
-    public record Sentinel(String master, List<InetSocketAddress> nodes) implements Topology {
+    public record Sentinel(
+        String master, List<InetSocketAddress> nodes, @Nullable Path passwordFile)
+        implements Topology {
       public Sentinel {
         Objects.requireNonNull(master, "master");
         nodes = List.copyOf(nodes);
         if (nodes.isEmpty()) {
           throw new IllegalArgumentException("a Sentinel deployment needs at least one node");
         }
+      }
+
+      /** Sentinels that need no password. */
+      public Sentinel(String master, List<InetSocketAddress> nodes) {
+        this(master, nodes, null);
       }
 
       static final Key<Sentinel, String> MASTER =
@@ -111,18 +136,27 @@ public record StateSettings(
               Type.of(Sentinel::nodes, Sentinel::show),
               "the Sentinels' HOST:PORT, e.g. [\"10.0.0.1:26379\"]",
               null);
+      static final Key<Sentinel, Path> PASSWORD_FILE =
+          Key.of("password_file", Type.readableFile(), null, Sentinel::passwordFile);
 
       static final Section<Sentinel> TABLE =
-          Section.of("state.redis.sentinel", List.of(MASTER, NODES), Sentinel::build)
-              .describedAs(s -> "master=" + s.master() + " nodes=" + show(s.nodes()));
+          Section.of("state.redis.sentinel", List.of(MASTER, NODES, PASSWORD_FILE), Sentinel::build)
+              .describedAs(
+                  s ->
+                      "master="
+                          + s.master()
+                          + " nodes="
+                          + show(s.nodes())
+                          + (s.passwordFile() == null ? "" : " password_file=" + s.passwordFile()));
 
       private static @Nullable Sentinel build(Values v) {
         String master = v.get(MASTER);
         List<InetSocketAddress> nodes = v.get(NODES);
+        Path password = v.get(PASSWORD_FILE);
         if (master == null || nodes == null || v.failed()) {
           return null;
         }
-        return new Sentinel(master, nodes);
+        return new Sentinel(master, nodes, password);
       }
 
       private static @Nullable List<InetSocketAddress> nodes(Values in, Field f) {
@@ -222,11 +256,14 @@ public record StateSettings(
         Key.of("password_file", Type.readableFile(), null, r -> r.passwordFile());
     static final Key<Redis, String> KEY_PREFIX =
         Key.of("key_prefix", Type.of(Redis::printable, p -> p), "mxtrap:", Redis::keyPrefix);
+    static final Key<Redis, Boolean> TLS = Key.of("tls", Type.bool(), false, Redis::tls);
+    static final Key<Redis, Path> CA_FILE =
+        Key.of("ca_file", Type.readableFile(), null, Redis::caFile);
 
     static final Section<Redis> TABLE =
         Section.of(
                 "state.redis",
-                List.of(URL, SENTINEL, CLUSTER, PASSWORD_FILE, KEY_PREFIX),
+                List.of(URL, SENTINEL, CLUSTER, PASSWORD_FILE, KEY_PREFIX, TLS, CA_FILE),
                 Redis::build)
             .describedAs(Redis::describe);
 
@@ -245,7 +282,9 @@ public record StateSettings(
       return where
           + " key_prefix="
           + r.keyPrefix()
-          + (r.passwordFile() == null ? "" : " password_file=" + r.passwordFile());
+          + (r.passwordFile() == null ? "" : " password_file=" + r.passwordFile())
+          + (r.tls() && !(r.topology() instanceof Server) ? " tls=true" : "")
+          + (r.caFile() == null ? "" : " ca_file=" + r.caFile());
     }
 
     /** Exactly one of url, sentinel and cluster. */
@@ -255,6 +294,8 @@ public record StateSettings(
       Cluster cluster = v.get(CLUSTER);
       Path password = v.get(PASSWORD_FILE);
       String prefix = v.get(KEY_PREFIX);
+      boolean tlsKey = v.get(TLS);
+      Path caFile = v.get(CA_FILE);
       List<Field> given = new ArrayList<>();
       for (Key<Redis, ?> k : List.of(URL, SENTINEL, CLUSTER)) {
         Field f = v.field(k);
@@ -279,11 +320,28 @@ public record StateSettings(
                     + " cluster ([HOST:PORT, ...])");
         return null;
       }
+      // One server's TLS is its scheme, so that one fact is written in one place.
+      Field fTls = v.field(TLS);
+      if (url != null && fTls != null) {
+        v.reader().errorAtKey(fTls, "with url, TLS is its scheme: write rediss://HOST:PORT");
+        return null;
+      }
+      boolean tls = url != null ? url.getScheme().equalsIgnoreCase("rediss") : tlsKey;
+      Field fCa = v.field(CA_FILE);
+      if (fCa != null && !tls && !v.failed()) {
+        v.reader()
+            .errorAtKey(
+                fCa,
+                "only read with TLS ("
+                    + (url != null ? "url: rediss://HOST:PORT" : "tls: true")
+                    + "); set it or remove the key");
+        return null;
+      }
       if (v.failed()) {
         return null;
       }
       Topology topology = url != null ? new Server(url) : sentinel != null ? sentinel : cluster;
-      return topology == null ? null : new Redis(topology, password, prefix);
+      return topology == null ? null : new Redis(topology, password, prefix, tls, caFile);
     }
 
     /** {@code redis://} or {@code rediss://}, a host, a port; no user or password in it. */

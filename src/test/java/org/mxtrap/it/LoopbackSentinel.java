@@ -13,8 +13,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
+import org.mxtrap.it.LoopbackRedis.Secured;
+import org.mxtrap.it.PrivateCa.Issued;
 import org.mxtrap.testing.FreePorts;
 
 /**
@@ -24,7 +29,9 @@ import org.mxtrap.testing.FreePorts;
  * Sentinels take the master as down after 1 s without an answer and agree with a quorum of 2, so a
  * failover completes within a few seconds of {@link #killMaster()}. {@link #start} returns once
  * every Sentinel knows the replica and the two other Sentinels (a failover is possible); {@link
- * #close} stops every process by its PID.
+ * #close} stops every process by its PID. {@link #start(Path, Secured, String)} secures them: the
+ * servers' password ({@code requirepass}, and {@code masterauth} for replication, which the
+ * Sentinels give too: {@code auth-pass}), a password of the Sentinels' own, and TLS only for all.
  */
 public final class LoopbackSentinel implements AutoCloseable {
   public static final String MASTER = "mymaster";
@@ -35,15 +42,24 @@ public final class LoopbackSentinel implements AutoCloseable {
   private final Instance master;
   private final Instance replica;
   private final List<Instance> sentinels = new ArrayList<>();
+  private final Secured secured;
+  private final @Nullable Issued certificate;
+  private final @Nullable SSLContext tls;
 
-  private LoopbackSentinel(Path dir) {
+  private LoopbackSentinel(
+      Path dir, Secured secured, @Nullable String sentinelPassword, @Nullable Issued certificate)
+      throws IOException {
     this.dir = dir;
-    this.master = new Instance("master", FreePorts.next());
-    this.replica = new Instance("replica", FreePorts.next());
+    this.secured = secured;
+    this.certificate = certificate;
+    PrivateCa ca = secured.ca();
+    this.tls = ca == null ? null : ca.clientContext();
+    this.master = new Instance("master", FreePorts.next(), secured.password());
+    this.replica = new Instance("replica", FreePorts.next(), secured.password());
     all.add(master);
     all.add(replica);
     for (int i = 1; i <= 3; i++) {
-      Instance s = new Instance("sentinel" + i, FreePorts.next());
+      Instance s = new Instance("sentinel" + i, FreePorts.next(), sentinelPassword);
       sentinels.add(s);
       all.add(s);
     }
@@ -51,9 +67,21 @@ public final class LoopbackSentinel implements AutoCloseable {
 
   /** Starts the master, the replica and the Sentinels in {@code dir}, ready for a failover. */
   public static LoopbackSentinel start(Path dir) throws IOException, InterruptedException {
+    return start(dir, new Secured(null, null), null);
+  }
+
+  /**
+   * Starts them secured: {@code servers} for the master and the replica (and TLS, when it names a
+   * CA, for the Sentinels too, with the same certificate), {@code sentinelPassword} the Sentinels'
+   * own {@code requirepass} (null: none).
+   */
+  public static LoopbackSentinel start(Path dir, Secured servers, @Nullable String sentinelPassword)
+      throws IOException, InterruptedException {
     Path server = Programs.require("redis-server", "redis-server");
     Path sentinel = Programs.require("redis-sentinel", "redis-sentinel");
-    LoopbackSentinel s = new LoopbackSentinel(dir);
+    PrivateCa ca = servers.ca();
+    Issued cert = ca == null ? null : ca.issue("redis", "IP:127.0.0.1", "DNS:localhost");
+    LoopbackSentinel s = new LoopbackSentinel(dir, servers, sentinelPassword, cert);
     try {
       s.launch(server, sentinel);
     } catch (IOException | InterruptedException | RuntimeException | Error e) {
@@ -73,18 +101,24 @@ public final class LoopbackSentinel implements AutoCloseable {
     for (Instance s : sentinels) {
       Files.createDirectories(s.dir());
       Path conf = s.dir().resolve("sentinel.conf");
-      Files.writeString(
-          conf,
-          String.join(
-              "\n",
-              "bind 127.0.0.1",
-              "port " + s.port,
-              "dir " + s.dir(),
+      List<String> lines = new ArrayList<>(List.of("bind 127.0.0.1", "dir " + s.dir()));
+      List<String> options = listening(s.port);
+      for (int i = 0; i < options.size(); i += 2) {
+        lines.add(options.get(i).substring(2) + " " + options.get(i + 1));
+      }
+      lines.addAll(
+          List.of(
               "sentinel monitor " + MASTER + " 127.0.0.1 " + master.port + " 2",
               "sentinel down-after-milliseconds " + MASTER + " 1000",
               "sentinel failover-timeout " + MASTER + " 3000",
-              "sentinel parallel-syncs " + MASTER + " 1",
-              ""));
+              "sentinel parallel-syncs " + MASTER + " 1"));
+      if (s.password != null) {
+        lines.add("requirepass " + s.password); // also what it gives the other Sentinels
+      }
+      if (secured.password() != null) {
+        lines.add("sentinel auth-pass " + MASTER + " " + secured.password());
+      }
+      Files.writeString(conf, String.join("\n", lines) + "\n");
       s.start(List.of(sentinel.toString(), conf.toString()), List.of());
     }
     for (Instance s : sentinels) {
@@ -97,6 +131,25 @@ public final class LoopbackSentinel implements AutoCloseable {
           },
           s.name + " knows the replica and the other Sentinels");
     }
+  }
+
+  /**
+   * Where an instance listens, as redis-server options ({@code --NAME VALUE} pairs; a Sentinel's
+   * config file has the same lines without the dashes): the plain port, or with TLS only the TLS
+   * port, which replication and the Sentinels' own connections use too.
+   */
+  private List<String> listening(int port) {
+    if (certificate == null) {
+      return List.of("--port", Integer.toString(port));
+    }
+    return List.of(
+        "--port", "0",
+        "--tls-port", Integer.toString(port),
+        "--tls-cert-file", certificate.cert().toString(),
+        "--tls-key-file", certificate.key().toString(),
+        "--tls-ca-cert-file", Objects.requireNonNull(secured.ca()).certificate().toString(),
+        "--tls-auth-clients", "no",
+        "--tls-replication", "yes");
   }
 
   /** The Sentinels' addresses, for {@code state.redis.sentinel.nodes}. */
@@ -217,11 +270,13 @@ public final class LoopbackSentinel implements AutoCloseable {
   private final class Instance {
     final String name;
     final int port;
+    final @Nullable String password;
     private Process process;
 
-    Instance(String name, int port) {
+    Instance(String name, int port, @Nullable String password) {
       this.name = name;
       this.port = port;
+      this.password = password;
     }
 
     Path dir() {
@@ -240,10 +295,13 @@ public final class LoopbackSentinel implements AutoCloseable {
       Files.createDirectories(dir());
       List<String> args = new ArrayList<>(command);
       if (command.size() == 1) {
+        args.addAll(listening(port));
+        if (password != null) {
+          args.addAll(List.of("--requirepass", password, "--masterauth", password));
+        }
         args.addAll(
             List.of(
                 "--bind", "127.0.0.1",
-                "--port", Integer.toString(port),
                 "--dir", dir().toString(),
                 "--save", "",
                 "--appendonly", "no",
@@ -275,6 +333,19 @@ public final class LoopbackSentinel implements AutoCloseable {
       }
     }
 
+    /** A fresh connection, through TLS when the instances speak it; 1 s deadlines. */
+    private Socket connect() throws IOException {
+      Socket s = new Socket();
+      try {
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+        s.setSoTimeout(1000);
+        return tls == null ? s : tls.getSocketFactory().createSocket(s, "127.0.0.1", port, true);
+      } catch (IOException e) {
+        s.close();
+        throw e;
+      }
+    }
+
     /**
      * One command on a fresh connection; the reply flattened to strings (an array's elements, a
      * nested array's too).
@@ -282,24 +353,32 @@ public final class LoopbackSentinel implements AutoCloseable {
      * @throws IllegalStateException on an error reply, or when the instance does not answer
      */
     List<String> call(String... command) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-        s.setSoTimeout(1000);
+      try (Socket s = connect()) {
         OutputStream out = s.getOutputStream();
-        StringBuilder b = new StringBuilder("*").append(command.length).append("\r\n");
-        for (String c : command) {
-          b.append('$').append(c.getBytes(StandardCharsets.UTF_8).length).append("\r\n");
-          b.append(c).append("\r\n");
+        InputStream in = new BufferedInputStream(s.getInputStream());
+        if (password != null) {
+          out.write(resp("AUTH", password));
+          read(in, new ArrayList<>());
         }
-        out.write(b.toString().getBytes(StandardCharsets.UTF_8));
+        out.write(resp(command));
         out.flush();
         List<String> reply = new ArrayList<>();
-        read(new BufferedInputStream(s.getInputStream()), reply);
+        read(in, reply);
         return reply;
       } catch (IOException e) {
         throw new IllegalStateException(name + ": " + e, e);
       }
     }
+  }
+
+  /** {@code command} as a RESP array of bulk strings. */
+  private static byte[] resp(String... command) {
+    StringBuilder b = new StringBuilder("*").append(command.length).append("\r\n");
+    for (String c : command) {
+      b.append('$').append(c.getBytes(StandardCharsets.UTF_8).length).append("\r\n");
+      b.append(c).append("\r\n");
+    }
+    return b.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /** Reads one RESP2 reply into {@code into}: simple strings, integers, bulk strings, arrays. */

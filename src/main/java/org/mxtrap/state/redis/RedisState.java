@@ -7,6 +7,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -23,16 +24,26 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.net.ssl.TrustManagerFactory;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
@@ -46,10 +57,12 @@ import org.mxtrap.state.SuppressionStore;
  * This host's part of the site's shared state ({@code state.store: redis}): one client to the Redis
  * (one server, the master that Redis Sentinel names, or a Redis Cluster), made once, and the three
  * stores on it under one key prefix. Every command and every TCP connection attempt has {@code
- * timeout}, a connection's handshake {@link #HANDSHAKE}; commands are refused at once while
- * disconnected rather than queued (a Redis that is away costs a caller nothing but an exception);
- * reconnects back off from 10 ms to 1 s. The password (from {@code state.redis.password_file}) goes
- * into the client, never into a message: {@link #server()} names hosts and ports only.
+ * timeout}, a connection's handshake (TLS, HELLO, AUTH) {@link #HANDSHAKE}; commands are refused at
+ * once while disconnected rather than queued (a Redis that is away costs a caller nothing but an
+ * exception); reconnects back off from 10 ms to 1 s. The passwords (the servers' and the
+ * Sentinels') go into the client, never into a message: {@link #server()} and the exceptions of the
+ * open methods name hosts and ports only. With {@link Tls}, every connection (to a Sentinel too) is
+ * TLS and checks the peer's certificate and host name.
  *
  * <p>Open the stores with {@link #suppressions}, {@link #contacts} and {@link #availability}, and
  * close them before this. {@link #view} says whether this host's view of the shared state is whole:
@@ -59,10 +72,10 @@ import org.mxtrap.state.SuppressionStore;
  */
 public final class RedisState implements AutoCloseable {
   /**
-   * The deadline of a connection's handshake (HELLO, AUTH, the TLS handshake), at open and at each
-   * reconnect: longer than a command's, since a busy host may take a while to set up TLS and
-   * nothing waits for a reconnect (commands are refused meanwhile). Commands keep their own
-   * deadline.
+   * The deadline of a connection's handshake (the TLS handshake, HELLO, AUTH), at open and at each
+   * reconnect: longer than a command's, since a handshake costs far more (the first TLS one in a
+   * JVM most: JSSE loads and initialises itself, measured over 300 ms on a busy host), and nothing
+   * waits for a reconnect (commands are refused meanwhile). Commands keep their own deadline.
    */
   static final Duration HANDSHAKE = Duration.ofSeconds(5);
 
@@ -81,6 +94,63 @@ public final class RedisState implements AutoCloseable {
   private volatile @Nullable RedisSuppressionStore suppressions;
   private volatile @Nullable SocketAddress master; // where a data connection last connected to
   private final Reachability reach;
+
+  /**
+   * TLS to every node: each peer's certificate must chain to a trusted CA and name the host
+   * connected to (as given in the config, or as a Sentinel or the Cluster announced it), which is
+   * how Lettuce verifies by default. Immutable.
+   */
+  public static final class Tls {
+    private final @Nullable TrustManagerFactory trust;
+
+    private Tls(@Nullable TrustManagerFactory trust) {
+      this.trust = trust;
+    }
+
+    /** Trusting the CAs of the JVM's default trust store. */
+    public static Tls jvmDefault() {
+      return new Tls(null);
+    }
+
+    /**
+     * Trusting only the CA certificates in {@code caFile} (PEM, one or more), read now.
+     *
+     * @throws IOException naming the file and the reason when it cannot be read or holds no
+     *     certificate
+     */
+    public static Tls trusting(Path caFile) throws IOException {
+      Collection<? extends Certificate> cas;
+      try (InputStream in = Files.newInputStream(caFile)) {
+        cas = CertificateFactory.getInstance("X.509").generateCertificates(in);
+      } catch (CertificateException e) {
+        throw new IOException("CA file " + caFile + ": not PEM certificates: " + e.getMessage(), e);
+      } catch (IOException e) {
+        throw new IOException("CA file " + caFile + ": cannot read it: " + e, e);
+      }
+      if (cas.isEmpty()) {
+        throw new IOException("CA file " + caFile + ": no certificate in it");
+      }
+      try {
+        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+        store.load(null, null);
+        int i = 0;
+        for (Certificate ca : cas) {
+          store.setCertificateEntry("ca" + i++, ca);
+        }
+        TrustManagerFactory trust =
+            TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(store);
+        return new Tls(trust);
+      } catch (GeneralSecurityException e) {
+        throw new IOException("CA file " + caFile + ": " + e.getMessage(), e);
+      }
+    }
+
+    SslOptions options() {
+      SslOptions.Builder b = SslOptions.builder().jdkSslProvider();
+      return (trust == null ? b : b.trustManager(trust)).build();
+    }
+  }
 
   /**
    * A data connection, to one server or to a Cluster, behind the commands the two share ({@link
@@ -142,20 +212,40 @@ public final class RedisState implements AutoCloseable {
   }
 
   /**
-   * Connects to {@code url} ({@code redis://HOST:PORT[/DB]} or {@code rediss://}).
+   * Connects to {@code url} ({@code redis://HOST:PORT[/DB]}, or {@code rediss://} for TLS trusting
+   * the JVM's default CAs).
    *
    * @param password Redis's password (AUTH), or null
    * @param keyPrefix the start of every key and channel of this site: {@code mxtrap:}
    * @param timeout the deadline of every command and TCP connection attempt; keep it well under the
    *     greeting budget
-   * @throws io.lettuce.core.RedisException when Redis cannot be reached within {@code timeout}
+   * @throws IOException when Redis cannot be reached within {@code timeout}, refuses the password
+   *     or fails the TLS handshake; the message names the server and the reason, never the password
    */
   public static RedisState open(
-      String url, @Nullable String password, String keyPrefix, Duration timeout) {
-    RedisURI.Builder b = RedisURI.builder(RedisURI.create(url));
+      String url, @Nullable String password, String keyPrefix, Duration timeout)
+      throws IOException {
+    RedisURI parsed = RedisURI.create(url);
+    return open(url, password, parsed.isSsl() ? Tls.jvmDefault() : null, keyPrefix, timeout);
+  }
+
+  /**
+   * Connects to {@code url}, as {@link #open(String, String, String, Duration)}, trusting the CAs
+   * that {@code tls} names.
+   *
+   * @param tls with {@code rediss://}, whom to trust; null with {@code redis://}
+   */
+  public static RedisState open(
+      String url, @Nullable String password, @Nullable Tls tls, String keyPrefix, Duration timeout)
+      throws IOException {
+    RedisURI parsed = RedisURI.create(url);
+    if (parsed.isSsl() != (tls != null)) {
+      throw new IllegalArgumentException("TLS settings go with rediss://, and only with it");
+    }
+    RedisURI.Builder b = RedisURI.builder(parsed);
     RedisURI uri = withPassword(b, password).withTimeout(HANDSHAKE).build();
     String server = "redis " + hostPort(uri.getHost(), uri.getPort());
-    return open(uri, server, keyPrefix, timeout, false);
+    return open(uri, tls, server, keyPrefix, timeout, false);
   }
 
   /**
@@ -175,27 +265,48 @@ public final class RedisState implements AutoCloseable {
    * @param keyPrefix as {@link #open(String, String, String, Duration)}
    * @param timeout the deadline of every command, of every TCP connection attempt and of the
    *     question to the Sentinels
-   * @throws io.lettuce.core.RedisException when no Sentinel names a master that can be reached
-   *     within {@code timeout}
+   * @throws IOException when no Sentinel names a master that can be reached within {@code timeout},
+   *     as {@link #open(String, String, String, Duration)}
    */
   public static RedisState openSentinel(
       String master,
       List<InetSocketAddress> nodes,
       @Nullable String password,
       String keyPrefix,
-      Duration timeout) {
+      Duration timeout)
+      throws IOException {
+    return openSentinel(master, nodes, null, password, null, keyPrefix, timeout);
+  }
+
+  /**
+   * Connects through the Sentinels, as {@link #openSentinel(String, List, String, String,
+   * Duration)}, giving the Sentinels a password of their own and speaking TLS to every node.
+   *
+   * @param sentinelPassword the Sentinels' own password (their {@code requirepass}), or null when
+   *     they need none (a Sentinel without one refuses AUTH)
+   * @param password the Redis servers' password (AUTH), or null
+   * @param tls TLS to the Sentinels and the servers alike, or null for neither
+   */
+  public static RedisState openSentinel(
+      String master,
+      List<InetSocketAddress> nodes,
+      @Nullable String sentinelPassword,
+      @Nullable String password,
+      @Nullable Tls tls,
+      String keyPrefix,
+      Duration timeout)
+      throws IOException {
     if (nodes.isEmpty()) {
       throw new IllegalArgumentException("no Sentinel to ask for " + master);
     }
-    RedisURI.Builder b =
-        RedisURI.Builder.sentinel(nodes.getFirst().getHostString(), nodes.getFirst().getPort());
-    for (InetSocketAddress n : nodes.subList(1, nodes.size())) {
-      b.withSentinel(n.getHostString(), n.getPort());
+    RedisURI.Builder b = RedisURI.builder().withSentinelMasterId(master);
+    for (InetSocketAddress n : nodes) {
+      b.withSentinel(n.getHostString(), n.getPort(), sentinelPassword);
     }
-    RedisURI uri =
-        withPassword(b.withSentinelMasterId(master), password).withTimeout(HANDSHAKE).build();
+    // After the Sentinels: withSsl applies to those already added, and to the master.
+    RedisURI uri = withPassword(b, password).withSsl(tls != null).withTimeout(HANDSHAKE).build();
     return open(
-        uri, "redis sentinel " + master + " (" + show(nodes) + ")", keyPrefix, timeout, true);
+        uri, tls, "redis sentinel " + master + " (" + show(nodes) + ")", keyPrefix, timeout, true);
   }
 
   /**
@@ -211,13 +322,28 @@ public final class RedisState implements AutoCloseable {
    * @param password the cluster's password (AUTH), or null
    * @param keyPrefix as {@link #open(String, String, String, Duration)}
    * @param timeout the deadline of every command and of every TCP connection attempt
-   * @throws io.lettuce.core.RedisException when no seed answers within {@code timeout}
+   * @throws IOException when no seed answers within {@code timeout}, as {@link #open(String,
+   *     String, String, Duration)}
+   */
+  public static RedisState openCluster(
+      List<InetSocketAddress> nodes, @Nullable String password, String keyPrefix, Duration timeout)
+      throws IOException {
+    return openCluster(nodes, password, null, keyPrefix, timeout);
+  }
+
+  /**
+   * Connects to a Redis Cluster, as {@link #openCluster(List, String, String, Duration)}, speaking
+   * TLS to every node (the seeds and those the cluster names: its {@code tls-cluster yes}).
+   *
+   * @param tls TLS to every node, or null for none
    */
   public static RedisState openCluster(
       List<InetSocketAddress> nodes,
       @Nullable String password,
+      @Nullable Tls tls,
       String keyPrefix,
-      Duration timeout) {
+      Duration timeout)
+      throws IOException {
     if (nodes.isEmpty()) {
       throw new IllegalArgumentException("no Redis Cluster node to start from");
     }
@@ -227,12 +353,14 @@ public final class RedisState implements AutoCloseable {
                 n ->
                     withPassword(RedisURI.builder().withHost(n.getHostString()), password)
                         .withPort(n.getPort())
+                        .withSsl(tls != null)
                         .withTimeout(HANDSHAKE)
                         .build())
             .toList();
+    String server = "redis cluster (" + show(nodes) + ")";
     ClientResources resources = resources();
     RedisClusterClient client = RedisClusterClient.create(resources, seeds);
-    client.setOptions(
+    ClusterClientOptions.Builder options =
         ClusterClientOptions.builder()
             .topologyRefreshOptions(
                 ClusterTopologyRefreshOptions.builder()
@@ -241,12 +369,15 @@ public final class RedisState implements AutoCloseable {
                     .build())
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
-            .timeoutOptions(TimeoutOptions.enabled(timeout))
-            .build());
+            .timeoutOptions(TimeoutOptions.enabled(timeout));
+    if (tls != null) {
+      options.sslOptions(tls.options());
+    }
+    client.setOptions(options.build());
     try {
       return new RedisState(
           keyPrefix,
-          "redis cluster (" + show(nodes) + ")",
+          server,
           timeout,
           resources,
           client,
@@ -255,7 +386,7 @@ public final class RedisState implements AutoCloseable {
           false);
     } catch (RuntimeException e) {
       shutdown(client, resources, timeout);
-      throw e;
+      throw unreachable(server, e);
     }
   }
 
@@ -286,15 +417,24 @@ public final class RedisState implements AutoCloseable {
   }
 
   private static RedisState open(
-      RedisURI uri, String server, String keyPrefix, Duration timeout, boolean viaSentinels) {
+      RedisURI uri,
+      @Nullable Tls tls,
+      String server,
+      String keyPrefix,
+      Duration timeout,
+      boolean viaSentinels)
+      throws IOException {
     ClientResources resources = resources();
     RedisClient client = RedisClient.create(resources, uri);
-    client.setOptions(
+    ClientOptions.Builder options =
         ClientOptions.builder()
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
-            .timeoutOptions(TimeoutOptions.enabled(timeout))
-            .build());
+            .timeoutOptions(TimeoutOptions.enabled(timeout));
+    if (tls != null) {
+      options.sslOptions(tls.options());
+    }
+    client.setOptions(options.build());
     try {
       return new RedisState(
           keyPrefix,
@@ -307,8 +447,24 @@ public final class RedisState implements AutoCloseable {
           viaSentinels);
     } catch (RuntimeException e) {
       shutdown(client, resources, timeout);
-      throw e;
+      throw unreachable(server, e);
     }
+  }
+
+  /**
+   * {@code cannot use redis HOST:PORT: REASON}, REASON being the innermost message of {@code e}'s
+   * causes (Redis's own refusal, such as {@code WRONGPASS ...}, or what failed the TLS handshake,
+   * such as {@code PKIX path building failed ...}). Lettuce's messages name hosts and ports, never
+   * the password.
+   */
+  private static IOException unreachable(String server, RuntimeException e) {
+    Throwable reason = e;
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c.getMessage() != null) {
+        reason = c;
+      }
+    }
+    return new IOException("cannot use " + server + ": " + reason.getMessage(), e);
   }
 
   private static ClientResources resources() {
