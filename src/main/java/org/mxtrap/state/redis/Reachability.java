@@ -60,7 +60,7 @@ final class Reachability implements StateView, AutoCloseable {
   private volatile @Nullable Outage outage; // null while whole; set and cleared under this
   private final AtomicLong failures = new AtomicLong(); // every failed(), ever
   private long outages; // guarded by this
-  private long replayed; // written by the recovery thread only
+  private final AtomicLong replayed = new AtomicLong(); // written during the current outage
 
   /**
    * @param server the Redis, as messages name it: {@code redis 127.0.0.1:6379}
@@ -110,7 +110,7 @@ final class Reachability implements StateView, AutoCloseable {
       Outage o = new Outage(clock.instant(), why);
       outage = o;
       outages++;
-      replayed = 0;
+      replayed.set(0);
       log.warn(
           "{} unavailable for {} ({}): serving on local knowledge; no trap or backup arms and no"
               + " one is suppressed for the absence of a contact until it answers again",
@@ -135,7 +135,7 @@ final class Reachability implements StateView, AutoCloseable {
     boolean recovered;
     try {
       for (Recovery r : recoveries) {
-        replayed += r.recover();
+        replayed.addAndGet(r.recover());
       }
       recovered = failures.get() == before;
     } catch (RuntimeException e) {
@@ -155,8 +155,8 @@ final class Reachability implements StateView, AutoCloseable {
             + " the shared view is whole again",
         server,
         lasted.toSeconds(),
-        replayed);
-    events.on(new Event.StateWhole(lasted, replayed));
+        replayed.get());
+    events.on(new Event.StateWhole(lasted, replayed.get()));
   }
 
   @Override
