@@ -97,11 +97,14 @@ public final class AdminClient {
    *     with an error (its message is in the failure's)
    */
   public String call(String method, String pathAndQuery, boolean json) throws Failure {
-    return send(
-        request(pathAndQuery, json ? "application/json" : "text/plain")
-            .method(method, HttpRequest.BodyPublishers.noBody())
-            .timeout(REQUEST_TIMEOUT),
-        HttpResponse.BodyHandlers.ofString());
+    try (HttpClient http = http()) {
+      return send(
+          http,
+          request(pathAndQuery, json ? "application/json" : "text/plain")
+              .method(method, HttpRequest.BodyPublishers.noBody())
+              .timeout(REQUEST_TIMEOUT),
+          HttpResponse.BodyHandlers.ofString());
+    }
   }
 
   /**
@@ -111,11 +114,13 @@ public final class AdminClient {
    * @throws Failure as {@link #call} does, also when the connection breaks part way
    */
   public void download(String pathAndQuery, Consumer<String> lines) throws Failure {
-    Stream<String> body =
-        send(
-            request(pathAndQuery, "application/jsonl").GET().timeout(REQUEST_TIMEOUT),
-            HttpResponse.BodyHandlers.ofLines());
-    try (body) {
+    // The client is closed only after the body is read: its close waits for the exchange to end.
+    try (HttpClient http = http();
+        Stream<String> body =
+            send(
+                http,
+                request(pathAndQuery, "application/jsonl").GET().timeout(REQUEST_TIMEOUT),
+                HttpResponse.BodyHandlers.ofLines())) {
       body.forEach(lines);
     } catch (UncheckedIOException e) {
       throw new Failure("the answer of mxtrap broke off: " + e.getCause());
@@ -136,12 +141,15 @@ public final class AdminClient {
     } catch (FileNotFoundException e) {
       throw new Failure("cannot read " + file + ": " + e.getMessage());
     }
-    return send(
-        request(pathAndQuery, json ? "application/json" : "text/plain")
-            .header("Content-Type", "application/jsonl")
-            .POST(body)
-            .timeout(UPLOAD_TIMEOUT),
-        HttpResponse.BodyHandlers.ofString());
+    try (HttpClient http = http()) {
+      return send(
+          http,
+          request(pathAndQuery, json ? "application/json" : "text/plain")
+              .header("Content-Type", "application/jsonl")
+              .POST(body)
+              .timeout(UPLOAD_TIMEOUT),
+          HttpResponse.BodyHandlers.ofString());
+    }
   }
 
   /** The message of an error body {@code {"error":"..."}}; any other body as it is. */
@@ -159,6 +167,13 @@ public final class AdminClient {
 
   /** How long {@link #upload} waits for the answer: a large import into Redis takes minutes. */
   static final Duration UPLOAD_TIMEOUT = Duration.ofHours(1);
+
+  private static HttpClient http() {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(CONNECT_TIMEOUT)
+        .build();
+  }
 
   private String where() {
     return Addresses.literal(address.getAddress(), address.getPort());
@@ -178,15 +193,12 @@ public final class AdminClient {
    * Sends {@code request} and gives the body of a 2xx answer, as {@code handler} reads it; any
    * other answer is a {@link Failure} with the server's message.
    */
-  private <T> T send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler)
+  private <T> T send(
+      HttpClient http, HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler)
       throws Failure {
     String where = where();
     HttpResponse<T> response;
-    try (HttpClient http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(CONNECT_TIMEOUT)
-            .build()) {
+    try {
       response = http.send(request.build(), handler);
     } catch (ConnectException | HttpConnectTimeoutException e) {
       throw new Failure(
