@@ -1,6 +1,8 @@
 package org.mxtrap.admin;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -14,6 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.observe.Json;
@@ -92,22 +97,109 @@ public final class AdminClient {
    *     with an error (its message is in the failure's)
    */
   public String call(String method, String pathAndQuery, boolean json) throws Failure {
-    String where = Addresses.literal(address.getAddress(), address.getPort());
+    try (HttpClient http = http()) {
+      return send(
+          http,
+          request(pathAndQuery, json ? "application/json" : "text/plain")
+              .method(method, HttpRequest.BodyPublishers.noBody())
+              .timeout(REQUEST_TIMEOUT),
+          HttpResponse.BodyHandlers.ofString());
+    }
+  }
+
+  /**
+   * {@code GET pathAndQuery}, each line of a 2xx answer handed to {@code lines} as it arrives, so
+   * that an answer of any length is never held whole.
+   *
+   * @throws Failure as {@link #call} does, also when the connection breaks part way
+   */
+  public void download(String pathAndQuery, Consumer<String> lines) throws Failure {
+    // The client is closed only after the body is read: its close waits for the exchange to end.
+    try (HttpClient http = http();
+        Stream<String> body =
+            send(
+                http,
+                request(pathAndQuery, "application/jsonl").GET().timeout(REQUEST_TIMEOUT),
+                HttpResponse.BodyHandlers.ofLines())) {
+      body.forEach(lines);
+    } catch (UncheckedIOException e) {
+      throw new Failure("the answer of mxtrap broke off: " + e.getCause());
+    }
+  }
+
+  /**
+   * {@code POST pathAndQuery} with the contents of {@code file} as the body, streamed from disk;
+   * returns the body of a 2xx answer, JSON or text as {@link #call}. It waits up to {@link
+   * #UPLOAD_TIMEOUT} for the answer, which comes when the server has taken the whole body.
+   *
+   * @throws Failure as {@link #call} does, or when {@code file} cannot be read
+   */
+  public String upload(String pathAndQuery, Path file, boolean json) throws Failure {
+    HttpRequest.BodyPublisher body;
+    try {
+      body = HttpRequest.BodyPublishers.ofFile(file);
+    } catch (FileNotFoundException e) {
+      throw new Failure("cannot read " + file + ": " + e.getMessage());
+    }
+    try (HttpClient http = http()) {
+      return send(
+          http,
+          request(pathAndQuery, json ? "application/json" : "text/plain")
+              .header("Content-Type", "application/jsonl")
+              .POST(body)
+              .timeout(UPLOAD_TIMEOUT),
+          HttpResponse.BodyHandlers.ofString());
+    }
+  }
+
+  /** The message of an error body {@code {"error":"..."}}; any other body as it is. */
+  static String errorMessage(String body) {
+    try {
+      String message = Json.read(body, AdminServer.ErrorBody.class).error();
+      if (message != null) {
+        return message;
+      }
+    } catch (IllegalArgumentException notOurs) {
+      // fall through: show what came
+    }
+    return body.strip();
+  }
+
+  /** How long {@link #upload} waits for the answer: a large import into Redis takes minutes. */
+  static final Duration UPLOAD_TIMEOUT = Duration.ofHours(1);
+
+  private static HttpClient http() {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(CONNECT_TIMEOUT)
+        .build();
+  }
+
+  private String where() {
+    return Addresses.literal(address.getAddress(), address.getPort());
+  }
+
+  private HttpRequest.Builder request(String pathAndQuery, String accept) {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create("http://" + where + pathAndQuery))
-            .method(method, HttpRequest.BodyPublishers.noBody())
-            .timeout(REQUEST_TIMEOUT)
-            .header("Accept", json ? "application/json" : "text/plain");
+        HttpRequest.newBuilder(URI.create("http://" + where() + pathAndQuery))
+            .header("Accept", accept);
     if (token != null) {
       request.header("Authorization", token.authorization());
     }
-    HttpResponse<String> response;
-    try (HttpClient http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(CONNECT_TIMEOUT)
-            .build()) {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return request;
+  }
+
+  /**
+   * Sends {@code request} and gives the body of a 2xx answer, as {@code handler} reads it; any
+   * other answer is a {@link Failure} with the server's message.
+   */
+  private <T> T send(
+      HttpClient http, HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler)
+      throws Failure {
+    String where = where();
+    HttpResponse<T> response;
+    try {
+      response = http.send(request.build(), handler);
     } catch (ConnectException | HttpConnectTimeoutException e) {
       throw new Failure(
           "mxtrap is not running: nothing answers on "
@@ -125,6 +217,7 @@ public final class AdminClient {
     if (status / 100 == 2) {
       return response.body();
     }
+    String body = errorBody(response.body());
     if (status == 401 && token == null) {
       throw new Failure(
           "no admin token in " + tokenFile + ": has mxtrap serve run with this data_dir?");
@@ -137,19 +230,16 @@ public final class AdminClient {
               + tokenFile
               + ": does it run with another data_dir?");
     }
-    throw new Failure("mxtrap answered " + status + ": " + errorMessage(response.body()));
+    throw new Failure("mxtrap answered " + status + ": " + errorMessage(body));
   }
 
-  /** The message of an error body {@code {"error":"..."}}; any other body as it is. */
-  static String errorMessage(String body) {
-    try {
-      String message = Json.read(body, AdminServer.ErrorBody.class).error();
-      if (message != null) {
-        return message;
+  /** The body of an error answer as text, whichever handler read it. */
+  private static String errorBody(Object body) {
+    if (body instanceof Stream<?> lines) {
+      try (lines) {
+        return lines.map(String::valueOf).collect(Collectors.joining("\n"));
       }
-    } catch (IllegalArgumentException notOurs) {
-      // fall through: show what came
     }
-    return body.strip();
+    return String.valueOf(body);
   }
 }

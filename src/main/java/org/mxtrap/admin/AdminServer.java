@@ -3,6 +3,7 @@ package org.mxtrap.admin;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,8 @@ import org.slf4j.MDC;
 /**
  * The admin HTTP API on {@code admin.bind}: {@code GET /status}, {@code GET|POST|DELETE
  * /suppressions}, {@code GET /explain}, {@code GET /queue/messages}, {@code GET|DELETE
- * /queue/messages/ID}, {@code POST /queue/flush} (the endpoints and their JSON: {@link AdminApi}).
+ * /queue/messages/ID}, {@code POST /queue/flush} (the endpoints and their JSON: {@link AdminApi}),
+ * and {@code GET|POST /state}, which stream JSON lines ({@link StateEndpoint}).
  *
  * <p>Every request must carry {@code Authorization: Bearer TOKEN} ({@link AdminToken}); without it,
  * or with another token, the answer is 401 with {@code WWW-Authenticate: Bearer}, whatever the
@@ -36,12 +38,16 @@ import org.slf4j.MDC;
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("admin");
 
+  /** The path of {@code state export} (GET) and {@code import} (POST), which stream. */
+  private static final String STATE = "/state";
+
   /** The path of one queued message, before its ID. */
   private static final String MESSAGE = "/queue/messages/";
 
   private final InetSocketAddress bind;
   private final AdminToken token;
   private final AdminApi api;
+  private final StateEndpoint state;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private @Nullable HttpServer server;
 
@@ -53,6 +59,7 @@ public final class AdminServer implements AutoCloseable {
     this.bind = bind;
     this.token = token;
     this.api = new AdminApi(clock, host);
+    this.state = new StateEndpoint(clock, host.transfer());
   }
 
   /**
@@ -121,6 +128,10 @@ public final class AdminServer implements AutoCloseable {
                 + " of this server");
         return;
       }
+      if (path.equals(STATE)) {
+        transfer(ex, method, Query.parse(ex.getRequestURI().getRawQuery()));
+        return;
+      }
       Answer a = route(method, path, Query.parse(ex.getRequestURI().getRawQuery()));
       boolean text = wantsText(ex.getRequestHeaders().get("Accept"));
       send(ex, a.status(), text ? a.text() : Json.write(a.json()) + "\n", text);
@@ -174,7 +185,7 @@ public final class AdminServer implements AutoCloseable {
               "no such endpoint: "
                   + path
                   + "; there are /status, /suppressions, /explain, /queue/messages[/ID],"
-                  + " /queue/flush");
+                  + " /queue/flush, /state");
         }
         String id = path.substring(MESSAGE.length());
         yield switch (method) {
@@ -218,6 +229,39 @@ public final class AdminServer implements AutoCloseable {
       }
     } catch (IOException e) {
       log.debug("client went away before the answer: {}", e.toString()); // a peer hanging up
+    }
+  }
+
+  /**
+   * {@code GET /state}: the export, streamed ({@code application/jsonl}, chunked); {@code POST
+   * /state}: an import read from the request body as it comes, answered as any other endpoint.
+   */
+  private void transfer(HttpExchange ex, String method, Query q) {
+    q.only();
+    switch (method) {
+      case "GET" -> {
+        ex.getResponseHeaders().set("Content-Type", "application/jsonl");
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        try (OutputStream out = ex.getResponseBody()) {
+          ex.sendResponseHeaders(200, 0);
+          state.export(out);
+        } catch (IOException e) {
+          log.debug("client went away during the export: {}", e.toString()); // a peer hanging up
+        }
+      }
+      case "POST" -> {
+        Answer a;
+        try (InputStream in = ex.getRequestBody()) {
+          a = state.importFrom(in);
+        } catch (IOException e) {
+          // what came before is applied; the client, gone, learns nothing: its CLI says it failed
+          log.warn("state import cut off, the client went away: {}", e.toString());
+          return;
+        }
+        boolean text = wantsText(ex.getRequestHeaders().get("Accept"));
+        send(ex, a.status(), text ? a.text() : Json.write(a.json()) + "\n", text);
+      }
+      default -> throw notAllowed(method, STATE, "GET, POST");
     }
   }
 }

@@ -350,4 +350,38 @@ sealed interface Answer {
       return "deleted " + id + " from the queue\n";
     }
   }
+
+  /**
+   * {@code POST /state}: what an import applied. {@code too_old} lines counted for nothing any more
+   * (a suppression ended the repeat window ago, a contact older than the trap window); {@code
+   * refused} lines this host cannot take, the first {@link StateEndpoint#MAX_REFUSED_SHOWN} of them
+   * named.
+   */
+  record Imported(
+      long suppressions, long contacts, long tooOld, long refusedCount, List<Refused> refused)
+      implements Answer {
+
+    @Override
+    public String text() {
+      StringBuilder t =
+          new StringBuilder("imported ")
+              .append(suppressions)
+              .append(" suppressions and ")
+              .append(contacts)
+              .append(" contacts; skipped ")
+              .append(tooOld)
+              .append(" too old to count, ")
+              .append(refusedCount)
+              .append(" refused\n");
+      refused.forEach(
+          r -> t.append("  line ").append(r.line()).append(": ").append(r.why()).append('\n'));
+      if (refusedCount > refused.size()) {
+        t.append("  and ").append(refusedCount - refused.size()).append(" more refused\n");
+      }
+      return t.toString();
+    }
+  }
+
+  /** A line of an import that this host cannot take, and why. */
+  record Refused(long line, String why) {}
 }

@@ -13,6 +13,7 @@ import org.mxtrap.core.LayoutEntry;
  * @param served the entries this host listens on
  * @param suppressFor how long an operator's suppression lasts when the request names no duration
  * @param state where the trap engine's memory lives, for {@code status}
+ * @param transfer its contacts and suppressions, for {@code state export} and {@code import}
  */
 public record Host(
     String hostname,
@@ -25,7 +26,8 @@ public record Host(
     Engine engine,
     Decisions decisions,
     Contacts contacts,
-    Queue queue) {
+    Queue queue,
+    StateTransfer transfer) {
 
   public Host {
     layout = List.copyOf(layout);

@@ -19,14 +19,8 @@ final class AdminCall {
       throws ConfigException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    MxtrapConfig c = config.load();
     try {
-      String body =
-          AdminClient.of(
-                  c.admin().bind(),
-                  c.dataDir(),
-                  c.source() == null ? "the embedded demo layout" : c.source().toString())
-              .call(method, pathAndQuery, json);
+      String body = client(config).call(method, pathAndQuery, json);
       out.print(body.endsWith("\n") ? body : body + "\n");
       out.flush();
       return 0;
@@ -41,5 +35,14 @@ final class AdminCall {
   static int usage(CommandSpec spec, String message) {
     spec.commandLine().getErr().println(message);
     return Cli.EXIT_CONFIG;
+  }
+
+  /** The client of the admin API of the server that runs with {@code config}. */
+  static AdminClient client(ConfigOption config) throws ConfigException, AdminClient.Failure {
+    MxtrapConfig c = config.load();
+    return AdminClient.of(
+        c.admin().bind(),
+        c.dataDir(),
+        c.source() == null ? "the embedded demo layout" : c.source().toString());
   }
 }

@@ -7,12 +7,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.mxtrap.admin.Contacts;
 import org.mxtrap.admin.Decisions;
 import org.mxtrap.admin.Engine;
 import org.mxtrap.admin.Host;
 import org.mxtrap.admin.Queue;
+import org.mxtrap.admin.StateLines;
 import org.mxtrap.admin.StateStore;
+import org.mxtrap.admin.StateTransfer;
 import org.mxtrap.admin.Suppressions;
 import org.mxtrap.admin.Traps;
 import org.mxtrap.config.MxtrapConfig;
@@ -67,7 +70,8 @@ public final class AdminPorts {
         engine(engine),
         decisions(recent),
         contacts(contacts),
-        queue(spool, runner));
+        queue(spool, runner),
+        transfer(suppressions, contacts, config.trap().window()));
   }
 
   private static Queue queue(Spool spool, QueueRunner runner) {
@@ -218,5 +222,62 @@ public final class AdminPorts {
   private static Suppressions.Entry entry(Suppression s) {
     return Suppressions.Entry.of(
         s.prefix(), s.since(), s.until(), s.reason(), s.offences(), s.evidence());
+  }
+
+  /**
+   * The stores as export and import see them: an imported suppression goes in as it was (no event:
+   * it is no new offence), a contact older than {@code window} is left out.
+   */
+  private static StateTransfer transfer(
+      SuppressionStore suppressions, ContactHistory contacts, Duration window) {
+    return new StateTransfer() {
+      @Override
+      public void suppressions(Instant now, Consumer<StateLines.Suppression> sink) {
+        for (Suppression s : suppressions.stored(now)) {
+          sink.accept(
+              new StateLines.Suppression(
+                  s.prefix().toString(),
+                  s.since(),
+                  s.until(),
+                  s.reason(),
+                  s.offences(),
+                  s.evidence()));
+        }
+      }
+
+      @Override
+      public void contacts(Instant now, Consumer<StateLines.Contact> sink) {
+        contacts.each(
+            now.minus(window),
+            c ->
+                sink.accept(
+                    new StateLines.Contact(c.network().toString(), c.preference(), c.at())));
+      }
+
+      @Override
+      public boolean restore(StateLines.Suppression s, Instant now) {
+        return suppressions
+            .restore(
+                new Suppression(
+                    Cidr.parse(s.prefix()),
+                    s.since(),
+                    s.until(),
+                    s.reason(),
+                    s.offences(),
+                    s.evidence()),
+                now)
+            .isPresent();
+      }
+
+      @Override
+      public boolean restore(StateLines.Contact c, Instant now) {
+        if (c.at().isBefore(now.minus(window))) {
+          return false;
+        }
+        contacts.restore(
+            new ContactHistory.Contact(Cidr.parse(c.network()), c.preference(), c.at()));
+        return true;
+      }
+    };
   }
 }

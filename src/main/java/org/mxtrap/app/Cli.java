@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       CheckConfigCommand.class,
       StatusCommand.class,
       SuppressionsCommand.class,
+      StateCommand.class,
       QueueCommand.class,
       ExplainCommand.class,
       MxCommand.class,

@@ -6,12 +6,16 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
+import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Cidr;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -344,5 +348,73 @@ public final class BoundedContactHistory implements ContactHistory {
     Shard(int capacity) {
       this.capacity = capacity;
     }
+  }
+
+  /**
+   * {@inheritDoc} A shard at a time: its networks are copied under its lock (16,384 at most), then
+   * handed out with the lock released.
+   */
+  @Override
+  public void each(Instant since, Consumer<Contact> sink) {
+    long limit = since.getEpochSecond();
+    for (Shard shard : shards) {
+      List<Map.Entry<Network, int[]>> part;
+      shard.lock.lock();
+      try {
+        part =
+            shard.networks.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue().clone()))
+                .toList();
+      } finally {
+        shard.lock.unlock();
+      }
+      for (Map.Entry<Network, int[]> e : part) {
+        Cidr network = cidr(e.getKey());
+        int[] times = e.getValue();
+        for (int slot = 0; slot < times.length; slot++) {
+          long seconds = Integer.toUnsignedLong(times[slot]);
+          if (seconds != 0 && seconds >= limit) {
+            sink.accept(new Contact(network, preferences[slot], Instant.ofEpochSecond(seconds)));
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void restore(Contact contact) {
+    Cidr network = contact.network();
+    int excuse = network.isV4() ? excusePrefixV4 : excusePrefixV6;
+    if (network.length() < excuse) {
+      throw new IllegalArgumentException(
+          network + " is wider than this host's excuse prefix /" + excuse);
+    }
+    record(network.network(), contact.preference(), contact.at());
+  }
+
+  /** The network {@code key} stands for, the instance's hash key taken out again. */
+  private Cidr cidr(Network key) {
+    byte[] b =
+        switch (key) {
+          case V4 v4 -> bytes(Integer.toUnsignedLong(v4.bits() ^ (int) hashKey), 4);
+          case V6 v6 -> {
+            byte[] high = bytes(v6.high() ^ hashKey, 8);
+            byte[] low = bytes(v6.low() ^ Long.rotateLeft(hashKey, 32), 8);
+            byte[] all = Arrays.copyOf(high, 16);
+            System.arraycopy(low, 0, all, 8, 8);
+            yield all;
+          }
+        };
+    return new Cidr(Addresses.byAddress(b), b.length == 4 ? excusePrefixV4 : excusePrefixV6);
+  }
+
+  /** The low {@code count} bytes of {@code v}, big-endian. */
+  private static byte[] bytes(long v, int count) {
+    byte[] b = new byte[count];
+    for (int i = count - 1; i >= 0; i--) {
+      b[i] = (byte) v;
+      v >>>= 8;
+    }
+    return b;
   }
 }

@@ -1,9 +1,12 @@
 package org.mxtrap.state;
 
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import org.mxtrap.core.Cidr;
 
 /**
  * When each client network last contacted each MX preference. A client address is reduced to its
@@ -44,4 +47,36 @@ public interface ContactHistory {
    * bounded by their own {@code since}. Call it every few minutes.
    */
   void maintain(Instant now);
+
+  /**
+   * The last contact of a client network at one MX preference, as {@link #each} lists it and {@link
+   * #restore} takes it.
+   *
+   * @param network the client's address masked to the excuse prefix of the history that recorded it
+   */
+  record Contact(Cidr network, int preference, Instant at) {}
+
+  /**
+   * Hands every contact at or after {@code since} to {@code sink}: what {@code mxtrap state export}
+   * writes. Networks come in no particular order, the contacts of one in ascending order of
+   * preference, each (network, preference) once. The history is read a part at a time (a shard, a
+   * batch of networks), never copied whole, and {@code sink} runs with no lock held, so recording
+   * goes on meanwhile; a contact recorded during the walk may or may not be included.
+   *
+   * @throws UncheckedIOException when a shared store cannot be read within its deadline; {@code
+   *     sink} has then had part of the history
+   */
+  void each(Instant since, Consumer<Contact> sink);
+
+  /**
+   * Records a contact that another history exported, as {@link #record} would record one from an
+   * address of {@code contact.network()}: a later time than the one held wins. A network narrower
+   * than this history's excuse prefix is widened to it, as a contact from its address would be.
+   *
+   * @throws IllegalArgumentException when the network is wider than this history's excuse prefix of
+   *     its family (which of its addresses made the contact is not known, and recording one of them
+   *     would excuse an address that may never have called), or as {@link #record} throws (a
+   *     preference not in the layout)
+   */
+  void restore(Contact contact);
 }

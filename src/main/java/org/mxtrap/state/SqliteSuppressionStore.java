@@ -440,4 +440,26 @@ public final class SqliteSuppressionStore implements SuppressionStore {
       // the open already failed; that failure is the one to report
     }
   }
+
+  @Override
+  public List<Suppression> stored(Instant now) {
+    return index
+        .values()
+        .filter(s -> now.isBefore(s.until().plus(REPEAT_WINDOW)))
+        .sorted(Suppression.BY_PREFIX)
+        .toList();
+  }
+
+  @Override
+  public Optional<Suppression> restore(Suppression s, Instant now) {
+    if (!now.isBefore(s.until().plus(REPEAT_WINDOW))) {
+      return Optional.empty();
+    }
+    writes.lock();
+    try {
+      return Optional.of(write(Suppression.merge(standing(s.prefix(), now), s)));
+    } finally {
+      writes.unlock();
+    }
+  }
 }

@@ -81,4 +81,27 @@ public record Suppression(
   public boolean activeAt(Instant now) {
     return !now.isBefore(since) && now.isBefore(until);
   }
+
+  /**
+   * What importing {@code imported} makes of the {@code stored} suppression of the same prefix
+   * (null for none): the one that ends later, its since, reason and evidence with it (the stored
+   * one on a tie), with the larger of the two offence counts.
+   */
+  public static Suppression merge(@Nullable Suppression stored, Suppression imported) {
+    if (stored == null) {
+      return imported;
+    }
+    if (!stored.prefix().equals(imported.prefix())) {
+      throw new IllegalArgumentException(
+          "merging " + imported.prefix() + " into " + stored.prefix());
+    }
+    Suppression later = imported.until().isAfter(stored.until()) ? imported : stored;
+    return new Suppression(
+        later.prefix(),
+        later.since(),
+        later.until(),
+        later.reason(),
+        Math.max(stored.offences(), imported.offences()),
+        later.evidence());
+  }
 }

@@ -71,4 +71,21 @@ public interface SuppressionStore extends AutoCloseable {
 
   @Override
   void close();
+
+  /**
+   * Every stored suppression that still counts at {@code now} (active, or ended less than {@link
+   * #REPEAT_WINDOW} before it), in {@link Suppression#BY_PREFIX} order: what {@code mxtrap state
+   * export} writes. Answered from memory.
+   */
+  List<Suppression> stored(Instant now);
+
+  /**
+   * Stores {@code s} as another store exported it, merged with the stored suppression of the same
+   * prefix by {@link Suppression#merge}; a stored one that no longer counts at {@code now} is
+   * replaced. Durable (and, for a shared store, seen by every host) as {@link #add} is.
+   *
+   * @return the suppression of the prefix now stored; empty, and nothing stored, when {@code s}
+   *     itself counts for nothing at {@code now} (it ended {@link #REPEAT_WINDOW} or more before)
+   */
+  Optional<Suppression> restore(Suppression s, Instant now);
 }

@@ -219,4 +219,21 @@ final class MxtrapProcess implements AutoCloseable {
       throw new AssertionError("the server logged errors:\n" + errors);
     }
   }
+
+  /**
+   * Runs {@code mxtrap args...} to completion with its standard output in {@code stdout}; returns
+   * its exit code and standard error.
+   */
+  static Result runTo(Path stdout, Duration timeout, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(java(), "-jar", jar().toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).start();
+    byte[] err = p.getErrorStream().readAllBytes();
+    if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("mxtrap " + String.join(" ", args) + " did not finish");
+    }
+    return new Result(p.exitValue(), new String(err, java.nio.charset.StandardCharsets.UTF_8));
+  }
 }

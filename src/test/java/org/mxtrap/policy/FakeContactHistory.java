@@ -6,7 +6,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Cidr;
 import org.mxtrap.state.ContactHistory;
 
 /** Exact contacts per address (no excuse prefix, no capacity): for engine tests. */
@@ -42,4 +44,22 @@ final class FakeContactHistory implements ContactHistory {
   /** Keeps everything: an engine test is shorter than any window. */
   @Override
   public void maintain(Instant now) {}
+
+  @Override
+  public synchronized void each(Instant since, Consumer<Contact> sink) {
+    contacts.forEach(
+        (client, times) ->
+            times.forEach(
+                (preference, at) -> {
+                  if (!at.isBefore(since)) {
+                    sink.accept(new Contact(Cidr.of(client, 128), preference, at));
+                  }
+                }));
+  }
+
+  /** The network's first address: the fake keeps addresses, not networks. */
+  @Override
+  public void restore(Contact contact) {
+    record(contact.network().network(), contact.preference(), contact.at());
+  }
 }

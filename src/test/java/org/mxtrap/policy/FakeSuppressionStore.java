@@ -84,4 +84,22 @@ final class FakeSuppressionStore implements SuppressionStore {
 
   @Override
   public void close() {}
+
+  @Override
+  public synchronized List<Suppression> stored(Instant now) {
+    return rows.values().stream()
+        .filter(s -> now.isBefore(s.until().plus(REPEAT_WINDOW)))
+        .sorted(Suppression.BY_PREFIX)
+        .toList();
+  }
+
+  @Override
+  public synchronized Optional<Suppression> restore(Suppression s, Instant now) {
+    if (!now.isBefore(s.until().plus(REPEAT_WINDOW))) {
+      return Optional.empty();
+    }
+    Suppression merged = Suppression.merge(rows.get(s.prefix()), s);
+    rows.put(s.prefix(), merged);
+    return Optional.of(merged);
+  }
 }

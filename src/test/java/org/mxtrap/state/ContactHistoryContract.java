@@ -1,6 +1,7 @@
 package org.mxtrap.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -14,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Cidr;
 
 /**
  * What every {@link ContactHistory} does, whatever keeps it: an implementation's test extends this
@@ -193,5 +195,68 @@ public abstract class ContactHistoryContract {
             Map.entry(10, T.plusSeconds(last - 2 * threads)),
             Map.entry(20, T.plusSeconds(last - threads)),
             Map.entry(30, T.plusSeconds(last)));
+  }
+
+  private static List<ContactHistory.Contact> each(ContactHistory h, Instant since) {
+    List<ContactHistory.Contact> all = new ArrayList<>();
+    h.each(since, all::add);
+    return all;
+  }
+
+  private static ContactHistory.Contact contact(String network, int preference, Instant at) {
+    return new ContactHistory.Contact(Cidr.parse(network), preference, at);
+  }
+
+  @Test
+  void eachListsEveryContactSinceByNetworkAndPreference() throws Exception {
+    var h = open(24, 64, 100, WINDOW, 10, 20, 30);
+    h.record(ip("192.0.2.1"), 10, T);
+    h.record(ip("192.0.2.9"), 30, T.plusSeconds(5));
+    h.record(mapped("198.51.100.7"), 20, T.minusSeconds(60));
+    h.record(ip("2001:db8:1:2::5"), 10, T);
+    h.record(ip("203.0.113.1"), 10, EARLY.minusSeconds(1));
+
+    assertThat(each(h, EARLY))
+        .containsExactlyInAnyOrder(
+            contact("192.0.2.0/24", 10, T),
+            contact("192.0.2.0/24", 30, T.plusSeconds(5)),
+            contact("198.51.100.0/24", 20, T.minusSeconds(60)),
+            contact("2001:db8:1:2::/64", 10, T));
+    assertThat(each(h, T)).hasSize(3);
+    assertThat(each(open(24, 64, 100, WINDOW, 10), EARLY)).isEmpty();
+  }
+
+  @Test
+  void whatEachListsRestoresIntoAnotherHistoryAsItWas() throws Exception {
+    var from = open(24, 64, 100, WINDOW, 10, 20, 30);
+    from.record(ip("192.0.2.1"), 10, T);
+    from.record(ip("192.0.2.1"), 30, T.plusSeconds(1));
+    from.record(ip("2001:db8:1:2::5"), 20, T);
+    var to = open(24, 64, 100, WINDOW, 10, 20, 30);
+    to.record(ip("192.0.2.1"), 10, T.plusSeconds(9)); // later than the export's: kept
+
+    from.each(EARLY, to::restore);
+
+    assertThat(to.contacts(ip("192.0.2.200")))
+        .containsExactly(Map.entry(10, T.plusSeconds(9)), Map.entry(30, T.plusSeconds(1)));
+    assertThat(to.contacts(ip("2001:db8:1:2::ffff"))).containsExactly(Map.entry(20, T));
+    assertThat(to.lastBelow(ip("192.0.2.3"), 30, EARLY)).contains(T.plusSeconds(9));
+  }
+
+  @Test
+  void restoreWidensANarrowerNetworkAndRefusesAWiderOne() throws Exception {
+    var h = open(24, 64, 100, WINDOW, 10, 30);
+
+    h.restore(contact("192.0.2.7/32", 10, T));
+    assertThat(h.contacts(ip("192.0.2.200"))).containsExactly(Map.entry(10, T));
+
+    assertThatThrownBy(() -> h.restore(contact("198.51.0.0/16", 10, T)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("198.51.0.0/16");
+    assertThatThrownBy(() -> h.restore(contact("2001:db8::/48", 10, T)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> h.restore(contact("198.51.100.0/24", 20, T)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(h.contacts(ip("198.51.100.1"))).isEmpty();
   }
 }

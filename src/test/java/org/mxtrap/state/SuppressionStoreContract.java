@@ -297,4 +297,46 @@ public abstract class SuppressionStoreContract {
         .extracting(Suppression::offences)
         .isEqualTo(n);
   }
+
+  @Test
+  void storedListsEverySuppressionThatStillCountsActiveOrEndedByPrefix() {
+    Suppression gone = store.add(ip6Host(), T0, HOUR, "manual", "gone");
+    Suppression ended = store.add(HOST, T0.plus(Duration.ofDays(1)), HOUR, "manual", "ended");
+    Suppression active = store.add(NET, T0, Duration.ofDays(30), "manual", "active");
+    Instant now = gone.until().plus(SuppressionStore.REPEAT_WINDOW);
+
+    assertThat(store.stored(now)).containsExactly(active, ended);
+    assertThat(store.stored(T0)).containsExactly(active, ended, gone);
+  }
+
+  @Test
+  void restoreKeepsTheLaterEndWithTheLargerOffenceCount() throws Exception {
+    Suppression held = store.add(HOST, T0, HOUR, "manual", "held");
+    Suppression repeat = new Suppression(HOST, T0, T0.plus(MAX), "mx-skip", 3, "trap 30");
+    Suppression shorter = new Suppression(NET, T0, T0.plus(HOUR), "mx-skip", 5, "shorter");
+    store.add(NET, T0, MAX, "manual", "longer");
+
+    assertThat(store.restore(repeat, T0)).contains(repeat);
+    assertThat(store.restore(shorter, T0))
+        .contains(new Suppression(NET, T0, T0.plus(MAX), "manual", 5, "longer"));
+    assertThat(store.restore(held, T0)).contains(repeat); // the stored one ends later
+
+    store = reopen(store);
+    assertThat(store.find(ip("192.0.2.7"), T0)).contains(repeat);
+    assertThat(offend(HOST, T0.plus(MAX)).offences()).isEqualTo(4);
+  }
+
+  @Test
+  void restoreOfASuppressionThatCountsForNothingStoresNothing() {
+    Suppression old = new Suppression(HOST, T0, T0.plus(HOUR), "mx-skip", 2, "old");
+    Instant now = old.until().plus(SuppressionStore.REPEAT_WINDOW);
+
+    assertThat(store.restore(old, now)).isEmpty();
+    assertThat(store.history(ip("192.0.2.7"))).isEmpty();
+    assertThat(store.restore(old, now.minusNanos(1))).contains(old);
+  }
+
+  private static Cidr ip6Host() {
+    return Cidr.parse("2001:db8::7");
+  }
 }

@@ -2,10 +2,15 @@ package org.mxtrap.state.redis;
 
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScoredValue;
+import io.lettuce.core.ScoredValueScanCursor;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.ZAddArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +23,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Cidr;
 import org.mxtrap.state.BoundedContactHistory;
 import org.mxtrap.state.ContactHistory;
 import org.slf4j.Logger;
@@ -96,6 +103,9 @@ public final class RedisContactHistory implements ContactHistory {
       return 0
       """;
 
+  /** Networks read per round trip by {@link #each}. */
+  private static final int EACH_BATCH = 1000;
+
   private final HistoryRedis redis;
   private final String prefix;
   private final String index;
@@ -154,10 +164,8 @@ public final class RedisContactHistory implements ContactHistory {
     local.record(client, preference, at);
     String network = network(client);
     long seconds = at.getEpochSecond();
-    long deadline = redis.deadline();
     try {
-      redis.await(deadline, write(network, preference, seconds));
-      trim(seconds, deadline);
+      share(network, preference, seconds);
     } catch (HistoryRedis.Unavailable e) {
       // The local history has the contact; the recovery writes it into Redis.
       if (unwritten.size() < MAX_UNWRITTEN) {
@@ -166,6 +174,18 @@ public final class RedisContactHistory implements ContactHistory {
         unkept.incrementAndGet();
       }
     }
+  }
+
+  /**
+   * Records the contact in Redis, one round trip, and evicts when the site's index is past its
+   * capacity.
+   */
+  private void share(String network, int preference, long seconds) throws HistoryRedis.Unavailable {
+    long deadline = redis.deadline();
+    List<RedisFuture<?>> step = new ArrayList<>(List.of(write(network, preference, seconds)));
+    RedisFuture<Long> size = renew(step);
+    redis.await(deadline, step.toArray(RedisFuture<?>[]::new));
+    evictBeyondCapacity(HistoryRedis.result(size), seconds, deadline);
   }
 
   /** The commands that write one contact (the network's hash and the index), sent, not awaited. */
@@ -183,14 +203,21 @@ public final class RedisContactHistory implements ContactHistory {
     };
   }
 
-  /** Renews the index's TTL and evicts the networks beyond capacity. */
-  private void trim(long seconds, long deadline) throws HistoryRedis.Unavailable {
+  /**
+   * Adds to {@code step} the commands that renew the index's TTL and count it; returns the count.
+   */
+  private RedisFuture<Long> renew(List<RedisFuture<?>> step) {
     var r = redis.commands();
-    RedisFuture<Long> size;
-    redis.await(deadline, r.pexpire(index, window.toMillis()), size = r.zcard(index));
-    long excess = HistoryRedis.result(size) - capacity;
-    if (excess > 0) {
-      evict(excess, seconds, deadline);
+    step.add(r.pexpire(index, window.toMillis()));
+    RedisFuture<Long> size = r.zcard(index);
+    step.add(size);
+    return size;
+  }
+
+  private void evictBeyondCapacity(long size, long seconds, long deadline)
+      throws HistoryRedis.Unavailable {
+    if (size > capacity) {
+      evict(size - capacity, seconds, deadline);
     }
   }
 
@@ -226,7 +253,11 @@ public final class RedisContactHistory implements ContactHistory {
         written += batch.size();
       }
       if (written > 0) {
-        trim(latest, redis.deadline());
+        long deadline = redis.deadline();
+        List<RedisFuture<?>> step = new ArrayList<>();
+        RedisFuture<Long> size = renew(step);
+        redis.await(deadline, step.toArray(RedisFuture<?>[]::new));
+        evictBeyondCapacity(HistoryRedis.result(size), latest, deadline);
       }
     } catch (HistoryRedis.Unavailable e) {
       throw new IllegalStateException("contacts not all written: " + e.getMessage(), e);
@@ -351,5 +382,113 @@ public final class RedisContactHistory implements ContactHistory {
       b[i] &= (byte) (0xff00 >>> keep);
     }
     return Addresses.text(Addresses.byAddress(b)) + "/" + bits;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>First what Redis holds: {@code ZSCAN} of the index, {@value #EACH_BATCH} networks at a time,
+   * with one {@code HGETALL} per network sent together and awaited within one deadline; where this
+   * host holds a later time of the same network and preference, that one is left for the second
+   * part. Then this host's own contacts that Redis lacks or has earlier (recorded while Redis was
+   * away), checked with one {@code HGET} each, a batch at a time. A network's hash that expired
+   * between the scan and its read is skipped. SCAN may return a network twice when the index grows
+   * during the walk; its contacts are then listed twice, which {@link #restore} takes as once.
+   */
+  @Override
+  public void each(Instant since, Consumer<Contact> sink) {
+    long limit = since.getEpochSecond();
+    var r = redis.commands();
+    try {
+      ScanCursor cursor = ScanCursor.INITIAL;
+      do {
+        long deadline = redis.deadline();
+        RedisFuture<ScoredValueScanCursor<String>> page =
+            r.zscan(index, cursor, ScanArgs.Builder.limit(EACH_BATCH));
+        redis.await(deadline, page);
+        ScoredValueScanCursor<String> networks = HistoryRedis.result(page);
+        List<String> recent =
+            networks.getValues().stream()
+                .filter(v -> v.getScore() >= limit)
+                .map(ScoredValue::getValue)
+                .toList();
+        List<RedisFuture<Map<String, String>>> hashes =
+            recent.stream().map(n -> r.hgetall(key(n))).toList();
+        redis.await(deadline, hashes.toArray(RedisFuture<?>[]::new));
+        for (int i = 0; i < recent.size(); i++) {
+          Cidr network = Cidr.parse(recent.get(i));
+          Map<Integer, Instant> mine = local.contacts(network.network());
+          new TreeMap<>(HistoryRedis.result(hashes.get(i)))
+              .forEach(
+                  (p, seconds) -> {
+                    Instant at = Instant.ofEpochSecond(Long.parseLong(seconds));
+                    int preference = Integer.parseInt(p);
+                    Instant local = mine.get(preference);
+                    if (at.getEpochSecond() >= limit && (local == null || !local.isAfter(at))) {
+                      sink.accept(new Contact(network, preference, at));
+                    }
+                  });
+        }
+        cursor = networks;
+      } while (!cursor.isFinished());
+      List<Contact> batch = new ArrayList<>(EACH_BATCH);
+      local.each(
+          since,
+          c -> {
+            batch.add(c);
+            if (batch.size() == EACH_BATCH) {
+              onlyHere(batch, sink);
+            }
+          });
+      onlyHere(batch, sink);
+    } catch (HistoryRedis.Unavailable e) {
+      throw unreadable(e);
+    }
+  }
+
+  /** Hands {@code sink} those of {@code batch} that Redis lacks or has earlier; empties it. */
+  private void onlyHere(List<Contact> batch, Consumer<Contact> sink) {
+    var r = redis.commands();
+    List<RedisFuture<String>> shared =
+        batch.stream()
+            .map(c -> r.hget(key(c.network().toString()), Integer.toString(c.preference())))
+            .toList();
+    try {
+      redis.await(redis.deadline(), shared.toArray(RedisFuture<?>[]::new));
+    } catch (HistoryRedis.Unavailable e) {
+      throw unreadable(e);
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      String seconds = HistoryRedis.result(shared.get(i));
+      Contact c = batch.get(i);
+      if (seconds == null || Long.parseLong(seconds) < c.at().getEpochSecond()) {
+        sink.accept(c);
+      }
+    }
+    batch.clear();
+  }
+
+  private static UncheckedIOException unreadable(HistoryRedis.Unavailable e) {
+    return new UncheckedIOException(
+        new IOException("cannot read the shared contact history: " + e.getMessage(), e));
+  }
+
+  /**
+   * {@inheritDoc} Locally and in Redis, as {@link #record} does; the key's TTL starts again at the
+   * trap window, longer than an older contact needs, which no lookup notices.
+   *
+   * @throws UncheckedIOException when Redis does not take it within the deadline (unlike {@link
+   *     #record}, which goes on with the local history alone): an import must not seem to succeed
+   */
+  @Override
+  public void restore(Contact contact) {
+    local.restore(contact); // refuses a network wider than the excuse prefix before anything
+    InetAddress first = contact.network().network();
+    try {
+      share(network(first), contact.preference(), contact.at().getEpochSecond());
+    } catch (HistoryRedis.Unavailable e) {
+      throw new UncheckedIOException(
+          new IOException("cannot record in the shared contact history: " + e.getMessage(), e));
+    }
   }
 }

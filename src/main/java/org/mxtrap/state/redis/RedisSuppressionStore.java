@@ -620,4 +620,24 @@ public final class RedisSuppressionStore implements SuppressionStore {
   private static String escapeGlob(String text) {
     return text.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
   }
+
+  /** {@inheritDoc} From the mirror, which holds every row Redis has (as of its last sync). */
+  @Override
+  public List<Suppression> stored(Instant now) {
+    return mirror.stored(now);
+  }
+
+  /**
+   * {@inheritDoc} Written and published as {@link #add} writes, so every host's mirror has it.
+   *
+   * @throws UncheckedIOException when Redis cannot be read or written within the deadline
+   */
+  @Override
+  public Optional<Suppression> restore(Suppression s, Instant now) {
+    if (!SuppressionMirror.counts(s, now)) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(
+        change(s.prefix(), now, stored -> Suppression.merge(standing(stored, now), s)));
+  }
 }

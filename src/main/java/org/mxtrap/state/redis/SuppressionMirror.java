@@ -104,4 +104,14 @@ final class SuppressionMirror {
   static boolean counts(Suppression s, Instant now) {
     return now.isBefore(s.until().plus(SuppressionStore.REPEAT_WINDOW));
   }
+
+  /** Every row that still counts at {@code now}, by prefix. */
+  List<Suppression> stored(Instant now) {
+    return index
+        .values()
+        .map(Versioned::suppression)
+        .filter(s -> counts(s, now))
+        .sorted(Suppression.BY_PREFIX)
+        .toList();
+  }
 }
