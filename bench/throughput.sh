@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throughput benchmark: Postfix's smtp-source against mxtrap (Maildir delivery; relaying to a
-# private smtp-sink; with its state in a private redis-server), a private Postfix smtpd and smtp-sink, side by side on this machine, at
+# private smtp-sink; with its state in a private redis-server; on a private Redis Cluster), a
+# private Postfix smtpd and smtp-sink, side by side on this machine, at
 # several numbers of parallel sessions.
 #
 #   bench/throughput.sh                 # 5000 messages of 4 KB per run, at 1, 20, 100 sessions
@@ -26,7 +27,7 @@ WARMUP=${BENCH_WARMUP:-20000}             # unmeasured messages per server befor
 WARMUP_SESSIONS=${BENCH_WARMUP_SESSIONS:-20}
 REPEAT=${BENCH_REPEAT:-1}                 # measured runs per cell; the median is reported
 REUSE=${BENCH_REUSE:-0}                   # 1: smtp-source -d (several messages per connection)
-SERVERS=${BENCH_SERVERS:-mxtrap,relay,redis,postfix,sink}
+SERVERS=${BENCH_SERVERS:-mxtrap,relay,redis,cluster,postfix,sink}
 RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-600}     # seconds, upper bound for one smtp-source run
 START_TIMEOUT=${BENCH_START_TIMEOUT:-60}  # seconds for a server to answer 220
 BUILD_TIMEOUT=${BENCH_BUILD_TIMEOUT:-900} # seconds for the launcher to build the jar if needed
@@ -41,7 +42,7 @@ POSTFIX_DELIVERY=${BENCH_POSTFIX_DELIVERY:-discard}  # discard | maildir (virtua
 MXTRAP_EXTRA_YAML=${BENCH_MXTRAP_EXTRA_YAML:-}  # extra top-level YAML lines for mxtrap's config
 
 usage() {
-  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   cat <<EOF
 
 Options (each also settable by the environment variable in brackets):
@@ -53,7 +54,7 @@ Options (each also settable by the environment variable in brackets):
   --repeat N            runs per cell, median reported        [BENCH_REPEAT=$REPEAT]
   --reuse               several messages per connection (-d)  [BENCH_REUSE=1]
   --servers LIST        any of mxtrap,relay (mxtrap-relay),redis (mxtrap-redis),
-                        postfix,sink                          [BENCH_SERVERS=$SERVERS]
+                        cluster (mxtrap-cluster),postfix,sink [BENCH_SERVERS=$SERVERS]
   --run-timeout SECS    bound on one smtp-source run          [BENCH_RUN_TIMEOUT=$RUN_TIMEOUT]
   --start-timeout SECS  bound on a server's start (220)       [BENCH_START_TIMEOUT=$START_TIMEOUT]
   --tmpdir DIR          parent of the temp dir (spools)       [BENCH_TMPDIR=$BASE_TMP]
@@ -99,14 +100,15 @@ done
 case "$POSTFIX_DELIVERY" in discard|maildir) ;; *)
   echo "throughput.sh: --postfix-delivery must be discard or maildir, got '$POSTFIX_DELIVERY'" >&2; exit 2 ;;
 esac
-WANT_MXTRAP=0 WANT_RELAY=0 WANT_REDIS=0 WANT_POSTFIX=0 WANT_SINK=0
+WANT_MXTRAP=0 WANT_RELAY=0 WANT_REDIS=0 WANT_CLUSTER=0 WANT_POSTFIX=0 WANT_SINK=0
 IFS=', ' read -r -a _servers <<<"$SERVERS"
 for s in "${_servers[@]}"; do
   case "$s" in
     mxtrap) WANT_MXTRAP=1 ;; relay|mxtrap-relay) WANT_RELAY=1 ;; redis|mxtrap-redis) WANT_REDIS=1 ;;
+    cluster|mxtrap-cluster) WANT_CLUSTER=1 ;;
     postfix) WANT_POSTFIX=1 ;; sink|smtp-sink) WANT_SINK=1 ;;
     '') ;;
-    *) echo "throughput.sh: unknown server '$s' (mxtrap, relay, redis, postfix, sink)" >&2; exit 2 ;;
+    *) echo "throughput.sh: unknown server '$s' (mxtrap, relay, redis, cluster, postfix, sink)" >&2; exit 2 ;;
   esac
 done
 
@@ -121,7 +123,8 @@ mkdir -p "$BASE_TMP"
 TMP=$(mktemp -d "$BASE_TMP/mxtrap-bench.XXXXXX")
 chmod 755 "$TMP"   # the postfix user must reach the private queue below it
 
-MXTRAP_PID="" RELAY_PID="" RELAY_SINK_PID="" REDIS_MX_PID="" REDIS_PID="" SINK_PID="" POSTFIX_ETC="" POSTFIX_STARTED=0 LOAD_PID=""
+MXTRAP_PID="" RELAY_PID="" RELAY_SINK_PID="" REDIS_MX_PID="" REDIS_PID="" CLUSTER_MX_PID="" SINK_PID=""
+CLUSTER_PIDS=() POSTFIX_ETC="" POSTFIX_STARTED=0 LOAD_PID=""
 
 cleanup() {
   local rc=$?
@@ -132,6 +135,8 @@ cleanup() {
   stop_pid "$RELAY_SINK_PID" "smtp-sink (relay)"
   stop_pid "$REDIS_MX_PID" mxtrap-redis
   stop_pid "$REDIS_PID" redis-server
+  stop_pid "$CLUSTER_MX_PID" mxtrap-cluster
+  for pid in "${CLUSTER_PIDS[@]}"; do stop_pid "$pid" "redis-server (cluster)"; done
   stop_pid "$SINK_PID" smtp-sink
   if [ "$POSTFIX_STARTED" = 1 ]; then
     local mpid i
@@ -171,11 +176,14 @@ source_cmd() { # $1 = port, $2 = sessions, $3 = messages; prints the command lin
   echo "smtp-source ${SOURCE_FLAGS[*]} -s $2 -m $3 127.0.0.1:$1"
 }
 
-# CPU seconds (user + system) an mxtrap JVM (mxtrap or mxtrap-relay: $1) has used so far, from
+# CPU seconds (user + system) an mxtrap JVM (mxtrap, relay, redis or cluster: $1) has used so far, from
 # /proc/PID/stat fields 14 and 15; nothing for the other servers.
 mxtrap_cpu() {
   local pid
-  case "$1" in mxtrap) pid=$MXTRAP_PID ;; relay) pid=$RELAY_PID ;; redis) pid=$REDIS_MX_PID ;; *) return 0 ;; esac
+  case "$1" in
+    mxtrap) pid=$MXTRAP_PID ;; relay) pid=$RELAY_PID ;; redis) pid=$REDIS_MX_PID ;; cluster) pid=$CLUSTER_MX_PID ;;
+    *) return 0 ;;
+  esac
   awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$pid/stat" 2>/dev/null
 }
 
@@ -251,7 +259,8 @@ echo "load:      -m $MESSAGES per run, -l $SIZE bytes, sessions: $SESSIONS, repe
 echo
 
 read -r P_MXTRAP P_ADMIN P_POSTFIX P_SINK P_RELAY P_RELAY_ADMIN P_RELAY_SINK P_REDIS_MX P_REDIS_ADMIN P_REDIS \
-  < <(free_ports 10 | paste -sd' ')
+  P_CLUSTER_MX P_CLUSTER_ADMIN \
+  < <(free_ports 12 | paste -sd' ')
 START_FAILED=0
 
 # ---- smtp-sink: the protocol-only ceiling (no disk at all) ---------------------------------------
@@ -477,27 +486,78 @@ if [ "$WANT_RELAY" = 1 ] && [ "$START_FAILED" = 0 ]; then
   fi
 fi
 
+# redis_answers PORT TEXT COMMAND...: true once redis-cli COMMAND on 127.0.0.1:PORT answers with
+# TEXT in its reply, polled for START_TIMEOUT seconds at most.
+redis_answers() {
+  local port=$1 text=$2 i
+  shift 2
+  for ((i = 0; i < START_TIMEOUT * 10; i++)); do
+    redis-cli -p "$port" "$@" 2>/dev/null | grep -q "$text" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# start_redis PORT DIR [OPTIONS...]: a private redis-server (no persistence) on 127.0.0.1:PORT, its
+# files and log in DIR; its pid in STARTED_PID. True once it answers PING.
+start_redis() {
+  local port=$1 dir=$2
+  shift 2
+  mkdir -p "$dir"
+  redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --save "" --appendonly no \
+    --daemonize no "$@" >"$dir/redis.log" 2>&1 &
+  STARTED_PID=$!
+  redis_answers "$port" PONG ping
+}
+
+if { [ "$WANT_REDIS" = 1 ] || [ "$WANT_CLUSTER" = 1 ]; } && [ "$START_FAILED" = 0 ]; then
+  command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 ||
+    { echo "redis: redis-server or redis-cli not found (apt-get install redis-server)" >&2; exit 3; }
+fi
+
 # mxtrap-redis: the same mxtrap with state.store: redis, on a private redis-server (no
 # persistence) on its own port: every contact written to Redis before the greeting, suppressions
 # answered from the local mirror. The column shows what the shared store costs a session.
 if [ "$WANT_REDIS" = 1 ] && [ "$START_FAILED" = 0 ]; then
-  command -v redis-server >/dev/null 2>&1 ||
-    { echo "redis: redis-server not found (apt-get install redis-server)" >&2; exit 3; }
-  mkdir -p "$TMP/redis"
-  redis-server --bind 127.0.0.1 --port "$P_REDIS" --dir "$TMP/redis" --save "" \
-    --appendonly no --daemonize no >"$TMP/redis/redis.log" 2>&1 &
-  REDIS_PID=$!
-  for ((i = 0; i < START_TIMEOUT * 10; i++)); do
-    redis-cli -p "$P_REDIS" ping 2>/dev/null | grep -q PONG && break
-    sleep 0.1
-  done
-  if redis-cli -p "$P_REDIS" ping 2>/dev/null | grep -q PONG; then
+  start_redis "$P_REDIS" "$TMP/redis" && redis_up=1 || redis_up=0
+  REDIS_PID=$STARTED_PID
+  if [ "$redis_up" = 1 ]; then
     echo "redis: redis-server pid $REDIS_PID on 127.0.0.1:$P_REDIS, mxtrap-redis's state"
     start_mxtrap mxtrap-redis "$P_REDIS_MX" "$P_REDIS_ADMIN" \
       "state: { store: redis, redis: { url: \"redis://127.0.0.1:$P_REDIS\" } }"
     REDIS_MX_PID=$STARTED_PID
   else
     echo "redis: FAILED: redis-server did not answer on 127.0.0.1:$P_REDIS" >&2
+    START_FAILED=1
+  fi
+fi
+
+# mxtrap-cluster: the same on a private Redis Cluster of three masters (no replicas, no
+# persistence), joined by redis-cli --cluster create: each contact goes to the master of its key's
+# slot. A node's cluster bus is its port + 10000, free too.
+CLUSTER_DIR="$TMP/cluster"
+start_cluster() { # the nodes' pids in CLUSTER_PIDS as they start; true once every node says ok
+  local p
+  for p in "${CLUSTER_PORTS[@]}"; do
+    start_redis "$p" "$CLUSTER_DIR/$p" --cluster-enabled yes \
+      --cluster-config-file "$CLUSTER_DIR/$p/nodes.conf" && CLUSTER_PIDS+=("$STARTED_PID") ||
+      { CLUSTER_PIDS+=("$STARTED_PID"); return 1; }
+  done
+  timeout -k 5 "$START_TIMEOUT" redis-cli --cluster create "${CLUSTER_NODES[@]}" \
+    --cluster-replicas 0 --cluster-yes >"$CLUSTER_DIR/create.log" 2>&1 || return 1
+  for p in "${CLUSTER_PORTS[@]}"; do redis_answers "$p" cluster_state:ok cluster info || return 1; done
+}
+if [ "$WANT_CLUSTER" = 1 ] && [ "$START_FAILED" = 0 ]; then
+  mapfile -t CLUSTER_PORTS < <(free_cluster_ports 3)
+  CLUSTER_NODES=("${CLUSTER_PORTS[@]/#/127.0.0.1:}")
+  if start_cluster; then
+    echo "cluster: redis-server pids ${CLUSTER_PIDS[*]} on ${CLUSTER_NODES[*]}, mxtrap-cluster's state"
+    seeds=$(printf '"%s",' "${CLUSTER_NODES[@]}")
+    start_mxtrap mxtrap-cluster "$P_CLUSTER_MX" "$P_CLUSTER_ADMIN" \
+      "state: { store: redis, redis: { cluster: [${seeds%,}] } }"
+    CLUSTER_MX_PID=$STARTED_PID
+  else
+    echo "cluster: FAILED: the Redis Cluster on ${CLUSTER_NODES[*]} did not come up; see $CLUSTER_DIR" >&2
     START_FAILED=1
   fi
 fi
@@ -512,11 +572,17 @@ ORDER=()
 [ "$WANT_MXTRAP" = 1 ] && ORDER+=(mxtrap)
 [ "$WANT_RELAY" = 1 ] && ORDER+=(relay)
 [ "$WANT_REDIS" = 1 ] && ORDER+=(redis)
+[ "$WANT_CLUSTER" = 1 ] && ORDER+=(cluster)
 [ "$WANT_POSTFIX" = 1 ] && ORDER+=(postfix)
 [ "$WANT_SINK" = 1 ] && ORDER+=(sink)
 [ "${#ORDER[@]}" -gt 0 ] || { echo "throughput.sh: no server selected" >&2; exit 2; }
 
-port_of() { case "$1" in mxtrap) echo "$P_MXTRAP" ;; relay) echo "$P_RELAY" ;; redis) echo "$P_REDIS_MX" ;; postfix) echo "$P_POSTFIX" ;; sink) echo "$P_SINK" ;; esac; }
+port_of() {
+  case "$1" in
+    mxtrap) echo "$P_MXTRAP" ;; relay) echo "$P_RELAY" ;; redis) echo "$P_REDIS_MX" ;;
+    cluster) echo "$P_CLUSTER_MX" ;; postfix) echo "$P_POSTFIX" ;; sink) echo "$P_SINK" ;;
+  esac
+}
 
 echo
 echo "Commands (one per cell; wall time measured around each):"
@@ -582,11 +648,13 @@ JIT_AFTER=$(mxtrap_jit)
 cell() { local v=${RESULT[$1,$2]:-}; [ -n "$v" ] && echo "$v" || echo "-"; }
 echo
 echo "Throughput, messages/second ($MESSAGES msgs of $SIZE bytes per run; higher is better):"
-printf '%8s  %12s  %12s  %12s  %12s  %14s  %12s\n' sessions mxtrap mxtrap-relay mxtrap-redis postfix mxtrap/postfix smtp-sink
+printf '%8s  %12s  %12s  %12s  %14s  %12s  %14s  %12s\n' sessions mxtrap mxtrap-relay mxtrap-redis \
+  mxtrap-cluster postfix mxtrap/postfix smtp-sink
 for s in $SESSIONS; do
-  mx=$(cell mxtrap "$s") rl=$(cell relay "$s") rd=$(cell redis "$s") pf=$(cell postfix "$s") sk=$(cell sink "$s")
+  mx=$(cell mxtrap "$s") rl=$(cell relay "$s") rd=$(cell redis "$s") cl=$(cell cluster "$s")
+  pf=$(cell postfix "$s") sk=$(cell sink "$s")
   ratio=$(awk -v a="$mx" -v b="$pf" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }')
-  printf '%8s  %12s  %12s  %12s  %12s  %14s  %12s\n' "$s" "$mx" "$rl" "$rd" "$pf" "$ratio" "$sk"
+  printf '%8s  %12s  %12s  %12s  %14s  %12s  %14s  %12s\n' "$s" "$mx" "$rl" "$rd" "$cl" "$pf" "$ratio" "$sk"
 done
 if [ -n "$JIT_BEFORE" ] && [ -n "$JIT_AFTER" ]; then
   # Compiling takes a core away from serving: a steady-state figure needs little of it here.
@@ -611,6 +679,13 @@ if [ "$WANT_REDIS" = 1 ]; then
   keys=$(redis-cli -p "$P_REDIS" dbsize 2>/dev/null || echo "?")
   echo "mxtrap-redis: $n files in Maildir new/ directories under $REDIS_MX_DIR/data; $keys keys in Redis"
   kill -0 "$REDIS_MX_PID" 2>/dev/null || { echo "mxtrap-redis: the server died during the benchmark" >&2; FAILED=1; }
+fi
+if [ "$WANT_CLUSTER" = 1 ]; then
+  n=$( (find "$TMP/mxtrap-cluster/data" -type f -path '*/new/*' 2>/dev/null || true) | wc -l)
+  keys=0
+  for p in "${CLUSTER_PORTS[@]}"; do keys=$((keys + $(redis-cli -p "$p" dbsize 2>/dev/null || echo 0))); done
+  echo "mxtrap-cluster: $n files in Maildir new/ directories under $TMP/mxtrap-cluster/data; $keys keys in the Cluster"
+  kill -0 "$CLUSTER_MX_PID" 2>/dev/null || { echo "mxtrap-cluster: the server died during the benchmark" >&2; FAILED=1; }
 fi
 if [ "$WANT_RELAY" = 1 ]; then
   # Its 250 came once the message was spooled; forwarding may trail the load: wait (bounded)

@@ -31,6 +31,34 @@ for s in socks:
 PY
 }
 
+# free_cluster_ports COUNT: prints COUNT distinct free loopback TCP ports below 55536, one per
+# line, each with its port + 10000 free too (a Redis Cluster node's bus) and none another's bus.
+free_cluster_ports() {
+  python3 - "$1" <<'PY'
+import socket, sys
+socks, ports = [], []
+while len(ports) < int(sys.argv[1]):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+    p = s.getsockname()[1]
+    if p + 10000 > 65535 or any(abs(p - q) == 10000 for q in ports):
+        continue
+    bus = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        bus.bind(("127.0.0.1", p + 10000))
+    except OSError:
+        continue
+    finally:
+        socks.append(bus)
+    ports.append(p)
+for p in ports:
+    print(p)
+for s in socks:
+    s.close()
+PY
+}
+
 # raise_fd_limit WANT: raises this shell's descriptor limit (inherited by what it starts) to WANT,
 # first raising the hard limit where this user may (root with CAP_SYS_RESOURCE), else as far as the
 # hard limit allows. Check `ulimit -n` afterwards for what was had.

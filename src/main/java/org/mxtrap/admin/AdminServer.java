@@ -5,10 +5,12 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.jspecify.annotations.Nullable;
@@ -140,6 +142,12 @@ public final class AdminServer implements AutoCloseable {
         ex.getResponseHeaders().set("Allow", e.allow());
       }
       sendError(ex, e.status(), e.getMessage());
+    } catch (UncheckedIOException e) {
+      // The store could not be read or written (a shared Redis away, failing over): an outside
+      // failure, not ours, and the request may be sent again.
+      String why = Objects.requireNonNull(e.getCause()).getMessage();
+      log.warn("{} {} failed: {}", method, path, why);
+      sendError(ex, 503, why + "; try again");
     } catch (RuntimeException e) {
       log.error("{} {} failed", method, path, e);
       sendError(ex, 500, "internal error: see the server's log");

@@ -28,6 +28,7 @@ import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
 import org.mxtrap.core.Verdict;
 import org.mxtrap.dns.Dnsbl;
+import org.mxtrap.it.LoopbackCluster;
 import org.mxtrap.it.LoopbackRedis;
 import org.mxtrap.observe.Events;
 import org.mxtrap.policy.Arming;
@@ -37,9 +38,10 @@ import org.mxtrap.testing.FakeDns;
 
 /**
  * Connection decisions ({@link TrapEngine#connect}) with the embedded store and with the shared
- * Redis store side by side, SUPPRESSIONS suppressions loaded into each: a program, not a test. Run
- * it with {@code bench/decisions.sh [DIR] [SUPPRESSIONS]}; it starts its own redis-server on a free
- * loopback port and writes only under a temp dir in DIR.
+ * Redis store side by side, on one redis-server and on a Redis Cluster of three masters,
+ * SUPPRESSIONS suppressions loaded into each: a program, not a test. Run it with {@code
+ * bench/decisions.sh [DIR] [SUPPRESSIONS]}; it starts its own redis-server and cluster on free
+ * loopback ports, one after the other, stops them by PID, and writes only under a temp dir in DIR.
  *
  * <p>The mix, per ten decisions: one client that is suppressed (a lookup that finds it), and nine
  * that are not, most at the primary (a contact recorded and the suppressions looked up) and one in
@@ -56,6 +58,8 @@ final class DecisionBench {
   private static final int CONTACTS = 4_000_000;
 
   private static final int DECISIONS = 200_000;
+
+  private static final Duration REDIS_TIMEOUT = Duration.ofSeconds(2);
 
   /** Sessions deciding at once for the throughput figure, as a busy host's greetings are. */
   private static final int THREADS = 64;
@@ -84,10 +88,9 @@ final class DecisionBench {
         "JVM %s, %d suppressions per store, %d measured decisions%n",
         Runtime.version(), n, DECISIONS);
     List<String> lines = new ArrayList<>();
-    try (LoopbackRedis redis =
-        LoopbackRedis.start(Files.createDirectories(root.resolve("redis")))) {
-      for (String kind : new String[] {"local", "redis"}) {
-        Stores s = open(kind, root, redis, layout, settings, n);
+    try {
+      for (String kind : new String[] {"local", "redis", "cluster"}) {
+        Stores s = open(kind, root, layout, settings, n);
         try {
           lines.add(run(s, layout, settings, now, n));
         } finally {
@@ -100,13 +103,17 @@ final class DecisionBench {
       deleteTree(root);
     }
     System.out.printf(
-        "%nstore   decisions/s (64 threads)  latency (1 thread), microseconds:"
+        "%nstore    decisions/s (64 threads)  latency (1 thread), microseconds:"
             + " p50     p90     p99   p99.9     max%n");
     lines.forEach(System.out::println);
   }
 
-  private static Stores open(
-      String kind, Path root, LoopbackRedis redis, Layout layout, TrapSettings t, int n)
+  /**
+   * The stores of {@code kind}: {@code local} (embedded), {@code redis} (a redis-server of its own)
+   * or {@code cluster} (a Redis Cluster of three masters of its own), with {@code n} suppressions.
+   * Closing {@link Stores#more} stops the servers.
+   */
+  private static Stores open(String kind, Path root, Layout layout, TrapSettings t, int n)
       throws Exception {
     int[] prefs = layout.entries().stream().mapToInt(LayoutEntry::preference).toArray();
     long start = System.nanoTime();
@@ -129,16 +136,39 @@ final class DecisionBench {
               FileAvailabilityHistory.open(dir, layout, T0, t.armAfter()),
               () -> {});
     } else {
-      RedisState state = RedisState.open(redis.url(), null, "bench:", Duration.ofSeconds(2));
-      SuppressionStore sup = state.suppressions(Duration.ofMinutes(10), Clock.systemUTC());
-      load(sup, n);
-      s =
-          new Stores(
-              kind,
-              sup,
-              state.contacts(32, 128, CONTACTS, t.window(), prefs),
-              state.availability(layout, Set.of(), T0, t.armAfter()),
-              state);
+      Path dir = Files.createDirectories(root.resolve(kind));
+      AutoCloseable server = null;
+      try {
+        RedisState state;
+        if (kind.equals("redis")) {
+          LoopbackRedis redis = LoopbackRedis.start(dir);
+          server = redis;
+          state = RedisState.open(redis.url(), null, "bench:", REDIS_TIMEOUT);
+        } else {
+          LoopbackCluster cluster = LoopbackCluster.start(dir);
+          server = cluster;
+          state = RedisState.openCluster(cluster.nodes(), null, "bench:", REDIS_TIMEOUT);
+        }
+        SuppressionStore sup = state.suppressions(Duration.ofMinutes(10), Clock.systemUTC());
+        load(sup, n);
+        AutoCloseable stop = server;
+        s =
+            new Stores(
+                kind,
+                sup,
+                state.contacts(32, 128, CONTACTS, t.window(), prefs),
+                state.availability(layout, Set.of(), T0, t.armAfter()),
+                () -> {
+                  try (stop) {
+                    state.close();
+                  }
+                });
+      } catch (Exception e) {
+        if (server != null) {
+          server.close();
+        }
+        throw e;
+      }
     }
     for (LayoutEntry e : layout.entries()) {
       s.availability().up(e, T0);
@@ -228,7 +258,7 @@ final class DecisionBench {
     double perSecond = THREADS * (double) each / ((System.nanoTime() - start) / 1e9);
     return String.format(
         Locale.ROOT,
-        "%-6s %,25.0f   %58.1f %7.1f %7.1f %7.1f %7.1f",
+        "%-7s %,25.0f   %36.1f %7.1f %7.1f %7.1f %7.1f",
         s.name(),
         perSecond,
         latency[latency.length / 2] / 1e3,

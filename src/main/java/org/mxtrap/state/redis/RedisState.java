@@ -82,6 +82,9 @@ public final class RedisState implements AutoCloseable {
   /** How often a Cluster client reads the cluster's layout anyway, besides on a MOVED or ASK. */
   private static final Duration CLUSTER_REFRESH = Duration.ofSeconds(15);
 
+  /** How often a MOVED, an ASK or repeated reconnects may make a Cluster client read it at most. */
+  private static final Duration ADAPTIVE_REFRESH_AT_MOST = Duration.ofSeconds(1);
+
   private final String keyPrefix;
   private final String server;
   private final Duration timeout;
@@ -366,6 +369,9 @@ public final class RedisState implements AutoCloseable {
                 ClusterTopologyRefreshOptions.builder()
                     .enablePeriodicRefresh(CLUSTER_REFRESH)
                     .enableAllAdaptiveRefreshTriggers()
+                    // Lettuce's default, 30 s, would spend the one refresh on the first reconnects
+                    // to a lost master, before its replica is promoted, and keep the dead layout.
+                    .adaptiveRefreshTriggersTimeout(ADAPTIVE_REFRESH_AT_MOST)
                     .build())
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
