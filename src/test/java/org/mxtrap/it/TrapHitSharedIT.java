@@ -191,7 +191,7 @@ class TrapHitSharedIT {
     assertThat(
             SharedStateIT.await(
                 Duration.ofSeconds(5),
-                () -> at("127.0.0.20", backupPort, "127.0.0.94"),
+                () -> at("127.0.0.10", primaryPort, "127.0.0.94"),
                 g -> g.startsWith("4")))
         .as("a trap hit after the outage is shared again")
         .startsWith("421 4.7.1 ");

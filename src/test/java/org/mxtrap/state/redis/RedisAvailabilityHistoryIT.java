@@ -50,23 +50,13 @@ class RedisAvailabilityHistoryIT extends AvailabilityHistoryContract {
     return host(redis, now);
   }
 
-  /** One more host of the current test's site, opening at {@code now}. */
-  private RedisAvailabilityHistory host(HistoryRedisFixture r, Instant now) {
+  /**
+   * One more host of the current test's site, opening at {@code now}, serving {@code served} (no
+   * entry when none is given).
+   */
+  private RedisAvailabilityHistory host(HistoryRedisFixture r, Instant now, LayoutEntry... served) {
     return RedisAvailabilityHistory.open(
         r.connection.async(),
-        HistoryRedisFixture.reach(),
-        TIMEOUT,
-        site,
-        LAYOUT,
-        Set.of(),
-        now,
-        DAY);
-  }
-
-  /** A host of the current test's site that serves {@code served}. */
-  private RedisAvailabilityHistory serving(Instant now, LayoutEntry... served) {
-    return RedisAvailabilityHistory.open(
-        redis.connection.async(),
         HistoryRedisFixture.reach(),
         TIMEOUT,
         site,
@@ -79,8 +69,8 @@ class RedisAvailabilityHistoryIT extends AvailabilityHistoryContract {
   @Test
   void anEntryWhoseOwnHostFallsSilentIsUnavailableFromItsLastWordUntilItSpeaksAgain() {
     site = HistoryRedisFixture.prefix();
-    var primaryHost = serving(T0, PRIMARY);
-    var trapHost = serving(T0, TRAP);
+    var primaryHost = host(redis, T0, PRIMARY);
+    var trapHost = host(redis, T0, TRAP);
     primaryHost.up(PRIMARY, minutes(1));
     primaryHost.maintain(minutes(2));
     trapHost.maintain(minutes(2).plus(RedisAvailabilityHistory.SILENT));
