@@ -364,7 +364,7 @@ public final class PolicyServer implements AutoCloseable {
   }
 
   /** {@code 127.0.0.1:10040}, {@code [::1]:10040} or {@code unix:/path}. */
-  static String describe(SocketAddress a) {
+  public static String describe(SocketAddress a) {
     return switch (a) {
       case InetSocketAddress i -> Addresses.literal(i.getAddress(), i.getPort());
       case UnixDomainSocketAddress u -> "unix:" + u.getPath();
