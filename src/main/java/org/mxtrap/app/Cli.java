@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
     description = "A mail exchanger that turns a domain's MX layout into a spam trap.",
     subcommands = {
       ServeCommand.class,
+      PolicyCommand.class,
       CheckConfigCommand.class,
       StatusCommand.class,
       SuppressionsCommand.class,

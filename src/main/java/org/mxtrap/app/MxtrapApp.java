@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -31,10 +32,12 @@ import org.mxtrap.admin.StateStore;
 import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.DeliverySettings;
 import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.config.PolicySettings;
 import org.mxtrap.config.RecipientSettings;
 import org.mxtrap.config.StateSettings;
 import org.mxtrap.config.TlsSettings;
 import org.mxtrap.config.TrapSettings;
+import org.mxtrap.core.Admission;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Mailboxes;
 import org.mxtrap.core.Role;
@@ -65,7 +68,9 @@ import org.mxtrap.policy.Arming;
 import org.mxtrap.policy.Prober;
 import org.mxtrap.policy.RecentDecisions;
 import org.mxtrap.policy.TrapEngine;
+import org.mxtrap.postfix.PolicyServer;
 import org.mxtrap.queue.Spool;
+import org.mxtrap.smtp.Replies;
 import org.mxtrap.smtp.SessionSettings;
 import org.mxtrap.smtp.SmtpSession;
 import org.mxtrap.smtp.server.Connection;
@@ -86,10 +91,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running mxtrap host: the spool, the queue runner with its delivery agent, the SMTP listeners
- * and the admin API, started in that order (so recovered mail starts moving before new mail
- * arrives, and the API answers only about a host that serves) and stopped in the reverse order. Not
- * reusable: start once, stop once.
+ * One running mxtrap host: the spool, the queue runner with its delivery agent, the SMTP listeners,
+ * the Postfix policy service (when configured) and the admin API, started in that order (so
+ * recovered mail starts moving before new mail arrives, and the API answers only about a host that
+ * serves) and stopped in the reverse order. Not reusable: start once, stop once.
  */
 final class MxtrapApp implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("master");
@@ -101,6 +106,8 @@ final class MxtrapApp implements AutoCloseable {
   // Closes the outbound SMTP client of the relay or MX agent (nothing for Maildir).
   private final Runnable closeOutbound;
   private final SmtpServer server;
+  // The Postfix policy service, when policy.bind is set.
+  private final @Nullable PolicyServer frontDoor;
   private final AdminServer admin;
   private final Policy policy;
   private final Prober prober;
@@ -307,6 +314,7 @@ final class MxtrapApp implements AutoCloseable {
       QueueRunner runner,
       Runnable closeOutbound,
       SmtpServer server,
+      @Nullable PolicyServer frontDoor,
       AdminServer admin,
       Policy policy,
       Prober prober,
@@ -317,6 +325,7 @@ final class MxtrapApp implements AutoCloseable {
     this.runner = runner;
     this.closeOutbound = closeOutbound;
     this.server = server;
+    this.frontDoor = frontDoor;
     this.admin = admin;
     this.policy = policy;
     this.prober = prober;
@@ -473,15 +482,32 @@ final class MxtrapApp implements AutoCloseable {
                 events,
                 spool,
                 runner));
+    PolicyServer frontDoor = frontDoor(config, policy.engine(), clock);
     MxtrapApp app =
         new MxtrapApp(
-            config, clock, spool, runner, closeOutbound, server, admin, policy, prober, events);
+            config,
+            clock,
+            spool,
+            runner,
+            closeOutbound,
+            server,
+            frontDoor,
+            admin,
+            policy,
+            prober,
+            events);
     try {
       runner.start();
       server.start();
       try {
+        if (frontDoor != null) {
+          frontDoor.start();
+        }
         admin.start();
       } catch (IOException | RuntimeException e) {
+        if (frontDoor != null) {
+          frontDoor.close();
+        }
         server.shutdown(Duration.ZERO);
         throw e;
       }
@@ -519,6 +545,28 @@ final class MxtrapApp implements AutoCloseable {
       }
     }
     return app;
+  }
+
+  /**
+   * The Postfix policy service when {@code policy.bind} is set, else null: the same engine as the
+   * listeners, answering with the texts of the built-in server's replies.
+   */
+  static @Nullable PolicyServer frontDoor(MxtrapConfig config, Admission engine, Clock clock) {
+    PolicySettings p = config.policy();
+    SocketAddress bind = p.bind();
+    if (bind == null) {
+      return null;
+    }
+    return new PolicyServer(
+        new PolicyServer.Settings(
+            bind,
+            config.layout(),
+            p.defaultAction(),
+            p.timeout(),
+            PolicyServer.Bounds.of(p.maxConnections(), p.idleTimeout())),
+        engine,
+        d -> Replies.instead(d, config.hostname()).lines().get(0),
+        clock);
   }
 
   /**
@@ -703,6 +751,11 @@ final class MxtrapApp implements AutoCloseable {
     return server.boundAddresses();
   }
 
+  /** Where the Postfix policy service listens; null without one. */
+  @Nullable SocketAddress policyAddress() throws IOException {
+    return frontDoor == null ? null : frontDoor.boundAddress();
+  }
+
   /**
    * Stops accepting, lets sessions finish for up to {@code grace}, then stops delivery and closes
    * the spool. Mail that was acknowledged is on disk and is delivered after the next start.
@@ -717,6 +770,9 @@ final class MxtrapApp implements AutoCloseable {
       if (config.serves(e)) {
         policy.availability().down(e, now, "mxtrap shutting down");
       }
+    }
+    if (frontDoor != null) {
+      frontDoor.close();
     }
     int cut = server.shutdown(grace);
     if (cut > 0) {

@@ -3,17 +3,20 @@ package org.mxtrap.app;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.observe.Events;
 import org.mxtrap.observe.Logs;
+import org.mxtrap.postfix.PolicyServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -50,8 +53,18 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws ConfigException, IOException, InterruptedException {
+    return run(spec, config.load(), graceSeconds);
+  }
+
+  /**
+   * Runs the host of {@code c} until SIGTERM or SIGINT (also for {@code mxtrap policy}, which
+   * passes a config without listeners).
+   *
+   * @return 1 when the host cannot start; a stop ends the process with 0 itself
+   */
+  static int run(CommandSpec spec, MxtrapConfig c, int graceSeconds)
+      throws ConfigException, IOException, InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
-    MxtrapConfig c = config.load();
     exitOnFatalErrors();
     log.info("effective configuration:\n{}", c.describe());
     MxtrapApp app;
@@ -62,7 +75,7 @@ final class ServeCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("mxtrap: cannot start: " + e.getMessage());
       return 1;
     }
-    printSummary(out, c, app.boundAddresses());
+    printSummary(out, c, app.boundAddresses(), app.policyAddress());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -101,7 +114,11 @@ final class ServeCommand implements Callable<Integer> {
         });
   }
 
-  private static void printSummary(PrintWriter out, MxtrapConfig c, List<InetSocketAddress> bound) {
+  private static void printSummary(
+      PrintWriter out,
+      MxtrapConfig c,
+      List<InetSocketAddress> bound,
+      @Nullable SocketAddress policy) {
     out.println(
         c.source() == null
             ? "mxtrap: no config file: running the embedded demo layout"
@@ -110,6 +127,9 @@ final class ServeCommand implements Callable<Integer> {
     out.println("  data     " + c.dataDir());
     for (InetSocketAddress a : bound) {
       out.println("  listen   " + Addresses.literal(a.getAddress(), a.getPort()) + roles(c, a));
+    }
+    if (policy != null) {
+      out.println("  policy   " + PolicyServer.describe(policy) + " (Postfix policy service)");
     }
     out.println("  tls      " + (c.tls() == null ? "off" : "STARTTLS with " + c.tls().cert()));
     out.flush();

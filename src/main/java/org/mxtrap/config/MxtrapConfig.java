@@ -27,6 +27,7 @@ import org.mxtrap.core.LayoutEntry;
  *     from (our backups): offered XCLIENT, and their Received header read when they do not use it
  * @param dns how DNS is asked (resolvers, timeout, retries, the reverse-name budget)
  * @param dnsbl the DNS blocklists asked about every client, and the score that refuses it
+ * @param policy the Postfix policy delegation service
  */
 public record MxtrapConfig(
     @Nullable Path source,
@@ -48,7 +49,8 @@ public record MxtrapConfig(
     StateSettings state,
     AdminSettings admin,
     DnsSettings dns,
-    DnsblSettings dnsbl) {
+    DnsblSettings dnsbl,
+    PolicySettings policy) {
 
   public MxtrapConfig {
     Objects.requireNonNull(hostname, "hostname");
@@ -69,6 +71,36 @@ public record MxtrapConfig(
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(dns, "dns");
     Objects.requireNonNull(dnsbl, "dnsbl");
+    Objects.requireNonNull(policy, "policy");
+  }
+
+  /**
+   * The same configuration without listeners: for {@code mxtrap policy}, where Postfix listens on
+   * the layout's addresses and this host serves none of them itself (it probes them all).
+   */
+  public MxtrapConfig withoutListeners() {
+    return new MxtrapConfig(
+        source,
+        hostname,
+        domains,
+        dataDir,
+        layout,
+        List.of(),
+        limits,
+        tls,
+        delivery,
+        recipients,
+        queue,
+        trap,
+        suppress,
+        allow,
+        block,
+        trustedRelays,
+        state,
+        admin,
+        dns,
+        dnsbl,
+        policy);
   }
 
   /** Whether one of this host's {@code listen} addresses receives the connections of {@code e}. */

@@ -81,6 +81,8 @@ final class TopLevel {
   static final Key<MxtrapConfig, DnsSettings> DNS = section(DnsSettings.SECTION, MxtrapConfig::dns);
   static final Key<MxtrapConfig, DnsblSettings> DNSBL =
       section(DnsblSettings.SECTION, MxtrapConfig::dnsbl);
+  static final Key<MxtrapConfig, PolicySettings> POLICY =
+      section(PolicySettings.SECTION, MxtrapConfig::policy);
 
   /** The whole file; its printout is one {@code key: value} line per key. */
   static final Section<MxtrapConfig> FILE =
@@ -105,9 +107,9 @@ final class TopLevel {
                   STATE,
                   ADMIN,
                   DNS,
-                  DNSBL),
+                  DNSBL,
+                  POLICY),
               TopLevel::build)
-          .notBuilt(Map.of("policy", "the Postfix policy service is not built"))
           .describedAs(TopLevel::describe);
 
   /** The key of a section whose record is never null: absent, it has its defaults. */
@@ -170,6 +172,7 @@ final class TopLevel {
     AdminSettings admin = v.get(ADMIN);
     DnsSettings dns = v.get(DNS);
     DnsblSettings dnsbl = v.get(DNSBL);
+    PolicySettings policy = v.get(POLICY);
     if (hostname == null && !v.given(HOSTNAME) && layout != null) {
       // Default: the primary's name (the lowest preference if several). Right on the primary
       // host; a backup host should set hostname itself (documented).
@@ -204,7 +207,8 @@ final class TopLevel {
         state,
         admin,
         dns,
-        dnsbl);
+        dnsbl,
+        policy);
   }
 
   /** One line per key, {@code key: value}; a value of several lines starts with a line break. */
