@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       ExplainCommand.class,
       MxCommand.class,
       DnsCommand.class,
+      PostfixConfigCommand.class,
       HeapCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -25,6 +25,7 @@ import org.mxtrap.core.LayoutEntry;
  * @param block networks that are always refused with {@code suppress.action}
  * @param trustedRelays networks of the relays we trust to name the client they received a message
  *     from (our backups): offered XCLIENT, and their Received header read when they do not use it
+ * @param policy the Postfix policy delegation service, or null when there is none
  * @param dns how DNS is asked (resolvers, timeout, retries, the reverse-name budget)
  * @param dnsbl the DNS blocklists asked about every client, and the score that refuses it
  */
@@ -47,6 +48,7 @@ public record MxtrapConfig(
     List<Cidr> trustedRelays,
     StateSettings state,
     AdminSettings admin,
+    @Nullable PolicySettings policy,
     DnsSettings dns,
     DnsblSettings dnsbl) {
 

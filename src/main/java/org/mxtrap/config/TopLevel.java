@@ -78,6 +78,9 @@ final class TopLevel {
       section(StateSettings.SECTION, MxtrapConfig::state);
   static final Key<MxtrapConfig, AdminSettings> ADMIN =
       section(AdminSettings.SECTION, MxtrapConfig::admin);
+  static final Key<MxtrapConfig, PolicySettings> POLICY =
+      Key.of("policy", PolicySettings.SECTION.type(), null, MxtrapConfig::policy)
+          .shownAs(c -> PolicySettings.describe(c.policy()));
   static final Key<MxtrapConfig, DnsSettings> DNS = section(DnsSettings.SECTION, MxtrapConfig::dns);
   static final Key<MxtrapConfig, DnsblSettings> DNSBL =
       section(DnsblSettings.SECTION, MxtrapConfig::dnsbl);
@@ -104,10 +107,10 @@ final class TopLevel {
                   TRUSTED_RELAYS,
                   STATE,
                   ADMIN,
+                  POLICY,
                   DNS,
                   DNSBL),
               TopLevel::build)
-          .notBuilt(Map.of("policy", "the Postfix policy service is not built"))
           .describedAs(TopLevel::describe);
 
   /** The key of a section whose record is never null: absent, it has its defaults. */
@@ -168,6 +171,7 @@ final class TopLevel {
     List<Cidr> trustedRelays = v.get(TRUSTED_RELAYS);
     StateSettings state = v.get(STATE);
     AdminSettings admin = v.get(ADMIN);
+    PolicySettings policy = v.get(POLICY);
     DnsSettings dns = v.get(DNS);
     DnsblSettings dnsbl = v.get(DNSBL);
     if (hostname == null && !v.given(HOSTNAME) && layout != null) {
@@ -203,6 +207,7 @@ final class TopLevel {
         trustedRelays,
         state,
         admin,
+        policy,
         dns,
         dnsbl);
   }

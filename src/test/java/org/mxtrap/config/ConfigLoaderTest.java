@@ -692,6 +692,49 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void policyIsReadWithItsDefaultsAndAbsentMeansNone() throws Exception {
+    assertThat(ConfigLoader.load(write(MINIMAL)).policy()).isNull();
+    assertThat(ConfigLoader.load(write(withMinimal("policy: {}\n"))).policy()).isNull();
+    MxtrapConfig c = ConfigLoader.load(write(withMinimal("policy: { bind: 127.0.0.1:10040 }\n")));
+    assertThat(c.policy())
+        .isEqualTo(
+            new PolicySettings(
+                new PolicySettings.Bind.Inet(
+                    new InetSocketAddress(IpLiterals.parseAddress("127.0.0.1"), 10040)),
+                PolicySettings.DefaultAction.DUNNO,
+                Duration.ofSeconds(1)));
+    assertThat(c.describe())
+        .contains("policy: bind=127.0.0.1:10040 default_action=DUNNO timeout=1s");
+    c =
+        ConfigLoader.load(
+            write(
+                withMinimal(
+                    "policy: { bind: \"unix:/run/mxtrap/policy.sock\", default_action:"
+                        + " DEFER_IF_PERMIT, timeout: 500ms }\n")));
+    assertThat(c.policy())
+        .isEqualTo(
+            new PolicySettings(
+                new PolicySettings.Bind.Unix(Path.of("/run/mxtrap/policy.sock")),
+                PolicySettings.DefaultAction.DEFER_IF_PERMIT,
+                Duration.ofMillis(500)));
+  }
+
+  @Test
+  void policyRefusesWhatPostfixCouldNotAsk() throws Exception {
+    assertOneProblem(
+        withMinimal("policy: { timeout: 2s }\n"), "4: policy.bind: required key is missing");
+    assertOneProblem(
+        withMinimal("policy: { bind: \"unix:run/policy.sock\" }\n"),
+        "4: policy.bind: expected unix:/ABSOLUTE/PATH for a UNIX socket, got unix:run/policy.sock");
+    assertOneProblem(withMinimal("policy: { bind: 127.0.0.1 }\n"), "4: policy.bind: missing port");
+    assertOneProblem(
+        withMinimal("policy: { bind: 127.0.0.1:10040, default_action: dunno }\n"),
+        "4: policy.default_action: expected one of DUNNO, DEFER_IF_PERMIT, got dunno");
+    assertOneProblem(
+        withMinimal("policy: { bind: 127.0.0.1:10040, timeout: 11s }\n"), "4: policy.timeout: ");
+  }
+
+  @Test
   void keysOfFeaturesNotBuiltAreRefused() throws Exception {
     for (String key : TopLevel.FILE.notBuilt().keySet()) {
       assertOneProblem(
