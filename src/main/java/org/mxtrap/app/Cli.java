@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       ExplainCommand.class,
       MxCommand.class,
       DnsCommand.class,
+      PostfixConfigCommand.class,
       HeapCommand.class,
       CommandLine.HelpCommand.class
     })

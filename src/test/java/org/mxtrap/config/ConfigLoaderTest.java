@@ -692,6 +692,39 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void policyIsReadWithItsDefaultsAndWithoutABindThereIsNone() throws Exception {
+    assertThat(ConfigLoader.load(write(MINIMAL)).policy().bind()).isNull();
+    MxtrapConfig c = ConfigLoader.load(write(withMinimal("policy: { bind: 127.0.0.1:10040 }\n")));
+    assertThat(c.policy().bind())
+        .isEqualTo(new InetSocketAddress(IpLiterals.parseAddress("127.0.0.1"), 10040));
+    assertThat(c.policy().defaultAction()).isEqualTo("DUNNO");
+    assertThat(c.policy().timeout()).isEqualTo(Duration.ofSeconds(1));
+    c =
+        ConfigLoader.load(
+            write(
+                withMinimal(
+                    "policy: { bind: \"unix:/run/mxtrap/policy.sock\", default_action:"
+                        + " \"DEFER_IF_PERMIT 4.7.1 try again later\", timeout: 500ms }\n")));
+    assertThat(c.policy().bind())
+        .isEqualTo(java.net.UnixDomainSocketAddress.of("/run/mxtrap/policy.sock"));
+    assertThat(c.policy().defaultAction()).isEqualTo("DEFER_IF_PERMIT 4.7.1 try again later");
+    assertThat(c.policy().timeout()).isEqualTo(Duration.ofMillis(500));
+  }
+
+  @Test
+  void policyRefusesWhatPostfixCouldNotAsk() throws Exception {
+    assertOneProblem(
+        withMinimal("policy: { bind: \"unix:run/policy.sock\" }\n"),
+        "4: policy.bind: a UNIX socket needs an absolute path: unix:run/policy.sock");
+    assertOneProblem(withMinimal("policy: { bind: 127.0.0.1 }\n"), "4: policy.bind: ");
+    assertOneProblem(
+        withMinimal("policy: { bind: 127.0.0.1:10040, default_action: PERHAPS }\n"),
+        "4: policy.default_action: not a Postfix access(5) action: PERHAPS");
+    assertOneProblem(
+        withMinimal("policy: { bind: 127.0.0.1:10040, timeout: 61s }\n"), "4: policy.timeout: ");
+  }
+
+  @Test
   void keysOfFeaturesNotBuiltAreRefused() throws Exception {
     for (String key : TopLevel.FILE.notBuilt().keySet()) {
       assertOneProblem(

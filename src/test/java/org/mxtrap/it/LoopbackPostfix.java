@@ -27,7 +27,7 @@ import org.mxtrap.testing.FreePorts;
 /**
  * Debian's Postfix on a free loopback port: its own config directory, queue_directory and
  * data_directory in a test's directory, started by {@code postfix -c DIR start}. Its smtpd listens
- * on 127.0.0.1 only and never looks anything up in DNS. It is one of two things:
+ * on loopback only and never looks anything up in DNS. It is one of three things:
  *
  * <ul>
  *   <li>a private mail store ({@link #start}): it accepts mail for the test's {@link User}s only
@@ -38,7 +38,10 @@ import org.mxtrap.testing.FreePorts;
  *       part, and its smtp(8) client forwards all of it to one next hop, an address and port on
  *       loopback, as Postfix does for its {@code relay_domains}: with its own Received field on
  *       top, and never with XCLIENT (Postfix's smtp client does not send it). Mail for any other
- *       domain is refused at RCPT ({@code 554 5.7.1}, relay access denied).
+ *       domain is refused at RCPT ({@code 554 5.7.1}, relay access denied);
+ *   <li>the front door of a layout ({@link #frontDoor}): a mail store as above, configured with
+ *       what {@code mxtrap postfix-config} printed, its smtpd services on the layout's loopback
+ *       addresses, asking mxtrap's policy service about every client.
  * </ul>
  *
  * The system's Postfix, if one is configured, is neither used nor disturbed.
@@ -67,15 +70,15 @@ public final class LoopbackPostfix implements AutoCloseable {
   private final Path queue;
   private final Path mail;
   private final Path log;
-  private final int port;
+  private final List<InetSocketAddress> listeners;
 
-  private LoopbackPostfix(Path postfix, Path home, int port) {
+  private LoopbackPostfix(Path postfix, Path home, List<InetSocketAddress> listeners) {
     this.postfix = postfix;
     this.config = home.resolve("etc");
     this.queue = home.resolve("queue");
     this.mail = home.resolve("mail");
     this.log = home.resolve("maillog");
-    this.port = port;
+    this.listeners = List.copyOf(listeners);
   }
 
   /**
@@ -84,7 +87,20 @@ public final class LoopbackPostfix implements AutoCloseable {
    */
   public static LoopbackPostfix start(Path dir, @Nullable Certificate tls, User... users)
       throws IOException, InterruptedException {
-    return start(dir, tls, p -> p.store(users));
+    return start(dir, tls, p -> p.store(users), Smtpd.loopback());
+  }
+
+  /**
+   * Starts Postfix as the front door of a layout, as an administrator sets it up from {@code mxtrap
+   * postfix-config}: a mail store for {@code users} (as {@link #start}) whose main.cf ends with
+   * {@code mainCf} and whose master.cf ends with {@code masterCf}, exactly as given, and has no
+   * smtpd of its own; waits until every one of {@code listeners} (the addresses the master.cf lines
+   * name) greets.
+   */
+  public static LoopbackPostfix frontDoor(
+      Path dir, String mainCf, String masterCf, List<InetSocketAddress> listeners, User... users)
+      throws IOException, InterruptedException {
+    return start(dir, null, p -> p.store(users) + mainCf, new Smtpd(masterCf, listeners));
   }
 
   /**
@@ -104,7 +120,8 @@ public final class LoopbackPostfix implements AutoCloseable {
             relay_domains = %1$s
             relay_transport = smtp:[%2$s]:%3$d
             """
-                .formatted(domain, literal, nextHop.getPort()));
+                .formatted(domain, literal, nextHop.getPort()),
+        Smtpd.loopback());
   }
 
   /**
@@ -114,7 +131,21 @@ public final class LoopbackPostfix implements AutoCloseable {
     String mainCf(LoopbackPostfix p) throws IOException;
   }
 
-  private static LoopbackPostfix start(Path dir, @Nullable Certificate tls, Destination destination)
+  /**
+   * Where its smtpd listens: the master.cf lines of its smtpd services and the addresses they bind,
+   * all on loopback.
+   */
+  private record Smtpd(String masterCf, List<InetSocketAddress> listeners) {
+    /** One smtpd on a free port of 127.0.0.1. */
+    static Smtpd loopback() {
+      InetSocketAddress a =
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), FreePorts.next());
+      return new Smtpd("127.0.0.1:%d inet n - n - - smtpd\n".formatted(a.getPort()), List.of(a));
+    }
+  }
+
+  private static LoopbackPostfix start(
+      Path dir, @Nullable Certificate tls, Destination destination, Smtpd smtpd)
       throws IOException, InterruptedException {
     Path bin = Programs.require("postfix", "postfix");
     Path home = Files.createTempDirectory(dir, "postfix-");
@@ -123,7 +154,7 @@ public final class LoopbackPostfix implements AutoCloseable {
       mode.addAll(Set.of(PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_EXECUTE));
       Files.setPosixFilePermissions(d, mode);
     }
-    LoopbackPostfix p = new LoopbackPostfix(bin, home, FreePorts.next());
+    LoopbackPostfix p = new LoopbackPostfix(bin, home, smtpd.listeners());
     Files.createDirectories(p.config);
     Files.createDirectories(p.queue);
     // data_directory belongs to mail_owner.
@@ -164,7 +195,6 @@ public final class LoopbackPostfix implements AutoCloseable {
         biff = no
         """
                 .formatted(p.queue, data, p.log, home, HOSTNAME)
-            + destination.mainCf(p)
             + (tls == null
                 ? "smtpd_tls_security_level = none\n"
                 : """
@@ -172,13 +202,14 @@ public final class LoopbackPostfix implements AutoCloseable {
                   smtpd_tls_cert_file = %s
                   smtpd_tls_key_file = %s
                   """
-                    .formatted(tls.cert(), tls.key())));
-    // chroot off everywhere: the private queue has no chroot jail files.
+                    .formatted(tls.cert(), tls.key()))
+            + destination.mainCf(p));
+    // chroot off for Postfix's own services: the private queue has no chroot jail files. (An
+    // smtpd chrooted by the given lines runs in the queue directory, which has all it needs.)
     Files.writeString(
         p.config.resolve("master.cf"),
         """
         # service type  private unpriv  chroot  wakeup  maxproc command + args
-        127.0.0.1:%d inet n - n - - smtpd
         pickup    unix  n       -       n       60      1       pickup
         cleanup   unix  n       -       n       -       0       cleanup
         qmgr      unix  n       -       n       300     1       qmgr
@@ -199,12 +230,14 @@ public final class LoopbackPostfix implements AutoCloseable {
         tlsmgr    unix  -       -       n       1000?   1       tlsmgr
         postlog   unix-dgram n  -       n       -       1       postlogd
         """
-            .formatted(p.port));
+            + smtpd.masterCf());
     try {
       // check creates the queue's directories with their owners and modes.
       p.postfix("check");
       p.postfix("start");
-      p.awaitGreeting();
+      for (InetSocketAddress listener : p.listeners) {
+        p.awaitGreeting(listener);
+      }
     } catch (IOException | InterruptedException | RuntimeException e) {
       p.close();
       throw e;
@@ -245,9 +278,9 @@ public final class LoopbackPostfix implements AutoCloseable {
         .formatted(domains, mail, mailboxes, NOBODY);
   }
 
-  /** Where its smtpd listens. */
+  /** Where its (first) smtpd listens. */
   public InetSocketAddress address() {
-    return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+    return listeners.get(0);
   }
 
   /**
@@ -286,8 +319,16 @@ public final class LoopbackPostfix implements AutoCloseable {
     }
   }
 
-  /** Runs {@code postfix -c DIR COMMAND} to its end; fails unless it exits 0. */
-  private void postfix(String command) throws IOException, InterruptedException {
+  /**
+   * What {@code postfix check} says about the running configuration: empty when it has nothing to
+   * warn about.
+   */
+  public String check() throws IOException, InterruptedException {
+    return postfix("check");
+  }
+
+  /** Runs {@code postfix -c DIR COMMAND} to its end and returns its output; fails unless 0. */
+  private String postfix(String command) throws IOException, InterruptedException {
     Process p =
         new ProcessBuilder(postfix.toString(), "-c", config.toString(), command)
             .redirectErrorStream(true)
@@ -298,17 +339,18 @@ public final class LoopbackPostfix implements AutoCloseable {
       throw new IllegalStateException(
           "postfix -c " + config + " " + command + " failed:\n" + out + log());
     }
+    return out;
   }
 
   /**
    * Until its smtpd greets: connections are refused until the master binds the port, then the first
    * one gets the 220 (or fails the start with whatever else it got).
    */
-  private void awaitGreeting() throws IOException, InterruptedException {
+  private void awaitGreeting(InetSocketAddress listener) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
       try (Socket s = new Socket()) {
-        s.connect(address(), 1000);
+        s.connect(listener, 1000);
         s.setSoTimeout(10_000);
         String greeting = new String(s.getInputStream().readNBytes(4), UTF_8);
         if (!greeting.equals("220 ")) {
@@ -319,7 +361,7 @@ public final class LoopbackPostfix implements AutoCloseable {
         Thread.sleep(20); // polling a condition with a deadline, not ordering events
       }
     }
-    throw new IllegalStateException("postfix did not listen on " + address() + ":\n" + log());
+    throw new IllegalStateException("postfix did not listen on " + listener + ":\n" + log());
   }
 
   /** The master's PID from {@code QUEUE/pid/master.pid}, while it is running. */

@@ -26,6 +26,8 @@ final class MxtrapProcess implements AutoCloseable {
   private final @Nullable InetAddress probeFrom;
   private final List<String> jvmOptions;
   private final int openFiles;
+  private String command = "serve";
+  private @Nullable InetSocketAddress policyBind;
   private Process process;
 
   private MxtrapProcess(
@@ -84,6 +86,18 @@ final class MxtrapProcess implements AutoCloseable {
     return p;
   }
 
+  /**
+   * Starts {@code mxtrap policy --config config}, the Postfix policy service alone, and waits until
+   * {@code bind} (its {@code policy.bind}) accepts a connection.
+   */
+  static MxtrapProcess policy(Path config, Path log, InetSocketAddress bind) throws IOException {
+    MxtrapProcess p = new MxtrapProcess(config, log, bind.getPort(), null, List.of(), 0);
+    p.command = "policy";
+    p.policyBind = bind;
+    p.startProcess();
+    return p;
+  }
+
   static Path jar() {
     String prop = System.getProperty("mxtrap.jar");
     Path jar = prop != null ? Path.of(prop) : Path.of("target", "mxtrap.jar");
@@ -116,14 +130,14 @@ final class MxtrapProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(java());
     cmd.addAll(jvmOptions);
-    cmd.addAll(List.of("-jar", jar().toString(), "serve", "--config", config.toString()));
+    cmd.addAll(List.of("-jar", jar().toString(), command, "--config", config.toString()));
     if (openFiles > 0) {
       // exec: the server is the shell's process, so its PID is ours to signal.
       cmd = List.of("/bin/sh", "-c", "ulimit -n " + openFiles + " && exec \"$@\"", "sh");
       cmd = new ArrayList<>(cmd);
       cmd.add(java());
       cmd.addAll(jvmOptions);
-      cmd.addAll(List.of("-jar", jar().toString(), "serve", "--config", config.toString()));
+      cmd.addAll(List.of("-jar", jar().toString(), command, "--config", config.toString()));
     }
     process =
         new ProcessBuilder(cmd)
@@ -144,7 +158,11 @@ final class MxtrapProcess implements AutoCloseable {
         if (probeFrom != null) {
           s.bind(new InetSocketAddress(probeFrom, 0));
         }
-        s.connect(new InetSocketAddress(probeTo, probePort), 10_000);
+        s.connect(
+            policyBind != null ? policyBind : new InetSocketAddress(probeTo, probePort), 10_000);
+        if (policyBind != null) {
+          return; // the policy protocol has no greeting: the service waits for a request
+        }
         s.setSoTimeout(10_000);
         int c = s.getInputStream().read();
         if (c == '2') {
