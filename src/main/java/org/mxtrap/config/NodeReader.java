@@ -76,10 +76,9 @@ final class NodeReader {
 
   /**
    * The known keys of a mapping. Reports a value that is not a mapping, keys that are not plain
-   * scalars, duplicate keys, keys whose feature is not built, and unknown keys.
+   * scalars, duplicate keys, and unknown keys.
    */
-  Map<String, Field> fields(
-      Node node, String path, List<String> known, Map<String, String> notBuilt) {
+  Map<String, Field> fields(Node node, String path, List<String> known) {
     Map<String, Field> out = new LinkedHashMap<>();
     if (!(node instanceof MappingNode mapping)) {
       error(
@@ -101,11 +100,6 @@ final class NodeReader {
       Field earlier = seen.putIfAbsent(name, f);
       if (earlier != null) {
         error(line(k), p, "duplicate key (first on line " + line(earlier.key()) + ")");
-      } else if (notBuilt.containsKey(name)) {
-        error(
-            line(k),
-            p,
-            "not supported yet in this version (" + notBuilt.get(name) + "); remove the key");
       } else if (!known.contains(name)) {
         error(line(k), p, "unknown key" + suggestion(name, known));
       } else {

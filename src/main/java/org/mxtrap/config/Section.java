@@ -19,28 +19,22 @@ import org.jspecify.annotations.Nullable;
  * @param name the key path of the mapping ({@code limits}, {@code layout[]}; {@code ""} for the top
  *     level)
  * @param keys every key, in the order the messages list them and the printout shows them
- * @param notBuilt keys of PRODUCT.md's format whose feature is not built yet, with what is missing
  * @param build the record from the keys
  * @param describe the record as one line of the effective configuration (after {@code name: })
  */
 record Section<S>(
     String name,
     List<Key<S, ?>> keys,
-    Map<String, String> notBuilt,
     Function<Values, @Nullable S> build,
     Function<S, String> describe) {
 
   /** A section whose printout is its shown keys, {@code key=value} apart by spaces. */
   static <S> Section<S> of(String name, List<Key<S, ?>> keys, Function<Values, @Nullable S> build) {
-    return new Section<>(name, List.copyOf(keys), Map.of(), build, s -> keyValues(keys, s));
-  }
-
-  Section<S> notBuilt(Map<String, String> what) {
-    return new Section<>(name, keys, what, build, describe);
+    return new Section<>(name, List.copyOf(keys), build, s -> keyValues(keys, s));
   }
 
   Section<S> describedAs(Function<S, String> how) {
-    return new Section<>(name, keys, notBuilt, build, how);
+    return new Section<>(name, keys, build, how);
   }
 
   List<String> names() {
@@ -79,7 +73,7 @@ record Section<S>(
         new Values(
             r,
             keys,
-            r.fields(f.value(), f.path(), names(), notBuilt),
+            r.fields(f.value(), f.path(), names()),
             f.path(),
             NodeReader.line(f.value()),
             f,

@@ -132,7 +132,7 @@ final class TopLevel {
           new Values(
               r,
               FILE.keys(),
-              r.fields(root, "", FILE.names(), FILE.notBuilt()),
+              r.fields(root, "", FILE.names()),
               "",
               NodeReader.line(root),
               null,

@@ -725,14 +725,6 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void keysOfFeaturesNotBuiltAreRefused() throws Exception {
-    for (String key : TopLevel.FILE.notBuilt().keySet()) {
-      assertOneProblem(
-          withMinimal(key + ": x\n"), "4: " + key + ": not supported yet in this version (");
-    }
-  }
-
-  @Test
   void relayModeReadsTheRelayWithItsPortDefaults() throws Exception {
     MxtrapConfig c =
         ConfigLoader.load(

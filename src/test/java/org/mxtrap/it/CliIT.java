@@ -77,7 +77,7 @@ class CliIT {
           - { preference: 10, host: mail.example.test, address: 192.0.2.300, role: primary }
           - { preference: 30, host: mx2.example.test, address: 192.0.2.30, role: trapp }
         limits: { command_timeout: 5 }
-        policy: { bind: "127.0.0.1:10040" }
+        policy: { bind: "unix:relative/policy.sock" }
         colour: blue
         """);
     MxtrapProcess.Result r =
@@ -87,7 +87,7 @@ class CliIT {
         .contains("broken.yml:4: layout[0].address")
         .contains("broken.yml:5: layout[1].role")
         .contains("broken.yml:6: limits.command_timeout")
-        .contains("broken.yml:7: policy: not supported yet")
+        .contains("broken.yml:7: policy.bind: a UNIX socket needs an absolute path")
         .contains("broken.yml:8: colour");
   }
 
