@@ -75,3 +75,15 @@ raise_fd_limit() {
     ulimit -Sn "$hard"
   fi
 }
+
+# wait_port HOST PORT SECONDS PID: waits, bounded, until HOST:PORT accepts a TCP connection;
+# fails when SECONDS pass first or PID (a process this script started) has exited.
+wait_port() {
+  local host=$1 port=$2 limit=$3 pid=$4 i
+  for ((i = 0; i < limit * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
