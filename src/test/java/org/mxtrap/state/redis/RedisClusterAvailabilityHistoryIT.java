@@ -30,8 +30,13 @@ class RedisClusterAvailabilityHistoryIT extends AvailabilityHistoryContract {
 
   @AfterAll
   static void stopCluster() throws Exception {
-    state.close();
-    cluster.close();
+    try {
+      if (state != null) {
+        state.close();
+      }
+    } finally {
+      cluster.close();
+    }
   }
 
   @Override

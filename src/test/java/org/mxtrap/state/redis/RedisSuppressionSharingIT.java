@@ -60,10 +60,17 @@ class RedisSuppressionSharingIT {
 
   @AfterEach
   void stop() throws Exception {
-    first.close();
-    second.close();
-    hosts.forEach(RedisState::close);
-    redis.close();
+    // Whatever opened: a host that failed to open must not leave the redis-server running.
+    try {
+      for (RedisSuppressionStore s : new RedisSuppressionStore[] {first, second}) {
+        if (s != null) {
+          s.close();
+        }
+      }
+      hosts.forEach(RedisState::close);
+    } finally {
+      redis.close();
+    }
   }
 
   RedisSuppressionStore open() throws Exception {
