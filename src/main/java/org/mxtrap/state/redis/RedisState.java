@@ -372,13 +372,8 @@ public final class RedisState implements AutoCloseable {
                     // Lettuce's default, 30 s, would spend the one refresh on the first reconnects
                     // to a lost master, before its replica is promoted, and keep the dead layout.
                     .adaptiveRefreshTriggersTimeout(ADAPTIVE_REFRESH_AT_MOST)
-                    .build())
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
-            .timeoutOptions(TimeoutOptions.enabled(timeout));
-    if (tls != null) {
-      options.sslOptions(tls.options());
-    }
+                    .build());
+    deadlinesAndTls(options, timeout, tls);
     client.setOptions(options.build());
     try {
       return new RedisState(
@@ -418,6 +413,22 @@ public final class RedisState implements AutoCloseable {
     }
   }
 
+  /**
+   * What every client of ours has, one server's or a Cluster's: commands refused at once while
+   * disconnected (never queued), {@code timeout} for every command and TCP connection attempt, and
+   * TLS when {@code tls} is given.
+   */
+  private static void deadlinesAndTls(
+      ClientOptions.Builder options, Duration timeout, @Nullable Tls tls) {
+    options
+        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+        .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
+        .timeoutOptions(TimeoutOptions.enabled(timeout));
+    if (tls != null) {
+      options.sslOptions(tls.options());
+    }
+  }
+
   private static RedisURI.Builder withPassword(RedisURI.Builder b, @Nullable String password) {
     return password == null ? b : b.withPassword(password.toCharArray());
   }
@@ -432,14 +443,8 @@ public final class RedisState implements AutoCloseable {
       throws IOException {
     ClientResources resources = resources();
     RedisClient client = RedisClient.create(resources, uri);
-    ClientOptions.Builder options =
-        ClientOptions.builder()
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
-            .timeoutOptions(TimeoutOptions.enabled(timeout));
-    if (tls != null) {
-      options.sslOptions(tls.options());
-    }
+    ClientOptions.Builder options = ClientOptions.builder();
+    deadlinesAndTls(options, timeout, tls);
     client.setOptions(options.build());
     try {
       return new RedisState(

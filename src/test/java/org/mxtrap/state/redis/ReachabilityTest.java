@@ -1,6 +1,7 @@
 package org.mxtrap.state.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mxtrap.state.redis.RedisSuppressionSharingIT.awaitWithin;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -45,7 +46,7 @@ class ReachabilityTest {
     assertThat(reach.outages()).isEqualTo(1);
     assertThat(events.of(Event.StatePartial.class)).hasSize(1);
 
-    await(() -> reach.partial().isEmpty());
+    awaitWithin(Duration.ofSeconds(20), () -> reach.partial().isEmpty());
     assertThat(tries.get()).isEqualTo(3);
     assertThat(events.of(Event.StateWhole.class))
         .singleElement()
@@ -53,7 +54,7 @@ class ReachabilityTest {
 
     reach.failed("the availability history", "connection reset");
     assertThat(reach.outages()).isEqualTo(2);
-    await(() -> reach.partial().isEmpty());
+    awaitWithin(Duration.ofSeconds(20), () -> reach.partial().isEmpty());
   }
 
   @Test
@@ -67,15 +68,7 @@ class ReachabilityTest {
           return 0;
         });
     reach.failed("the contact history", "no answer within 300ms");
-    await(() -> reach.partial().isEmpty());
+    awaitWithin(Duration.ofSeconds(20), () -> reach.partial().isEmpty());
     assertThat(rounds.get()).isEqualTo(2);
-  }
-
-  private static void await(java.util.function.BooleanSupplier done) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!done.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("awaited for 20 s").isLessThan(deadline);
-      Thread.sleep(20); // a poll interval, not an ordering sleep
-    }
   }
 }

@@ -1,6 +1,7 @@
 package org.mxtrap.state.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mxtrap.state.redis.RedisSuppressionSharingIT.awaitWithin;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -10,8 +11,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,14 +85,5 @@ class RedisClusterSharingIT {
 
   static InetAddress address(String text) {
     return Addresses.parse(text).orElseThrow();
-  }
-
-  /** Polls {@code condition} until it holds, failing after {@code limit}. */
-  static void awaitWithin(Duration limit, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime() - deadline).as("not within %s", limit).isNegative();
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-    }
   }
 }

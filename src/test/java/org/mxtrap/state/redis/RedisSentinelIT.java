@@ -1,8 +1,9 @@
 package org.mxtrap.state.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mxtrap.state.redis.RedisSuppressionSharingIT.awaitWithin;
+import static org.mxtrap.state.redis.RedisSuppressionSharingIT.tryAdd;
 
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -11,8 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -101,23 +100,5 @@ class RedisSentinelIT {
 
   static InetAddress address(String text) {
     return Addresses.parse(text).orElseThrow();
-  }
-
-  static boolean tryAdd(RedisSuppressionStore store, Cidr prefix, Instant now) {
-    try {
-      store.add(prefix, now, BASE, "manual", "operator");
-      return true;
-    } catch (UncheckedIOException stillReconnecting) {
-      return false;
-    }
-  }
-
-  /** Polls {@code condition} until it holds, failing after {@code limit}. */
-  static void awaitWithin(Duration limit, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime() - deadline).as("not within %s", limit).isNegative();
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-    }
   }
 }

@@ -74,8 +74,8 @@ class RedisSentinelTlsIT {
       redis.awaitPromoted(Duration.ofSeconds(30));
 
       Cidr after = Cidr.parse("198.51.100.0/24");
-      RedisSentinelIT.awaitWithin(
-          Duration.ofSeconds(10), () -> RedisSentinelIT.tryAdd(store, after, now));
+      RedisSuppressionSharingIT.awaitWithin(
+          Duration.ofSeconds(10), () -> RedisSuppressionSharingIT.tryAdd(store, after, now));
       assertThat(host.describe(now))
           .contains("master at 127.0.0.1:" + redis.replicaPort() + " ")
           .contains("answering");
