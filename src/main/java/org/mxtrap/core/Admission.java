@@ -1,9 +1,9 @@
 package org.mxtrap.core;
 
 /**
- * The one port through which the SMTP server (and later the Postfix policy server) asks the trap
- * engine about a client. Implementations record what they are told before they answer, never throw
- * for a policy reason, and are safe to call from many threads at once.
+ * The one port through which the SMTP server and the Postfix policy server ask the trap engine
+ * about a client. Implementations record what they are told before they answer, never throw for a
+ * policy reason, and are safe to call from many threads at once.
  */
 public interface Admission {
 
@@ -39,4 +39,14 @@ public interface Admission {
    * refused later, which would make backscatter): it logs it and marks the message.
    */
   Decision relayed(Contact contact);
+
+  /**
+   * Whether {@link #connect} decides from what this process holds and never waits on the network
+   * (no DNS lookup, no shared state): a caller that must answer within a deadline may then call it
+   * on a thread that serves other clients too. A change it makes is still written to the local disk
+   * before it returns (a suppression, a log line).
+   */
+  default boolean decidesFromMemory() {
+    return false;
+  }
 }

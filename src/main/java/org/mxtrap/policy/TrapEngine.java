@@ -124,8 +124,8 @@ public final class TrapEngine implements Admission {
    * @param dnsbl the DNS blocklists asked about every client the lists do not settle
    * @param reverseNames the reverse-name lookup within {@code dns.ptr_budget}, or null when reverse
    *     names are off
-   * @param view whether the state the three stores share is whole ({@link StateView#WHOLE} for the
-   *     embedded store)
+   * @param view whether the state the three stores share is whole: {@link StateView#WHOLE} for the
+   *     embedded store, and only for it (with no DNS either, the engine {@link #decidesFromMemory})
    */
   public TrapEngine(
       Rules rules,
@@ -149,6 +149,11 @@ public final class TrapEngine implements Admission {
     this.view = view;
     this.closedOnOutage = rules.onOutage() == StateSettings.OnOutage.CLOSED;
     this.events = events;
+  }
+
+  @Override
+  public boolean decidesFromMemory() {
+    return view == StateView.WHOLE && reverseNames == null && !dnsbl.enabled();
   }
 
   @Override

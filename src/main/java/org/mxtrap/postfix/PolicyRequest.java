@@ -3,6 +3,7 @@ package org.mxtrap.postfix;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.Set;
 import org.mxtrap.core.Addresses;
 
 /**
@@ -17,6 +18,10 @@ import org.mxtrap.core.Addresses;
  *     and port the SMTP client connected to, which name its layout entry
  */
 record PolicyRequest(String instance, InetAddress client, InetSocketAddress local) {
+
+  /** The attributes {@link #of} reads. */
+  static final Set<String> NAMES =
+      Set.of("request", "instance", "client_address", "server_address", "server_port");
 
   /** Why a request cannot be answered: the connection gets {@link Actions#MALFORMED} and closes. */
   static final class Malformed extends Exception {

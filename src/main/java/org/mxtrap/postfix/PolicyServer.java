@@ -8,7 +8,8 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -18,20 +19,19 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
@@ -49,21 +49,29 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The protocol: Postfix sends {@code name=value} lines ended by an empty line ({@link
  * RequestReader}); we answer {@code action=ACTION} and an empty line ({@link Actions}), and wait
- * for the next request on the same connection. Postfix keeps a connection for many SMTP sessions.
+ * for the next request on the same connection. Postfix keeps a connection for many SMTP sessions,
+ * with one request outstanding.
  *
  * <p>Per request: the layout entry is the one of {@code server_address} and {@code server_port}
  * (none: {@code DUNNO}, logged; Postfix may ask for listeners the layout does not describe, such as
  * submission, where the trap has no opinion). The first request of an SMTP session ({@code
  * instance}) is one {@link Admission#connect} whose {@link Contact#local()} is what Postfix
- * reported; every later request of the session gets the same action ({@link Sessions}). When the
- * engine has not answered within {@code timeout}, or failed, the request gets {@code defaultAction}
- * (the decision still lands for the session's later requests).
+ * reported; every later request of the session gets the same action ({@link Sessions}).
+ *
+ * <p>Threads: one event loop per processor serves its share of the connections (a {@link Selector};
+ * reading, framing, answering). When the engine {@link Admission#decidesFromMemory} (the embedded
+ * store, no DNS), the loop decides itself: a decision is microseconds, and a hand-off to another
+ * thread would cost more than the decision. Otherwise each decision runs on a virtual thread of its
+ * own, and when it has not come within {@code timeout}, or failed, the request gets {@code
+ * defaultAction} (the decision still lands for the session's later requests), so a slow or absent
+ * shared store never holds Postfix up.
  *
  * <p>Bounds on what a client controls ({@link Bounds}): connections at once (over it, closed at
  * once), engine calls at once (as many: over it, the default action), octets per line and per
  * request, attributes per request, time per request from its first octet, and idle time between
  * requests. A request that breaks a bound or is malformed gets {@link Actions#MALFORMED} and the
- * connection closes; a deadline closes the connection without a word.
+ * connection closes; a deadline closes the connection without a word. A client that sends its next
+ * request before its answer was written is read only after it.
  *
  * <p>Lifecycle: {@link #start()} once, {@link #close()} once. Thread-safe.
  */
@@ -124,11 +132,11 @@ public final class PolicyServer implements AutoCloseable {
   private final Sessions sessions;
   private final Semaphore connections;
   private final Semaphore engineCalls;
+  private final boolean inline;
   private final ExecutorService engine = Executors.newVirtualThreadPerTaskExecutor();
-  private final Set<Connection> open = ConcurrentHashMap.newKeySet();
   private final AtomicLong accepted = new AtomicLong();
+  private final List<Loop> loops = new ArrayList<>();
   private @Nullable ServerSocketChannel listener;
-  private @Nullable Thread watchdog;
   private volatile boolean closing;
 
   /**
@@ -145,6 +153,7 @@ public final class PolicyServer implements AutoCloseable {
     this.sessions = new Sessions(SESSIONS, SESSION_AGE, clock);
     this.connections = new Semaphore(settings.bounds().maxConnections());
     this.engineCalls = new Semaphore(settings.bounds().maxConnections());
+    this.inline = admission.decidesFromMemory();
   }
 
   /** Binds and starts accepting. */
@@ -172,11 +181,21 @@ public final class PolicyServer implements AutoCloseable {
       }
     }
     listener = ss;
-    Thread w = Thread.ofPlatform().name("policy-deadlines").daemon(true).unstarted(this::watch);
-    watchdog = w;
-    w.start();
+    int n = Runtime.getRuntime().availableProcessors();
+    for (int i = 0; i < n; i++) {
+      Loop l = new Loop(Selector.open());
+      loops.add(l);
+      l.thread = Thread.ofPlatform().name("policy-loop-" + i).daemon(true).start(l::run);
+    }
     Thread.ofPlatform().name("policy-accept").daemon(true).start(() -> acceptLoop(ss));
-    log.info("policy service on {}", describe(boundAddress()));
+    log.info(
+        "policy service on {}; {}",
+        describe(boundAddress()),
+        inline
+            ? "decisions from memory, on " + n + " event loops"
+            : "decisions on threads of their own, the default after "
+                + settings.timeout().toMillis()
+                + " ms");
   }
 
   /** Where it listens: with port 0, the port it got. */
@@ -226,71 +245,35 @@ public final class PolicyServer implements AutoCloseable {
         closeQuietly(ch);
         continue;
       }
-      Connection c = new Connection(ch, "policy-" + accepted.incrementAndGet());
-      open.add(c);
-      Thread.ofVirtual().name(c.name).start(() -> serve(c));
-    }
-  }
-
-  /** One connection's requests; the finally always releases its permit and closes it. */
-  private void serve(Connection c) {
-    Bounds b = settings.bounds();
-    try {
-      RequestReader in = new RequestReader(c.channel, b);
-      while (!closing) {
-        c.deadline(b.idleTimeout());
-        String action;
-        try {
-          Map<String, String> attributes = in.next(() -> c.deadline(b.requestTimeout()));
-          if (attributes == null) {
-            return;
-          }
-          c.deadline(settings.timeout().plus(b.requestTimeout()));
-          action = answer(PolicyRequest.of(attributes));
-        } catch (PolicyRequest.Malformed e) {
-          log.warn("{}: malformed policy request: {}; closing", c.name, e.getMessage());
-          c.write(Actions.MALFORMED);
-          return;
+      long n = accepted.incrementAndGet();
+      try {
+        ch.configureBlocking(false);
+        if (ch.getLocalAddress() instanceof InetSocketAddress) {
+          ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
         }
-        c.write(action);
+      } catch (IOException e) {
+        log.debug("policy-{}: cannot set up the connection: {}", n, e.toString());
+        closeQuietly(ch);
+        connections.release();
+        continue;
       }
-    } catch (IOException e) {
-      if (c.cut) {
-        log.info("{}: timeout; policy connection closed", c.name);
-      } else {
-        log.debug("{}: policy connection ended: {}", c.name, e.toString());
-      }
-    } catch (RuntimeException e) {
-      log.error("{}: policy connection failed", c.name, e);
-    } finally {
-      open.remove(c);
-      closeQuietly(c.channel);
-      connections.release();
+      Loop l = loops.get((int) (n % loops.size()));
+      Connection c = new Connection(ch, "policy-" + n, l);
+      l.execute(c::register);
     }
   }
 
-  /** The action for one request; never waits longer than {@code timeout}. */
-  private String answer(PolicyRequest q) {
+  /**
+   * The session's action for request {@code q}: the one its earlier requests came to, or a new
+   * decision, which is made here (inline) or started on a thread of its own.
+   */
+  private CompletableFuture<String> answer(PolicyRequest q) {
     String key = q.instance() + " " + Addresses.text(q.client()) + " " + describe(q.local());
-    CompletableFuture<String> action = sessions.action(key, () -> decide(q));
-    try {
-      return action.get(settings.timeout().toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      log.warn(
-          "no decision about {} within {} ms: {}",
-          Addresses.text(q.client()),
-          settings.timeout().toMillis(),
-          settings.defaultAction());
-    } catch (ExecutionException e) {
-      log.error("deciding about {} failed: {}", Addresses.text(q.client()), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    CompletableFuture<String> fresh = new CompletableFuture<>();
+    CompletableFuture<String> action = sessions.action(key, fresh);
+    if (action != fresh) {
+      return action;
     }
-    return settings.defaultAction();
-  }
-
-  /** Starts the decision of a new SMTP session. */
-  private CompletableFuture<String> decide(PolicyRequest q) {
     Optional<LayoutEntry> entry = settings.layout().entryFor(q.local());
     if (entry.isEmpty()) {
       log.info(
@@ -298,43 +281,33 @@ public final class PolicyServer implements AutoCloseable {
           describe(q.local()),
           Actions.DUNNO,
           Addresses.text(q.client()));
-      return CompletableFuture.completedFuture(Actions.DUNNO);
-    }
-    if (!engineCalls.tryAcquire()) {
+      fresh.complete(Actions.DUNNO);
+    } else if (inline) {
+      decide(new Contact(q.client(), q.local(), entry.get(), clock.instant()), fresh);
+    } else if (!engineCalls.tryAcquire()) {
       log.warn(
           "{} decisions pending: {}", settings.bounds().maxConnections(), settings.defaultAction());
-      return CompletableFuture.completedFuture(settings.defaultAction());
+      fresh.complete(settings.defaultAction());
+    } else {
+      Contact contact = new Contact(q.client(), q.local(), entry.get(), clock.instant());
+      engine.execute(
+          () -> {
+            try {
+              decide(contact, fresh);
+            } finally {
+              engineCalls.release();
+            }
+          });
     }
-    Contact contact = new Contact(q.client(), q.local(), entry.get(), clock.instant());
-    return CompletableFuture.supplyAsync(
-        () -> {
-          try {
-            return Actions.of(admission.connect(contact), text);
-          } finally {
-            engineCalls.release();
-          }
-        },
-        engine);
+    return fresh;
   }
 
-  /** Cuts every connection past its deadline, every quarter of the shortest bound. */
-  private void watch() {
-    Bounds b = settings.bounds();
-    long shortest =
-        Math.min(
-            b.idleTimeout().toNanos(),
-            Math.min(b.requestTimeout().toNanos(), settings.timeout().toNanos()));
-    long tick =
-        Math.max(
-            TimeUnit.MILLISECONDS.toNanos(10), Math.min(TimeUnit.SECONDS.toNanos(1), shortest / 4));
-    while (!closing) {
-      LockSupport.parkNanos(tick);
-      long now = System.nanoTime();
-      for (Connection c : open) {
-        if (c.overdue(now)) {
-          c.cut();
-        }
-      }
+  /** Completes {@code action} with the engine's decision about {@code contact}. */
+  private void decide(Contact contact, CompletableFuture<String> action) {
+    try {
+      action.complete(Actions.of(admission.connect(contact), text));
+    } catch (RuntimeException e) {
+      action.completeExceptionally(e);
     }
   }
 
@@ -353,12 +326,19 @@ public final class PolicyServer implements AutoCloseable {
         }
       }
     }
-    Thread w = watchdog;
-    if (w != null) {
-      LockSupport.unpark(w);
+    for (Loop l : loops) {
+      l.selector.wakeup();
     }
-    for (Connection c : open) {
-      closeQuietly(c.channel);
+    for (Loop l : loops) {
+      Thread t = l.thread;
+      if (t != null) {
+        try {
+          t.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
     }
     engine.shutdown();
   }
@@ -380,39 +360,270 @@ public final class PolicyServer implements AutoCloseable {
     }
   }
 
-  /** One client connection and its deadline, which the watchdog enforces by closing it. */
-  private static final class Connection {
+  /**
+   * One event loop: its connections' reads, writes, deadlines and answers happen on its thread
+   * only; other threads hand it work through {@link #execute}.
+   */
+  private final class Loop {
+    final Selector selector;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    volatile @Nullable Thread thread;
+
+    Loop(Selector selector) {
+      this.selector = selector;
+    }
+
+    /** Runs {@code task} on this loop's thread, soon. */
+    void execute(Runnable task) {
+      tasks.add(task);
+      selector.wakeup();
+    }
+
+    /**
+     * Until the server closes: ready channels, tasks, and every quarter of the shortest bound, the
+     * deadlines.
+     */
+    void run() {
+      Bounds b = settings.bounds();
+      long shortest =
+          Math.min(
+              b.idleTimeout().toNanos(),
+              Math.min(b.requestTimeout().toNanos(), settings.timeout().toNanos()));
+      long tick =
+          Math.max(
+              TimeUnit.MILLISECONDS.toNanos(10),
+              Math.min(TimeUnit.SECONDS.toNanos(1), shortest / 4));
+      long nextCheck = System.nanoTime() + tick;
+      try {
+        while (!closing) {
+          selector.select(
+              k -> ((Connection) k.attachment()).ready(k), TimeUnit.NANOSECONDS.toMillis(tick));
+          for (Runnable r; (r = tasks.poll()) != null; ) {
+            r.run();
+          }
+          long now = System.nanoTime();
+          if (now - nextCheck >= 0) {
+            nextCheck = now + tick;
+            for (SelectionKey k : List.copyOf(selector.keys())) {
+              ((Connection) k.attachment()).check(now);
+            }
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        if (!closing) {
+          log.error("policy event loop failed; its connections are closed", e);
+        }
+      } finally {
+        for (SelectionKey k : List.copyOf(selector.keys())) {
+          ((Connection) k.attachment()).close();
+        }
+        for (Runnable r; (r = tasks.poll()) != null; ) {
+          r.run(); // registrations: each closes at once
+        }
+        closeQuietly(selector);
+      }
+    }
+  }
+
+  /** What a connection is doing; its deadline depends on it. */
+  private enum Stage {
+    /** Waiting for a request (idle deadline) or for the rest of one (request deadline). */
+    READING,
+    /** Waiting for the engine (decision deadline, then the default action). */
+    DECIDING,
+    /** Writing an answer that did not fit at once (request deadline). */
+    WRITING
+  }
+
+  /** One client connection; touched only on its loop's thread. */
+  private final class Connection {
     final SocketChannel channel;
     final String name;
-    private volatile long deadline;
-    volatile boolean cut;
+    final Loop loop;
+    private final RequestReader reader = new RequestReader(settings.bounds(), PolicyRequest.NAMES);
+    // Between reads: in read mode, what follows the last request framed (a client that sent ahead).
+    private final ByteBuffer in = ByteBuffer.allocate(4096).flip();
+    private @Nullable SelectionKey key;
+    private ByteBuffer out = ByteBuffer.allocate(0);
+    private Stage stage = Stage.READING;
+    private boolean closeAfterWrite;
+    private long deadline;
+    // Which request a decision is for: a late decision of an answered request is dropped.
+    private long requests;
+    private @Nullable PolicyRequest asked;
+    private boolean closed;
 
-    Connection(SocketChannel channel, String name) {
+    Connection(SocketChannel channel, String name, Loop loop) {
       this.channel = channel;
       this.name = name;
+      this.loop = loop;
     }
 
-    void deadline(Duration from) {
-      deadline = System.nanoTime() + from.toNanos();
+    void register() {
+      if (closing) {
+        close();
+        return;
+      }
+      try {
+        key = channel.register(loop.selector, SelectionKey.OP_READ, this);
+        deadline = System.nanoTime() + settings.bounds().idleTimeout().toNanos();
+      } catch (IOException e) {
+        log.debug("{}: cannot register: {}", name, e.toString());
+        close();
+      }
     }
 
-    boolean overdue(long now) {
-      return now - deadline > 0;
+    void ready(SelectionKey k) {
+      try {
+        if (k.isReadable()) {
+          read();
+        } else if (k.isWritable()) {
+          flush();
+        }
+      } catch (IOException e) {
+        log.debug("{}: policy connection ended: {}", name, e.toString());
+        close();
+      } catch (RuntimeException e) {
+        log.error("{}: policy connection failed", name, e);
+        close();
+      }
     }
 
-    void cut() {
-      cut = true;
-      closeQuietly(channel);
+    private void read() throws IOException {
+      in.compact();
+      int n = channel.read(in);
+      in.flip();
+      if (n < 0) {
+        if (reader.started()) {
+          log.debug("{}: the client closed in the middle of a request", name);
+        }
+        close();
+        return;
+      }
+      next();
+    }
+
+    /** Frames what has come; answers a whole request, or waits for more. */
+    private void next() throws IOException {
+      boolean started = reader.started();
+      Map<String, String> attributes;
+      PolicyRequest q;
+      try {
+        attributes = reader.take(in);
+        if (attributes == null) {
+          if (!started && reader.started()) {
+            deadline = System.nanoTime() + settings.bounds().requestTimeout().toNanos();
+          }
+          return;
+        }
+        q = PolicyRequest.of(attributes);
+      } catch (PolicyRequest.Malformed e) {
+        log.warn("{}: malformed policy request: {}; closing", name, e.getMessage());
+        closeAfterWrite = true;
+        write(Actions.MALFORMED);
+        return;
+      }
+      CompletableFuture<String> action = answer(q);
+      if (action.isDone()) {
+        write(actionOf(action, q));
+        return;
+      }
+      stage = Stage.DECIDING;
+      asked = q;
+      long request = ++requests;
+      deadline = System.nanoTime() + settings.timeout().toNanos();
+      Objects.requireNonNull(key).interestOps(0);
+      action.whenComplete(
+          (a, e) ->
+              loop.execute(
+                  () -> {
+                    if (stage == Stage.DECIDING && requests == request && !closed) {
+                      answerNow(actionOf(action, q));
+                    }
+                  }));
+    }
+
+    /** The action of a completed decision; the default, logged, for one that failed. */
+    private String actionOf(CompletableFuture<String> action, PolicyRequest q) {
+      try {
+        return action.join();
+      } catch (RuntimeException e) {
+        log.error(
+            "deciding about {} failed: {}",
+            Addresses.text(q.client()),
+            e.getCause() == null ? e : e.getCause());
+        return settings.defaultAction();
+      }
+    }
+
+    /** Writes an answer now that the decision came (or its time ran out). */
+    private void answerNow(String action) {
+      try {
+        write(action);
+      } catch (IOException e) {
+        log.debug("{}: policy connection ended: {}", name, e.toString());
+        close();
+      }
     }
 
     /** {@code action=ACTION} and the empty line that ends the answer. */
-    void write(String action) throws IOException {
-      ByteBuffer out = StandardCharsets.UTF_8.encode("action=" + action + "\n\n");
-      while (out.hasRemaining()) {
-        if (channel.write(out) < 0) {
-          throw new ClosedChannelException();
-        }
+    private void write(String action) throws IOException {
+      out = ByteBuffer.wrap(("action=" + action + "\n\n").getBytes(StandardCharsets.UTF_8));
+      stage = Stage.WRITING;
+      flush();
+    }
+
+    private void flush() throws IOException {
+      channel.write(out);
+      SelectionKey k = Objects.requireNonNull(key);
+      if (out.hasRemaining()) {
+        k.interestOps(SelectionKey.OP_WRITE);
+        deadline = System.nanoTime() + settings.bounds().requestTimeout().toNanos();
+        return;
       }
+      if (closeAfterWrite) {
+        close();
+        return;
+      }
+      stage = Stage.READING;
+      asked = null;
+      k.interestOps(SelectionKey.OP_READ);
+      deadline = System.nanoTime() + settings.bounds().idleTimeout().toNanos();
+      if (in.hasRemaining()) {
+        next(); // the client sent ahead
+      }
+    }
+
+    /** Past its deadline: the default action for a decision, or else the connection closed. */
+    void check(long now) {
+      if (closed || now - deadline < 0) {
+        return;
+      }
+      PolicyRequest q = asked;
+      if (stage == Stage.DECIDING && q != null) {
+        log.warn(
+            "no decision about {} within {} ms: {}",
+            Addresses.text(q.client()),
+            settings.timeout().toMillis(),
+            settings.defaultAction());
+        answerNow(settings.defaultAction());
+        return;
+      }
+      log.info("{}: timeout; policy connection closed", name);
+      close();
+    }
+
+    void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      SelectionKey k = key;
+      if (k != null) {
+        k.cancel();
+      }
+      closeQuietly(channel);
+      connections.release();
     }
   }
 }

@@ -1,13 +1,11 @@
 package org.mxtrap.postfix;
 
-import java.io.EOFException;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,92 +13,116 @@ import org.jspecify.annotations.Nullable;
  * description"): a request is {@code name=value} lines, each ended by a newline, and ends with an
  * empty line. The value is everything after the first {@code =} (it may hold {@code =} itself); a
  * CR before the newline is dropped, for hand-typed requests. An attribute given twice keeps its
- * last value. Octets are read as UTF-8 (SMTPUTF8 senders and recipients); bad sequences become
- * U+FFFD, which no attribute the engine reads can hold unnoticed.
+ * last value. Only the attributes asked for are kept (Postfix sends some 30, the engine reads a
+ * few); the bounds count every line. Octets are read as UTF-8 (SMTPUTF8 senders and recipients);
+ * bad sequences become U+FFFD, which no attribute the engine reads can hold unnoticed.
  *
- * <p>Not thread-safe: one connection's thread reads it.
+ * <p>Fed whatever octets arrived ({@link #take}); keeps the part of a request that has come so far.
+ * Not thread-safe: one connection's event loop feeds it.
  */
 final class RequestReader {
-  private final ReadableByteChannel in;
   private final PolicyServer.Bounds bounds;
-  private final ByteBuffer buffer = ByteBuffer.allocate(4096).flip();
+  private final String[] names;
+  private final byte[][] nameOctets;
+  private byte[] line = new byte[256];
+  private int lineLength;
+  private long octets;
+  private int lines;
+  // The request being read; null between requests.
+  private @Nullable Map<String, String> attributes;
 
-  RequestReader(ReadableByteChannel in, PolicyServer.Bounds bounds) {
-    this.in = in;
+  /**
+   * @param names the attributes to keep
+   */
+  RequestReader(PolicyServer.Bounds bounds, Set<String> names) {
     this.bounds = bounds;
+    this.names = names.toArray(String[]::new);
+    this.nameOctets = new byte[this.names.length][];
+    for (int i = 0; i < this.names.length; i++) {
+      nameOctets[i] = this.names[i].getBytes(StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Whether part of a request has arrived: from then on its deadline runs, not the idle one. */
+  boolean started() {
+    return attributes != null;
   }
 
   /**
-   * The next request's attributes, or null when the client closed the connection between requests.
+   * Consumes {@code in} up to the end of the next request and returns its attributes; or, when
+   * {@code in} ends first, consumes all of it and returns null. What follows a request stays in
+   * {@code in}.
    *
-   * @param started run once, when the request's first octet is here (at once when it is buffered
-   *     already): from then on the request's deadline runs, not the idle one
    * @throws PolicyRequest.Malformed a line without {@code =}, or a line, an attribute count or a
    *     whole request over its bound
-   * @throws EOFException the client closed in the middle of a request
    */
-  @Nullable Map<String, String> next(Runnable started) throws IOException, PolicyRequest.Malformed {
-    if (!buffer.hasRemaining() && !fill()) {
-      return null;
-    }
-    started.run();
-    Map<String, String> attributes = new HashMap<>();
-    long octets = 0;
-    while (true) {
-      byte[] line = line();
-      octets += line.length + 1;
+  @Nullable Map<String, String> take(ByteBuffer in) throws PolicyRequest.Malformed {
+    while (in.hasRemaining()) {
+      Map<String, String> request = attributes;
+      if (request == null) {
+        request = new HashMap<>();
+        attributes = request;
+      }
+      int start = in.position();
+      int newline = start;
+      while (newline < in.limit() && in.get(newline) != '\n') {
+        newline++;
+      }
+      int chunk = newline - start;
+      if (lineLength + chunk > bounds.maxLineOctets()) {
+        throw new PolicyRequest.Malformed("line longer than " + bounds.maxLineOctets() + " octets");
+      }
+      if (lineLength + chunk > line.length) {
+        line = Arrays.copyOf(line, Math.min(bounds.maxLineOctets(), 2 * (lineLength + chunk)));
+      }
+      in.get(line, lineLength, chunk);
+      lineLength += chunk;
+      if (!in.hasRemaining()) {
+        return null; // the line goes on in the next octets
+      }
+      in.get(); // the newline
+      int end = lineLength > 0 && line[lineLength - 1] == '\r' ? lineLength - 1 : lineLength;
+      octets += lineLength + 1;
+      lineLength = 0;
       if (octets > bounds.maxRequestOctets()) {
         throw new PolicyRequest.Malformed(
             "request longer than " + bounds.maxRequestOctets() + " octets");
       }
-      if (line.length == 0) {
-        return attributes;
+      if (end == 0) {
+        attributes = null;
+        octets = 0;
+        lines = 0;
+        return request;
       }
-      String text = new String(line, StandardCharsets.UTF_8);
-      int eq = text.indexOf('=');
-      if (eq <= 0) {
-        throw new PolicyRequest.Malformed("not a name=value line: " + abbreviate(text));
-      }
-      attributes.put(text.substring(0, eq), text.substring(eq + 1));
-      if (attributes.size() > bounds.maxAttributes()) {
+      if (++lines > bounds.maxAttributes()) {
         throw new PolicyRequest.Malformed(
             "more than " + bounds.maxAttributes() + " attributes in a request");
       }
+      int eq = 0;
+      while (eq < end && line[eq] != '=') {
+        eq++;
+      }
+      if (eq == 0 || eq == end) {
+        throw new PolicyRequest.Malformed(
+            "not a name=value line: "
+                + abbreviate(new String(line, 0, end, StandardCharsets.UTF_8)));
+      }
+      String name = kept(eq);
+      if (name != null) {
+        request.put(name, new String(line, eq + 1, end - eq - 1, StandardCharsets.UTF_8));
+      }
     }
+    return null;
   }
 
-  /** One line without its newline (and a CR before it); at most {@code maxLineOctets}. */
-  private byte[] line() throws IOException, PolicyRequest.Malformed {
-    byte[] out = new byte[Math.min(256, bounds.maxLineOctets())];
-    int n = 0;
-    while (true) {
-      if (!buffer.hasRemaining() && !fill()) {
-        throw new EOFException("the client closed in the middle of a request");
+  /** The name of the attribute in {@code line[0..length)} when it is one to keep, else null. */
+  private @Nullable String kept(int length) {
+    for (int i = 0; i < names.length; i++) {
+      if (Arrays.equals(line, 0, length, nameOctets[i], 0, nameOctets[i].length)) {
+        return names[i];
       }
-      byte b = buffer.get();
-      if (b == '\n') {
-        int end = n > 0 && out[n - 1] == '\r' ? n - 1 : n;
-        return Arrays.copyOf(out, end);
-      }
-      if (n == bounds.maxLineOctets()) {
-        throw new PolicyRequest.Malformed("line longer than " + bounds.maxLineOctets() + " octets");
-      }
-      if (n == out.length) {
-        out = Arrays.copyOf(out, Math.min(out.length * 2, bounds.maxLineOctets()));
-      }
-      out[n++] = b;
     }
-  }
-
-  /** Reads more into the empty buffer; false at the end of the stream. */
-  private boolean fill() throws IOException {
-    buffer.clear();
-    int n;
-    do {
-      n = in.read(buffer);
-    } while (n == 0);
-    buffer.flip();
-    return n > 0;
+    return null;
   }
 
   private static String abbreviate(String s) {

@@ -7,7 +7,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 
 /**
  * The answer of each SMTP session Postfix asks about, by its {@code instance}: Postfix asks at
@@ -35,12 +34,11 @@ final class Sessions {
   }
 
   /**
-   * The action of session {@code key}; {@code start} is called (under the lock: it must only start
-   * the work) when the session is new or forgotten. A decision that failed is kept like any other:
-   * the session gets the default action until it ends.
+   * The action of session {@code key}: the one it came to already, or {@code fresh} when the
+   * session is new or forgotten, which the caller then completes. A decision that failed is kept
+   * like any other: the session gets the default action until it ends.
    */
-  synchronized CompletableFuture<String> action(
-      String key, Supplier<CompletableFuture<String>> start) {
+  synchronized CompletableFuture<String> action(String key, CompletableFuture<String> fresh) {
     Instant now = clock.instant();
     Instant oldest = now.minus(maxAge);
     for (Iterator<Entry> i = byInstance.values().iterator(); i.hasNext(); ) {
@@ -51,7 +49,7 @@ final class Sessions {
     }
     Entry e = byInstance.get(key);
     if (e == null) {
-      e = new Entry(start.get(), now);
+      e = new Entry(fresh, now);
       byInstance.put(key, e);
       if (byInstance.size() > max) {
         Iterator<Map.Entry<String, Entry>> eldest = byInstance.entrySet().iterator();

@@ -33,6 +33,22 @@ class JsonTest {
     assertThat(Json.read(Json.write(s), String.class)).isEqualTo(s);
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "",
+        "plain",
+        "quote \" and \\ backslash",
+        "lines\r\n\ttab\b\f",
+        "\u0001\u001f\u007f",
+        "é ✓ 😀",
+        "\u2028\u2029",
+        "<html> & 'quotes' ="
+      })
+  void quoteEscapesAsWriteDoes(String s) {
+    assertThat(Json.quote(new StringBuilder("x"), s).toString()).isEqualTo("x" + Json.write(s));
+  }
+
   @Test
   void stringsEscapeControlCharactersAndNothingElse() {
     assertThat(Json.write("a\u0001b\\c\"d\te")).isEqualTo("\"a\\u0001b\\\\c\\\"d\\te\"");

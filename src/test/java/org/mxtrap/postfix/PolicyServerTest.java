@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.mxtrap.core.Action;
 import org.mxtrap.core.Admission;
 import org.mxtrap.core.Contact;
@@ -96,6 +98,38 @@ class PolicyServerTest {
       }
     }
     assertThat(engine.contacts).hasSize(1);
+  }
+
+  @ParameterizedTest(name = "engine decides from memory: {0}")
+  @ValueSource(booleans = {false, true})
+  void aClientThatSendsAheadIsAnsweredInOrder(boolean fromMemory) throws IOException {
+    engine.fromMemory = fromMemory;
+    engine.answer = new Decision(Verdict.SUPPRESSED, Action.REJECT, "suppressed", null);
+    try (SocketChannel c = connect(start(SHORT, Duration.ofSeconds(5)))) {
+      // Three requests in one write: the second of the same session, the third of another.
+      send(
+          c,
+          request("p1", "192.0.2.1", 25)
+              + "\n"
+              + request("p1", "192.0.2.1", 25)
+              + "\n"
+              + request("p2", "192.0.2.1", 587)
+              + "\n");
+      assertThat(read(c)).isEqualTo("action=REJECT 5.7.1 text for suppressed\n\n");
+      assertThat(read(c)).isEqualTo("action=REJECT 5.7.1 text for suppressed\n\n");
+      assertThat(read(c)).isEqualTo("action=DUNNO\n\n");
+    }
+    assertThat(engine.contacts).hasSize(1);
+  }
+
+  @Test
+  void anEngineThatDecidesFromMemoryIsAskedOnTheEventLoop() throws IOException {
+    engine.fromMemory = true;
+    try (SocketChannel c = connect(start(SHORT, Duration.ofSeconds(5)))) {
+      send(c, request("m1", "192.0.2.1", 25) + "\n");
+      assertThat(read(c)).isEqualTo("action=DUNNO\n\n");
+    }
+    assertThat(engine.threads).singleElement().asString().startsWith("policy-loop-");
   }
 
   @Test
@@ -345,11 +379,19 @@ class PolicyServerTest {
   private static final class RecordingAdmission implements Admission {
     final List<Contact> contacts = new CopyOnWriteArrayList<>();
     volatile Decision answer = Decision.accept("fine");
+    final List<String> threads = new CopyOnWriteArrayList<>();
     volatile CountDownLatch hold = new CountDownLatch(0);
+    volatile boolean fromMemory;
+
+    @Override
+    public boolean decidesFromMemory() {
+      return fromMemory;
+    }
 
     @Override
     public Decision connect(Contact contact) {
       contacts.add(contact);
+      threads.add(Thread.currentThread().getName());
       try {
         hold.await(30, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
