@@ -1,27 +1,26 @@
 package org.mxtrap.postfix;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.util.Objects.requireNonNull;
 
 import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicReference;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The load generator of {@code bench/policy.sh}: Postfix-like policy requests to several policy
@@ -38,8 +37,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>As Postfix does: a connection has one request outstanding and stays open from step start to
  * end (opened before the clock starts); an SMTP session is 1 or 2 requests with one {@code
- * instance}, on one connection. Connections are platform threads with blocking sockets; requests
- * are built before a step, so the generator only writes, reads and takes the time.
+ * instance}, on one connection. One thread and a Selector drive all connections of a step
+ * (non-blocking sockets, so that the generator takes little of the cores it shares with the
+ * servers); requests are built before a step, so the generator only writes, reads and takes the
+ * time.
  *
  * <p>The mix, per ten sessions: one suppressed client at the primary; six new clients at the
  * primary, three of them with two recipients (two requests); three at the trap, each a client that
@@ -54,9 +55,14 @@ final class PolicyBench {
   private static final int REQUESTS_PER_BLOCK = 13;
 
   /**
+   * How long a connection may take to open, and a request to be answered, before the step fails.
+   */
+  private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(10);
+
+  /**
    * How many blocks of ten sessions before its trap session a client had its primary one. A trap
    * session is sent only once its primary session was answered ({@link Phase#after}): on two busy
-   * cores a connection's thread can stall longer than hundreds of sessions take, and a trap contact
+   * cores a connection's answer can come later than hundreds of sessions take, and a trap contact
    * before its primary one is a skip.
    */
   private static final int LAG = 20;
@@ -157,56 +163,34 @@ final class PolicyBench {
 
   /**
    * Runs {@code p} against {@code t} on {@code connections} connections until {@code limit} has
-   * passed or every session was sent. Fails on the first connection error or unanswered request.
+   * passed or every session was sent, all of them driven by this thread. Fails on the first
+   * connection error or unanswered request.
    */
-  private static Result run(Target t, Phase p, int connections, Duration limit) throws Exception {
-    long[] nanos = new long[p.firstRequest()[p.sessions().length]];
-    AtomicInteger next = new AtomicInteger();
-    AtomicIntegerArray done = new AtomicIntegerArray(p.sessions().length);
-    AtomicReference<@Nullable Exception> failed = new AtomicReference<>();
-    Map<String, Long> actions = new ConcurrentHashMap<>();
-    CountDownLatch go = new CountDownLatch(1);
-    List<Socket> sockets = new ArrayList<>();
-    List<Thread> threads = new ArrayList<>();
-    try {
+  private static Result run(Target t, Phase p, int connections, Duration limit) throws IOException {
+    List<SocketChannel> channels = new ArrayList<>();
+    try (Selector selector = Selector.open()) {
+      List<Connection> open = new ArrayList<>();
       for (int i = 0; i < connections; i++) {
-        Socket s = new Socket();
-        sockets.add(s);
-        s.setTcpNoDelay(true);
-        s.connect(t.address(), 10_000);
-        s.setSoTimeout(10_000);
+        SocketChannel ch = SocketChannel.open();
+        channels.add(ch);
+        ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        ch.socket().connect(t.address(), (int) ANSWER_TIMEOUT.toMillis());
+        ch.configureBlocking(false);
+        open.add(new Connection(ch, ch.register(selector, 0)));
       }
-      long[] deadline = new long[1];
-      for (Socket s : sockets) {
-        threads.add(
-            Thread.ofPlatform()
-                .start(
-                    () -> {
-                      try {
-                        go.await();
-                        serve(s, p, next, done, failed, deadline[0], nanos, actions);
-                      } catch (Exception e) {
-                        failed.compareAndSet(null, e);
-                      }
-                    }));
-      }
+      Step step = new Step(p, selector, open);
       ProcessHandle server = ProcessHandle.of(t.pid()).orElseThrow();
       long serverCpu0 = cpuNanos(server);
       long cpu0 = generatorCpuNanos();
       long start = System.nanoTime();
-      deadline[0] = start + limit.toNanos();
-      go.countDown();
-      for (Thread th : threads) {
-        th.join();
-      }
-      double seconds = (System.nanoTime() - start) / 1e9;
-      Exception e = failed.get();
-      if (e != null) {
+      try {
+        step.drive(start + limit.toNanos());
+      } catch (IOException e) {
         throw new IOException(t.name() + " at " + connections + " connections: " + e, e);
       }
-      int sessions = Math.min(next.get(), p.sessions().length);
-      int requests = p.firstRequest()[sessions];
-      long[] sorted = Arrays.copyOf(nanos, requests);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      int requests = p.firstRequest()[step.claimed()];
+      long[] sorted = Arrays.copyOf(step.nanos(), requests);
       Arrays.sort(sorted);
       return new Result(
           t.name(),
@@ -216,71 +200,207 @@ final class PolicyBench {
           sorted,
           (generatorCpuNanos() - cpu0) / 1e3 / requests,
           (cpuNanos(server) - serverCpu0) / 1e3 / requests,
-          new TreeMap<>(actions));
+          step.actions());
     } finally {
-      for (Socket s : sockets) {
-        s.close();
+      for (SocketChannel ch : channels) {
+        ch.close();
       }
     }
   }
 
   /**
-   * One connection's part: claims the next session until the deadline or the end, sends its
-   * requests one at a time and times each answer.
+   * One connection of a step: the session it is sending, if any, and the request of it on the wire.
+   * It has one request outstanding at most ({@code awaiting}), as a Postfix smtpd has.
    */
-  private static void serve(
-      Socket s,
-      Phase p,
-      AtomicInteger next,
-      AtomicIntegerArray done,
-      AtomicReference<@Nullable Exception> failed,
-      long deadline,
-      long[] nanos,
-      Map<String, Long> actions)
-      throws IOException {
-    OutputStream out = s.getOutputStream();
-    InputStream in = s.getInputStream();
-    byte[] answer = new byte[8192];
-    Map<String, Long> mine = new TreeMap<>();
-    while (System.nanoTime() - deadline < 0) {
-      int session = next.getAndIncrement();
-      if (session >= p.sessions().length) {
-        break;
-      }
-      int after = p.after()[session];
-      while (after >= 0 && done.get(after) == 0) {
-        if (failed.get() != null) {
-          return; // the session waited for failed with its connection
-        }
-        Thread.yield();
-      }
-      byte[][] requests = p.sessions()[session];
-      for (int k = 0; k < requests.length; k++) {
-        long t0 = System.nanoTime();
-        out.write(requests[k]);
-        int n = readAnswer(in, answer);
-        nanos[p.firstRequest()[session] + k] = System.nanoTime() - t0;
-        mine.merge(actionWord(answer, n), 1L, Long::sum);
-      }
-      done.set(session, 1);
+  private static final class Connection {
+    final SocketChannel channel;
+    final SelectionKey key;
+    final ByteBuffer answer = ByteBuffer.allocate(8192);
+    ByteBuffer request = ByteBuffer.allocate(0);
+
+    /** The session this connection claimed (sending or parked), or -1. */
+    int session = -1;
+
+    /** Which of its session's requests is on the wire. */
+    int index;
+
+    /** Whether a request was written, or is being written, and its answer is not complete. */
+    boolean awaiting;
+
+    /** {@link System#nanoTime} just before the request's first write. */
+    long sentAt;
+
+    Connection(SocketChannel channel, SelectionKey key) {
+      this.channel = channel;
+      this.key = key;
+      key.attach(this);
     }
-    mine.forEach((a, n) -> actions.merge(a, n, Long::sum));
   }
 
-  /** Reads one answer, up to and including its empty line; returns its length. */
-  private static int readAnswer(InputStream in, byte[] buf) throws IOException {
-    int n = 0;
-    while (n < 2 || buf[n - 1] != '\n' || buf[n - 2] != '\n') {
-      if (n == buf.length) {
-        throw new IOException("an answer longer than " + buf.length + " octets");
-      }
-      int got = in.read(buf, n, buf.length - n);
-      if (got < 0) {
-        throw new IOException("closed after " + new String(buf, 0, n, US_ASCII));
-      }
-      n += got;
+  /**
+   * One step's load, driven by one thread through a {@link Selector}: a connection claims the
+   * phase's sessions in order and sends each session's requests one at a time, the next written
+   * when the one before was answered. A session whose {@link Phase#after} session is not answered
+   * yet is parked with its connection until a session's answer frees it; a connection that finds
+   * the deadline passed, or no session left, stays idle to the end. A claimed session is always
+   * finished, after the deadline too, so every request counted was answered. Not thread-safe.
+   */
+  private static final class Step {
+    private final Phase p;
+    private final Selector selector;
+    private final List<Connection> connections;
+    private final long[] nanos;
+    private final boolean[] answered;
+    private final ArrayDeque<Connection> parked = new ArrayDeque<>();
+    private final Map<String, Long> actions = new TreeMap<>();
+
+    /** No session is claimed from this {@link System#nanoTime} on. */
+    private long deadline;
+
+    /** The next session to claim. */
+    private int next;
+
+    /** Connections holding a session, sending or parked: the step ends when none does. */
+    private int busy;
+
+    Step(Phase p, Selector selector, List<Connection> connections) {
+      this.p = p;
+      this.selector = selector;
+      this.connections = connections;
+      this.nanos = new long[p.firstRequest()[p.sessions().length]];
+      this.answered = new boolean[p.sessions().length];
     }
-    return n;
+
+    /** How many sessions were claimed, and so answered, once {@link #drive} has returned. */
+    int claimed() {
+      return next;
+    }
+
+    /** Each answered request's latency, by its number in the phase. */
+    long[] nanos() {
+      return nanos;
+    }
+
+    /** How many answers began with each action word. */
+    Map<String, Long> actions() {
+      return actions;
+    }
+
+    /**
+     * Runs the step to its end, claiming sessions until {@code deadline}. Throws on a closed
+     * connection, an answer that is not one, or a request not answered within {@link
+     * #ANSWER_TIMEOUT} (looked at about once a second).
+     */
+    void drive(long deadline) throws IOException {
+      this.deadline = deadline;
+      for (Connection c : connections) {
+        claim(c);
+      }
+      long looked = System.nanoTime();
+      while (busy > 0) {
+        selector.select(1000);
+        Iterator<SelectionKey> ready = selector.selectedKeys().iterator();
+        while (ready.hasNext()) {
+          SelectionKey k = ready.next();
+          ready.remove();
+          Connection c = (Connection) requireNonNull(k.attachment());
+          if (k.isWritable()) {
+            write(c);
+          } else if (k.isReadable()) {
+            read(c);
+          }
+        }
+        long now = System.nanoTime();
+        if (now - looked >= 1_000_000_000L) {
+          looked = now;
+          for (Connection c : connections) {
+            if (c.awaiting && now - c.sentAt > ANSWER_TIMEOUT.toNanos()) {
+              throw new IOException(
+                  "no answer within " + ANSWER_TIMEOUT.toSeconds() + " s to session " + c.session);
+            }
+          }
+        }
+      }
+    }
+
+    /** Gives {@code c} the next session and sends or parks it, unless the step is over. */
+    private void claim(Connection c) throws IOException {
+      if (next == p.sessions().length || System.nanoTime() - deadline >= 0) {
+        c.session = -1;
+        c.key.interestOps(0);
+        return;
+      }
+      c.session = next++;
+      c.index = 0;
+      busy++;
+      int after = p.after()[c.session];
+      if (after >= 0 && !answered[after]) {
+        parked.add(c);
+      } else {
+        send(c);
+      }
+    }
+
+    /** Sends the sessions that were parked for a session answered since. */
+    private void unpark() throws IOException {
+      Iterator<Connection> it = parked.iterator();
+      while (it.hasNext()) {
+        Connection c = it.next();
+        if (answered[p.after()[c.session]]) {
+          it.remove();
+          send(c);
+        }
+      }
+    }
+
+    private void send(Connection c) throws IOException {
+      c.request = ByteBuffer.wrap(p.sessions()[c.session][c.index]);
+      c.awaiting = true;
+      c.sentAt = System.nanoTime();
+      write(c);
+    }
+
+    /** Writes what the socket takes; waits to write the rest only when some is left. */
+    private void write(Connection c) throws IOException {
+      c.channel.write(c.request);
+      c.key.interestOps(c.request.hasRemaining() ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+    }
+
+    /**
+     * Reads what has come; an answer is complete at its empty line. Then the session's next request
+     * is sent, or the session is done and its connection claims another.
+     */
+    private void read(Connection c) throws IOException {
+      ByteBuffer in = c.answer;
+      int got = c.channel.read(in);
+      int n = in.position();
+      if (got < 0) {
+        throw new IOException("closed after " + new String(in.array(), 0, n, US_ASCII));
+      }
+      if (!c.awaiting) {
+        throw new IOException("unasked for: " + new String(in.array(), 0, n, US_ASCII));
+      }
+      if (n < 2 || in.get(n - 1) != '\n' || in.get(n - 2) != '\n') {
+        if (!in.hasRemaining()) {
+          throw new IOException("an answer longer than " + in.capacity() + " octets");
+        }
+        return; // the rest is yet to come
+      }
+      nanos[p.firstRequest()[c.session] + c.index] = System.nanoTime() - c.sentAt;
+      c.awaiting = false;
+      actions.merge(actionWord(in.array(), n), 1L, Long::sum);
+      in.clear();
+      if (++c.index < p.sessions()[c.session].length) {
+        send(c);
+        return;
+      }
+      answered[c.session] = true;
+      busy--;
+      if (!parked.isEmpty()) {
+        unpark();
+      }
+      claim(c);
+    }
   }
 
   /**
