@@ -90,6 +90,29 @@ class TrapEngineDnsTest {
   static final String ONE_ZONE =
       "dnsbl: { zones: [{ zone: bl.test, weight: 1 }] }\ndns: { ptr_budget: 0s }\n";
 
+  @Test
+  void decidesFromMemoryOnlyWithoutDnsAndWithTheEmbeddedStore() throws Exception {
+    start("dns: { ptr_budget: 0s }\n");
+    assertThat(engine.decidesFromMemory()).isTrue();
+    TrapEngine shared =
+        TrapEngines.of(
+            config,
+            contacts,
+            suppressions,
+            new Arming(config.layout(), availability, config.trap().armAfter()),
+            dns,
+            new FakeClock(T0),
+            java.util.Optional::empty, // a shared store's view, whole at the moment
+            e -> {});
+    assertThat(shared.decidesFromMemory()).isFalse();
+    close();
+    start(ONE_ZONE);
+    assertThat(engine.decidesFromMemory()).as("DNSBL zones").isFalse();
+    close();
+    start("");
+    assertThat(engine.decidesFromMemory()).as("reverse names").isFalse();
+  }
+
   @AfterEach
   void close() {
     if (availability != null) {
