@@ -81,6 +81,7 @@ import org.mxtrap.smtp.server.SmtpServer;
 import org.mxtrap.smtp.server.TlsContexts;
 import org.mxtrap.state.AvailabilityHistory;
 import org.mxtrap.state.BoundedContactHistory;
+import org.mxtrap.state.BoundedIdentityHistory;
 import org.mxtrap.state.ContactHistory;
 import org.mxtrap.state.FileAvailabilityHistory;
 import org.mxtrap.state.SqliteSuppressionStore;
@@ -201,6 +202,9 @@ final class MxtrapApp implements AutoCloseable {
                     ? new ReverseNames(dns, config.dns().ptrBudget())
                     : null,
                 shared == null ? StateView.WHOLE : shared.view(events),
+                // Per host, also with a shared store: a sender's identity excuses it on the hosts
+                // that saw its lower contact.
+                new BoundedIdentityHistory(config.state().maxContacts(), trap.window()),
                 Events.of(events, decisions, recent));
         return new Policy(
             engine, arming, availability, suppressions, contacts, decisions, recent, shared);

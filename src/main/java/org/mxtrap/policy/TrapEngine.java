@@ -21,10 +21,12 @@ import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
 import org.mxtrap.core.Verdict;
 import org.mxtrap.dns.Dnsbl;
+import org.mxtrap.dns.ReverseName;
 import org.mxtrap.dns.ReverseNames;
 import org.mxtrap.observe.Event;
 import org.mxtrap.observe.Events;
 import org.mxtrap.state.ContactHistory;
+import org.mxtrap.state.IdentityHistory;
 import org.mxtrap.state.StateView;
 import org.mxtrap.state.Suppression;
 import org.mxtrap.state.SuppressionStore;
@@ -95,6 +97,7 @@ public final class TrapEngine implements Admission {
   private final DnsblCheck dnsbl;
   private final @Nullable ReverseNames reverseNames;
   private final StateView view;
+  private final IdentityHistory identities;
   private final boolean closedOnOutage;
   private final Events events;
 
@@ -126,6 +129,9 @@ public final class TrapEngine implements Admission {
    *     names are off
    * @param view whether the state the three stores share is whole: {@link StateView#WHOLE} for the
    *     embedded store, and only for it (with no DNS either, the engine {@link #decidesFromMemory})
+   * @param identities the senders' identities by preference: a trap or backup contact with no lower
+   *     contact from its network is excused by a lower one of the same identity (with reverse names
+   *     on: the registered domain of a forward-confirmed name, {@link Identities})
    */
   public TrapEngine(
       Rules rules,
@@ -135,6 +141,7 @@ public final class TrapEngine implements Admission {
       Dnsbl dnsbl,
       @Nullable ReverseNames reverseNames,
       StateView view,
+      IdentityHistory identities,
       Events events) {
     this.trap = rules.trap();
     this.suppress = rules.suppress();
@@ -147,6 +154,7 @@ public final class TrapEngine implements Admission {
     this.dnsbl = new DnsblCheck(dnsbl, suppress.action());
     this.reverseNames = reverseNames;
     this.view = view;
+    this.identities = identities;
     this.closedOnOutage = rules.onOutage() == StateSettings.OnOutage.CLOSED;
     this.events = events;
   }
@@ -167,6 +175,14 @@ public final class TrapEngine implements Admission {
             false,
             lookups ? () -> dnsbl.check(contact.client()) : () -> DnsblCheck.SILENT,
             lookups);
+    String name = d.reverseName();
+    if (name != null) {
+      Identities.ofReverseName(contact.client(), name)
+          .ifPresent(
+              id ->
+                  identities.record(
+                      id, contact.client(), contact.entry().preference(), contact.at()));
+    }
     if (contact.turnedAway()) {
       // What the client gets is the server's 421 for its connection limits, whatever we found.
       d =
@@ -252,7 +268,8 @@ public final class TrapEngine implements Admission {
   /**
    * What the engine would decide about {@code client} on each of {@code entries} at {@code now}, in
    * their order, without recording a contact or suppressing anyone: for {@code explain}. The DNSBL
-   * zones are asked at most once (within {@code dnsbl.timeout}); reverse names not at all.
+   * zones are asked at most once (within {@code dnsbl.timeout}); the reverse name is looked up for
+   * each entry (within {@code dns.ptr_budget}; the resolver's cache answers the second time).
    */
   public List<Decision> wouldDecide(InetAddress client, List<LayoutEntry> entries, Instant now) {
     DnsblCheck.Outcome[] once = new DnsblCheck.Outcome[1];
@@ -265,7 +282,7 @@ public final class TrapEngine implements Admission {
         };
     List<Decision> out = new ArrayList<>(entries.size());
     for (LayoutEntry e : entries) {
-      out.add(decide(new Contact(client, e.socketAddress(), e, now), true, lists, false));
+      out.add(decide(new Contact(client, e.socketAddress(), e, now), true, lists, true));
     }
     return out;
   }
@@ -331,15 +348,20 @@ public final class TrapEngine implements Admission {
         switch (dnsblOutcome.get()) {
           case DnsblCheck.Refuse refuse -> refuse.decision();
           case DnsblCheck.Pass pass -> {
-            Decision t = closedOnOutage(c, decideByLayout(c, dryRun));
+            Decision t = closedOnOutage(c, decideByLayout(c, dryRun, name));
             yield pass.note().isEmpty() ? t : t.withMoreReason(pass.note());
           }
         };
     return name == null ? d : d.withReverseName(name.await().verifiedName());
   }
 
-  /** The checks after the lists: primary, fallback, disarmed, mx-skip, backup-skip. */
-  private Decision decideByLayout(Contact c, boolean dryRun) {
+  /**
+   * The checks after the lists: primary, fallback (by network, then by identity), disarmed,
+   * mx-skip, backup-skip.
+   *
+   * @param name the client's reverse name being looked up, or null when reverse names are off
+   */
+  private Decision decideByLayout(Contact c, boolean dryRun, ReverseNames.@Nullable Pending name) {
     LayoutEntry e = c.entry();
     if (c.relay() != null) {
       return Decision.accept("the layout is not judged for a relayed client");
@@ -353,7 +375,9 @@ public final class TrapEngine implements Admission {
       return new Decision(
           Verdict.FALLBACK,
           Action.ACCEPT,
-          "contact at a lower MX at "
+          "contact at a lower MX from "
+              + network(c.client())
+              + " at "
               + lower.get()
               + " (within "
               + Durations.format(trap.window())
@@ -365,6 +389,38 @@ public final class TrapEngine implements Admission {
             + network(c.client())
             + " within "
             + Durations.format(trap.window());
+    // Not by its network: by its sender's identity, if it has one. A name that could not be looked
+    // up may have been one: then nothing suppresses (unknown below).
+    @Nullable String unknown = null;
+    if (name != null) {
+      ReverseName n = name.await();
+      if (n instanceof ReverseName.Verified v) {
+        Optional<String> id = Identities.ofReverseName(c.client(), v.name());
+        Optional<IdentityHistory.Sighting> seen =
+            id.flatMap(i -> identities.lastBelow(i, e.preference(), c.at().minus(trap.window())));
+        if (seen.isPresent()) {
+          return new Decision(
+              Verdict.FALLBACK,
+              Action.ACCEPT,
+              noLower
+                  + ", but one of the same sender, "
+                  + id.get()
+                  + " ("
+                  + v.name()
+                  + "), from "
+                  + Addresses.text(seen.get().client())
+                  + " at "
+                  + seen.get().at(),
+              null);
+        }
+        noLower +=
+            id.map(i -> " nor of its sender, " + i).orElse("; " + v.name() + " names no sender");
+      } else if (n instanceof ReverseName.Unknown u) {
+        unknown = "its reverse name, which could excuse it, is unknown (" + u.why() + ")";
+      } else {
+        noLower += "; reverse name " + n.describe();
+      }
+    }
     Optional<String> partial = view.partial(); // after the contacts were read: that may fail
     if (partial.isPresent()) {
       String why = "the shared state is partial: " + partial.get();
@@ -377,6 +433,10 @@ public final class TrapEngine implements Admission {
       if (!armed.armed()) {
         return new Decision(
             Verdict.DISARMED, Action.TEMPFAIL, noLower + "; trap not armed: " + armed.why(), null);
+      }
+      if (unknown != null) {
+        return new Decision(
+            Verdict.DISARMED, Action.TEMPFAIL, noLower + "; not suppressed: " + unknown, null);
       }
       return suppress(
           c,
@@ -391,7 +451,11 @@ public final class TrapEngine implements Admission {
     String why = noLower + " on " + e.describe() + " while " + armed.why();
     return switch (trap.backupSkip()) {
       case TEMPFAIL -> new Decision(Verdict.BACKUP_SKIP, Action.TEMPFAIL, why, null);
-      case TRAP -> suppress(c, Verdict.BACKUP_SKIP, trap.onTrap(), why, dryRun);
+      case TRAP ->
+          unknown != null
+              ? new Decision(
+                  Verdict.BACKUP_SKIP, Action.TEMPFAIL, why + "; not suppressed: " + unknown, null)
+              : suppress(c, Verdict.BACKUP_SKIP, trap.onTrap(), why, dryRun);
       case IGNORE ->
           new Decision(Verdict.BACKUP_SKIP, Action.ACCEPT, why + " (backup_skip: ignore)", null);
     };

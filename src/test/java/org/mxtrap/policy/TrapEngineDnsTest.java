@@ -113,6 +113,78 @@ class TrapEngineDnsTest {
     assertThat(engine.decidesFromMemory()).as("reverse names").isFalse();
   }
 
+  // ---- excusing a fallback by the sender's identity (issue 14) ----------------------------------
+
+  static final InetAddress POOL_A = ip("198.51.100.7");
+  static final InetAddress POOL_B = ip("203.0.113.9");
+  static final InetAddress BOT = ip("192.0.2.99");
+
+  /** Two members of one sender pool in different networks, each with a verified name. */
+  void pool() {
+    dns.ptr("198.51.100.7", "mail-a1.pool.test").address("mail-a1.pool.test", "198.51.100.7");
+    dns.ptr("203.0.113.9", "mail-b2.pool.test").address("mail-b2.pool.test", "203.0.113.9");
+  }
+
+  @Test
+  void aPoolMemberOnTheTrapIsExcusedByAnotherMembersContactAtThePrimary() throws Exception {
+    start("");
+    pool();
+    assertThat(connect(POOL_A, 10, ARMED).verdict()).isEqualTo(Verdict.ACCEPT);
+    Decision d = connect(POOL_B, 30, ARMED.plusSeconds(5));
+    assertThat(d.verdict()).isEqualTo(Verdict.FALLBACK);
+    assertThat(d.reason())
+        .contains("no contact at a lower MX from 203.0.113.9")
+        .contains(
+            "but one of the same sender, ptr:pool.test (mail-b2.pool.test), from 198.51.100.7");
+    assertThat(suppressions.active(ARMED.plusSeconds(5))).isEmpty();
+    // explain says the same, without recording anything.
+    assertThat(engine.wouldDecide(POOL_B, entry(30), ARMED.plusSeconds(6)).reason())
+        .contains("ptr:pool.test");
+  }
+
+  @Test
+  void aBotWithoutANameOrWithAGenericOneIsSuppressed() throws Exception {
+    start("");
+    pool();
+    dns.ptr("192.0.2.98", "192-0-2-98.dsl.pool.test")
+        .address("192-0-2-98.dsl.pool.test", "192.0.2.98");
+    assertThat(connect(POOL_A, 10, ARMED).verdict()).isEqualTo(Verdict.ACCEPT);
+    Decision none = connect(BOT, 30, ARMED.plusSeconds(5));
+    assertThat(none.verdict()).isEqualTo(Verdict.MX_SKIP);
+    assertThat(none.reason()).contains("reverse name none");
+    Decision generic = connect(ip("192.0.2.98"), 30, ARMED.plusSeconds(5));
+    assertThat(generic.verdict()).as("a name that spells its address").isEqualTo(Verdict.MX_SKIP);
+    assertThat(generic.reason()).contains("192-0-2-98.dsl.pool.test names no sender");
+  }
+
+  @Test
+  void anIdentitySeenOnlyOnTheTrapOrTooLongAgoExcusesNothing() throws Exception {
+    start(""); // trap.window 24h
+    pool();
+    dns.ptr("100.64.0.9", "mail-c3.pool.test").address("mail-c3.pool.test", "100.64.0.9");
+    assertThat(connect(POOL_B, 30, ARMED).verdict()).isEqualTo(Verdict.MX_SKIP);
+    assertThat(connect(ip("100.64.0.9"), 30, ARMED.plusSeconds(1)).verdict())
+        .as("a contact at the trap excuses none at the trap")
+        .isEqualTo(Verdict.MX_SKIP);
+    connect(POOL_A, 10, ARMED.plusSeconds(2));
+    dns.ptr("100.64.1.9", "mail-d4.pool.test").address("mail-d4.pool.test", "100.64.1.9");
+    Decision late = connect(ip("100.64.1.9"), 30, ARMED.plus(Duration.ofHours(25)));
+    assertThat(late.verdict()).isEqualTo(Verdict.MX_SKIP);
+    assertThat(late.reason()).contains("nor of its sender, ptr:pool.test");
+  }
+
+  @Test
+  void aNameThatCannotBeLookedUpTempfailsATrapContactWithoutSuppressing() throws Exception {
+    start("dns: { ptr_budget: 200ms }\n");
+    dns.hanging("192.0.2.99", "PTR");
+    Decision d = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> connect(BOT, 30, ARMED));
+    assertThat(d.verdict()).isEqualTo(Verdict.DISARMED);
+    assertThat(d.action()).isEqualTo(Action.TEMPFAIL);
+    assertThat(d.reason())
+        .contains("not suppressed: its reverse name, which could excuse it, is unknown");
+    assertThat(suppressions.active(ARMED)).isEmpty();
+  }
+
   @AfterEach
   void close() {
     if (availability != null) {
@@ -249,12 +321,12 @@ class TrapEngineDnsTest {
   }
 
   @Test
-  void wouldDecideAsksTheListsOnceForEveryEntryAndNeverThePtr() throws Exception {
+  void wouldDecideAsksTheListsOnceForEveryEntry() throws Exception {
     start("dnsbl: { zones: [bl.test] }\n");
     dns.address(LISTED_Q + "bl.test", "127.0.0.2");
     List<Decision> would = engine.wouldDecide(LISTED, config.layout().entries(), ARMED);
     assertThat(would).extracting(Decision::verdict).containsExactly(Verdict.DNSBL, Verdict.DNSBL);
-    assertThat(dns.asked).containsExactly("A " + LISTED_Q + "bl.test");
+    assertThat(dnsblQueries()).containsExactly("A " + LISTED_Q + "bl.test");
     assertThat(logged).isEmpty();
     assertThat(contacts.contacts(LISTED)).isEmpty();
   }

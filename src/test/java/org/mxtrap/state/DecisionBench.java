@@ -236,6 +236,7 @@ final class DecisionBench {
             new Dnsbl(new FakeDns(), DnsblSettings.NONE, Clock.fixed(now, ZoneOffset.UTC)),
             null,
             StateView.WHOLE,
+            new BoundedIdentityHistory(1_000, t.window()),
             Events.NONE);
     LayoutEntry primary = layout.entries().get(0);
     LayoutEntry trap = layout.entries().get(1);

@@ -8,6 +8,7 @@ import org.mxtrap.dns.ReverseNames;
 import org.mxtrap.observe.Events;
 import org.mxtrap.policy.Arming;
 import org.mxtrap.policy.TrapEngine;
+import org.mxtrap.state.BoundedIdentityHistory;
 import org.mxtrap.state.ContactHistory;
 import org.mxtrap.state.StateView;
 import org.mxtrap.state.SuppressionStore;
@@ -51,6 +52,7 @@ public final class TrapEngines {
         new Dnsbl(dns, config.dnsbl(), clock),
         config.dns().reverseNames() ? new ReverseNames(dns, config.dns().ptrBudget()) : null,
         view,
+        new BoundedIdentityHistory(10_000, config.trap().window()),
         events);
   }
 }
