@@ -67,7 +67,7 @@ layout:
   - { preference: 30, host: mx3.example.test, address: 127.0.0.1, port: $P_TRAP, role: trap }
 listen: ["127.0.0.1:$P_PRIMARY"]   # what Postfix would bind; mxtrap policy binds none of it
 admin: { bind: "127.0.0.1:$P_ADMIN" }
-dns: { ptr_budget: 0s }            # no reverse names, no DNSBL zones: no DNS at all
+dns: { ptr_budget: 0s, spf_budget: 0s }  # no reverse names, SPF or DNSBL zones: no DNS at all
 trap: { probe_interval: 1s, arm_after: 1s }
 suppress: { action: reject }
 policy: { bind: "127.0.0.1:$P_POLICY", default_action: "WARN no decision in time" }

@@ -59,6 +59,7 @@ import org.mxtrap.dns.Dns;
 import org.mxtrap.dns.Dnsbl;
 import org.mxtrap.dns.MxLocator;
 import org.mxtrap.dns.ReverseNames;
+import org.mxtrap.dns.Spf;
 import org.mxtrap.dns.StubResolver;
 import org.mxtrap.dns.ThisHost;
 import org.mxtrap.observe.DecisionLog;
@@ -193,7 +194,8 @@ final class MxtrapApp implements AutoCloseable {
                     config.allow(),
                     config.block(),
                     config.trustedRelays(),
-                    config.state().onOutage()),
+                    config.state().onOutage(),
+                    config.allowPools()),
                 contacts,
                 suppressions,
                 arming,
@@ -205,6 +207,7 @@ final class MxtrapApp implements AutoCloseable {
                 // Per host, also with a shared store: a sender's identity excuses it on the hosts
                 // that saw its lower contact.
                 new BoundedIdentityHistory(config.state().maxContacts(), trap.window()),
+                config.dns().spf() ? new Spf(dns, config.dns().spfBudget()) : null,
                 Events.of(events, decisions, recent));
         return new Policy(
             engine, arming, availability, suppressions, contacts, decisions, recent, shared);

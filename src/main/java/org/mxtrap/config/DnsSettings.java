@@ -21,9 +21,15 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *     lookup that no resolver answers takes {@code timeout × resolvers × (1 + retries)}
  * @param ptrBudget how long the reverse name of a client (its PTR record and the forward lookup
  *     that confirms it) may take before the greeting; zero: no reverse names
+ * @param spfBudget how long one SPF check (RFC 7208, all its lookups) may take; zero: no SPF checks
+ *     (no sender excused by SPF, {@code allow_pools} unused)
  */
 public record DnsSettings(
-    List<InetSocketAddress> resolvers, Duration timeout, int retries, Duration ptrBudget) {
+    List<InetSocketAddress> resolvers,
+    Duration timeout,
+    int retries,
+    Duration ptrBudget,
+    Duration spfBudget) {
 
   /** The port a resolver address without one gets. */
   public static final int DNS_PORT = 53;
@@ -36,6 +42,8 @@ public record DnsSettings(
 
   public static final Duration DEFAULT_PTR_BUDGET = Duration.ofSeconds(2);
 
+  public static final Duration DEFAULT_SPF_BUDGET = Duration.ofSeconds(2);
+
   /** The longest {@code ptrBudget}: a client waits that long for its greeting when DNS is slow. */
   public static final Duration MAX_PTR_BUDGET = Duration.ofMinutes(1);
 
@@ -43,6 +51,7 @@ public record DnsSettings(
     resolvers = List.copyOf(resolvers);
     Objects.requireNonNull(timeout, "timeout");
     Objects.requireNonNull(ptrBudget, "ptrBudget");
+    Objects.requireNonNull(spfBudget, "spfBudget");
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive: " + timeout);
     }
@@ -52,11 +61,19 @@ public record DnsSettings(
     if (ptrBudget.isNegative() || ptrBudget.compareTo(MAX_PTR_BUDGET) > 0) {
       throw new IllegalArgumentException("ptrBudget out of range 0s..1m: " + ptrBudget);
     }
+    if (spfBudget.isNegative() || spfBudget.compareTo(MAX_PTR_BUDGET) > 0) {
+      throw new IllegalArgumentException("spfBudget out of range 0s..1m: " + spfBudget);
+    }
   }
 
-  /** Settings with the default {@code ptrBudget}. */
+  /** Settings with the default {@code ptrBudget} and {@code spfBudget}. */
   public DnsSettings(List<InetSocketAddress> resolvers, Duration timeout, int retries) {
-    this(resolvers, timeout, retries, DEFAULT_PTR_BUDGET);
+    this(resolvers, timeout, retries, DEFAULT_PTR_BUDGET, DEFAULT_SPF_BUDGET);
+  }
+
+  /** Whether senders' SPF records are checked ({@code dns.spf_budget} above zero). */
+  public boolean spf() {
+    return !spfBudget.isZero();
   }
 
   /** Whether the resolvers come from the system ({@code dns.resolver: system}). */
@@ -71,15 +88,18 @@ public record DnsSettings(
 
   /** The same settings with other resolvers (empty: the system's). */
   public DnsSettings withResolvers(List<InetSocketAddress> other) {
-    return new DnsSettings(other, timeout, retries, ptrBudget);
+    return new DnsSettings(other, timeout, retries, ptrBudget, spfBudget);
   }
 
   /** The same settings with another {@code ptrBudget}. */
   public DnsSettings withPtrBudget(Duration budget) {
-    return new DnsSettings(resolvers, timeout, retries, budget);
+    return new DnsSettings(resolvers, timeout, retries, budget, spfBudget);
   }
 
-  /** Why {@code dns.ptr_budget} and {@code dnsbl.timeout} have the maximum they have. */
+  /**
+   * Why {@code dns.ptr_budget}, {@code dns.spf_budget} and {@code dnsbl.timeout} have the maximum
+   * they have.
+   */
   static final String WHY_GREETING_WAIT = "the client waits this long for its greeting";
 
   static final Key<DnsSettings, List<InetSocketAddress>> RESOLVER =
@@ -111,11 +131,25 @@ public record DnsSettings(
           .shownAs(
               d -> d.reverseNames() ? Durations.format(d.ptrBudget()) : "0s (no reverse names)");
 
+  static final Key<DnsSettings, Duration> SPF_BUDGET =
+      Key.of(
+              "spf_budget",
+              Type.durationOrZero(MAX_PTR_BUDGET, WHY_GREETING_WAIT),
+              DEFAULT_SPF_BUDGET,
+              DnsSettings::spfBudget)
+          .shownAs(d -> d.spf() ? Durations.format(d.spfBudget()) : "0s (no SPF checks)");
+
   static final Section<DnsSettings> SECTION =
       Section.of(
           "dns",
-          List.of(RESOLVER, TIMEOUT, RETRIES, PTR_BUDGET),
-          v -> new DnsSettings(v.get(RESOLVER), v.get(TIMEOUT), v.get(RETRIES), v.get(PTR_BUDGET)));
+          List.of(RESOLVER, TIMEOUT, RETRIES, PTR_BUDGET, SPF_BUDGET),
+          v ->
+              new DnsSettings(
+                  v.get(RESOLVER),
+                  v.get(TIMEOUT),
+                  v.get(RETRIES),
+                  v.get(PTR_BUDGET),
+                  v.get(SPF_BUDGET)));
 
   public static final DnsSettings DEFAULTS = SECTION.defaults();
 

@@ -25,7 +25,9 @@ import org.mxtrap.core.LayoutEntry;
  * @param block networks that are always refused with {@code suppress.action}
  * @param trustedRelays networks of the relays we trust to name the client they received a message
  *     from (our backups): offered XCLIENT, and their Received header read when they do not use it
- * @param dns how DNS is asked (resolvers, timeout, retries, the reverse-name budget)
+ * @param allowPools domains (large senders' pools) whose SPF-authorized addresses are never
+ *     suppressed: a trap or backup contact from one of them is served as a fallback
+ * @param dns how DNS is asked (resolvers, timeout, retries, the reverse-name and SPF budgets)
  * @param dnsbl the DNS blocklists asked about every client, and the score that refuses it
  * @param policy the Postfix policy delegation service
  */
@@ -46,6 +48,7 @@ public record MxtrapConfig(
     List<Cidr> allow,
     List<Cidr> block,
     List<Cidr> trustedRelays,
+    List<String> allowPools,
     StateSettings state,
     AdminSettings admin,
     DnsSettings dns,
@@ -67,6 +70,7 @@ public record MxtrapConfig(
     allow = List.copyOf(allow);
     block = List.copyOf(block);
     trustedRelays = List.copyOf(trustedRelays);
+    allowPools = List.copyOf(allowPools);
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(dns, "dns");
@@ -96,6 +100,7 @@ public record MxtrapConfig(
         allow,
         block,
         trustedRelays,
+        allowPools,
         state,
         admin,
         dns,

@@ -74,6 +74,10 @@ final class TopLevel {
       Key.of("block", Type.prefixes(), List.of(), MxtrapConfig::block);
   static final Key<MxtrapConfig, List<Cidr>> TRUSTED_RELAYS =
       Key.of("trusted_relays", Type.prefixes(), List.of(), MxtrapConfig::trustedRelays);
+  private static final Type<List<String>> POOL_LIST =
+      Type.of(TopLevel::pools, d -> d.isEmpty() ? "[]" : String.join(", ", d));
+  static final Key<MxtrapConfig, List<String>> ALLOW_POOLS =
+      Key.of("allow_pools", POOL_LIST, List.of(), MxtrapConfig::allowPools);
   static final Key<MxtrapConfig, StateSettings> STATE =
       section(StateSettings.SECTION, MxtrapConfig::state);
   static final Key<MxtrapConfig, AdminSettings> ADMIN =
@@ -104,6 +108,7 @@ final class TopLevel {
                   ALLOW,
                   BLOCK,
                   TRUSTED_RELAYS,
+                  ALLOW_POOLS,
                   STATE,
                   ADMIN,
                   DNS,
@@ -168,11 +173,16 @@ final class TopLevel {
     List<Cidr> allow = v.get(ALLOW);
     List<Cidr> block = v.get(BLOCK);
     List<Cidr> trustedRelays = v.get(TRUSTED_RELAYS);
+    List<String> allowPools = v.get(ALLOW_POOLS);
     StateSettings state = v.get(STATE);
     AdminSettings admin = v.get(ADMIN);
     DnsSettings dns = v.get(DNS);
     DnsblSettings dnsbl = v.get(DNSBL);
     PolicySettings policy = v.get(POLICY);
+    Field pools = v.field(ALLOW_POOLS);
+    if (!allowPools.isEmpty() && dns != null && !dns.spf() && pools != null) {
+      v.reader().error(pools, "needs SPF checks, which dns.spf_budget: 0s turns off");
+    }
     if (hostname == null && !v.given(HOSTNAME) && layout != null) {
       // Default: the primary's name (the lowest preference if several). Right on the primary
       // host; a backup host should set hostname itself (documented).
@@ -204,6 +214,7 @@ final class TopLevel {
         allow,
         block,
         trustedRelays,
+        allowPools,
         state,
         admin,
         dns,
@@ -223,13 +234,22 @@ final class TopLevel {
 
   /** {@code domains}: the valid ones, also when some are not (recipients.file is held to them). */
   private static List<String> domains(Values in, Field f) {
-    NodeReader r = in.reader();
-    List<Field> items = r.list(f);
+    List<Field> items = in.reader().list(f);
+    if (items != null && items.isEmpty()) {
+      in.reader().error(f, "must list at least one domain");
+    }
+    return names(in.reader(), items);
+  }
+
+  /** {@code allow_pools}: domains, none twice (that SPF checks are on is checked by build). */
+  private static List<String> pools(Values in, Field f) {
+    return names(in.reader(), in.reader().list(f));
+  }
+
+  /** The domain names of {@code items}, each once; null items (already reported): none. */
+  private static List<String> names(NodeReader r, @Nullable List<Field> items) {
     if (items == null) {
       return List.of();
-    }
-    if (items.isEmpty()) {
-      r.error(f, "must list at least one domain");
     }
     List<String> out = new ArrayList<>();
     for (Field item : items) {

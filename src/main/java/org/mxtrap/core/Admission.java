@@ -17,6 +17,22 @@ public interface Admission {
   Decision connect(Contact contact);
 
   /**
+   * {@link #connect}, by a front door that knows what the client said of itself before it asks (the
+   * Postfix policy service is asked at RCPT time, after HELO and MAIL FROM): the same decision,
+   * with the sender as evidence and as an identity that may excuse a fallback.
+   */
+  default Decision connect(Contact contact, Sender sender) {
+    return connect(contact);
+  }
+
+  /**
+   * The client of {@code contact}, which {@link #connect} served, named its sender (MAIL FROM):
+   * remembered as the identity of its contact, which may excuse a fallback of the same sender
+   * later. No decision.
+   */
+  default void identified(Contact contact, Sender sender) {}
+
+  /**
    * The client of {@code contact} sent data before the greeting (only asked when a greeting delay
    * is configured): decide, and suppress when the policy says so.
    */

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Sender;
 import org.mxtrap.dns.RegisteredDomain;
 
 /**
@@ -19,6 +20,9 @@ import org.mxtrap.dns.RegisteredDomain;
  * ec2-198-51-100-7.compute-1.amazonaws.com}, {@code 7.100.51.198.dsl.example.net}) is the name a
  * provider gives every address of its pool, and would make one identity of all its customers, bots
  * included.
+ *
+ * <p>{@code mail:DOMAIN}: the domain of the envelope sender. Anyone can write any sender: this
+ * identity excuses only with SPF passing both the client and the lower contact's client.
  */
 final class Identities {
   private Identities() {}
@@ -30,6 +34,15 @@ final class Identities {
       return Optional.empty();
     }
     return RegisteredDomain.of(name).map(d -> "ptr:" + d);
+  }
+
+  /**
+   * {@code mail:DOMAIN} for the sender's envelope domain; empty when it has none or it is an
+   * address literal.
+   */
+  static Optional<String> ofSender(Sender sender) {
+    String d = sender.mailDomain();
+    return d == null || d.startsWith("[") ? Optional.empty() : Optional.of("mail:" + d);
   }
 
   /**

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -19,10 +20,14 @@ import org.mxtrap.core.Contact;
 import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
+import org.mxtrap.core.Sender;
 import org.mxtrap.core.Verdict;
 import org.mxtrap.dns.Dnsbl;
 import org.mxtrap.dns.ReverseName;
 import org.mxtrap.dns.ReverseNames;
+import org.mxtrap.dns.Spf;
+import org.mxtrap.dns.SpfOutcome;
+import org.mxtrap.dns.SpfResult;
 import org.mxtrap.observe.Event;
 import org.mxtrap.observe.Events;
 import org.mxtrap.state.ContactHistory;
@@ -98,6 +103,8 @@ public final class TrapEngine implements Admission {
   private final @Nullable ReverseNames reverseNames;
   private final StateView view;
   private final IdentityHistory identities;
+  private final @Nullable Spf spf;
+  private final List<String> allowPools;
   private final boolean closedOnOutage;
   private final Events events;
 
@@ -108,6 +115,8 @@ public final class TrapEngine implements Admission {
    * @param block {@code block}: always refused with {@code suppress.action}
    * @param trustedRelays {@code trusted_relays}: served like {@code allow}
    * @param onOutage {@code state.on_outage}: what a partial view of the shared state does
+   * @param allowPools {@code allow_pools}: domains whose SPF-authorized clients are never
+   *     suppressed
    */
   public record Rules(
       TrapSettings trap,
@@ -115,9 +124,11 @@ public final class TrapEngine implements Admission {
       List<Cidr> allow,
       List<Cidr> block,
       List<Cidr> trustedRelays,
-      StateSettings.OnOutage onOutage) {
+      StateSettings.OnOutage onOutage,
+      List<String> allowPools) {
     public Rules {
       allow = List.copyOf(allow);
+      allowPools = List.copyOf(allowPools);
       block = List.copyOf(block);
       trustedRelays = List.copyOf(trustedRelays);
     }
@@ -131,7 +142,9 @@ public final class TrapEngine implements Admission {
    *     embedded store, and only for it (with no DNS either, the engine {@link #decidesFromMemory})
    * @param identities the senders' identities by preference: a trap or backup contact with no lower
    *     contact from its network is excused by a lower one of the same identity (with reverse names
-   *     on: the registered domain of a forward-confirmed name, {@link Identities})
+   *     on: the registered domain of a forward-confirmed name, {@link Identities}; with the
+   *     sender's domain known, the domain whose SPF record authorizes both clients)
+   * @param spf the SPF checks within {@code dns.spf_budget}, or null when SPF is off
    */
   public TrapEngine(
       Rules rules,
@@ -142,6 +155,7 @@ public final class TrapEngine implements Admission {
       @Nullable ReverseNames reverseNames,
       StateView view,
       IdentityHistory identities,
+      @Nullable Spf spf,
       Events events) {
     this.trap = rules.trap();
     this.suppress = rules.suppress();
@@ -155,34 +169,39 @@ public final class TrapEngine implements Admission {
     this.reverseNames = reverseNames;
     this.view = view;
     this.identities = identities;
+    this.spf = spf;
+    this.allowPools = rules.allowPools();
     this.closedOnOutage = rules.onOutage() == StateSettings.OnOutage.CLOSED;
     this.events = events;
   }
 
   @Override
   public boolean decidesFromMemory() {
-    return view == StateView.WHOLE && reverseNames == null && !dnsbl.enabled();
+    return view == StateView.WHOLE && reverseNames == null && !dnsbl.enabled() && spf == null;
   }
 
   @Override
   public Decision connect(Contact contact) {
+    return connect(contact, Sender.NONE);
+  }
+
+  @Override
+  public Decision connect(Contact contact, Sender sender) {
     contacts.record(contact.client(), contact.entry().preference(), contact.at());
     // A contact the connection limits turn away gets 421 whatever we find: no DNS time for it.
     boolean lookups = !contact.turnedAway();
     Decision d =
         decide(
             contact,
+            sender,
             false,
             lookups ? () -> dnsbl.check(contact.client()) : () -> DnsblCheck.SILENT,
             lookups);
     String name = d.reverseName();
     if (name != null) {
-      Identities.ofReverseName(contact.client(), name)
-          .ifPresent(
-              id ->
-                  identities.record(
-                      id, contact.client(), contact.entry().preference(), contact.at()));
+      Identities.ofReverseName(contact.client(), name).ifPresent(id -> remember(id, contact));
     }
+    identified(contact, sender);
     if (contact.turnedAway()) {
       // What the client gets is the server's 421 for its connection limits, whatever we found.
       d =
@@ -195,6 +214,15 @@ public final class TrapEngine implements Admission {
     }
     events.on(new Event.Decided(contact, d));
     return d;
+  }
+
+  @Override
+  public void identified(Contact contact, Sender sender) {
+    Identities.ofSender(sender).ifPresent(id -> remember(id, contact));
+  }
+
+  private void remember(String identity, Contact c) {
+    identities.record(identity, c.client(), c.entry().preference(), c.at());
   }
 
   @Override
@@ -251,7 +279,7 @@ public final class TrapEngine implements Admission {
     if (relay == null) {
       throw new IllegalArgumentException("not a relayed contact: " + contact);
     }
-    Decision d = decide(contact, false, () -> dnsbl.check(contact.client()), false);
+    Decision d = decide(contact, Sender.NONE, false, () -> dnsbl.check(contact.client()), false);
     d = d.withMoreReason("relayed by " + Addresses.text(relay));
     events.on(new Event.Decided(contact, d));
     return d;
@@ -282,7 +310,8 @@ public final class TrapEngine implements Admission {
         };
     List<Decision> out = new ArrayList<>(entries.size());
     for (LayoutEntry e : entries) {
-      out.add(decide(new Contact(client, e.socketAddress(), e, now), true, lists, true));
+      out.add(
+          decide(new Contact(client, e.socketAddress(), e, now), Sender.NONE, true, lists, true));
     }
     return out;
   }
@@ -306,7 +335,11 @@ public final class TrapEngine implements Admission {
    *     only)
    */
   private Decision decide(
-      Contact c, boolean dryRun, Supplier<DnsblCheck.Outcome> dnsblOutcome, boolean named) {
+      Contact c,
+      Sender sender,
+      boolean dryRun,
+      Supplier<DnsblCheck.Outcome> dnsblOutcome,
+      boolean named) {
     @Nullable ReverseNames r = named ? reverseNames : null;
     Cidr allowed = match(allow, c.client());
     if (allowed != null) {
@@ -348,7 +381,7 @@ public final class TrapEngine implements Admission {
         switch (dnsblOutcome.get()) {
           case DnsblCheck.Refuse refuse -> refuse.decision();
           case DnsblCheck.Pass pass -> {
-            Decision t = closedOnOutage(c, decideByLayout(c, dryRun, name));
+            Decision t = closedOnOutage(c, decideByLayout(c, sender, dryRun, name));
             yield pass.note().isEmpty() ? t : t.withMoreReason(pass.note());
           }
         };
@@ -359,9 +392,11 @@ public final class TrapEngine implements Admission {
    * The checks after the lists: primary, fallback (by network, then by identity), disarmed,
    * mx-skip, backup-skip.
    *
+   * @param sender what the client said of itself, when the front door knows it already
    * @param name the client's reverse name being looked up, or null when reverse names are off
    */
-  private Decision decideByLayout(Contact c, boolean dryRun, ReverseNames.@Nullable Pending name) {
+  private Decision decideByLayout(
+      Contact c, Sender sender, boolean dryRun, ReverseNames.@Nullable Pending name) {
     LayoutEntry e = c.entry();
     if (c.relay() != null) {
       return Decision.accept("the layout is not judged for a relayed client");
@@ -421,6 +456,17 @@ public final class TrapEngine implements Admission {
         noLower += "; reverse name " + n.describe();
       }
     }
+    String domain = sender.mailDomain();
+    if (domain != null && spf != null) {
+      Excuse bySpf = bySpf(c, sender, domain, e.preference());
+      if (bySpf.excuse() != null) {
+        return new Decision(Verdict.FALLBACK, Action.ACCEPT, noLower + bySpf.excuse(), null);
+      }
+      noLower += bySpf.none();
+      if (unknown == null) {
+        unknown = bySpf.unknown();
+      }
+    }
     Optional<String> partial = view.partial(); // after the contacts were read: that may fail
     if (partial.isPresent()) {
       String why = "the shared state is partial: " + partial.get();
@@ -433,6 +479,13 @@ public final class TrapEngine implements Admission {
       if (!armed.armed()) {
         return new Decision(
             Verdict.DISARMED, Action.TEMPFAIL, noLower + "; trap not armed: " + armed.why(), null);
+      }
+      Excuse pool = byPool(c.client());
+      if (pool.excuse() != null) {
+        return new Decision(Verdict.FALLBACK, Action.ACCEPT, noLower + pool.excuse(), null);
+      }
+      if (unknown == null) {
+        unknown = pool.unknown();
       }
       if (unknown != null) {
         return new Decision(
@@ -449,12 +502,25 @@ public final class TrapEngine implements Admission {
       return Decision.accept(noLower + ", but " + armed.why());
     }
     String why = noLower + " on " + e.describe() + " while " + armed.why();
+    if (trap.backupSkip() == TrapSettings.BackupSkip.TRAP) {
+      Excuse pool = byPool(c.client());
+      if (pool.excuse() != null) {
+        return new Decision(Verdict.FALLBACK, Action.ACCEPT, noLower + pool.excuse(), null);
+      }
+      if (unknown == null) {
+        unknown = pool.unknown();
+      }
+    }
+    final String notSuppressed = unknown;
     return switch (trap.backupSkip()) {
       case TEMPFAIL -> new Decision(Verdict.BACKUP_SKIP, Action.TEMPFAIL, why, null);
       case TRAP ->
-          unknown != null
+          notSuppressed != null
               ? new Decision(
-                  Verdict.BACKUP_SKIP, Action.TEMPFAIL, why + "; not suppressed: " + unknown, null)
+                  Verdict.BACKUP_SKIP,
+                  Action.TEMPFAIL,
+                  why + "; not suppressed: " + notSuppressed,
+                  null)
               : suppress(c, Verdict.BACKUP_SKIP, trap.onTrap(), why, dryRun);
       case IGNORE ->
           new Decision(Verdict.BACKUP_SKIP, Action.ACCEPT, why + " (backup_skip: ignore)", null);
@@ -484,6 +550,83 @@ public final class TrapEngine implements Admission {
   }
 
   /** Suppresses the client's own address (never its network: the excuse prefix only excuses). */
+  /**
+   * What an identity check found: {@code excuse} (the words that continue a reason) when it excuses
+   * the contact; else {@code none}, why not, and {@code unknown} when a lookup that could have
+   * excused it could not be made (then nothing suppresses).
+   */
+  private record Excuse(@Nullable String excuse, String none, @Nullable String unknown) {}
+
+  /**
+   * The excuse of a client whose envelope sender's domain authorizes it by SPF and authorized, by
+   * the same record, the client of a lower contact of the same sender within the window.
+   */
+  private Excuse bySpf(Contact c, Sender sender, String domain, int preference) {
+    Spf check = Objects.requireNonNull(spf);
+    String id = "mail:" + domain;
+    Optional<IdentityHistory.Sighting> seen =
+        identities.lastBelow(id, preference, c.at().minus(trap.window()));
+    if (seen.isEmpty()) {
+      return new Excuse(null, " nor of its sender " + id, null);
+    }
+    String mailFrom = Objects.requireNonNull(sender.mailFrom());
+    String helo = sender.helo() == null ? domain : sender.helo();
+    SpfOutcome here = check.checkHost(c.client(), domain, mailFrom, helo);
+    SpfOutcome there =
+        here.result() == SpfResult.PASS
+            ? check.checkHost(seen.get().client(), domain, mailFrom, helo)
+            : here;
+    if (here.result() == SpfResult.PASS && there.result() == SpfResult.PASS) {
+      return new Excuse(
+          ", but one of the same sender, "
+              + id
+              + ", from "
+              + Addresses.text(seen.get().client())
+              + " at "
+              + seen.get().at()
+              + ", SPF passing both ("
+              + here.reason()
+              + ")",
+          "",
+          null);
+    }
+    SpfOutcome failed = here.result() == SpfResult.PASS ? there : here;
+    String which = failed == here ? "this client" : Addresses.text(seen.get().client());
+    String none = "; " + id + " seen below, but SPF " + failed.result().label() + " for " + which;
+    return new Excuse(
+        null,
+        none,
+        failed.result() == SpfResult.TEMPERROR
+            ? "the SPF check of "
+                + domain
+                + " for "
+                + which
+                + " could not be made: "
+                + failed.reason()
+            : null);
+  }
+
+  /** The excuse of a client that the SPF record of an {@code allow_pools} domain passes. */
+  private Excuse byPool(InetAddress client) {
+    Spf check = spf;
+    if (check == null || allowPools.isEmpty()) {
+      return new Excuse(null, "", null);
+    }
+    String unknown = null;
+    for (String domain : allowPools) {
+      SpfOutcome o = check.checkHost(client, domain, "postmaster@" + domain, domain);
+      if (o.result() == SpfResult.PASS) {
+        return new Excuse(
+            ", but allow_pools " + domain + " authorizes it (SPF: " + o.reason() + ")", "", null);
+      }
+      if (o.result() == SpfResult.TEMPERROR && unknown == null) {
+        unknown =
+            "whether allow_pools " + domain + " authorizes it is unknown (SPF: " + o.reason() + ")";
+      }
+    }
+    return new Excuse(null, "", unknown);
+  }
+
   private Decision suppress(
       Contact c, Verdict verdict, Action action, String evidence, boolean dryRun) {
     Cidr prefix = Cidr.of(c.client(), 128);

@@ -4,24 +4,35 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Sender;
 
 /**
- * The attributes of one policy request that the engine needs; Postfix sends many more (sender,
- * recipient, helo_name, ...), which are ignored, as SMTPD_POLICY_README asks ("the policy server
- * should ignore attributes that it does not care about").
+ * The attributes of one policy request that the engine needs; Postfix sends many more (size,
+ * recipient, protocol_state, ...), which are ignored, as SMTPD_POLICY_README asks ("the policy
+ * server should ignore attributes that it does not care about").
  *
  * @param instance Postfix's {@code instance}: the same for every request of one SMTP session (one
  *     message delivery transaction, by the README's word, but smtpd keeps it for the session)
  * @param client {@code client_address}
  * @param local {@code server_address} and {@code server_port} (Postfix 3.2 and later): the address
  *     and port the SMTP client connected to, which name its layout entry
+ * @param sender {@code helo_name} and {@code sender} (the envelope sender), when Postfix has them
+ *     (at RCPT time it has both; an empty value is none)
  */
-record PolicyRequest(String instance, InetAddress client, InetSocketAddress local) {
+record PolicyRequest(String instance, InetAddress client, InetSocketAddress local, Sender sender) {
 
   /** The attributes {@link #of} reads. */
   static final Set<String> NAMES =
-      Set.of("request", "instance", "client_address", "server_address", "server_port");
+      Set.of(
+          "request",
+          "instance",
+          "client_address",
+          "server_address",
+          "server_port",
+          "helo_name",
+          "sender");
 
   /** Why a request cannot be answered: the connection gets {@link Actions#MALFORMED} and closes. */
   static final class Malformed extends Exception {
@@ -56,7 +67,16 @@ record PolicyRequest(String instance, InetAddress client, InetSocketAddress loca
     if (p < 1 || p > 65_535 || port.length() > 5) {
       throw new Malformed("server_port=" + port + " is not a port");
     }
-    return new PolicyRequest(instance, client, new InetSocketAddress(server, p));
+    return new PolicyRequest(
+        instance,
+        client,
+        new InetSocketAddress(server, p),
+        new Sender(optional(attributes, "helo_name"), optional(attributes, "sender")));
+  }
+
+  private static @Nullable String optional(Map<String, String> attributes, String name) {
+    String v = attributes.get(name);
+    return v == null || v.isEmpty() ? null : v;
   }
 
   private static String required(Map<String, String> attributes, String name) throws Malformed {

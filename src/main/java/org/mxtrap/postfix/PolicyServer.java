@@ -40,6 +40,7 @@ import org.mxtrap.core.Contact;
 import org.mxtrap.core.Decision;
 import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Sender;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -283,7 +284,7 @@ public final class PolicyServer implements AutoCloseable {
           Addresses.text(q.client()));
       fresh.complete(Actions.DUNNO);
     } else if (inline) {
-      decide(new Contact(q.client(), q.local(), entry.get(), clock.instant()), fresh);
+      decide(new Contact(q.client(), q.local(), entry.get(), clock.instant()), q.sender(), fresh);
     } else if (!engineCalls.tryAcquire()) {
       log.warn(
           "{} decisions pending: {}", settings.bounds().maxConnections(), settings.defaultAction());
@@ -293,7 +294,7 @@ public final class PolicyServer implements AutoCloseable {
       engine.execute(
           () -> {
             try {
-              decide(contact, fresh);
+              decide(contact, q.sender(), fresh);
             } finally {
               engineCalls.release();
             }
@@ -303,9 +304,9 @@ public final class PolicyServer implements AutoCloseable {
   }
 
   /** Completes {@code action} with the engine's decision about {@code contact}. */
-  private void decide(Contact contact, CompletableFuture<String> action) {
+  private void decide(Contact contact, Sender sender, CompletableFuture<String> action) {
     try {
-      action.complete(Actions.of(admission.connect(contact), text));
+      action.complete(Actions.of(admission.connect(contact, sender), text));
     } catch (RuntimeException e) {
       action.completeExceptionally(e);
     }

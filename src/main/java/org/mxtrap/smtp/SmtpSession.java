@@ -22,6 +22,7 @@ import org.mxtrap.core.Mailbox;
 import org.mxtrap.core.Mailboxes;
 import org.mxtrap.core.MessageSink;
 import org.mxtrap.core.ReversePath;
+import org.mxtrap.core.Sender;
 import org.mxtrap.core.TraceInfo;
 import org.mxtrap.smtp.SessionState.Connected;
 import org.mxtrap.smtp.SessionState.Ended;
@@ -247,6 +248,18 @@ public final class SmtpSession {
         // should; whether the sender is acceptable is policy's business, not the parser's.
         Path path = mail.reversePath();
         ReversePath reversePath = path == null ? ReversePath.NULL : new ReversePath(path.mailbox());
+        Mailbox from = reversePath.mailbox();
+        if (from != null && !trustedRelay) {
+          // The sender's domain becomes an identity of this contact: it may excuse the fallback
+          // of another client of the same sender (SPF) later.
+          admission.identified(
+              new Contact(
+                  connection.remote().getAddress(),
+                  connection.local(),
+                  connection.entry(),
+                  clock.instant()),
+              new Sender(g.hello().name(), from.toString()));
+        }
         reply(Replies.SENDER_OK);
         yield new InTransaction(g.hello(), new MailTransaction(reversePath, p, List.of()));
       }

@@ -1318,11 +1318,25 @@ class ConfigLoaderTest {
           suppress: { tarpit_hold: 2h }       | suppress.tarpit_hold: at most 1h (each held connection takes a file descriptor), got 2h
           dns: { timeout: 61s }               | dns.timeout: at most 1m (one query to one resolver: answers come within seconds or not at all), got 61s
           dns: { ptr_budget: 2m }             | dns.ptr_budget: at most 1m (the client waits this long for its greeting), got 2m
+          dns: { spf_budget: 2m }             | dns.spf_budget: at most 1m (the client waits this long for its greeting), got 2m
           dnsbl: { timeout: 2m }              | dnsbl.timeout: at most 1m (the client waits this long for its greeting), got 2m
           """)
   void everyDurationKeyHasAMaximum(String yaml, String expected) throws Exception {
     List<String> p = problems(withMinimal(yaml + "\n"));
     assertThat(p).first().isEqualTo("4: " + expected);
+  }
+
+  @Test
+  void allowPoolsAreDomainsAndNeedSpfChecks() throws Exception {
+    MxtrapConfig c =
+        ConfigLoader.load(write(withMinimal("allow_pools: [Google.com, outlook.com]\n")));
+    assertThat(c.allowPools()).containsExactly("google.com", "outlook.com");
+    assertThat(c.dns().spfBudget()).isEqualTo(DnsSettings.DEFAULT_SPF_BUDGET);
+    assertThat(ConfigLoader.load(write(withMinimal(""))).allowPools()).isEmpty();
+    assertThat(problems(withMinimal("allow_pools: [google.com, google.com]\n")))
+        .containsExactly("4: allow_pools[1]: listed twice: google.com");
+    assertThat(problems(withMinimal("allow_pools: [google.com]\ndns: { spf_budget: 0s }\n")))
+        .containsExactly("4: allow_pools: needs SPF checks, which dns.spf_budget: 0s turns off");
   }
 
   @Test

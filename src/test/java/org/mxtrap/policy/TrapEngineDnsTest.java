@@ -20,6 +20,7 @@ import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Contact;
 import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Sender;
 import org.mxtrap.core.Verdict;
 import org.mxtrap.observe.Event;
 import org.mxtrap.state.FileAvailabilityHistory;
@@ -92,7 +93,7 @@ class TrapEngineDnsTest {
 
   @Test
   void decidesFromMemoryOnlyWithoutDnsAndWithTheEmbeddedStore() throws Exception {
-    start("dns: { ptr_budget: 0s }\n");
+    start("dns: { ptr_budget: 0s, spf_budget: 0s }\n");
     assertThat(engine.decidesFromMemory()).isTrue();
     TrapEngine shared =
         TrapEngines.of(
@@ -108,6 +109,9 @@ class TrapEngineDnsTest {
     close();
     start(ONE_ZONE);
     assertThat(engine.decidesFromMemory()).as("DNSBL zones").isFalse();
+    close();
+    start("dns: { ptr_budget: 0s }\n");
+    assertThat(engine.decidesFromMemory()).as("SPF checks").isFalse();
     close();
     start("");
     assertThat(engine.decidesFromMemory()).as("reverse names").isFalse();
@@ -183,6 +187,62 @@ class TrapEngineDnsTest {
     assertThat(d.reason())
         .contains("not suppressed: its reverse name, which could excuse it, is unknown");
     assertThat(suppressions.active(ARMED)).isEmpty();
+  }
+
+  // ---- by the sender's domain (SPF) and allow_pools ---------------------------------------------
+
+  static final String SPF_POOL = "v=spf1 ip4:198.51.100.0/24 ip4:203.0.113.0/24 -all";
+
+  @Test
+  void aSenderWhoseSpfPassesBothClientsIsExcusedByTheLowerContactOfTheSameDomain()
+      throws Exception {
+    start("dns: { ptr_budget: 0s }\n");
+    dns.txt("pool.example", SPF_POOL);
+    Sender s = new Sender("mail.pool.example", "bounce@pool.example");
+    assertThat(engine.connect(contact(POOL_A, 10, ARMED), s).verdict()).isEqualTo(Verdict.ACCEPT);
+    Decision d = engine.connect(contact(POOL_B, 30, ARMED.plusSeconds(5)), s);
+    assertThat(d.verdict()).isEqualTo(Verdict.FALLBACK);
+    assertThat(d.reason())
+        .contains("but one of the same sender, mail:pool.example, from 198.51.100.7")
+        .contains("SPF passing both");
+  }
+
+  @Test
+  void aBotForgingThePoolsSenderDomainIsSuppressed() throws Exception {
+    start("dns: { ptr_budget: 0s }\n");
+    dns.txt("pool.example", SPF_POOL);
+    Sender s = new Sender("mail.pool.example", "bounce@pool.example");
+    engine.connect(contact(POOL_A, 10, ARMED), s);
+    Decision d = engine.connect(contact(BOT, 30, ARMED.plusSeconds(5)), s);
+    assertThat(d.verdict()).isEqualTo(Verdict.MX_SKIP);
+    assertThat(d.reason()).contains("mail:pool.example seen below, but SPF fail for this client");
+    assertThat(suppressions.active(ARMED.plusSeconds(5))).hasSize(1);
+  }
+
+  @Test
+  void anSpfCheckThatCannotBeMadeTempfailsWithoutSuppressing() throws Exception {
+    start("dns: { ptr_budget: 0s, spf_budget: 200ms }\n");
+    dns.hanging("pool.example", "TXT");
+    Sender s = new Sender("mail.pool.example", "bounce@pool.example");
+    engine.identified(contact(POOL_A, 10, ARMED), s);
+    Decision d =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10),
+            () -> engine.connect(contact(BOT, 30, ARMED.plusSeconds(5)), s));
+    assertThat(d.verdict()).isEqualTo(Verdict.DISARMED);
+    assertThat(d.action()).isEqualTo(Action.TEMPFAIL);
+    assertThat(d.reason()).contains("not suppressed: the SPF check of pool.example");
+    assertThat(suppressions.active(ARMED.plusSeconds(5))).isEmpty();
+  }
+
+  @Test
+  void anAddressAnAllowPoolAuthorizesIsNeverSuppressed() throws Exception {
+    start("dns: { ptr_budget: 0s }\nallow_pools: [pool.example]\n");
+    dns.txt("pool.example", SPF_POOL);
+    Decision pooled = connect(POOL_B, 30, ARMED);
+    assertThat(pooled.verdict()).isEqualTo(Verdict.FALLBACK);
+    assertThat(pooled.reason()).contains("but allow_pools pool.example authorizes it (SPF: ");
+    assertThat(connect(BOT, 30, ARMED).verdict()).isEqualTo(Verdict.MX_SKIP);
   }
 
   @AfterEach

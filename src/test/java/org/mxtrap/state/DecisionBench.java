@@ -229,7 +229,8 @@ final class DecisionBench {
                 List.of(),
                 List.of(),
                 List.of(),
-                StateSettings.OnOutage.OPEN),
+                StateSettings.OnOutage.OPEN,
+                List.of()),
             s.contacts(),
             s.suppressions(),
             new Arming(layout, s.availability(), t.armAfter()),
@@ -237,6 +238,7 @@ final class DecisionBench {
             null,
             StateView.WHOLE,
             new BoundedIdentityHistory(1_000, t.window()),
+            null,
             Events.NONE);
     LayoutEntry primary = layout.entries().get(0);
     LayoutEntry trap = layout.entries().get(1);

@@ -5,6 +5,7 @@ import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.dns.Dns;
 import org.mxtrap.dns.Dnsbl;
 import org.mxtrap.dns.ReverseNames;
+import org.mxtrap.dns.Spf;
 import org.mxtrap.observe.Events;
 import org.mxtrap.policy.Arming;
 import org.mxtrap.policy.TrapEngine;
@@ -45,7 +46,8 @@ public final class TrapEngines {
             config.allow(),
             config.block(),
             config.trustedRelays(),
-            config.state().onOutage()),
+            config.state().onOutage(),
+            config.allowPools()),
         contacts,
         suppressions,
         arming,
@@ -53,6 +55,7 @@ public final class TrapEngines {
         config.dns().reverseNames() ? new ReverseNames(dns, config.dns().ptrBudget()) : null,
         view,
         new BoundedIdentityHistory(10_000, config.trap().window()),
+        config.dns().spf() ? new Spf(dns, config.dns().spfBudget()) : null,
         events);
   }
 }
