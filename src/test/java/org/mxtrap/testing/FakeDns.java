@@ -106,8 +106,8 @@ public final class FakeDns implements Dns {
   }
 
   /**
-   * Lookups of {@code type} (MX, A, AAAA, PTR) for {@code name} fail with {@code failure}; for PTR,
-   * {@code name} is the address.
+   * Lookups of {@code type} (MX, A, AAAA, PTR, TXT) for {@code name} fail with {@code failure}; for
+   * PTR, {@code name} is the address.
    */
   public FakeDns failing(String name, String type, Answer.Failure failure) {
     failures.put(key(name, Type.valueOf(type)), failure);
@@ -162,7 +162,7 @@ public final class FakeDns implements Dns {
 
   @Override
   public Answer<String> txt(String name) {
-    throw new UnsupportedOperationException("no TXT in this fake yet");
+    return answer(name, Type.TXT);
   }
 
   @SuppressWarnings("unchecked") // values are stored per type by the builders above
@@ -210,5 +210,10 @@ public final class FakeDns implements Dns {
   private static String canonical(String name) {
     String n = name.toLowerCase(Locale.ROOT);
     return n.endsWith(".") && n.length() > 1 ? n.substring(0, n.length() - 1) : n;
+  }
+
+  /** TXT records of {@code name}, one string per record (its character-strings joined). */
+  public FakeDns txt(String name, String... records) {
+    return put(name, Type.TXT, List.of(records));
   }
 }
