@@ -149,4 +149,14 @@ public class ArchitectureTest {
           .should()
           .dependOnClassesThat()
           .resideInAPackage("org.mxtrap.config..");
+
+  /** Guava is there for the Public Suffix List ({@code dns.RegisteredDomain}) only. */
+  @ArchTest
+  static final ArchRule onlyDnsImportsGuava =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("org.mxtrap.dns")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("com.google.common..");
 }
