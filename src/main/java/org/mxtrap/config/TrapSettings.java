@@ -23,6 +23,9 @@ import org.mxtrap.core.LayoutEntry;
  * @param excusePrefixV4 contacts are remembered per IPv4 network of this length: a contact from any
  *     address of the network excuses the others
  * @param excusePrefixV6 the same for IPv6
+ * @param suppressPrefixV4 a suppression the engine makes covers the offender's IPv4 network of this
+ *     length (operators' suppressions cover what they name)
+ * @param suppressPrefixV6 the same for IPv6
  * @param greetDelay how long to wait before the greeting, watching for early talkers (0: no wait)
  * @param greetDelays per-entry overrides of {@code greetDelay} (layout entry key {@code
  *     greet_delay})
@@ -37,6 +40,8 @@ public record TrapSettings(
     BackupSkip backupSkip,
     int excusePrefixV4,
     int excusePrefixV6,
+    int suppressPrefixV4,
+    int suppressPrefixV6,
     Duration greetDelay,
     Map<LayoutEntry, Duration> greetDelays) {
 
@@ -101,9 +106,15 @@ public record TrapSettings(
           BackupSkip.TEMPFAIL,
           TrapSettings::backupSkip);
   static final Key<TrapSettings, Integer> EXCUSE_PREFIX_V4 =
-      Key.of("excuse_prefix_v4", Type.integer(0, 32), 32, TrapSettings::excusePrefixV4);
+      Key.of("excuse_prefix_v4", Type.integer(0, 32), 24, TrapSettings::excusePrefixV4);
   static final Key<TrapSettings, Integer> EXCUSE_PREFIX_V6 =
-      Key.of("excuse_prefix_v6", Type.integer(0, 128), 128, TrapSettings::excusePrefixV6);
+      Key.of("excuse_prefix_v6", Type.integer(0, 128), 64, TrapSettings::excusePrefixV6);
+  // At widest what an operator may suppress by hand (AdminApi.MIN_PREFIX_V4, _V6): an IPv4 /8, an
+  // IPv6 /32, a whole provider's allocation.
+  static final Key<TrapSettings, Integer> SUPPRESS_PREFIX_V4 =
+      Key.of("suppress_prefix_v4", Type.integer(8, 32), 32, TrapSettings::suppressPrefixV4);
+  static final Key<TrapSettings, Integer> SUPPRESS_PREFIX_V6 =
+      Key.of("suppress_prefix_v6", Type.integer(32, 128), 64, TrapSettings::suppressPrefixV6);
   static final Key<TrapSettings, Duration> GREET_DELAY_KEY =
       Key.of("greet_delay", GREET_DELAY, Duration.ZERO, TrapSettings::greetDelay);
 
@@ -120,6 +131,8 @@ public record TrapSettings(
               BACKUP_SKIP,
               EXCUSE_PREFIX_V4,
               EXCUSE_PREFIX_V6,
+              SUPPRESS_PREFIX_V4,
+              SUPPRESS_PREFIX_V6,
               GREET_DELAY_KEY),
           TrapSettings::build);
 
@@ -157,6 +170,8 @@ public record TrapSettings(
         v.get(BACKUP_SKIP),
         v.get(EXCUSE_PREFIX_V4),
         v.get(EXCUSE_PREFIX_V6),
+        v.get(SUPPRESS_PREFIX_V4),
+        v.get(SUPPRESS_PREFIX_V6),
         v.get(GREET_DELAY_KEY),
         Map.of());
   }
@@ -173,6 +188,8 @@ public record TrapSettings(
         backupSkip,
         excusePrefixV4,
         excusePrefixV6,
+        suppressPrefixV4,
+        suppressPrefixV6,
         greetDelay,
         delays);
   }

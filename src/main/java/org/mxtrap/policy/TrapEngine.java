@@ -1,5 +1,6 @@
 package org.mxtrap.policy;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -549,7 +550,6 @@ public final class TrapEngine implements Admission {
         d.reverseName());
   }
 
-  /** Suppresses the client's own address (never its network: the excuse prefix only excuses). */
   /**
    * What an identity check found: {@code excuse} (the words that continue a reason) when it excuses
    * the contact; else {@code none}, why not, and {@code unknown} when a lookup that could have
@@ -627,9 +627,13 @@ public final class TrapEngine implements Admission {
     return new Excuse(null, "", unknown);
   }
 
+  /**
+   * Suppresses the client's network of {@code trap.suppress_prefix_v4} or {@code _v6} (by default
+   * its own IPv4 address, its IPv6 /64); the excuse prefixes play no part.
+   */
   private Decision suppress(
       Contact c, Verdict verdict, Action action, String evidence, boolean dryRun) {
-    Cidr prefix = Cidr.of(c.client(), 128);
+    Cidr prefix = suppressedNetwork(c.client());
     if (dryRun) {
       return new Decision(verdict, action, evidence + " (would be suppressed)", null);
     }
@@ -665,5 +669,11 @@ public final class TrapEngine implements Admission {
       }
     }
     return null;
+  }
+
+  /** What a suppression of {@code client} covers (an IPv4-mapped address counts as IPv4). */
+  private Cidr suppressedNetwork(InetAddress client) {
+    boolean v4 = Addresses.unmap(client) instanceof Inet4Address;
+    return Cidr.of(client, v4 ? trap.suppressPrefixV4() : trap.suppressPrefixV6());
   }
 }

@@ -26,7 +26,8 @@ import org.mxtrap.testing.RecordingEvents;
 /**
  * The trap engine end to end over real sockets, in-process, with the demo layout (primary MX 10,
  * traps MX 30 and 40, all served here) and a clock the test moves: PRODUCT.md's "Decisions" as a
- * sender sees them. Each client is a distinct loopback source address.
+ * sender sees them. Each client is a loopback source address in a /24 of its own ({@link #from}):
+ * contacts excuse by {@code trap.excuse_prefix_v4}, a /24.
  */
 class TrapScenarioIT {
   static final Instant T0 = Instant.parse("2026-03-01T12:00:00Z");
@@ -82,12 +83,13 @@ class TrapScenarioIT {
     }
   }
 
-  static InetAddress from(int last) throws IOException {
-    return InetAddress.getByName("127.0.0." + last);
+  /** Client {@code n}: 127.0.{@code n}.1, alone in its /24. */
+  static InetAddress from(int n) throws IOException {
+    return InetAddress.getByName("127.0." + n + ".1");
   }
 
   /**
-   * The greeting a client from 127.0.0.{@code client} gets on {@code port}; then QUIT, and the
+   * The greeting client {@code client} ({@link #from}) gets on {@code port}; then QUIT, and the
    * server's close awaited, so its connection permit is free again when this returns.
    */
   String greeting(int client, int port) throws IOException {
@@ -143,7 +145,7 @@ class TrapScenarioIT {
     assertThat(greeting(31, primary)).as("never suppressed").startsWith("220 ");
     assertThat(decisions())
         .anyMatch(
-            l -> l.contains("\"client\":\"127.0.0.31\"") && l.contains("\"verdict\":\"fallback\""));
+            l -> l.contains("\"client\":\"127.0.31.1\"") && l.contains("\"verdict\":\"fallback\""));
 
     // The same story as events, told where each thing happened.
     LayoutEntry mx10 = loaded.layout().entries().get(0);
@@ -178,7 +180,7 @@ class TrapScenarioIT {
     }
     assertThat(greeting(40, primary)).startsWith("220 ");
     assertThat(decisions())
-        .noneMatch(l -> l.contains("\"client\":\"127.0.0.40\"") && l.contains("\"until\""));
+        .noneMatch(l -> l.contains("\"client\":\"127.0.40.1\"") && l.contains("\"until\""));
   }
 
   @Test
@@ -191,7 +193,7 @@ class TrapScenarioIT {
     assertThat(decisions())
         .anyMatch(
             l ->
-                l.contains("\"client\":\"127.0.0.50\"")
+                l.contains("\"client\":\"127.0.50.1\"")
                     && l.contains("\"verdict\":\"mx-skip\"")
                     && l.contains("\"until\":\"" + clock.instant().plus(Duration.ofHours(24)))
                     && l.contains("\"preference\":40")
@@ -211,7 +213,7 @@ class TrapScenarioIT {
     assertThat(greeting(60, primary)).as("disarmed: no suppression").startsWith("220 ");
     assertThat(decisions())
         .anyMatch(
-            l -> l.contains("\"client\":\"127.0.0.60\"") && l.contains("\"verdict\":\"disarmed\""));
+            l -> l.contains("\"client\":\"127.0.60.1\"") && l.contains("\"verdict\":\"disarmed\""));
 
     clock.advance(ARM_AFTER);
     assertThat(greeting(63, trap40)).startsWith("421 4.7.0 ");
@@ -229,7 +231,7 @@ class TrapScenarioIT {
 
   @Test
   void anAllowListedSenderIsNeverSuppressed() throws Exception {
-    startArmed("allow: [127.0.0.70/31]\n");
+    startArmed("allow: [127.0.70.0/23]\n");
     assertThat(greeting(70, trap40)).startsWith("220 ");
     assertThat(greeting(71, trap30)).startsWith("220 ");
     assertThat(greeting(70, primary)).startsWith("220 ");
@@ -238,7 +240,7 @@ class TrapScenarioIT {
 
   @Test
   void aBlockedSenderIsRefusedEverywhere() throws Exception {
-    start("block: [127.0.0.75]\nsuppress: { action: reject }\n");
+    start("block: [127.0.75.1]\nsuppress: { action: reject }\n");
     try (RawSmtp c = new RawSmtp(InetAddress.getLoopbackAddress(), primary, from(75))) {
       assertThat(c.reply()).startsWith("554 5.7.1 ");
       assertThat(c.command("EHLO x.test")).startsWith("503 5.5.1 ");
@@ -276,7 +278,7 @@ class TrapScenarioIT {
 
   @Test
   void anAllowListedEarlyTalkerIsServedAndWhatItSentIsAnswered() throws Exception {
-    start("trap: { arm_after: 1h, greet_delay: 300ms }\nallow: [127.0.0.92]\n");
+    start("trap: { arm_after: 1h, greet_delay: 300ms }\nallow: [127.0.92.1]\n");
     try (RawSmtp c = new RawSmtp(InetAddress.getLoopbackAddress(), primary, from(92))) {
       c.send("EHLO impatient.test\r\n");
       assertThat(c.reply()).startsWith("220 ");
@@ -285,6 +287,6 @@ class TrapScenarioIT {
     }
     assertThat(decisions())
         .anyMatch(
-            l -> l.contains("\"client\":\"127.0.0.92\"") && l.contains("\"verdict\":\"allowed\""));
+            l -> l.contains("\"client\":\"127.0.92.1\"") && l.contains("\"verdict\":\"allowed\""));
   }
 }

@@ -1488,4 +1488,34 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class)
         .hasMessage("missing.yml: no such file (given with --config)");
   }
+
+  @Test
+  void excuseAndSuppressPrefixesDefaultToPracticeAndAreBounded() throws Exception {
+    MxtrapConfig c = ConfigLoader.load(write(MINIMAL));
+    assertThat(c.trap().excusePrefixV4()).isEqualTo(24);
+    assertThat(c.trap().excusePrefixV6()).isEqualTo(64);
+    assertThat(c.trap().suppressPrefixV4()).isEqualTo(32);
+    assertThat(c.trap().suppressPrefixV6()).isEqualTo(64);
+    assertThat(c.describe())
+        .contains(
+            "excuse_prefix_v4=24 excuse_prefix_v6=64 suppress_prefix_v4=32 suppress_prefix_v6=64");
+
+    MxtrapConfig given =
+        ConfigLoader.load(
+            write(withMinimal("trap: { suppress_prefix_v4: 8, suppress_prefix_v6: 128 }\n")));
+    assertThat(given.trap().suppressPrefixV4()).isEqualTo(8);
+    assertThat(given.trap().suppressPrefixV6()).isEqualTo(128);
+    assertOneProblem(
+        withMinimal("trap: { suppress_prefix_v4: 7 }\n"),
+        "4: trap.suppress_prefix_v4: out of range 8..32");
+    assertOneProblem(
+        withMinimal("trap: { suppress_prefix_v4: 33 }\n"),
+        "4: trap.suppress_prefix_v4: out of range 8..32");
+    assertOneProblem(
+        withMinimal("trap: { suppress_prefix_v6: 31 }\n"),
+        "4: trap.suppress_prefix_v6: out of range 32..128");
+    assertOneProblem(
+        withMinimal("trap: { suppress_prefix_v6: 129 }\n"),
+        "4: trap.suppress_prefix_v6: out of range 32..128");
+  }
 }

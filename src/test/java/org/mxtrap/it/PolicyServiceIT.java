@@ -96,7 +96,7 @@ class PolicyServiceIT {
       int round = 0;
       while (!atPrimary.startsWith("action=REJECT") && System.nanoTime() < deadline) {
         round++;
-        String client = "192.0.2." + round;
+        String client = client(round);
         atTrap = ask(s, "trap-" + round, client, trapPort);
         atPrimary = ask(s, "primary-" + round, client, primaryPort);
         // The same SMTP session asked again at a later stage gets the same answer.
@@ -108,9 +108,14 @@ class PolicyServiceIT {
       assertThat(ask(s, "normal-2", "198.51.100.1", primaryPort)).isEqualTo("action=DUNNO");
       String log = Files.readString(dir.resolve("data/log/decisions.jsonl"));
       assertThat(log)
-          .contains("\"client\":\"192.0.2." + round + "\",\"local\":\"127.0.0.1:" + trapPort)
+          .contains("\"client\":\"" + client(round) + "\",\"local\":\"127.0.0.1:" + trapPort)
           .contains("\"verdict\":\"mx-skip\"");
     }
+  }
+
+  /** The client of round {@code round}: alone in its /24, as contacts excuse by /24. */
+  private static String client(int round) {
+    return "10." + round / 256 + "." + round % 256 + ".1";
   }
 
   /** One request; the answer's action line (the empty line after it checked). */

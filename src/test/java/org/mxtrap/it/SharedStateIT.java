@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * client at the backup; the primary's availability, which the backup's prober records in Redis,
  * makes a client that goes straight to the backup a backup skip; a suppression made on one host is
  * enforced on the other. With Redis gone, legitimate mail is still accepted; when it returns,
- * suppressions are shared again.
+ * suppressions are shared again. A client the layout judges is alone in its /24 (127.0.N.1): the
+ * hosts and their probes are in 127.0.0.0/24, and a contact excuses its whole /24.
  */
 class SharedStateIT {
   @TempDir Path hosts;
@@ -59,7 +60,7 @@ class SharedStateIT {
     }
   }
 
-  /** The greeting {@code client} (a 127.0.0.x address) gets from the host at {@code address}. */
+  /** The greeting {@code client} (a loopback address) gets from the host at {@code address}. */
   static String greeting(String address, int port, String client) throws Exception {
     try (RawSmtp c =
         new RawSmtp(InetAddress.getByName(address), port, InetAddress.getByName(client))) {
@@ -106,11 +107,11 @@ class SharedStateIT {
 
   @Test
   void aContactAtThePrimaryExcusesTheClientAtTheBackupHost() throws Exception {
-    assertThat(atPrimary("127.0.0.55")).startsWith("220 ");
-    assertThat(atBackup("127.0.0.55")).startsWith("220 ");
+    assertThat(atPrimary("127.0.55.1")).startsWith("220 ");
+    assertThat(atBackup("127.0.55.1")).startsWith("220 ");
 
     assertThat(backupDecisions())
-        .contains("\"client\":\"127.0.0.55\",\"local\":\"127.0.0.20:")
+        .contains("\"client\":\"127.0.55.1\",\"local\":\"127.0.0.20:")
         .contains("\"verdict\":\"fallback\",\"action\":\"accept\",\"reason\":\"contact at a lower");
   }
 
@@ -121,12 +122,12 @@ class SharedStateIT {
     String explained =
         await(
             Duration.ofSeconds(30),
-            () -> cli(backupConfig, "explain", "127.0.0.56").output(),
+            () -> cli(backupConfig, "explain", "127.0.56.1").output(),
             o -> o.contains("backup-skip"));
     assertThat(explained).contains("backup-skip");
 
-    assertThat(atBackup("127.0.0.56")).as(backupDecisions()).startsWith("4");
-    assertThat(backupDecisions()).contains("\"client\":\"127.0.0.56\"").contains("backup-skip");
+    assertThat(atBackup("127.0.56.1")).as(backupDecisions()).startsWith("4");
+    assertThat(backupDecisions()).contains("\"client\":\"127.0.56.1\"").contains("backup-skip");
   }
 
   @Test

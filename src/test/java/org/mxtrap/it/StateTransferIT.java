@@ -92,7 +92,7 @@ class StateTransferIT {
     local = layout.startPrimary(localConfig);
     shared = layout.startBackup(sharedConfig);
 
-    assertThat(SharedStateIT.greeting("127.0.0.10", layout.primaryPort, "127.0.0.55"))
+    assertThat(SharedStateIT.greeting("127.0.0.10", layout.primaryPort, "127.0.55.1"))
         .startsWith("220 ");
     for (int i = 0; i < 2; i++) {
       MxtrapProcess.Result add =
@@ -101,18 +101,18 @@ class StateTransferIT {
     }
     String suppressed = listed(localConfig, "127.0.0.66");
     assertThat(suppressed).contains("offence 2");
-    List<String> contacted = contacts(localConfig, "127.0.0.55");
+    List<String> contacted = contacts(localConfig, "127.0.55.1");
     assertThat(contacted).hasSize(1).first().asString().startsWith("  MX 10 at ");
 
     Path fromLocal = export(localConfig, "local.jsonl");
     assertThat(Files.readString(fromLocal))
         .contains("{\"suppression\":{\"prefix\":\"127.0.0.66/32\",")
-        .contains("{\"contact\":{\"network\":\"127.0.0.55/32\",\"preference\":10,")
+        .contains("{\"contact\":{\"network\":\"127.0.55.0/24\",\"preference\":10,")
         .contains("{\"end\":{\"suppressions\":1,");
 
     assertThat(importInto(sharedConfig, fromLocal)).startsWith("imported 1 suppressions and ");
     assertThat(listed(sharedConfig, "127.0.0.66")).isEqualTo(suppressed);
-    assertThat(contacts(sharedConfig, "127.0.0.55")).isEqualTo(contacted);
+    assertThat(contacts(sharedConfig, "127.0.55.1")).isEqualTo(contacted);
     assertThat(SharedStateIT.greeting("127.0.0.20", layout.backupPort, "127.0.0.66"))
         .as("enforced on the Redis host")
         .startsWith("421 4.7.1 ");
@@ -132,7 +132,7 @@ class StateTransferIT {
 
     assertThat(importInto(freshConfig, fromRedis)).startsWith("imported 1 suppressions and ");
     assertThat(listed(freshConfig, "127.0.0.66")).isEqualTo(suppressed);
-    assertThat(contacts(freshConfig, "127.0.0.55")).isEqualTo(contacted);
+    assertThat(contacts(freshConfig, "127.0.55.1")).isEqualTo(contacted);
   }
 
   @Test

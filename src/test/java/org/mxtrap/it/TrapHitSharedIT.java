@@ -18,7 +18,9 @@ import org.mxtrap.testing.FreePorts;
  * addresses, the primary's host (MX 10, 127.0.0.10), the backup's (MX 20, 127.0.0.20) and a trap
  * host (MX 30, 127.0.0.30), share one redis-server. The trap host's prober records the lower
  * entries' availability in Redis, so its trap arms; a client that goes straight to it is an MX
- * skip, suppressed there, and refused by the two other hosts within about a second.
+ * skip, suppressed there, and refused by the two other hosts within about a second. Each client is
+ * alone in its /24 (127.0.N.1): the hosts and their probes are in 127.0.0.0/24, and a contact
+ * excuses its whole /24 ({@code trap.excuse_prefix_v4}).
  */
 class TrapHitSharedIT {
   @TempDir Path hosts;
@@ -93,21 +95,21 @@ class TrapHitSharedIT {
     String explained =
         SharedStateIT.await(
             Duration.ofSeconds(30),
-            () -> SharedStateIT.cli(trapConfig, "explain", "127.0.0.88").output(),
+            () -> SharedStateIT.cli(trapConfig, "explain", "127.0.88.1").output(),
             o -> o.contains("mx-skip"));
     assertThat(explained)
         .as("the trap arms on the availability the hosts share")
         .contains("mx-skip");
-    // (No greeting from 127.0.0.88 at the primary before the trap: that contact would excuse it.)
-    assertThat(SharedStateIT.greeting("127.0.0.30", trapPort, "127.0.0.88")).startsWith("4");
+    // (No greeting from 127.0.88.1 at the primary before the trap: that contact would excuse it.)
+    assertThat(SharedStateIT.greeting("127.0.0.30", trapPort, "127.0.88.1")).startsWith("4");
     long hit = System.nanoTime();
     String atPrimary =
         SharedStateIT.await(
             Duration.ofSeconds(5),
-            () -> SharedStateIT.greeting("127.0.0.10", primaryPort, "127.0.0.88"),
+            () -> SharedStateIT.greeting("127.0.0.10", primaryPort, "127.0.88.1"),
             g -> g.startsWith("4"));
     long sharedMs = (System.nanoTime() - hit) / 1_000_000;
-    String atBackup = SharedStateIT.greeting("127.0.0.20", backupPort, "127.0.0.88");
+    String atBackup = SharedStateIT.greeting("127.0.0.20", backupPort, "127.0.88.1");
 
     System.out.printf(
         "TrapHitSharedIT: the primary's host refused the client %d ms after the hit%n", sharedMs);
@@ -116,11 +118,11 @@ class TrapHitSharedIT {
     assertThat(sharedMs)
         .as("the promised bound is 1 s; polling adds up to 100 ms")
         .isLessThan(1500);
-    assertThat(SharedStateIT.greeting("127.0.0.10", primaryPort, "127.0.0.89"))
+    assertThat(SharedStateIT.greeting("127.0.0.10", primaryPort, "127.0.89.1"))
         .as("others are served")
         .startsWith("220 ");
     String decisions = Files.readString(hosts.resolve("trap/data/log/decisions.jsonl"));
-    assertThat(decisions).contains("\"client\":\"127.0.0.88\"").contains("\"verdict\":\"mx-skip\"");
+    assertThat(decisions).contains("\"client\":\"127.0.88.1\"").contains("\"verdict\":\"mx-skip\"");
   }
 
   String at(String address, int port, String client) throws Exception {
@@ -144,54 +146,54 @@ class TrapHitSharedIT {
     assertThat(
             SharedStateIT.await(
                 Duration.ofSeconds(30),
-                () -> SharedStateIT.cli(trapConfig, "explain", "127.0.0.90").output(),
+                () -> SharedStateIT.cli(trapConfig, "explain", "127.0.90.1").output(),
                 o -> o.contains("mx-skip")))
         .contains("mx-skip");
     redis.stop();
 
-    assertThat(at("127.0.0.10", primaryPort, "127.0.0.91")).as("the primary").startsWith("220 ");
+    assertThat(at("127.0.0.10", primaryPort, "127.0.91.1")).as("the primary").startsWith("220 ");
     Swaks.Result sent =
         Swaks.run(
             "127.0.0.10",
             primaryPort,
             "--local-interface",
-            "127.0.0.91",
+            "127.0.91.1",
             "--to",
             "bob@example.test",
             "--from",
             "you@client.test");
     assertThat(sent.exitCode()).as(sent.transcript()).isZero();
-    assertThat(at("127.0.0.20", backupPort, "127.0.0.93"))
+    assertThat(at("127.0.0.20", backupPort, "127.0.93.1"))
         .as("no backup skip on a partial view")
         .startsWith("220 ");
-    assertThat(at("127.0.0.30", trapPort, "127.0.0.92")).as("the trap").startsWith("4");
+    assertThat(at("127.0.0.30", trapPort, "127.0.92.1")).as("the trap").startsWith("4");
     assertThat(Files.readString(hosts.resolve("trap/data/log/decisions.jsonl")))
-        .contains("\"client\":\"127.0.0.92\"")
+        .contains("\"client\":\"127.0.92.1\"")
         .contains("\"verdict\":\"disarmed\"")
         .contains("the shared state is partial: redis 127.0.0.1:" + redis.port());
     assertThat(SharedStateIT.cli(trapConfig, "suppressions", "list").output())
         .as("nobody suppressed on the partial view")
-        .doesNotContain("127.0.0.92");
+        .doesNotContain("127.0.92.1");
 
     redis.restart();
     awaitWhole("primary");
     awaitWhole("trap");
-    assertThat(at("127.0.0.30", trapPort, "127.0.0.91"))
+    assertThat(at("127.0.0.30", trapPort, "127.0.91.1"))
         .as("the contact the primary recorded during the outage was written when Redis returned")
         .startsWith("220 ");
-    assertThat(at("127.0.0.10", primaryPort, "127.0.0.92"))
+    assertThat(at("127.0.0.10", primaryPort, "127.0.92.1"))
         .as("the client the trap saw during the outage is not suppressed")
         .startsWith("220 ");
 
     SharedStateIT.await(
         Duration.ofSeconds(30),
-        () -> SharedStateIT.cli(trapConfig, "explain", "127.0.0.94").output(),
+        () -> SharedStateIT.cli(trapConfig, "explain", "127.0.94.1").output(),
         o -> o.contains("mx-skip"));
-    assertThat(at("127.0.0.30", trapPort, "127.0.0.94")).startsWith("4");
+    assertThat(at("127.0.0.30", trapPort, "127.0.94.1")).startsWith("4");
     assertThat(
             SharedStateIT.await(
                 Duration.ofSeconds(5),
-                () -> at("127.0.0.10", primaryPort, "127.0.0.94"),
+                () -> at("127.0.0.10", primaryPort, "127.0.94.1"),
                 g -> g.startsWith("4")))
         .as("a trap hit after the outage is shared again")
         .startsWith("421 4.7.1 ");

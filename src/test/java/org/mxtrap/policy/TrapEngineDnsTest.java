@@ -137,7 +137,7 @@ class TrapEngineDnsTest {
     Decision d = connect(POOL_B, 30, ARMED.plusSeconds(5));
     assertThat(d.verdict()).isEqualTo(Verdict.FALLBACK);
     assertThat(d.reason())
-        .contains("no contact at a lower MX from 203.0.113.9")
+        .contains("no contact at a lower MX from 203.0.113.0/24")
         .contains(
             "but one of the same sender, ptr:pool.test (mail-b2.pool.test), from 198.51.100.7");
     assertThat(suppressions.active(ARMED.plusSeconds(5))).isEmpty();

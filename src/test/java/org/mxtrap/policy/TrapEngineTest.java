@@ -17,13 +17,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mxtrap.config.ConfigLoader;
 import org.mxtrap.config.MxtrapConfig;
+import org.mxtrap.config.TrapSettings;
 import org.mxtrap.core.Action;
 import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Cidr;
 import org.mxtrap.core.Contact;
 import org.mxtrap.core.Decision;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Verdict;
 import org.mxtrap.observe.Event;
+import org.mxtrap.state.BoundedContactHistory;
+import org.mxtrap.state.ContactHistory;
 import org.mxtrap.state.FileAvailabilityHistory;
 import org.mxtrap.testing.FakeDns;
 import org.mxtrap.testing.TrapEngines;
@@ -35,7 +39,7 @@ class TrapEngineTest {
   static final InetAddress SENDER = ip("198.51.100.7");
 
   @TempDir Path dir;
-  final FakeContactHistory contacts = new FakeContactHistory();
+  ContactHistory contacts = new FakeContactHistory(); // exact addresses, unless a test sets it
   final FakeSuppressionStore suppressions = new FakeSuppressionStore();
   final List<Decision> logged = new ArrayList<>();
   FileAvailabilityHistory availability;
@@ -146,7 +150,7 @@ class TrapEngineTest {
     assertThat(d.verdict()).isEqualTo(Verdict.MX_SKIP);
     assertThat(d.action()).isEqualTo(Action.TEMPFAIL);
     assertThat(d.until()).isEqualTo(ARMED.plus(Duration.ofHours(24)));
-    assertThat(d.reason()).contains("no contact at a lower MX from 192.0.2.66").contains("armed");
+    assertThat(d.reason()).contains("no contact at a lower MX from 192.0.2.0/24").contains("armed");
 
     Decision onPrimary = connect(SPAMMER, 10, ARMED.plusSeconds(5));
     assertThat(onPrimary.verdict()).isEqualTo(Verdict.SUPPRESSED);
@@ -440,5 +444,63 @@ class TrapEngineTest {
 
     partial = Optional.empty();
     assertThat(connect(SENDER, 10, ARMED).serves()).isTrue();
+  }
+
+  // --- prefixes (trap.excuse_prefix_v4/_v6, trap.suppress_prefix_v4/_v6) -----------------------
+
+  @Test
+  void anIpv6TrapHitSuppressesTheClientsSlash64() throws Exception {
+    start(ARM_1H);
+    Decision hit = connect(ip("2001:db8:1:2::66"), 30, ARMED);
+    assertThat(hit.verdict()).isEqualTo(Verdict.MX_SKIP);
+    assertThat(suppressions.active(ARMED))
+        .extracting(x -> x.prefix().toString())
+        .containsExactly("2001:db8:1:2::/64");
+    assertThat(connect(ip("2001:db8:1:2:ffff::1"), 10, ARMED.plusSeconds(1)).verdict())
+        .as("another address of the same /64, on the primary")
+        .isEqualTo(Verdict.SUPPRESSED);
+    assertThat(connect(ip("2001:db8:1:3::66"), 10, ARMED.plusSeconds(1)).verdict())
+        .as("the next /64")
+        .isEqualTo(Verdict.ACCEPT);
+  }
+
+  @Test
+  void anIpv4TrapHitSuppressesTheAddressUnlessAWiderPrefixIsConfigured() throws Exception {
+    start(ARM_1H);
+    connect(SPAMMER, 30, ARMED);
+    assertThat(suppressions.active(ARMED))
+        .extracting(x -> x.prefix().toString())
+        .containsExactly("192.0.2.66/32");
+    assertThat(connect(ip("192.0.2.67"), 10, ARMED.plusSeconds(1)).verdict())
+        .as("a neighbour in the same /24")
+        .isEqualTo(Verdict.ACCEPT);
+
+    close();
+    dir = Files.createTempDirectory(dir, "wide");
+    suppressions.remove(Cidr.of(SPAMMER, 32), ARMED);
+    start("trap: { arm_after: 1h, suppress_prefix_v4: 24 }\n");
+    Decision d = engine.earlyTalker(contactOn(SPAMMER, 10, ARMED));
+    assertThat(d.verdict()).isEqualTo(Verdict.EARLY_TALKER);
+    assertThat(suppressions.active(ARMED))
+        .extracting(x -> x.prefix().toString())
+        .containsExactly("192.0.2.0/24");
+    assertThat(connect(ip("192.0.2.67"), 10, ARMED.plusSeconds(1)).verdict())
+        .isEqualTo(Verdict.SUPPRESSED);
+  }
+
+  @Test
+  void aFallbackFromAnotherAddressOfTheSameSlash24IsExcusedByDefault() throws Exception {
+    TrapSettings d = TrapSettings.DEFAULTS;
+    contacts =
+        new BoundedContactHistory(
+            d.excusePrefixV4(), d.excusePrefixV6(), 1000, d.window(), 10, 20, 30, 40);
+    start(ARM_1H);
+    connect(ip("198.51.100.7"), 10, ARMED); // a pool member tries the primary
+    assertThat(connect(ip("198.51.100.200"), 30, ARMED.plusSeconds(60)).verdict())
+        .as("another member of its /24 walks on to MX 30")
+        .isEqualTo(Verdict.FALLBACK);
+    Decision other = connect(ip("198.51.101.7"), 30, ARMED.plusSeconds(60));
+    assertThat(other.verdict()).as("the next /24").isEqualTo(Verdict.MX_SKIP);
+    assertThat(other.reason()).contains("no contact at a lower MX from 198.51.101.0/24");
   }
 }

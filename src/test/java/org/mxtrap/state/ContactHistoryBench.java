@@ -20,11 +20,11 @@ import org.mxtrap.core.Addresses;
  * held (hits) and not held (misses). A program, not a test. Run it with {@code
  * bench/contact-history.sh [NETWORKS] [SAMPLES]}.
  *
- * <p>Networks are single addresses (prefixes /32 and /128, the defaults), every other one IPv6,
- * each recorded once at the lowest of four preferences. The capacity is exactly NETWORKS, so the
- * fullest shards evict a few of the first networks while loading, and recording a new network at
- * the end evicts one. Hits probe networks at random among the last 90 % loaded (all still held), so
- * lookups pay the cache misses of a large heap as a server's would.
+ * <p>Networks are single addresses (prefixes /32 and /128; an entry's size does not depend on the
+ * prefix), every other one IPv6, each recorded once at the lowest of four preferences. The capacity
+ * is exactly NETWORKS, so the fullest shards evict a few of the first networks while loading, and
+ * recording a new network at the end evicts one. Hits probe networks at random among the last 90 %
+ * loaded (all still held), so lookups pay the cache misses of a large heap as a server's would.
  */
 final class ContactHistoryBench {
   private static final Duration WINDOW = Duration.ofDays(1);
