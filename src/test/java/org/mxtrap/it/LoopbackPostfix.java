@@ -27,7 +27,7 @@ import org.mxtrap.testing.FreePorts;
 /**
  * Debian's Postfix on a free loopback port: its own config directory, queue_directory and
  * data_directory in a test's directory, started by {@code postfix -c DIR start}. Its smtpd listens
- * on loopback only and never looks anything up in DNS. It is one of three things:
+ * on loopback only and never looks anything up in DNS. It is one of four things:
  *
  * <ul>
  *   <li>a private mail store ({@link #start}): it accepts mail for the test's {@link User}s only
@@ -41,7 +41,10 @@ import org.mxtrap.testing.FreePorts;
  *       domain is refused at RCPT ({@code 554 5.7.1}, relay access denied);
  *   <li>the front door of a layout ({@link #frontDoor}): a mail store as above, configured with
  *       what {@code mxtrap postfix-config} printed, its smtpd services on the layout's loopback
- *       addresses, asking mxtrap's policy service about every client.
+ *       addresses, asking mxtrap's policy service about every client;
+ *   <li>one member of a sender pool ({@link #pooled}): it accepts mail for one domain, as a relay
+ *       does, and sends it from its own source address, walking the domain's MX records through a
+ *       test's DNS server or going to one host.
  * </ul>
  *
  * The system's Postfix, if one is configured, is neither used nor disturbed.
@@ -397,5 +400,43 @@ public final class LoopbackPostfix implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * Starts Postfix as one member of a sender pool, in a new directory under {@code dir}, and waits
+   * until it greets: it accepts mail for {@code domain} (any local part) as {@link #relaying} does,
+   * and its own smtp(8) client, on the service {@code pool}, sends all of it from the loopback
+   * source address {@code source} to {@code nextHop}, a next hop as transport(5) writes it: {@code
+   * DOMAIN:PORT} walks DOMAIN's MX records, lowest preference first, to PORT on each host
+   * (Postfix's own MX walk); {@code [ADDRESS]:PORT} goes to that address only, as a pool that
+   * remembers a failed MX does.
+   *
+   * <p>That client alone looks anything up in DNS, from {@code nameserver} on port 53: it runs
+   * chrooted in the queue directory, whose {@code etc/resolv.conf} names it (glibc's resolver reads
+   * resolv.conf from inside the chroot, and asks port 53 only). The system's resolv.conf is neither
+   * read nor changed ({@code postfix start} warns that the two differ).
+   */
+  public static LoopbackPostfix pooled(
+      Path dir, String domain, String nextHop, InetAddress source, InetAddress nameserver)
+      throws IOException, InterruptedException {
+    Smtpd smtpd = Smtpd.loopback();
+    String pool =
+        "pool unix - - y - - smtp -o smtp_bind_address=%s -o smtp_dns_support_level=enabled\n"
+            .formatted(source.getHostAddress());
+    return start(
+        dir,
+        null,
+        p -> {
+          Path etc = Files.createDirectories(p.queue.resolve("etc"));
+          Files.writeString(
+              etc.resolve("resolv.conf"), "nameserver " + nameserver.getHostAddress() + "\n");
+          return """
+              # One member of a sender pool: everything for %1$s leaves by the service pool.
+              relay_domains = %1$s
+              transport_maps = inline:{ %1$s=pool:%2$s }
+              """
+              .formatted(domain, nextHop);
+        },
+        new Smtpd(smtpd.masterCf() + pool, smtpd.listeners()));
   }
 }
