@@ -14,8 +14,9 @@ import org.jspecify.annotations.Nullable;
  * @param until when the decision suppresses the client (or found it suppressed): the end of that
  *     suppression; null otherwise
  * @param reverseName the client's forward-confirmed reverse DNS name, when the engine looked it up
- *     and it was verified; null otherwise. For the Received header and the decision log; it never
- *     decides anything.
+ *     and it was verified; null otherwise. For the Received header and the decision log; the engine
+ *     also remembers its registered domain as the sender's identity (which may excuse a later
+ *     fallback of the same sender).
  */
 public record Decision(
     Verdict verdict,

@@ -567,7 +567,7 @@ public final class TrapEngine implements Admission {
     Optional<IdentityHistory.Sighting> seen =
         identities.lastBelow(id, preference, c.at().minus(trap.window()));
     if (seen.isEmpty()) {
-      return new Excuse(null, " nor of its sender " + id, null);
+      return new Excuse(null, " nor of its sender, " + id, null);
     }
     String mailFrom = Objects.requireNonNull(sender.mailFrom());
     String helo = sender.helo() == null ? domain : sender.helo();
