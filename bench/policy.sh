@@ -8,7 +8,9 @@
 # Usage: bench/policy.sh [DIR (default /var/tmp)] [SUPPRESSIONS (default 1000000)]
 # Environment: BENCH_SECONDS (10) and BENCH_MAX (500000), each step's bounds; BENCH_WARMUP (30),
 # seconds of warm-up per server; BENCH_MXTRAP_JAVA_OPTS (-Xms2g -Xmx2g), mxtrap's heap;
-# BENCH_KEEP=1 keeps the temp dir (mxtrap's decision log, both servers' output).
+# BENCH_KEEP=1 keeps the temp dir (mxtrap's decision log, both servers' output);
+# BENCH_PIN=SERVERS:LOAD (CPU lists for taskset, e.g. 0:1) runs both servers on the CPUs SERVERS
+# and the load generator on LOAD, so the generator takes no CPU from the server it measures.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/java-env.sh"
@@ -19,6 +21,12 @@ N=${2:-1000000}
 SECONDS_PER_STEP=${BENCH_SECONDS:-10}
 MAX=${BENCH_MAX:-500000}
 WARMUP=${BENCH_WARMUP:-30}
+PIN=${BENCH_PIN:-}
+SERVER_CPUS=() LOAD_CPUS=""
+if [ -n "$PIN" ]; then
+  SERVER_CPUS=(taskset -c "${PIN%%:*}")
+  LOAD_CPUS=${PIN##*:}
+fi
 
 if ! command -v postgrey >/dev/null; then
   if [ "$(id -u)" != 0 ]; then
@@ -49,6 +57,7 @@ trap 'exit 143' TERM
 echo "== mxtrap policy service benchmark: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "host:     $(uname -srm), nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
 echo "postgrey: $(dpkg-query -W -f '${Version}' postgrey 2>/dev/null || postgrey --version)"
+[ -z "$PIN" ] || echo "pinned:   servers on CPUs ${PIN%%:*}, the load generator on CPUs ${PIN##*:}"
 
 read -r P_PRIMARY P_TRAP P_POLICY P_ADMIN P_GREY < <(free_ports 5 | paste -sd' ')
 python3 "$ROOT/bench/lib/smtp_greeter.py" 127.0.0.1 "$P_PRIMARY" >"$TMP/greeter.log" 2>&1 &
@@ -73,7 +82,7 @@ suppress: { action: reject }
 policy: { bind: "127.0.0.1:$P_POLICY", default_action: "WARN no decision in time" }
 YML
 timeout 900 ./mxtrap --version >/dev/null # builds the jar if the sources are newer
-(exec env MXTRAP_JAVA_OPTS="${BENCH_MXTRAP_JAVA_OPTS--Xms2g -Xmx2g}" ./mxtrap policy \
+(exec env MXTRAP_JAVA_OPTS="${BENCH_MXTRAP_JAVA_OPTS--Xms2g -Xmx2g}" "${SERVER_CPUS[@]}" ./mxtrap policy \
   --config "$TMP/mxtrap.yml") >"$TMP/mxtrap.log" 2>&1 &
 MXTRAP_PID=$!
 start=$EPOCHREALTIME
@@ -94,7 +103,7 @@ if [ "$(id -u)" = 0 ]; then
 else
   grey_user=(--user="$(id -un)" --group="$(id -gn)")
 fi
-postgrey --inet="127.0.0.1:$P_GREY" --dbdir="$TMP/postgrey" --pidfile="$TMP/postgrey/pid" \
+"${SERVER_CPUS[@]}" postgrey --inet="127.0.0.1:$P_GREY" --dbdir="$TMP/postgrey" --pidfile="$TMP/postgrey/pid" \
   "${grey_user[@]}" >"$TMP/postgrey.log" 2>&1 &
 POSTGREY_PID=$!
 if ! wait_port 127.0.0.1 "$P_GREY" 60 "$POSTGREY_PID"; then
@@ -105,6 +114,7 @@ fi
 echo "postgrey: pid $POSTGREY_PID"
 
 # ---- the load ------------------------------------------------------------------------------------
+[ -z "$PIN" ] || taskset -p -c "$LOAD_CPUS" $$ >/dev/null # the generator inherits it
 mxtrap_run_bench_main "-Xms3g -Xmx3g" org.mxtrap.postfix.PolicyBench \
   "mxtrap=127.0.0.1:$P_POLICY:$MXTRAP_PID,postgrey=127.0.0.1:$P_GREY:$POSTGREY_PID" \
   "127.0.0.1:$P_PRIMARY" "127.0.0.1:$P_TRAP" "$N" "$SECONDS_PER_STEP" "$MAX" "$WARMUP"
