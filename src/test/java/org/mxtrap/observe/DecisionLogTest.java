@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -115,6 +116,25 @@ class DecisionLogTest {
     assertThat(Files.readAllLines(dir.resolve("decisions.jsonl.1"))).hasSize(2);
     assertThat(Files.readAllLines(dir.resolve("decisions.jsonl.2"))).hasSize(2);
     assertThat(dir.resolve("decisions.jsonl.3")).doesNotExist();
+  }
+
+  @Test
+  void linesComingFasterThanBusyAreWrittenTogetherWithinGather() throws Exception {
+    Path file = dir.resolve("decisions.jsonl");
+    try (DecisionLog log = DecisionLog.open(file, 1 << 20, 2)) {
+      for (int i = 0; i < 100; i++) {
+        log.write(CONTACT, Decision.accept("burst " + i));
+      }
+      // The lines before a burst was seen are in the file at once; the others within GATHER.
+      assertThat(Files.readAllLines(file).size()).isGreaterThanOrEqualTo(DecisionLog.BURST);
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (Files.readAllLines(file).size() < 100 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertThat(Files.readAllLines(file)).hasSize(100).last().asString().contains("burst 99");
+      log.write(CONTACT, Decision.accept("gathered, then closed"));
+    }
+    assertThat(Files.readAllLines(file)).hasSize(101);
   }
 
   @Test
