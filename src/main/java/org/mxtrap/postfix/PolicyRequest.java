@@ -20,8 +20,11 @@ import org.mxtrap.core.Sender;
  *     and port the SMTP client connected to, which name its layout entry
  * @param sender {@code helo_name} and {@code sender} (the envelope sender), when Postfix has them
  *     (at RCPT time it has both; an empty value is none)
+ * @param session the SMTP session's key: {@code instance}, {@code client_address}, {@code
+ *     server_address} and {@code server_port} as Postfix wrote them
  */
-record PolicyRequest(String instance, InetAddress client, InetSocketAddress local, Sender sender) {
+record PolicyRequest(
+    String instance, InetAddress client, InetSocketAddress local, Sender sender, String session) {
 
   /** The attributes {@link #of} reads. */
   static final Set<String> NAMES =
@@ -71,7 +74,14 @@ record PolicyRequest(String instance, InetAddress client, InetSocketAddress loca
         instance,
         client,
         new InetSocketAddress(server, p),
-        new Sender(optional(attributes, "helo_name"), optional(attributes, "sender")));
+        new Sender(optional(attributes, "helo_name"), optional(attributes, "sender")),
+        instance
+            + " "
+            + attributes.get("client_address")
+            + " "
+            + attributes.get("server_address")
+            + " "
+            + port);
   }
 
   private static @Nullable String optional(Map<String, String> attributes, String name) {

@@ -269,9 +269,8 @@ public final class PolicyServer implements AutoCloseable {
    * decision, which is made here (inline) or started on a thread of its own.
    */
   private CompletableFuture<String> answer(PolicyRequest q) {
-    String key = q.instance() + " " + Addresses.text(q.client()) + " " + describe(q.local());
     CompletableFuture<String> fresh = new CompletableFuture<>();
-    CompletableFuture<String> action = sessions.action(key, fresh);
+    CompletableFuture<String> action = sessions.action(q.session(), fresh);
     if (action != fresh) {
       return action;
     }
