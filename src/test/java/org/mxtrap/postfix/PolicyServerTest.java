@@ -32,6 +32,7 @@ import org.mxtrap.core.Decision;
 import org.mxtrap.core.Layout;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
+import org.mxtrap.core.Sender;
 import org.mxtrap.core.Verdict;
 import org.mxtrap.testing.FakeClock;
 
@@ -130,6 +131,21 @@ class PolicyServerTest {
       assertThat(read(c)).isEqualTo("action=DUNNO\n\n");
     }
     assertThat(engine.threads).singleElement().asString().startsWith("policy-loop-");
+  }
+
+  @Test
+  void theEngineHearsTheHeloNameAndTheSenderPostfixReported() throws IOException {
+    try (SocketChannel c = connect(start(SHORT, Duration.ofSeconds(5)))) {
+      send(
+          c,
+          request("h1", "192.0.2.1", 2526)
+              + "helo_name=mail.pool.example\nsender=b@pool.example\n\n");
+      assertThat(read(c)).isEqualTo("action=DUNNO\n\n");
+      send(c, request("h2", "192.0.2.2", 2526) + "helo_name=\nsender=\n\n");
+      assertThat(read(c)).isEqualTo("action=DUNNO\n\n");
+    }
+    assertThat(engine.senders)
+        .containsExactly(new Sender("mail.pool.example", "b@pool.example"), Sender.NONE);
   }
 
   @Test
@@ -380,12 +396,19 @@ class PolicyServerTest {
     final List<Contact> contacts = new CopyOnWriteArrayList<>();
     volatile Decision answer = Decision.accept("fine");
     final List<String> threads = new CopyOnWriteArrayList<>();
+    final List<Sender> senders = new CopyOnWriteArrayList<>();
     volatile CountDownLatch hold = new CountDownLatch(0);
     volatile boolean fromMemory;
 
     @Override
     public boolean decidesFromMemory() {
       return fromMemory;
+    }
+
+    @Override
+    public Decision connect(Contact contact, Sender sender) {
+      senders.add(sender);
+      return connect(contact);
     }
 
     @Override

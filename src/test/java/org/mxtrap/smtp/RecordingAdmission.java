@@ -6,17 +6,20 @@ import org.mxtrap.core.Action;
 import org.mxtrap.core.Admission;
 import org.mxtrap.core.Contact;
 import org.mxtrap.core.Decision;
+import org.mxtrap.core.Sender;
 import org.mxtrap.core.Verdict;
 
 /**
  * An {@link Admission} that accepts every connection and records each dictionary report; it answers
  * those with {@link #dictionaryDecision} (by default: suppressed, tempfail); it records each
- * relayed client and answers it with {@link #relayedDecision} (by default: accept).
+ * relayed client and answers it with {@link #relayedDecision} (by default: accept); it records each
+ * sender a client named.
  */
 final class RecordingAdmission implements Admission {
   final List<Integer> dictionaryReports = new ArrayList<>();
   final List<Contact> dictionaryContacts = new ArrayList<>();
   final List<Contact> relayed = new ArrayList<>();
+  final List<Sender> identified = new ArrayList<>();
   Decision relayedDecision = Decision.accept("relayed");
   Decision dictionaryDecision =
       new Decision(Verdict.DICTIONARY, Action.TEMPFAIL, "dictionary attack", null);
@@ -36,6 +39,11 @@ final class RecordingAdmission implements Admission {
     dictionaryReports.add(unknownRecipients);
     dictionaryContacts.add(contact);
     return dictionaryDecision;
+  }
+
+  @Override
+  public void identified(Contact contact, Sender sender) {
+    identified.add(sender);
   }
 
   @Override

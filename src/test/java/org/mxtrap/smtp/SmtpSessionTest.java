@@ -21,6 +21,7 @@ import org.mxtrap.core.ForwardPath;
 import org.mxtrap.core.Mailbox;
 import org.mxtrap.core.Mailboxes;
 import org.mxtrap.core.ReversePath;
+import org.mxtrap.core.Sender;
 import org.mxtrap.testing.FakeChunkedInputStream;
 import org.slf4j.LoggerFactory;
 
@@ -242,6 +243,19 @@ class SmtpSessionTest {
             "550 5.1.1 <dave@example.test>: Recipient address rejected: User unknown",
             "421 4.7.1 mail.example.test Error: too many unknown recipients, closing connection");
     assertThat(admission.dictionaryReports).containsExactly(3);
+  }
+
+  @Test
+  void everyMailFromNamesItsSenderToTheEngineButTheNullOne() throws IOException {
+    RecordingAdmission admission = new RecordingAdmission();
+    FakeTransport t =
+        FakeTransport.of(
+            "EHLO client.example.net\r\nMAIL FROM:<Bounce@Pool.Example>\r\nRSET\r\n"
+                + "MAIL FROM:<>\r\nQUIT\r\n");
+    Sessions.run(SETTINGS, t, new RecordingMessageSink(), Mailboxes.ANY, admission);
+    assertThat(admission.identified)
+        .containsExactly(new Sender("client.example.net", "Bounce@pool.example"));
+    assertThat(admission.identified.get(0).mailDomain()).isEqualTo("pool.example");
   }
 
   @Test
