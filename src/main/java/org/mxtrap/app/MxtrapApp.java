@@ -204,9 +204,9 @@ final class MxtrapApp implements AutoCloseable {
                     ? new ReverseNames(dns, config.dns().ptrBudget())
                     : null,
                 shared == null ? StateView.WHOLE : shared.view(events),
-                // Per host, also with a shared store: a sender's identity excuses it on the hosts
-                // that saw its lower contact.
-                new BoundedIdentityHistory(config.state().maxContacts(), trap.window()),
+                shared == null
+                    ? new BoundedIdentityHistory(config.state().maxContacts(), trap.window())
+                    : shared.identities(config.state().maxContacts(), trap.window()),
                 config.dns().spf() ? new Spf(dns, config.dns().spfBudget()) : null,
                 Events.of(events, decisions, recent));
         return new Policy(

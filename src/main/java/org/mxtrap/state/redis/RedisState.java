@@ -50,6 +50,7 @@ import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.observe.Events;
 import org.mxtrap.state.AvailabilityHistory;
 import org.mxtrap.state.ContactHistory;
+import org.mxtrap.state.IdentityHistory;
 import org.mxtrap.state.StateView;
 import org.mxtrap.state.SuppressionStore;
 
@@ -602,6 +603,11 @@ public final class RedisState implements AutoCloseable {
         capacity,
         window,
         preferences);
+  }
+
+  /** The shared identity history ({@link RedisIdentityHistory}; parameters as there). */
+  public IdentityHistory identities(int capacity, Duration window) {
+    return new RedisIdentityHistory(commands(), reach, timeout, keyPrefix, capacity, window);
   }
 
   /** The shared availability history ({@link RedisAvailabilityHistory#open}). */
