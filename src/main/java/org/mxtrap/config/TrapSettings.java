@@ -26,6 +26,9 @@ import org.mxtrap.core.LayoutEntry;
  * @param suppressPrefixV4 a suppression the engine makes covers the offender's IPv4 network of this
  *     length (operators' suppressions cover what they name)
  * @param suppressPrefixV6 the same for IPv6
+ * @param decideAt when a trap or backup contact that the lists do not settle is decided: at the
+ *     greeting, or after the client's MAIL FROM (its HELO and sender then in the evidence, its
+ *     sender's SPF an excuse)
  * @param greetDelay how long to wait before the greeting, watching for early talkers (0: no wait)
  * @param greetDelays per-entry overrides of {@code greetDelay} (layout entry key {@code
  *     greet_delay})
@@ -42,6 +45,7 @@ public record TrapSettings(
     int excusePrefixV6,
     int suppressPrefixV4,
     int suppressPrefixV6,
+    DecideAt decideAt,
     Duration greetDelay,
     Map<LayoutEntry, Duration> greetDelays) {
 
@@ -53,6 +57,14 @@ public record TrapSettings(
     TRAP,
     /** Served as the primary would serve it. */
     IGNORE
+  }
+
+  /** What {@code trap.decide_at} does. */
+  public enum DecideAt {
+    /** The decision comes instead of the greeting (PRODUCT.md). */
+    GREETING,
+    /** The trap greets, reads EHLO and MAIL FROM, then decides. */
+    MAIL
   }
 
   /** The longest {@code window}, {@code armAfter}, {@code suppressFor} and {@code suppressMax}. */
@@ -115,6 +127,12 @@ public record TrapSettings(
       Key.of("suppress_prefix_v4", Type.integer(8, 32), 32, TrapSettings::suppressPrefixV4);
   static final Key<TrapSettings, Integer> SUPPRESS_PREFIX_V6 =
       Key.of("suppress_prefix_v6", Type.integer(32, 128), 64, TrapSettings::suppressPrefixV6);
+  static final Key<TrapSettings, DecideAt> DECIDE_AT =
+      Key.of(
+          "decide_at",
+          Type.choice(DecideAt.class, "greeting", "mail"),
+          DecideAt.GREETING,
+          TrapSettings::decideAt);
   static final Key<TrapSettings, Duration> GREET_DELAY_KEY =
       Key.of("greet_delay", GREET_DELAY, Duration.ZERO, TrapSettings::greetDelay);
 
@@ -133,6 +151,7 @@ public record TrapSettings(
               EXCUSE_PREFIX_V6,
               SUPPRESS_PREFIX_V4,
               SUPPRESS_PREFIX_V6,
+              DECIDE_AT,
               GREET_DELAY_KEY),
           TrapSettings::build);
 
@@ -172,6 +191,7 @@ public record TrapSettings(
         v.get(EXCUSE_PREFIX_V6),
         v.get(SUPPRESS_PREFIX_V4),
         v.get(SUPPRESS_PREFIX_V6),
+        v.get(DECIDE_AT),
         v.get(GREET_DELAY_KEY),
         Map.of());
   }
@@ -190,6 +210,7 @@ public record TrapSettings(
         excusePrefixV6,
         suppressPrefixV4,
         suppressPrefixV6,
+        decideAt,
         greetDelay,
         delays);
   }

@@ -26,6 +26,16 @@ public interface Admission {
   }
 
   /**
+   * Whether a contact with {@code entry} that the lists do not settle is decided only once its
+   * client has said who it is ({@code trap.decide_at: mail}): then {@link #connect} answers it with
+   * an {@link Verdict#ACCEPT} that only lets the session go on, logs nothing, and the session asks
+   * {@link #connect(Contact, Sender)} at MAIL FROM, or when it ends before one, for the decision.
+   */
+  default boolean decidesAtMail(LayoutEntry entry) {
+    return false;
+  }
+
+  /**
    * The client of {@code contact}, which {@link #connect} served, named its sender (MAIL FROM):
    * remembered as the identity of its contact, which may excuse a fallback of the same sender
    * later. No decision.

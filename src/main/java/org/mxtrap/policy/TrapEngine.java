@@ -183,18 +183,36 @@ public final class TrapEngine implements Admission {
 
   @Override
   public Decision connect(Contact contact) {
-    return connect(contact, Sender.NONE);
+    return connect(contact, Sender.NONE, true);
   }
 
   @Override
   public Decision connect(Contact contact, Sender sender) {
+    return connect(contact, sender, false);
+  }
+
+  @Override
+  public boolean decidesAtMail(LayoutEntry entry) {
+    return trap.decideAt() == TrapSettings.DecideAt.MAIL && entry.role() != Role.PRIMARY;
+  }
+
+  /** The reason of a decision that waits for MAIL FROM ({@link #decidesAtMail}). */
+  static final String AT_MAIL = "decided after MAIL FROM (trap.decide_at: mail)";
+
+  /**
+   * @param greeting whether the client has said nothing yet: a contact {@link #decidesAtMail} then
+   *     gets {@link #AT_MAIL}, unless the lists settle it
+   */
+  private Decision connect(Contact contact, Sender sender, boolean greeting) {
     contacts.record(contact.client(), contact.entry().preference(), contact.at());
     // A contact the connection limits turn away gets 421 whatever we find: no DNS time for it.
     boolean lookups = !contact.turnedAway();
+    boolean atMail = greeting && !contact.turnedAway() && decidesAtMail(contact.entry());
     Decision d =
         decide(
             contact,
             sender,
+            atMail,
             false,
             lookups ? () -> dnsbl.check(contact.client()) : () -> DnsblCheck.SILENT,
             lookups);
@@ -203,6 +221,9 @@ public final class TrapEngine implements Admission {
       Identities.ofReverseName(contact.client(), name).ifPresent(id -> remember(id, contact));
     }
     identified(contact, sender);
+    if (atMail && d.verdict() == Verdict.ACCEPT) {
+      return d; // the session asks again after MAIL FROM; that decision is the one logged
+    }
     if (contact.turnedAway()) {
       // What the client gets is the server's 421 for its connection limits, whatever we found.
       d =
@@ -280,7 +301,8 @@ public final class TrapEngine implements Admission {
     if (relay == null) {
       throw new IllegalArgumentException("not a relayed contact: " + contact);
     }
-    Decision d = decide(contact, Sender.NONE, false, () -> dnsbl.check(contact.client()), false);
+    Decision d =
+        decide(contact, Sender.NONE, false, false, () -> dnsbl.check(contact.client()), false);
     d = d.withMoreReason("relayed by " + Addresses.text(relay));
     events.on(new Event.Decided(contact, d));
     return d;
@@ -312,7 +334,13 @@ public final class TrapEngine implements Admission {
     List<Decision> out = new ArrayList<>(entries.size());
     for (LayoutEntry e : entries) {
       out.add(
-          decide(new Contact(client, e.socketAddress(), e, now), Sender.NONE, true, lists, true));
+          decide(
+              new Contact(client, e.socketAddress(), e, now),
+              Sender.NONE,
+              false,
+              true,
+              lists,
+              true));
     }
     return out;
   }
@@ -330,6 +358,7 @@ public final class TrapEngine implements Admission {
   /**
    * The precedence of the class comment.
    *
+   * @param atMail whether the layout's checks wait for MAIL FROM ({@link #AT_MAIL} in their place)
    * @param dnsblOutcome asks the DNSBL zones: called at most once, and only when the checks get
    *     that far
    * @param named whether the client's reverse name is looked up (served or DNSBL-judged clients
@@ -338,6 +367,7 @@ public final class TrapEngine implements Admission {
   private Decision decide(
       Contact c,
       Sender sender,
+      boolean atMail,
       boolean dryRun,
       Supplier<DnsblCheck.Outcome> dnsblOutcome,
       boolean named) {
@@ -382,7 +412,10 @@ public final class TrapEngine implements Admission {
         switch (dnsblOutcome.get()) {
           case DnsblCheck.Refuse refuse -> refuse.decision();
           case DnsblCheck.Pass pass -> {
-            Decision t = closedOnOutage(c, decideByLayout(c, sender, dryRun, name));
+            Decision t =
+                atMail
+                    ? Decision.accept(AT_MAIL)
+                    : closedOnOutage(c, decideByLayout(c, sender, dryRun, name));
             yield pass.note().isEmpty() ? t : t.withMoreReason(pass.note());
           }
         };
@@ -420,8 +453,18 @@ public final class TrapEngine implements Admission {
               + ")",
           null);
     }
+    // What the client said of itself is evidence (the decision log, the suppression, explain).
+    String said =
+        sender.helo() == null && sender.mailFrom() == null
+            ? ""
+            : "HELO "
+                + (sender.helo() == null ? "none" : sender.helo())
+                + ", MAIL FROM "
+                + (sender.mailFrom() == null ? "none" : "<" + sender.mailFrom() + ">")
+                + ": ";
     String noLower =
-        "no contact at a lower MX from "
+        said
+            + "no contact at a lower MX from "
             + network(c.client())
             + " within "
             + Durations.format(trap.window());

@@ -13,13 +13,26 @@ import org.mxtrap.core.LayoutEntry;
  * @param entry the layout entry {@code local} belongs to (role and preference)
  * @param sessionId an ID unique on this host, for logs
  * @param reverseName the client's verified reverse DNS name, or null when unknown
+ * @param decideAtMail the engine decides about this client after its MAIL FROM ({@link
+ *     org.mxtrap.core.Admission#decidesAtMail}): the session asks it then, or at its end
  */
 public record ClientFacts(
     InetSocketAddress remote,
     InetSocketAddress local,
     LayoutEntry entry,
     String sessionId,
-    @Nullable String reverseName) {
+    @Nullable String reverseName,
+    boolean decideAtMail) {
+
+  /** A client decided at the greeting. */
+  public ClientFacts(
+      InetSocketAddress remote,
+      InetSocketAddress local,
+      LayoutEntry entry,
+      String sessionId,
+      @Nullable String reverseName) {
+    this(remote, local, entry, sessionId, reverseName, false);
+  }
 
   public ClientFacts {
     Objects.requireNonNull(remote, "remote");

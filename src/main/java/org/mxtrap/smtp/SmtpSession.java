@@ -93,6 +93,12 @@ public final class SmtpSession {
 
   private @Nullable Named named;
 
+  /** The engine decides after MAIL FROM and has not yet ({@link ClientFacts#decideAtMail}). */
+  private boolean undecided;
+
+  /** The last HELO or EHLO name the client gave, or null. */
+  private @Nullable String helo;
+
   /**
    * @param mailboxes asked at RCPT whether a mailbox of our domains exists
    * @param admission told when the client has asked for {@code maxUnknown} unknown mailboxes
@@ -116,6 +122,7 @@ public final class SmtpSession {
     this.transport = Objects.requireNonNull(transport, "transport");
     this.acceptedDomains = new AcceptedDomains(settings.acceptedDomains());
     this.input = new LineReader(transport.in());
+    this.undecided = client.decideAtMail();
   }
 
   /**
@@ -125,6 +132,18 @@ public final class SmtpSession {
    * @throws IOException when the transport fails (not for anything the client sends)
    */
   public void run() throws IOException {
+    try {
+      serve();
+    } finally {
+      if (undecided) {
+        // It left (or was cut off) before a MAIL FROM: decided on what it said.
+        undecided = false;
+        admission.connect(contactNow(), new Sender(helo, null));
+      }
+    }
+  }
+
+  private void serve() throws IOException {
     reply(Replies.greeting(settings.hostname()));
     try {
       while (!(state instanceof Ended)) {
@@ -228,6 +247,7 @@ public final class SmtpSession {
                 transport.tlsAvailable(),
                 trustedRelay)
             : Replies.helo(settings.hostname()));
+    helo = hello.name();
     return new Greeted(hello);
   }
 
@@ -249,21 +269,39 @@ public final class SmtpSession {
         Path path = mail.reversePath();
         ReversePath reversePath = path == null ? ReversePath.NULL : new ReversePath(path.mailbox());
         Mailbox from = reversePath.mailbox();
-        if (from != null && !trustedRelay) {
+        if (undecided) {
+          undecided = false;
+          Decision d =
+              admission.connect(
+                  contactNow(),
+                  new Sender(g.hello().name(), from == null ? null : from.toString()));
+          if (!d.serves()) {
+            // A trap hit, a disarmed trap, a backup skip: the reply the greeting would have had.
+            SmtpReply r = Replies.instead(d, settings.hostname());
+            reply(r);
+            log.info(
+                "reject: MAIL from {}: {}; verdict={} action={}",
+                clientText(),
+                r.firstLine(),
+                d.verdict().label(),
+                d.action().label());
+            yield new Ended();
+          }
+        } else if (from != null && !trustedRelay) {
           // The sender's domain becomes an identity of this contact: it may excuse the fallback
           // of another client of the same sender (SPF) later.
-          admission.identified(
-              new Contact(
-                  connection.remote().getAddress(),
-                  connection.local(),
-                  connection.entry(),
-                  clock.instant()),
-              new Sender(g.hello().name(), from.toString()));
+          admission.identified(contactNow(), new Sender(g.hello().name(), from.toString()));
         }
         reply(Replies.SENDER_OK);
         yield new InTransaction(g.hello(), new MailTransaction(reversePath, p, List.of()));
       }
     };
+  }
+
+  /** The connection's client now. */
+  private Contact contactNow() {
+    return new Contact(
+        connection.remote().getAddress(), connection.local(), connection.entry(), clock.instant());
   }
 
   private SessionState rcpt(Command.Rcpt rcpt) {

@@ -122,6 +122,24 @@ class TrapScenarioIT {
   }
 
   @Test
+  void withDecideAtMailATrapGreetsReadsTheSenderThenRefusesAndSuppresses() throws Exception {
+    startArmed("trap: { arm_after: 1h, decide_at: mail }\n");
+    try (RawSmtp bot = new RawSmtp(InetAddress.getLoopbackAddress(), trap30, from(41))) {
+      assertThat(bot.reply()).startsWith("220 mx2.example.test ");
+      assertThat(bot.command("EHLO bot.invalid")).startsWith("250");
+      assertThat(bot.command("MAIL FROM:<x@spam.test>")).startsWith("421 4.7.0 mx2.example.test ");
+      assertThat(bot.closedByServer()).isTrue();
+    }
+    assertThat(greeting(41, primary)).as("suppressed everywhere").startsWith("421 4.7.1 ");
+    assertThat(decisions())
+        .filteredOn(
+            l -> l.contains("\"client\":\"127.0.41.1\"") && l.contains("\"verdict\":\"mx-skip\""))
+        .singleElement()
+        .asString()
+        .contains("HELO bot.invalid, MAIL FROM <x@spam.test>");
+  }
+
+  @Test
   void aWalkerThatFoundThePrimaryFullIsServedOnTheTrapAndItsMailDelivered() throws Exception {
     startArmed("limits: { max_connections: 1 }\n");
     try (RawSmtp holder = new RawSmtp(InetAddress.getLoopbackAddress(), primary, from(30))) {

@@ -47,6 +47,7 @@ class TrapEngineDnsTest {
   FileAvailabilityHistory availability;
   MxtrapConfig config;
   TrapEngine engine;
+  String trapExtra = ""; // more of the trap section, e.g. ", decide_at: mail"
 
   static InetAddress ip(String s) {
     return Addresses.parse(s).orElseThrow();
@@ -63,8 +64,9 @@ class TrapEngineDnsTest {
           - { preference: 10, host: mail.example.test, address: 127.0.0.1, port: 2525, role: primary }
           - { preference: 30, host: mx2.example.test, address: 127.0.0.1, port: 2526, role: trap }
         listen: ["127.0.0.1:2525", "127.0.0.1:2526"]
-        trap: { arm_after: 1h }
+        trap: { arm_after: 1h%s }
         """
+                .formatted(trapExtra)
             + extraYaml);
     config = ConfigLoader.load(file);
     availability =
@@ -243,6 +245,34 @@ class TrapEngineDnsTest {
     assertThat(pooled.verdict()).isEqualTo(Verdict.FALLBACK);
     assertThat(pooled.reason()).contains("but allow_pools pool.example authorizes it (SPF: ");
     assertThat(connect(BOT, 30, ARMED).verdict()).isEqualTo(Verdict.MX_SKIP);
+  }
+
+  // ---- trap.decide_at: mail ---------------------------------------------------------------------
+
+  @Test
+  void withDecideAtMailATrapContactWaitsForItsSenderAndIsDecidedOnceWithIt() throws Exception {
+    trapExtra = ", decide_at: mail";
+    start("dns: { ptr_budget: 0s }\n");
+    Decision greeting = connect(BOT, 30, ARMED);
+    assertThat(greeting.verdict()).isEqualTo(Verdict.ACCEPT);
+    assertThat(greeting.reason()).isEqualTo(TrapEngine.AT_MAIL);
+    assertThat(logged).as("nothing logged until it is decided").isEmpty();
+    assertThat(suppressions.active(ARMED)).isEmpty();
+    assertThat(engine.decidesAtMail(entry(30))).isTrue();
+    assertThat(engine.decidesAtMail(entry(10))).isFalse();
+    assertThat(connect(POOL_A, 10, ARMED).reason()).as("the primary at once").isEqualTo("primary");
+
+    Decision atMail =
+        engine.connect(
+            contact(BOT, 30, ARMED.plusSeconds(2)), new Sender("bot.invalid", "x@spam.test"));
+    assertThat(atMail.verdict()).isEqualTo(Verdict.MX_SKIP);
+    assertThat(atMail.reason()).contains("HELO bot.invalid, MAIL FROM <x@spam.test>");
+    assertThat(logged)
+        .extracting(Decision::verdict)
+        .containsExactly(Verdict.ACCEPT, Verdict.MX_SKIP);
+    assertThat(suppressions.active(ARMED.plusSeconds(2))).hasSize(1);
+    // Suppressed now: the lists settle it at the greeting from here on.
+    assertThat(connect(BOT, 30, ARMED.plusSeconds(3)).verdict()).isEqualTo(Verdict.SUPPRESSED);
   }
 
   @AfterEach

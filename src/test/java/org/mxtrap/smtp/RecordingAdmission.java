@@ -13,13 +13,15 @@ import org.mxtrap.core.Verdict;
  * An {@link Admission} that accepts every connection and records each dictionary report; it answers
  * those with {@link #dictionaryDecision} (by default: suppressed, tempfail); it records each
  * relayed client and answers it with {@link #relayedDecision} (by default: accept); it records each
- * sender a client named.
+ * sender a client named, and each decision asked with a sender (answered {@link #senderDecision}).
  */
 final class RecordingAdmission implements Admission {
   final List<Integer> dictionaryReports = new ArrayList<>();
   final List<Contact> dictionaryContacts = new ArrayList<>();
   final List<Contact> relayed = new ArrayList<>();
   final List<Sender> identified = new ArrayList<>();
+  final List<Sender> decidedWith = new ArrayList<>();
+  Decision senderDecision = Decision.accept("test");
   Decision relayedDecision = Decision.accept("relayed");
   Decision dictionaryDecision =
       new Decision(Verdict.DICTIONARY, Action.TEMPFAIL, "dictionary attack", null);
@@ -27,6 +29,12 @@ final class RecordingAdmission implements Admission {
   @Override
   public Decision connect(Contact contact) {
     return Decision.accept("test");
+  }
+
+  @Override
+  public Decision connect(Contact contact, Sender sender) {
+    decidedWith.add(sender);
+    return senderDecision;
   }
 
   @Override

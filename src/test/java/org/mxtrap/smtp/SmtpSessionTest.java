@@ -16,12 +16,14 @@ import java.net.SocketTimeoutException;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.mxtrap.core.Action;
 import org.mxtrap.core.Decision;
 import org.mxtrap.core.ForwardPath;
 import org.mxtrap.core.Mailbox;
 import org.mxtrap.core.Mailboxes;
 import org.mxtrap.core.ReversePath;
 import org.mxtrap.core.Sender;
+import org.mxtrap.core.Verdict;
 import org.mxtrap.testing.FakeChunkedInputStream;
 import org.slf4j.LoggerFactory;
 
@@ -256,6 +258,58 @@ class SmtpSessionTest {
     assertThat(admission.identified)
         .containsExactly(new Sender("client.example.net", "Bounce@pool.example"));
     assertThat(admission.identified.get(0).mailDomain()).isEqualTo("pool.example");
+  }
+
+  /** A client of a trap whose engine decides after MAIL FROM (trap.decide_at: mail). */
+  private static ClientFacts decidedAtMail() {
+    ClientFacts c = Sessions.CLIENT;
+    return new ClientFacts(c.remote(), c.local(), c.entry(), "s2", null, true);
+  }
+
+  private static void runDecidedAtMail(RecordingAdmission admission, FakeTransport t)
+      throws IOException {
+    new SmtpSession(
+            SETTINGS,
+            decidedAtMail(),
+            new RecordingMessageSink(),
+            Mailboxes.ANY,
+            admission,
+            Sessions.CLOCK,
+            t)
+        .run();
+  }
+
+  @Test
+  void aClientDecidedAtMailIsAnsweredThereWithWhatTheGreetingWouldHaveSaid() throws IOException {
+    RecordingAdmission admission = new RecordingAdmission();
+    admission.senderDecision = new Decision(Verdict.MX_SKIP, Action.TEMPFAIL, "trap hit", null);
+    FakeTransport t =
+        FakeTransport.of("EHLO bot.invalid\r\nMAIL FROM:<x@spam.test>\r\nRCPT TO:<b@c.test>\r\n");
+    runDecidedAtMail(admission, t);
+    List<String> replies = Sessions.replyLines(t.output());
+    assertThat(replies.get(replies.size() - 1))
+        .isEqualTo("421 4.7.0 mail.example.test Service temporarily unavailable, try again later");
+    assertThat(replies).noneMatch(r -> r.startsWith("250 2.1.0"));
+    assertThat(admission.decidedWith).containsExactly(new Sender("bot.invalid", "x@spam.test"));
+    assertThat(admission.identified).isEmpty();
+  }
+
+  @Test
+  void aClientDecidedAtMailThatLeavesBeforeOneIsDecidedAtTheEnd() throws IOException {
+    RecordingAdmission admission = new RecordingAdmission();
+    runDecidedAtMail(admission, FakeTransport.of("HELO probe.invalid\r\nQUIT\r\n"));
+    assertThat(admission.decidedWith).containsExactly(new Sender("probe.invalid", null));
+  }
+
+  @Test
+  void aServedClientDecidedAtMailGoesOnAsAnyOther() throws IOException {
+    RecordingAdmission admission = new RecordingAdmission();
+    FakeTransport t =
+        FakeTransport.of("EHLO mta.example.net\r\nMAIL FROM:<a@example.net>\r\nQUIT\r\n");
+    runDecidedAtMail(admission, t);
+    assertThat(Sessions.replyLines(t.output())).contains("250 2.1.0 Ok", "221 2.0.0 Bye");
+    assertThat(admission.decidedWith)
+        .containsExactly(new Sender("mta.example.net", "a@example.net"));
   }
 
   @Test

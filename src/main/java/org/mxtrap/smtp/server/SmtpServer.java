@@ -276,7 +276,16 @@ public final class SmtpServer implements AutoCloseable {
           decision.verdict() == Verdict.ACCEPT ? "" : " verdict=" + decision.verdict().label());
       handler.handle(
           new Connection(
-              new ClientFacts(remote, local, entry, id, reverseName), nameOn(entry), transport));
+              new ClientFacts(
+                  remote,
+                  local,
+                  entry,
+                  id,
+                  reverseName,
+                  // A served contact the engine decides after MAIL FROM (Admission's contract).
+                  admission.decidesAtMail(entry) && decision.verdict() == Verdict.ACCEPT),
+              nameOn(entry),
+              transport));
     } catch (IOException e) {
       log.debug("lost connection from {}: {}", client, e.toString());
     } catch (RuntimeException | Error e) {
