@@ -44,6 +44,9 @@ class SenderPoolIT {
   private static final String MEMBER_A = "127.0.1.10";
   private static final String MEMBER_B = "127.0.2.10";
   private static final String BOT = "127.0.3.10";
+  // Two more members, swaks with no reverse names: their sender's SPF record names their networks.
+  private static final String MEMBER_C = "127.0.4.10";
+  private static final String MEMBER_D = "127.0.5.10";
 
   @TempDir Path dir;
 
@@ -95,6 +98,38 @@ class SenderPoolIT {
           .contains("ptr:pool.test (mail-b2.pool.test), from " + MEMBER_A);
       assertThat(decisions(MEMBER_B, PRIMARY)).as("B never tried the primary").isEmpty();
 
+      // 2b. D, with no name, delivers at the primary; C, with no name, goes straight to MX 30
+      // with the same sender: excused by it, its domain's SPF record passing both (decide_at:
+      // mail lets the trap hear the sender).
+      Swaks.Result d =
+          Swaks.run(
+              PRIMARY,
+              port,
+              "--local-interface",
+              MEMBER_D,
+              "--to",
+              "dave@" + DOMAIN,
+              "--from",
+              "bounce@pool.test");
+      assertThat(d.transcript()).as(d.transcript()).contains("<-  250 2.0.0 Ok: queued as ");
+      Swaks.Result c =
+          Swaks.run(
+              TRAP,
+              port,
+              "--local-interface",
+              MEMBER_C,
+              "--to",
+              "carol@" + DOMAIN,
+              "--from",
+              "bounce@pool.test");
+      assertThat(c.transcript()).as(c.transcript()).contains("<-  250 2.0.0 Ok: queued as ");
+      JsonObject byC = decision(MEMBER_C, TRAP);
+      assertThat(byC.get("verdict").getAsString()).isEqualTo("fallback");
+      assertThat(byC.get("reason").getAsString())
+          .contains("MAIL FROM <bounce@pool.test>")
+          .contains("one of the same sender, mail:pool.test, from " + MEMBER_D)
+          .contains("SPF passing both");
+
       // 3. The bot goes straight to MX 30: suppressed there and on the primary.
       Swaks.Result bot =
           Swaks.run(
@@ -129,7 +164,10 @@ class SenderPoolIT {
     return InetAddress.getByAddress(new byte[] {127, 53, (byte) (freePort >> 8), (byte) freePort});
   }
 
-  /** The layout's MX records and the pool's names, forward-confirmed; nothing for the bot. */
+  /**
+   * The layout's MX records, the pool's names (forward-confirmed) and its sender domain's SPF
+   * record; nothing for the bot.
+   */
   private LoopbackUnbound dns(InetAddress nameserver) throws Exception {
     return LoopbackUnbound.start(
         Files.createDirectories(dir.resolve("unbound")),
@@ -146,6 +184,7 @@ class SenderPoolIT {
           local-zone: "127.in-addr.arpa." static
           local-data-ptr: "%5$s mail-a1.pool.test"
           local-data-ptr: "%6$s mail-b2.pool.test"
+          local-data: 'pool.test. 300 IN TXT "v=spf1 ip4:127.0.4.0/24 ip4:127.0.5.0/24 -all"'
         """
             .formatted(nameserver.getHostAddress(), DOMAIN, PRIMARY, TRAP, MEMBER_A, MEMBER_B),
         "");
@@ -171,7 +210,7 @@ class SenderPoolIT {
         admin: { bind: "127.0.0.1:%6$d" }
         limits: { max_per_ip: 1 }
         dns: { resolver: "%7$s", ptr_budget: 2s }
-        trap: { probe_interval: 1s, arm_after: 1s, excuse_prefix_v4: 24 }
+        trap: { probe_interval: 1s, arm_after: 1s, excuse_prefix_v4: 24, decide_at: mail }
         """
             .formatted(
                 DOMAIN,
