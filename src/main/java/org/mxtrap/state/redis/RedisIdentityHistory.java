@@ -1,10 +1,13 @@
 package org.mxtrap.state.redis;
 
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScoredValue;
+import io.lettuce.core.ZAddArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -24,23 +27,30 @@ import org.mxtrap.state.IdentityHistory;
  * P identity:IDENTITY   hash   preference -> "SECONDS ADDRESS": the time (whole seconds since 1970)
  *                              and the client of the identity's last contact at that preference
  *                              TTL: the trap window, renewed by every contact of the identity
+ * P identities          zset   IDENTITY, scored by the time of its last contact: the index that keeps
+ *                              the identities within the capacity (the least recently recorded
+ *                              evicted first, as in the embedded history)
+ *                              TTL: the trap window, renewed by every contact
  * </pre>
  *
- * A contact is one step ({@code HSET} and {@code PEXPIRE}, sent together); a lookup is one {@code
- * HGETALL}. Hosts writing the same identity and preference at once: the last write wins, its time a
- * few moments from the other's. The identities of a site number in the thousands and expire with
- * the window, so Redis holds them without an index. A failure is told to the stores' {@link
- * Reachability} (the view becomes partial, so nobody is suppressed for a missing contact); the
- * identities recorded meanwhile stay local and are not written later.
+ * A contact is one step ({@code HSET}, {@code PEXPIRE}, {@code ZADD GT}, {@code PEXPIRE} and {@code
+ * ZCARD} on the index, sent together), and one more past the capacity ({@code ZPOPMIN}, then {@code
+ * DEL}); a lookup is one {@code HGETALL}. Hosts writing the same identity and preference at once:
+ * the last write wins, its time a few moments from the other's. A client that names ever new sender
+ * domains fills the index, never more. A failure is told to the stores' {@link Reachability} (the
+ * view becomes partial, so nobody is suppressed for a missing contact); the identities recorded
+ * meanwhile stay local and are not written later.
  */
 final class RedisIdentityHistory implements IdentityHistory {
   private final BoundedIdentityHistory local;
   private final HistoryRedis redis;
   private final String prefix;
+  private final String index;
+  private final int capacity;
   private final Duration window;
 
   /**
-   * @param capacity the most identities this host holds locally
+   * @param capacity the most identities held, in Redis (by the site) and locally (by this host)
    * @param window how long a contact excuses ({@code trap.window}): the TTL of each key
    */
   RedisIdentityHistory(
@@ -53,6 +63,8 @@ final class RedisIdentityHistory implements IdentityHistory {
     this.local = new BoundedIdentityHistory(capacity, window);
     this.redis = new HistoryRedis(redis, timeout, "the identity history", reach);
     this.prefix = keyPrefix;
+    this.index = keyPrefix + "identities";
+    this.capacity = capacity;
     this.window = window;
   }
 
@@ -69,8 +81,28 @@ final class RedisIdentityHistory implements IdentityHistory {
                 Integer.toString(preference),
                 at.getEpochSecond() + " " + Addresses.text(client));
     RedisFuture<Boolean> expire = redis.commands().pexpire(key, window.toMillis());
+    RedisFuture<Long> indexed =
+        redis.commands().zadd(index, ZAddArgs.Builder.gt(), at.getEpochSecond(), identity);
+    RedisFuture<Boolean> renewed = redis.commands().pexpire(index, window.toMillis());
+    RedisFuture<Long> size = redis.commands().zcard(index);
     try {
-      redis.await(deadline, set, expire);
+      redis.await(deadline, set, expire, indexed, renewed, size);
+      long excess = HistoryRedis.result(size) - capacity;
+      if (excess > 0) {
+        RedisFuture<List<ScoredValue<String>>> popped = redis.commands().zpopmin(index, excess);
+        redis.await(deadline, popped);
+        List<ScoredValue<String>> oldest = HistoryRedis.result(popped);
+        if (!oldest.isEmpty()) {
+          redis.await(
+              deadline,
+              redis
+                  .commands()
+                  .del(
+                      oldest.stream()
+                          .map(v -> prefix + "identity:" + v.getValue())
+                          .toArray(String[]::new)));
+        }
+      }
     } catch (HistoryRedis.Unavailable e) {
       // Told to the reachability; this host's own record answers meanwhile.
     }

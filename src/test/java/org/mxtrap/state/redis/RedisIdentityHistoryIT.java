@@ -37,8 +37,12 @@ class RedisIdentityHistoryIT {
   }
 
   private static RedisIdentityHistory host(String site) {
+    return host(site, 1_000);
+  }
+
+  private static RedisIdentityHistory host(String site, int capacity) {
     return new RedisIdentityHistory(
-        redis.connection.async(), HistoryRedisFixture.reach(), TIMEOUT, site, 1_000, WINDOW);
+        redis.connection.async(), HistoryRedisFixture.reach(), TIMEOUT, site, capacity, WINDOW);
   }
 
   @Test
@@ -66,9 +70,26 @@ class RedisIdentityHistoryIT {
     String site = HistoryRedisFixture.prefix();
     host(site).record("mail:pool.test", ip("192.0.2.1"), 10, T);
     RedisCommands<String, String> r = redis.connection.sync();
-    assertThat(r.keys(site + "*")).containsExactly(site + "identity:mail:pool.test");
-    assertThat(r.pttl(site + "identity:mail:pool.test"))
-        .isBetween(WINDOW.toMillis() - 60_000, WINDOW.toMillis());
+    assertThat(r.keys(site + "*"))
+        .containsExactlyInAnyOrder(site + "identity:mail:pool.test", site + "identities");
+    for (String key : r.keys(site + "*")) {
+      assertThat(r.pttl(key)).as(key).isBetween(WINDOW.toMillis() - 60_000, WINDOW.toMillis());
+    }
+  }
+
+  @Test
+  void aClientNamingEverNewSendersFillsTheCapacityNeverMore() {
+    String site = HistoryRedisFixture.prefix();
+    var h = host(site, 2);
+    h.record("mail:one.test", ip("192.0.2.1"), 10, T);
+    h.record("mail:two.test", ip("192.0.2.1"), 10, T.plusSeconds(1));
+    h.record("mail:three.test", ip("192.0.2.1"), 10, T.plusSeconds(2));
+    RedisCommands<String, String> r = redis.connection.sync();
+    assertThat(r.zrange(site + "identities", 0, -1))
+        .containsExactly("mail:two.test", "mail:three.test");
+    assertThat(r.exists(site + "identity:mail:one.test")).isZero();
+    assertThat(host(site).lastBelow("mail:one.test", 30, T)).isEmpty();
+    assertThat(host(site).lastBelow("mail:three.test", 30, T)).isPresent();
   }
 
   @Test
