@@ -46,7 +46,10 @@ class ReachabilityTest {
     assertThat(reach.outages()).isEqualTo(1);
     assertThat(events.of(Event.StatePartial.class)).hasSize(1);
 
-    awaitWithin(Duration.ofSeconds(20), () -> reach.partial().isEmpty());
+    // The view is whole first, and then the recovery tells of it: await both.
+    awaitWithin(
+        Duration.ofSeconds(20),
+        () -> reach.partial().isEmpty() && !events.of(Event.StateWhole.class).isEmpty());
     assertThat(tries.get()).isEqualTo(3);
     assertThat(events.of(Event.StateWhole.class))
         .singleElement()
