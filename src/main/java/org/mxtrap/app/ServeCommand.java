@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.ConfigException;
+import org.mxtrap.config.LogSettings;
 import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.LayoutEntry;
@@ -64,7 +65,10 @@ final class ServeCommand implements Callable<Integer> {
    */
   static int run(CommandSpec spec, MxtrapConfig c, int graceSeconds)
       throws ConfigException, IOException, InterruptedException {
-    PrintWriter out = spec.commandLine().getOut();
+    boolean json = c.log().format() == LogSettings.Format.JSON;
+    if (json) {
+      Logs.writeJson();
+    }
     exitOnFatalErrors();
     log.info("effective configuration:\n{}", c.describe());
     MxtrapApp app;
@@ -75,7 +79,15 @@ final class ServeCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("mxtrap: cannot start: " + e.getMessage());
       return 1;
     }
-    printSummary(out, c, app.boundAddresses(), app.policyAddress());
+    String summary = summary(c, app.boundAddresses(), app.policyAddress());
+    if (json) {
+      // Standard output is for the log shipper: every line of it one JSON object.
+      log.info("{}", summary);
+    } else {
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(summary);
+      out.flush();
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -114,25 +126,28 @@ final class ServeCommand implements Callable<Integer> {
         });
   }
 
-  private static void printSummary(
-      PrintWriter out,
-      MxtrapConfig c,
-      List<InetSocketAddress> bound,
-      @Nullable SocketAddress policy) {
-    out.println(
+  /** What this host serves, for the operator who started it: a few lines, no line end after. */
+  private static String summary(
+      MxtrapConfig c, List<InetSocketAddress> bound, @Nullable SocketAddress policy) {
+    StringBuilder b = new StringBuilder();
+    b.append(
         c.source() == null
             ? "mxtrap: no config file: running the embedded demo layout"
             : "mxtrap: config " + c.source());
-    out.println("  hostname " + c.hostname() + ", domains " + String.join(", ", c.domains()));
-    out.println("  data     " + c.dataDir());
+    b.append("\n  hostname ").append(c.hostname()).append(", domains ");
+    b.append(String.join(", ", c.domains()));
+    b.append("\n  data     ").append(c.dataDir());
     for (InetSocketAddress a : bound) {
-      out.println("  listen   " + Addresses.literal(a.getAddress(), a.getPort()) + roles(c, a));
+      b.append("\n  listen   ").append(Addresses.literal(a.getAddress(), a.getPort()));
+      b.append(roles(c, a));
     }
     if (policy != null) {
-      out.println("  policy   " + PolicyServer.describe(policy) + " (Postfix policy service)");
+      b.append("\n  policy   ").append(PolicyServer.describe(policy));
+      b.append(" (Postfix policy service)");
     }
-    out.println("  tls      " + (c.tls() == null ? "off" : "STARTTLS with " + c.tls().cert()));
-    out.flush();
+    b.append("\n  tls      ");
+    b.append(c.tls() == null ? "off" : "STARTTLS with " + c.tls().cert());
+    return b.toString();
   }
 
   /** The layout entries a listener serves: one for a specific address, several for a wildcard. */

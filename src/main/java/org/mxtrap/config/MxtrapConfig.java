@@ -30,6 +30,7 @@ import org.mxtrap.core.LayoutEntry;
  * @param dns how DNS is asked (resolvers, timeout, retries, the reverse-name and SPF budgets)
  * @param dnsbl the DNS blocklists asked about every client, and the score that refuses it
  * @param policy the Postfix policy delegation service
+ * @param log how the log on standard output is written
  */
 public record MxtrapConfig(
     @Nullable Path source,
@@ -53,7 +54,8 @@ public record MxtrapConfig(
     AdminSettings admin,
     DnsSettings dns,
     DnsblSettings dnsbl,
-    PolicySettings policy) {
+    PolicySettings policy,
+    LogSettings log) {
 
   public MxtrapConfig {
     Objects.requireNonNull(hostname, "hostname");
@@ -76,6 +78,7 @@ public record MxtrapConfig(
     Objects.requireNonNull(dns, "dns");
     Objects.requireNonNull(dnsbl, "dnsbl");
     Objects.requireNonNull(policy, "policy");
+    Objects.requireNonNull(log, "log");
   }
 
   /**
@@ -105,7 +108,8 @@ public record MxtrapConfig(
         admin,
         dns,
         dnsbl,
-        policy);
+        policy,
+        log);
   }
 
   /** Whether one of this host's {@code listen} addresses receives the connections of {@code e}. */

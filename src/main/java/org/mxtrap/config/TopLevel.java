@@ -87,6 +87,7 @@ final class TopLevel {
       section(DnsblSettings.SECTION, MxtrapConfig::dnsbl);
   static final Key<MxtrapConfig, PolicySettings> POLICY =
       section(PolicySettings.SECTION, MxtrapConfig::policy);
+  static final Key<MxtrapConfig, LogSettings> LOG = section(LogSettings.SECTION, MxtrapConfig::log);
 
   /** The whole file; its printout is one {@code key: value} line per key. */
   static final Section<MxtrapConfig> FILE =
@@ -113,7 +114,8 @@ final class TopLevel {
                   ADMIN,
                   DNS,
                   DNSBL,
-                  POLICY),
+                  POLICY,
+                  LOG),
               TopLevel::build)
           .describedAs(TopLevel::describe);
 
@@ -179,6 +181,7 @@ final class TopLevel {
     DnsSettings dns = v.get(DNS);
     DnsblSettings dnsbl = v.get(DNSBL);
     PolicySettings policy = v.get(POLICY);
+    LogSettings log = v.get(LOG);
     Field pools = v.field(ALLOW_POOLS);
     if (!allowPools.isEmpty() && dns != null && !dns.spf() && pools != null) {
       v.reader().error(pools, "needs SPF checks, which dns.spf_budget: 0s turns off");
@@ -219,7 +222,8 @@ final class TopLevel {
         admin,
         dns,
         dnsbl,
-        policy);
+        policy,
+        log);
   }
 
   /** One line per key, {@code key: value}; a value of several lines starts with a line break. */

@@ -17,6 +17,11 @@ public final class LogContext extends ClassicConverter {
 
   @Override
   public String convert(ILoggingEvent event) {
+    return of(event);
+  }
+
+  /** What the bracket holds for {@code event}. */
+  static String of(ILoggingEvent event) {
     Map<String, String> mdc = event.getMDCPropertyMap();
     String session = mdc == null ? null : mdc.get("session");
     if (session != null) {

@@ -11,16 +11,24 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 public final class SeverityPrefix extends ClassicConverter {
   @Override
   public String convert(ILoggingEvent event) {
-    Level level = event.getLevel();
+    String severity = severity(event.getLevel());
+    return severity.equals("info") ? "" : severity + ": ";
+  }
+
+  /**
+   * The severity of a line: {@code info}, {@code warning}, {@code error}, or {@code debug} for the
+   * levels below info.
+   */
+  static String severity(Level level) {
     if (level == Level.INFO) {
-      return "";
+      return "info";
     }
     if (level == Level.WARN) {
-      return "warning: ";
+      return "warning";
     }
     if (level == Level.ERROR) {
-      return "error: ";
+      return "error";
     }
-    return "debug: ";
+    return "debug";
   }
 }
