@@ -7,6 +7,7 @@
 #   bench/throughput.sh                 # 5000 messages of 4 KB per run, at 1, 20, 100 sessions
 #   bench/throughput.sh --quick         # smoke test: 200 messages per run, short warm-up
 #   bench/throughput.sh --servers postfix,sink --messages 5000
+#   bench/throughput.sh --servers mxtrap,nometrics --sessions 20   # the cost of the metrics
 #   bench/throughput.sh --help
 #
 # Every server listens on a free loopback port; every load run is bounded in message count
@@ -53,7 +54,8 @@ Options (each also settable by the environment variable in brackets):
   --warmup N            unmeasured warm-up messages per server [BENCH_WARMUP=$WARMUP]
   --repeat N            runs per cell, median reported        [BENCH_REPEAT=$REPEAT]
   --reuse               several messages per connection (-d)  [BENCH_REUSE=1]
-  --servers LIST        any of mxtrap,relay (mxtrap-relay),redis (mxtrap-redis),
+  --servers LIST        any of mxtrap,nometrics (mxtrap-nometrics: admin.metrics
+                        false),relay (mxtrap-relay),redis (mxtrap-redis),
                         cluster (mxtrap-cluster),postfix,sink [BENCH_SERVERS=$SERVERS]
   --run-timeout SECS    bound on one smtp-source run          [BENCH_RUN_TIMEOUT=$RUN_TIMEOUT]
   --start-timeout SECS  bound on a server's start (220)       [BENCH_START_TIMEOUT=$START_TIMEOUT]
@@ -100,15 +102,16 @@ done
 case "$POSTFIX_DELIVERY" in discard|maildir) ;; *)
   echo "throughput.sh: --postfix-delivery must be discard or maildir, got '$POSTFIX_DELIVERY'" >&2; exit 2 ;;
 esac
-WANT_MXTRAP=0 WANT_RELAY=0 WANT_REDIS=0 WANT_CLUSTER=0 WANT_POSTFIX=0 WANT_SINK=0
+WANT_MXTRAP=0 WANT_NOMETRICS=0 WANT_RELAY=0 WANT_REDIS=0 WANT_CLUSTER=0 WANT_POSTFIX=0 WANT_SINK=0
 IFS=', ' read -r -a _servers <<<"$SERVERS"
 for s in "${_servers[@]}"; do
   case "$s" in
-    mxtrap) WANT_MXTRAP=1 ;; relay|mxtrap-relay) WANT_RELAY=1 ;; redis|mxtrap-redis) WANT_REDIS=1 ;;
+    mxtrap) WANT_MXTRAP=1 ;; nometrics|mxtrap-nometrics) WANT_NOMETRICS=1 ;;
+    relay|mxtrap-relay) WANT_RELAY=1 ;; redis|mxtrap-redis) WANT_REDIS=1 ;;
     cluster|mxtrap-cluster) WANT_CLUSTER=1 ;;
     postfix) WANT_POSTFIX=1 ;; sink|smtp-sink) WANT_SINK=1 ;;
     '') ;;
-    *) echo "throughput.sh: unknown server '$s' (mxtrap, relay, redis, cluster, postfix, sink)" >&2; exit 2 ;;
+    *) echo "throughput.sh: unknown server '$s' (mxtrap, nometrics, relay, redis, cluster, postfix, sink)" >&2; exit 2 ;;
   esac
 done
 
@@ -123,7 +126,7 @@ mkdir -p "$BASE_TMP"
 TMP=$(mktemp -d "$BASE_TMP/mxtrap-bench.XXXXXX")
 chmod 755 "$TMP"   # the postfix user must reach the private queue below it
 
-MXTRAP_PID="" RELAY_PID="" RELAY_SINK_PID="" REDIS_MX_PID="" REDIS_PID="" CLUSTER_MX_PID="" SINK_PID=""
+MXTRAP_PID="" NOMETRICS_PID="" RELAY_PID="" RELAY_SINK_PID="" REDIS_MX_PID="" REDIS_PID="" CLUSTER_MX_PID="" SINK_PID=""
 CLUSTER_PIDS=() POSTFIX_ETC="" POSTFIX_STARTED=0 LOAD_PID=""
 
 cleanup() {
@@ -131,6 +134,7 @@ cleanup() {
   trap - EXIT INT TERM
   stop_pid "$LOAD_PID" "timeout smtp-source"
   stop_pid "$MXTRAP_PID" mxtrap
+  stop_pid "$NOMETRICS_PID" mxtrap-nometrics
   stop_pid "$RELAY_PID" mxtrap-relay
   stop_pid "$RELAY_SINK_PID" "smtp-sink (relay)"
   stop_pid "$REDIS_MX_PID" mxtrap-redis
@@ -176,12 +180,12 @@ source_cmd() { # $1 = port, $2 = sessions, $3 = messages; prints the command lin
   echo "smtp-source ${SOURCE_FLAGS[*]} -s $2 -m $3 127.0.0.1:$1"
 }
 
-# CPU seconds (user + system) an mxtrap JVM (mxtrap, relay, redis or cluster: $1) has used so far, from
+# CPU seconds (user + system) an mxtrap JVM (mxtrap, nometrics, relay, redis or cluster: $1) has used so far, from
 # /proc/PID/stat fields 14 and 15; nothing for the other servers.
 mxtrap_cpu() {
   local pid
   case "$1" in
-    mxtrap) pid=$MXTRAP_PID ;; relay) pid=$RELAY_PID ;; redis) pid=$REDIS_MX_PID ;; cluster) pid=$CLUSTER_MX_PID ;;
+    mxtrap) pid=$MXTRAP_PID ;; nometrics) pid=$NOMETRICS_PID ;; relay) pid=$RELAY_PID ;; redis) pid=$REDIS_MX_PID ;; cluster) pid=$CLUSTER_MX_PID ;;
     *) return 0 ;;
   esac
   awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$pid/stat" 2>/dev/null
@@ -247,7 +251,7 @@ case "$(stat -f -c %T "$TMP" 2>/dev/null)" in
   tmpfs|ramfs) echo "  WARNING: the spools are on $(stat -f -c %T "$TMP"): fsync costs nothing here; use --tmpdir on a real disk" ;;
 esac
 echo "postfix:   $(postconf -d -h mail_version 2>/dev/null || echo unknown) (mail_version)"
-if [ "$WANT_MXTRAP" = 1 ]; then
+if [ "$WANT_MXTRAP" = 1 ] || [ "$WANT_NOMETRICS" = 1 ]; then
   # The same JDK the launcher picks (scripts/java-env.sh), or java on PATH as a fallback.
   jv=$( (. "$ROOT/scripts/java-env.sh" >/dev/null 2>&1 && java -version) 2>&1 ||
         java -version 2>&1 || echo "java: not found")
@@ -259,8 +263,8 @@ echo "load:      -m $MESSAGES per run, -l $SIZE bytes, sessions: $SESSIONS, repe
 echo
 
 read -r P_MXTRAP P_ADMIN P_POSTFIX P_SINK P_RELAY P_RELAY_ADMIN P_RELAY_SINK P_REDIS_MX P_REDIS_ADMIN P_REDIS \
-  P_CLUSTER_MX P_CLUSTER_ADMIN \
-  < <(free_ports 12 | paste -sd' ')
+  P_CLUSTER_MX P_CLUSTER_ADMIN P_NOMETRICS P_NOMETRICS_ADMIN \
+  < <(free_ports 14 | paste -sd' ')
 START_FAILED=0
 
 # ---- smtp-sink: the protocol-only ceiling (no disk at all) ---------------------------------------
@@ -400,10 +404,10 @@ EOF
 fi
 
 # ---- mxtrap: one primary entry; Maildir delivery, or (mxtrap-relay) relay to a private smtp-sink -
-# start_mxtrap NAME PORT ADMIN_PORT DELIVERY_YAML: config in $TMP/NAME, the server's pid in
-# STARTED_PID; sets START_FAILED on failure.
+# start_mxtrap NAME PORT ADMIN_PORT DELIVERY_YAML [ADMIN_KEYS]: config in $TMP/NAME, the server's
+# pid in STARTED_PID; sets START_FAILED on failure. ADMIN_KEYS: more entries of the admin map.
 start_mxtrap() {
-  local name=$1 port=$2 admin=$3 delivery=$4 dir="$TMP/$1"
+  local name=$1 port=$2 admin=$3 delivery=$4 admin_keys=${5:-} dir="$TMP/$1"
   local config="$dir/mxtrap.yml"
   mkdir -p "$dir"
   write_mx_config() { # $1 = 1 to give the admin API a free port of its own (never its fixed default)
@@ -420,7 +424,7 @@ limits: { max_connections: 1000, max_per_ip: 1000 }
 # No reverse-name lookups: under load they would ask the machine's resolver thousands of times.
 dns: { ptr_budget: 0s }
 EOF
-      if [ "$1" = 1 ]; then echo "admin: { bind: \"127.0.0.1:$admin\" }"; fi
+      if [ "$1" = 1 ]; then echo "admin: { bind: \"127.0.0.1:$admin\"$admin_keys }"; fi
       if [ -n "$delivery" ]; then printf '%s\n' "$delivery"; fi
       if [ -n "$MXTRAP_EXTRA_YAML" ]; then printf '%s\n' "$MXTRAP_EXTRA_YAML"; fi
     } >"$config"
@@ -466,6 +470,13 @@ MX_DIR="$TMP/mxtrap" RELAY_DIR="$TMP/mxtrap-relay" REDIS_MX_DIR="$TMP/mxtrap-red
 if [ "$WANT_MXTRAP" = 1 ] && [ "$START_FAILED" = 0 ]; then
   start_mxtrap mxtrap "$P_MXTRAP" "$P_ADMIN" ""
   MXTRAP_PID=$STARTED_PID
+fi
+# mxtrap-nometrics: the same mxtrap without the metrics listener (admin.metrics: false), so that
+# the two columns side by side show what counting costs on the hot path.
+NOMETRICS_DIR="$TMP/mxtrap-nometrics"
+if [ "$WANT_NOMETRICS" = 1 ] && [ "$START_FAILED" = 0 ]; then
+  start_mxtrap mxtrap-nometrics "$P_NOMETRICS" "$P_NOMETRICS_ADMIN" "" ", metrics: false"
+  NOMETRICS_PID=$STARTED_PID
 fi
 # The relay is a second smtp-sink on its own port: it takes every message at protocol speed and
 # touches no disk, so the column measures mxtrap's own work in relay mode (spool before 250, then
@@ -570,6 +581,7 @@ fi
 # ---- the runs ------------------------------------------------------------------------------------
 ORDER=()
 [ "$WANT_MXTRAP" = 1 ] && ORDER+=(mxtrap)
+[ "$WANT_NOMETRICS" = 1 ] && ORDER+=(nometrics)
 [ "$WANT_RELAY" = 1 ] && ORDER+=(relay)
 [ "$WANT_REDIS" = 1 ] && ORDER+=(redis)
 [ "$WANT_CLUSTER" = 1 ] && ORDER+=(cluster)
@@ -579,7 +591,7 @@ ORDER=()
 
 port_of() {
   case "$1" in
-    mxtrap) echo "$P_MXTRAP" ;; relay) echo "$P_RELAY" ;; redis) echo "$P_REDIS_MX" ;;
+    mxtrap) echo "$P_MXTRAP" ;; nometrics) echo "$P_NOMETRICS" ;; relay) echo "$P_RELAY" ;; redis) echo "$P_REDIS_MX" ;;
     cluster) echo "$P_CLUSTER_MX" ;; postfix) echo "$P_POSTFIX" ;; sink) echo "$P_SINK" ;;
   esac
 }
@@ -648,13 +660,15 @@ JIT_AFTER=$(mxtrap_jit)
 cell() { local v=${RESULT[$1,$2]:-}; [ -n "$v" ] && echo "$v" || echo "-"; }
 echo
 echo "Throughput, messages/second ($MESSAGES msgs of $SIZE bytes per run; higher is better):"
-printf '%8s  %12s  %12s  %12s  %14s  %12s  %14s  %12s\n' sessions mxtrap mxtrap-relay mxtrap-redis \
-  mxtrap-cluster postfix mxtrap/postfix smtp-sink
+printf '%8s  %12s  %16s  %12s  %12s  %12s  %14s  %12s  %14s  %12s\n' sessions mxtrap \
+  mxtrap-nometrics metrics-cost mxtrap-relay mxtrap-redis mxtrap-cluster postfix mxtrap/postfix smtp-sink
 for s in $SESSIONS; do
-  mx=$(cell mxtrap "$s") rl=$(cell relay "$s") rd=$(cell redis "$s") cl=$(cell cluster "$s")
-  pf=$(cell postfix "$s") sk=$(cell sink "$s")
+  mx=$(cell mxtrap "$s") nm=$(cell nometrics "$s") rl=$(cell relay "$s") rd=$(cell redis "$s")
+  cl=$(cell cluster "$s") pf=$(cell postfix "$s") sk=$(cell sink "$s")
   ratio=$(awk -v a="$mx" -v b="$pf" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }')
-  printf '%8s  %12s  %12s  %12s  %14s  %12s  %14s  %12s\n' "$s" "$mx" "$rl" "$rd" "$cl" "$pf" "$ratio" "$sk"
+  # What the metrics cost: how much slower mxtrap is with them than without, in per cent.
+  cost=$(awk -v a="$mx" -v b="$nm" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%+.1f%%", (b - a) / b * 100; else print "-" }')
+  printf '%8s  %12s  %16s  %12s  %12s  %12s  %14s  %12s  %14s  %12s\n' "$s" "$mx" "$nm" "$cost" "$rl" "$rd" "$cl" "$pf" "$ratio" "$sk"
 done
 if [ -n "$JIT_BEFORE" ] && [ -n "$JIT_AFTER" ]; then
   # Compiling takes a core away from serving: a steady-state figure needs little of it here.
@@ -673,6 +687,11 @@ if [ "$WANT_MXTRAP" = 1 ]; then
   n=$( (find "$MX_DIR/data" -type f -path '*/new/*' 2>/dev/null || true) | wc -l)
   echo "mxtrap:  $n files in Maildir new/ directories under $MX_DIR/data"
   kill -0 "$MXTRAP_PID" 2>/dev/null || { echo "mxtrap: the server died during the benchmark" >&2; FAILED=1; }
+fi
+if [ "$WANT_NOMETRICS" = 1 ]; then
+  n=$( (find "$NOMETRICS_DIR/data" -type f -path '*/new/*' 2>/dev/null || true) | wc -l)
+  echo "mxtrap-nometrics: $n files in Maildir new/ directories under $NOMETRICS_DIR/data"
+  kill -0 "$NOMETRICS_PID" 2>/dev/null || { echo "mxtrap-nometrics: the server died during the benchmark" >&2; FAILED=1; }
 fi
 if [ "$WANT_REDIS" = 1 ]; then
   n=$( (find "$REDIS_MX_DIR/data" -type f -path '*/new/*' 2>/dev/null || true) | wc -l)

@@ -159,4 +159,14 @@ public class ArchitectureTest {
           .should()
           .dependOnClassesThat()
           .resideInAPackage("com.google.common..");
+
+  /** The Prometheus client is behind {@code observe.Metrics}: admin serves it, app wires it. */
+  @ArchTest
+  static final ArchRule onlyObserveImportsPrometheus =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("org.mxtrap.observe..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAPackage("io.prometheus..");
 }

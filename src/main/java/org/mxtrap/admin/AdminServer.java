@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.observe.Json;
+import org.mxtrap.observe.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -24,7 +25,9 @@ import org.slf4j.MDC;
  * The admin HTTP API on {@code admin.bind}: {@code GET /status}, {@code GET|POST|DELETE
  * /suppressions}, {@code GET /explain}, {@code GET /queue/messages}, {@code GET|DELETE
  * /queue/messages/ID}, {@code POST /queue/flush} (the endpoints and their JSON: {@link AdminApi}),
- * and {@code GET|POST /state}, which stream JSON lines ({@link StateEndpoint}).
+ * {@code GET|POST /state}, which stream JSON lines ({@link StateEndpoint}), and {@code GET
+ * /metrics}, the Prometheus text format ({@link Metrics}; open without the token when {@code
+ * admin.metrics_public}, 404 when {@code admin.metrics} is off).
  *
  * <p>Every request must carry {@code Authorization: Bearer TOKEN} ({@link AdminToken}); without it,
  * or with another token, the answer is 401 with {@code WWW-Authenticate: Bearer}, whatever the
@@ -46,10 +49,15 @@ public final class AdminServer implements AutoCloseable {
   /** The path of one queued message, before its ID. */
   private static final String MESSAGE = "/queue/messages/";
 
+  /** The path of the Prometheus scrape. */
+  private static final String METRICS = "/metrics";
+
   private final InetSocketAddress bind;
   private final AdminToken token;
   private final AdminApi api;
   private final StateEndpoint state;
+  private final @Nullable Metrics metrics;
+  private final boolean metricsPublic;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private @Nullable HttpServer server;
 
@@ -58,10 +66,26 @@ public final class AdminServer implements AutoCloseable {
    * #address()} tells which).
    */
   public AdminServer(InetSocketAddress bind, AdminToken token, Clock clock, Host host) {
+    this(bind, token, clock, host, null, false);
+  }
+
+  /**
+   * The same, with {@code GET /metrics} serving {@code metrics} (null: {@code admin.metrics} is
+   * off), without the token when {@code metricsPublic}.
+   */
+  public AdminServer(
+      InetSocketAddress bind,
+      AdminToken token,
+      Clock clock,
+      Host host,
+      @Nullable Metrics metrics,
+      boolean metricsPublic) {
     this.bind = bind;
     this.token = token;
     this.api = new AdminApi(clock, host);
     this.state = new StateEndpoint(clock, host.transfer());
+    this.metrics = metrics;
+    this.metricsPublic = metricsPublic;
   }
 
   /**
@@ -119,6 +143,10 @@ public final class AdminServer implements AutoCloseable {
     String method = ex.getRequestMethod();
     String path = ex.getRequestURI().getPath();
     try {
+      if (metricsPublic && path.equals(METRICS)) {
+        scrape(ex, method);
+        return;
+      }
       if (!token.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
         log.warn("refused {} {}: no valid bearer token", method, path);
         ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
@@ -132,6 +160,10 @@ public final class AdminServer implements AutoCloseable {
       }
       if (path.equals(STATE)) {
         transfer(ex, method, Query.parse(ex.getRequestURI().getRawQuery()));
+        return;
+      }
+      if (path.equals(METRICS)) {
+        scrape(ex, method);
         return;
       }
       Answer a = route(method, path, Query.parse(ex.getRequestURI().getRawQuery()));
@@ -193,7 +225,7 @@ public final class AdminServer implements AutoCloseable {
               "no such endpoint: "
                   + path
                   + "; there are /status, /suppressions, /explain, /queue/messages[/ID],"
-                  + " /queue/flush, /state");
+                  + " /queue/flush, /state, /metrics");
         }
         String id = path.substring(MESSAGE.length());
         yield switch (method) {
@@ -270,6 +302,28 @@ public final class AdminServer implements AutoCloseable {
         send(ex, a.status(), text ? a.text() : Json.write(a.json()) + "\n", text);
       }
       default -> throw notAllowed(method, STATE, "GET, POST");
+    }
+  }
+
+  /**
+   * {@code GET /metrics}: every metric in the Prometheus text format, written as it is read
+   * (chunked); 404 when {@code admin.metrics} is off.
+   */
+  private void scrape(HttpExchange ex, String method) {
+    if (!method.equals("GET")) {
+      throw notAllowed(method, METRICS, "GET");
+    }
+    Metrics m = metrics;
+    if (m == null) {
+      throw new ApiException(404, "metrics are off on this server (admin.metrics: false)");
+    }
+    ex.getResponseHeaders().set("Content-Type", Metrics.CONTENT_TYPE);
+    ex.getResponseHeaders().set("Cache-Control", "no-store");
+    try (OutputStream out = ex.getResponseBody()) {
+      ex.sendResponseHeaders(200, 0);
+      m.write(out);
+    } catch (IOException e) {
+      log.debug("client went away during the scrape: {}", e.toString()); // a peer hanging up
     }
   }
 }

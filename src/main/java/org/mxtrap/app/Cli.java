@@ -61,6 +61,11 @@ public final class Cli implements Runnable {
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
+      return new String[] {"mxtrap " + version()};
+    }
+
+    /** This build's version, from the jar; {@code unknown} when it says none. */
+    static String version() {
       Properties p = new Properties();
       try (InputStream in = Cli.class.getResourceAsStream("/org/mxtrap/version.properties")) {
         if (in != null) {
@@ -69,7 +74,7 @@ public final class Cli implements Runnable {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      return new String[] {"mxtrap " + p.getProperty("version", "unknown")};
+      return p.getProperty("version", "unknown");
     }
   }
 }

@@ -17,6 +17,7 @@ import org.mxtrap.dns.layout.Finding;
 import org.mxtrap.dns.layout.LayoutCheck;
 import org.mxtrap.dns.layout.LayoutReport;
 import org.mxtrap.dns.layout.ZonePlan;
+import org.mxtrap.observe.Events;
 import org.mxtrap.observe.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -149,7 +150,8 @@ final class DnsCommand implements Runnable {
       }
       MxtrapConfig c = config.load();
       StubResolver dns =
-          StubResolver.create(resolver.apply(c.dns(), spec.commandLine()), Clock.systemUTC());
+          StubResolver.create(
+              resolver.apply(c.dns(), spec.commandLine()), Clock.systemUTC(), Events.NONE);
       LayoutCheck check = new LayoutCheck(dns);
       List<LayoutReport> reports = new ArrayList<>();
       for (String d : only == null ? c.domains() : List.of(only)) {

@@ -22,6 +22,7 @@ import org.mxtrap.dns.Note;
 import org.mxtrap.dns.StubResolver;
 import org.mxtrap.dns.TargetHost;
 import org.mxtrap.dns.ThisHost;
+import org.mxtrap.observe.Events;
 import org.mxtrap.observe.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -80,7 +81,7 @@ final class MxCommand implements Callable<Integer> {
     ThisHost me = thisHost();
     MxLocator locator =
         new MxLocator(
-            StubResolver.create(settings, Clock.systemUTC()),
+            StubResolver.create(settings, Clock.systemUTC(), Events.NONE),
             RandomGenerator.getDefault(),
             MxLocator.Limits.DEFAULTS);
     MxOrder order = locator.locate(name, me);

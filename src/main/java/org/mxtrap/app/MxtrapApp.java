@@ -65,11 +65,13 @@ import org.mxtrap.dns.ThisHost;
 import org.mxtrap.observe.DecisionLog;
 import org.mxtrap.observe.Event;
 import org.mxtrap.observe.Events;
+import org.mxtrap.observe.Metrics;
 import org.mxtrap.policy.Arming;
 import org.mxtrap.policy.Prober;
 import org.mxtrap.policy.RecentDecisions;
 import org.mxtrap.policy.TrapEngine;
 import org.mxtrap.postfix.PolicyServer;
+import org.mxtrap.queue.QueueEntry;
 import org.mxtrap.queue.Spool;
 import org.mxtrap.smtp.Replies;
 import org.mxtrap.smtp.SessionSettings;
@@ -88,6 +90,7 @@ import org.mxtrap.state.FileAvailabilityHistory;
 import org.mxtrap.state.SqliteSuppressionStore;
 import org.mxtrap.state.StateView;
 import org.mxtrap.state.SuppressionStore;
+import org.mxtrap.state.TimedSuppressionStore;
 import org.mxtrap.state.redis.RedisState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -160,9 +163,11 @@ final class MxtrapApp implements AutoCloseable {
                     clock.instant(),
                     trap.armAfter());
         suppressions =
-            shared == null
-                ? SqliteSuppressionStore.open(stateDir.resolve("suppressions.sqlite"))
-                : shared.suppressions(REDIS_RESYNC, clock);
+            new TimedSuppressionStore(
+                shared == null
+                    ? SqliteSuppressionStore.open(stateDir.resolve("suppressions.sqlite"))
+                    : shared.suppressions(REDIS_RESYNC, clock),
+                events);
         DecisionLog decisions =
             DecisionLog.open(
                 config.dataDir().resolve("log").resolve("decisions.jsonl"),
@@ -184,7 +189,7 @@ final class MxtrapApp implements AutoCloseable {
                     preferences);
         RecentDecisions recent = new RecentDecisions(10_000, 20);
         // DNSBL and reverse names; no query is made when neither is configured.
-        Dns dns = StubResolver.create(config.dns(), clock);
+        Dns dns = StubResolver.create(config.dns(), clock, events);
         Arming arming = new Arming(config.layout(), availability, trap.armAfter());
         TrapEngine engine =
             new TrapEngine(
@@ -199,7 +204,7 @@ final class MxtrapApp implements AutoCloseable {
                 contacts,
                 suppressions,
                 arming,
-                new Dnsbl(dns, config.dnsbl(), clock),
+                new Dnsbl(dns, config.dnsbl(), clock, events),
                 config.dns().reverseNames()
                     ? new ReverseNames(dns, config.dns().ptrBudget())
                     : null,
@@ -341,14 +346,24 @@ final class MxtrapApp implements AutoCloseable {
   }
 
   /**
-   * @param events told everything that happens on this host; the decision log and the admin
-   *     counters listen in any case
+   * @param listener told everything that happens on this host; the decision log, the admin counters
+   *     and (with {@code admin.metrics}) the metrics listen in any case
    * @throws ConfigException when the recipient list cannot be read (each bad line named)
    * @throws IOException when something else this host needs cannot be had: a port, the data
    *     directory, the resources its limits need
    */
-  static MxtrapApp start(MxtrapConfig config, Clock clock, Events events)
+  static MxtrapApp start(MxtrapConfig config, Clock clock, Events listener)
       throws IOException, ConfigException {
+    Metrics metrics =
+        config.admin().metrics()
+            ? new Metrics(
+                config.layout().entries(),
+                config.trap().window(),
+                clock,
+                Cli.Version.version(),
+                config.hostname())
+            : null;
+    Events events = metrics == null ? listener : Events.of(metrics, listener);
     Resources resources = resources(config);
     // Mode verify asks the next hop: its verifier is made with the delivery agent, below.
     boolean verify = config.recipients().mode() == RecipientSettings.Mode.VERIFY;
@@ -393,7 +408,7 @@ final class MxtrapApp implements AutoCloseable {
         maxHeld = 0;
       }
       case MX -> {
-        MxDeliveryAgent mx = mxAgent(config, clock);
+        MxDeliveryAgent mx = mxAgent(config, clock, events);
         closeOutbound = mx::close;
         agent = mx;
         nextHop = mx;
@@ -473,6 +488,9 @@ final class MxtrapApp implements AutoCloseable {
                         clock,
                         c.transport())
                     .run());
+    if (metrics != null) {
+      metrics.read(readings(policy, spool));
+    }
     AdminServer admin =
         new AdminServer(
             config.admin().bind(),
@@ -488,7 +506,9 @@ final class MxtrapApp implements AutoCloseable {
                 policy.recent(),
                 events,
                 spool,
-                runner));
+                runner),
+            metrics,
+            config.admin().metricsPublic());
     PolicyServer frontDoor = frontDoor(config, policy.engine(), clock);
     MxtrapApp app =
         new MxtrapApp(
@@ -596,13 +616,49 @@ final class MxtrapApp implements AutoCloseable {
   }
 
   /**
-   * The agent of {@code delivery.mode: mx}: SMTP with our host name and {@code delivery.tls}, the
-   * domain's MX order from {@code dns}, and this host as {@link #thisHost self}.
+   * What the metrics read at each scrape: arming and outages from the policy's history, the queue
+   * from the spool, the count of active suppressions from the store (all answered from memory).
    */
-  static MxDeliveryAgent mxAgent(MxtrapConfig config, Clock clock) {
+  private static Metrics.Readings readings(Policy policy, Spool spool) {
+    return new Metrics.Readings() {
+      @Override
+      public boolean armed(LayoutEntry e, Instant now) {
+        return policy.arming().state(e, now).armed();
+      }
+
+      @Override
+      public @Nullable Instant outageEnded(LayoutEntry e, Instant now) {
+        AvailabilityHistory history = policy.availability();
+        List<AvailabilityHistory.Outage> outages = history.outages(e, history.since());
+        return outages.isEmpty() ? null : outages.getLast().endOr(now);
+      }
+
+      @Override
+      public int queued() {
+        return spool.size();
+      }
+
+      @Override
+      public @Nullable Instant oldestQueued() {
+        return spool.oldest().map(QueueEntry::arrival).orElse(null);
+      }
+
+      @Override
+      public int suppressionsActive(Instant now) {
+        return policy.suppressions().count(now);
+      }
+    };
+  }
+
+  /**
+   * The agent of {@code delivery.mode: mx}: SMTP with our host name and {@code delivery.tls}, the
+   * domain's MX order from {@code dns} (each lookup told to {@code events}), and this host as
+   * {@link #thisHost self}.
+   */
+  static MxDeliveryAgent mxAgent(MxtrapConfig config, Clock clock, Events events) {
     MxLocator locator =
         new MxLocator(
-            StubResolver.create(config.dns(), clock),
+            StubResolver.create(config.dns(), clock, events),
             // Safe from every delivery thread at once: each draws from its own thread's generator.
             (RandomGenerator) () -> ThreadLocalRandom.current().nextLong(),
             MxLocator.Limits.DEFAULTS);

@@ -10,8 +10,12 @@ import org.mxtrap.core.Addresses;
  *
  * @param bind where it listens; loopback unless {@code allowRemote}
  * @param allowRemote {@code allow_remote: true}: the operator asked for a non-loopback bind
+ * @param metrics {@code metrics}: whether {@code GET /metrics} serves the Prometheus metrics (off:
+ *     nothing counts them, and the path answers 404)
+ * @param metricsPublic {@code metrics_public}: {@code GET /metrics} answers without the token
  */
-public record AdminSettings(InetSocketAddress bind, boolean allowRemote) {
+public record AdminSettings(
+    InetSocketAddress bind, boolean allowRemote, boolean metrics, boolean metricsPublic) {
 
   static final Key<AdminSettings, InetSocketAddress> BIND =
       Key.of(
@@ -21,13 +25,21 @@ public record AdminSettings(InetSocketAddress bind, boolean allowRemote) {
           AdminSettings::bind);
   static final Key<AdminSettings, Boolean> ALLOW_REMOTE =
       Key.of("allow_remote", Type.bool(), false, AdminSettings::allowRemote);
+  static final Key<AdminSettings, Boolean> METRICS =
+      Key.of("metrics", Type.bool(), true, AdminSettings::metrics);
+  static final Key<AdminSettings, Boolean> METRICS_PUBLIC =
+      Key.of("metrics_public", Type.bool(), false, AdminSettings::metricsPublic);
 
   static final Section<AdminSettings> SECTION =
-      Section.of("admin", List.of(BIND, ALLOW_REMOTE), AdminSettings::build)
+      Section.of(
+              "admin", List.of(BIND, ALLOW_REMOTE, METRICS, METRICS_PUBLIC), AdminSettings::build)
           .describedAs(
               a ->
                   Type.socketAddress(a.bind())
-                      + (a.allowRemote() ? " (remote access allowed)" : ""));
+                      + (a.allowRemote() ? " (remote access allowed)" : "")
+                      + (!a.metrics()
+                          ? ", no metrics"
+                          : a.metricsPublic() ? ", metrics without the token" : ""));
 
   public static final AdminSettings DEFAULTS = SECTION.defaults();
 
@@ -45,6 +57,6 @@ public record AdminSettings(InetSocketAddress bind, boolean allowRemote) {
                   + " set admin.allow_remote: true to bind it anyway (the bearer token is still"
                   + " required)");
     }
-    return new AdminSettings(bind, remote);
+    return new AdminSettings(bind, remote, v.get(METRICS), v.get(METRICS_PUBLIC));
   }
 }

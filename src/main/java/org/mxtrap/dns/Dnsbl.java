@@ -12,6 +12,8 @@ import java.util.stream.Collectors;
 import org.mxtrap.config.DnsblSettings;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Cidr;
+import org.mxtrap.observe.Event;
+import org.mxtrap.observe.Events;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +44,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Time.</b> The zones are asked at once, each on a virtual thread, through the {@link Dns}
  * port (whose cache keeps answers for their TTL). {@link #lookup} returns within {@code
- * dnsbl.timeout}: a zone that has not answered by then is unknown and its query is abandoned.
- * Thread-safe.
+ * dnsbl.timeout}: a zone that has not answered by then is unknown and its query is abandoned. Each
+ * zone's lookup is told as one {@link Event.DnsblAsked} when it ends (an abandoned one ends at
+ * once, unknown). Thread-safe.
  */
 public final class Dnsbl {
   private static final Logger log = LoggerFactory.getLogger("dns");
@@ -54,17 +57,20 @@ public final class Dnsbl {
   private final Dns dns;
   private final DnsblSettings settings;
   private final Clock clock;
+  private final Events events;
   private final Map<String, Instant> warned = new ConcurrentHashMap<>();
 
   /**
    * @param dns where the lookups go
    * @param settings the zones and the time they get
    * @param clock the time warnings are spaced by
+   * @param events told of each zone's lookup
    */
-  public Dnsbl(Dns dns, DnsblSettings settings, Clock clock) {
+  public Dnsbl(Dns dns, DnsblSettings settings, Clock clock, Events events) {
     this.dns = dns;
     this.settings = settings;
     this.clock = clock;
+    this.events = events;
   }
 
   /** Whether any zone is configured: without one, {@link #lookup} asks nothing. */
@@ -87,9 +93,7 @@ public final class Dnsbl {
     }
     List<BoundedLookup<DnsblAnswer>> pending = new ArrayList<>(zones.size());
     for (DnsblSettings.Zone z : zones) {
-      pending.add(
-          BoundedLookup.start(
-              "dnsbl", settings.timeout(), () -> answer(z, client, dns.a(queryName(client, z)))));
+      pending.add(BoundedLookup.start("dnsbl", settings.timeout(), () -> timedAnswer(z, client)));
     }
     List<DnsblAnswer> out = new ArrayList<>(zones.size());
     for (int i = 0; i < zones.size(); i++) {
@@ -126,6 +130,21 @@ public final class Dnsbl {
       }
     }
     return name.append(zone).toString();
+  }
+
+  /** Asks {@code zone} about {@code client}, and tells how it went and how long it took. */
+  private DnsblAnswer timedAnswer(DnsblSettings.Zone zone, InetAddress client) {
+    long started = System.nanoTime();
+    DnsblAnswer a = answer(zone, client, dns.a(queryName(client, zone)));
+    Event.Listing listing =
+        switch (a) {
+          case DnsblAnswer.Listed l -> Event.Listing.LISTED;
+          case DnsblAnswer.NotListed n -> Event.Listing.NOT_LISTED;
+          case DnsblAnswer.Unknown u -> Event.Listing.UNKNOWN;
+        };
+    events.on(
+        new Event.DnsblAsked(zone.name(), listing, Duration.ofNanos(System.nanoTime() - started)));
+    return a;
   }
 
   /** What {@code answer}, the A lookup of the query name, means for {@code client}. */

@@ -22,6 +22,8 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.DnsSettings;
 import org.mxtrap.core.Addresses;
+import org.mxtrap.observe.Event;
+import org.mxtrap.observe.Events;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
@@ -66,6 +68,9 @@ import org.xbill.DNS.WireParseException;
  * NXDOMAIN and NODATA for the SOA's negative TTL (RFC 2308), at most {@link #MAX_NEGATIVE_TTL};
  * unknown outcomes never (see {@link AnswerCache}). At most {@value #CACHE_ENTRIES} answers.
  *
+ * <p><b>Events.</b> Every lookup the cache did not answer is told as one {@link Event.DnsAsked}:
+ * its type, its outcome and how long it took.
+ *
  * <p>Thread-safe; every lookup blocks its caller (a virtual thread is cheap to block), for at most
  * {@code timeout × resolvers × (1 + retries)} per name asked.
  */
@@ -88,6 +93,7 @@ public final class StubResolver implements Dns {
   private final Duration timeout;
   private final int retries;
   private final AnswerCache cache;
+  private final Events events;
 
   /**
    * @param resolvers the recursive resolvers to ask, in order; at least one
@@ -95,13 +101,15 @@ public final class StubResolver implements Dns {
    * @param retries rounds after the first
    * @param clock the time the cache goes by
    * @param cacheEntries the most answers kept
+   * @param events told of every lookup the cache did not answer
    */
   StubResolver(
       List<InetSocketAddress> resolvers,
       Duration timeout,
       int retries,
       Clock clock,
-      int cacheEntries) {
+      int cacheEntries,
+      Events events) {
     if (resolvers.isEmpty()) {
       throw new IllegalArgumentException("no resolver to ask");
     }
@@ -117,17 +125,18 @@ public final class StubResolver implements Dns {
     this.timeout = timeout;
     this.retries = retries;
     this.cache = new AnswerCache(clock, cacheEntries, MAX_TTL, MAX_NEGATIVE_TTL);
+    this.events = events;
   }
 
   /**
    * A resolver for {@code settings}: its resolvers, or the system's for {@code system}; answers
-   * cached by {@code clock}.
+   * cached by {@code clock}; each lookup made told to {@code events}.
    */
-  public static StubResolver create(DnsSettings settings, Clock clock) {
+  public static StubResolver create(DnsSettings settings, Clock clock, Events events) {
     List<InetSocketAddress> resolvers =
         settings.system() ? systemResolvers() : settings.resolvers();
     return new StubResolver(
-        resolvers, settings.timeout(), settings.retries(), clock, CACHE_ENTRIES);
+        resolvers, settings.timeout(), settings.retries(), clock, CACHE_ENTRIES, events);
   }
 
   /**
@@ -198,9 +207,32 @@ public final class StubResolver implements Dns {
     if (cached != null) {
       return cached;
     }
+    long started = System.nanoTime();
     Answer<T> answer = resolve(name, type, value);
+    events.on(
+        new Event.DnsAsked(
+            recordType(type), outcome(answer), Duration.ofNanos(System.nanoTime() - started)));
     cache.put(key, answer);
     return answer;
+  }
+
+  private static Event.RecordType recordType(int type) {
+    return switch (type) {
+      case Type.A -> Event.RecordType.A;
+      case Type.AAAA -> Event.RecordType.AAAA;
+      case Type.PTR -> Event.RecordType.PTR;
+      case Type.MX -> Event.RecordType.MX;
+      case Type.TXT -> Event.RecordType.TXT;
+      default -> throw new IllegalArgumentException("not a type mxtrap asks: " + Type.string(type));
+    };
+  }
+
+  private static Event.Lookup outcome(Answer<?> answer) {
+    return switch (answer) {
+      case Answer.Found<?> f -> Event.Lookup.FOUND;
+      case Answer.NotFound<?> n -> Event.Lookup.NONE;
+      case Answer.Unknown<?> u -> Event.Lookup.UNKNOWN;
+    };
   }
 
   /** Asks for {@code name}, following CNAMEs, until an answer decides it. */

@@ -99,4 +99,54 @@ public sealed interface Event {
 
   /** The tarpit took a connection or let one go: {@code held} connections are held now. */
   record TarpitHeld(int held) implements Event {}
+
+  /**
+   * A call to a store returned, or threw, after {@code took}: told by the timing decorator around
+   * the store, once per call.
+   *
+   * @param store which store: {@code suppressions}
+   * @param operation the method called: {@code find}, {@code offend}, {@code add}, {@code remove},
+   *     {@code active}, {@code count}, {@code history}, {@code maintain}, {@code stored}, {@code
+   *     restore}
+   */
+  record StoreCalled(String store, String operation, Duration took) implements Event {}
+
+  /**
+   * The resolver asked DNS about one name and type (an answer from its cache is not told): the
+   * outcome after {@code took}, every try and CNAME on the way included.
+   */
+  record DnsAsked(RecordType type, Lookup outcome, Duration took) implements Event {}
+
+  /** The record types mxtrap looks up. */
+  enum RecordType {
+    A,
+    AAAA,
+    PTR,
+    MX,
+    TXT
+  }
+
+  /** What a DNS lookup came to (STYLE.md rule 3: three outcomes, never folded). */
+  enum Lookup {
+    /** Records of the type asked. */
+    FOUND,
+    /** NXDOMAIN or NODATA. */
+    NONE,
+    /** The lookup could not be made: timeout, SERVFAIL, a network error. */
+    UNKNOWN
+  }
+
+  /**
+   * One DNS blocklist of {@code dnsbl.zones} answered about a client (or did not, within {@code
+   * dnsbl.timeout}: then {@link Listing#UNKNOWN}) after {@code took}.
+   */
+  record DnsblAsked(String zone, Listing outcome, Duration took) implements Event {}
+
+  /** What a blocklist said about a client. */
+  enum Listing {
+    LISTED,
+    NOT_LISTED,
+    /** Nothing is known: no answer, a refusal code, or an answer that is not a DNSBL's. */
+    UNKNOWN
+  }
 }

@@ -21,6 +21,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -585,5 +586,11 @@ public final class Spool implements MessageSink, AutoCloseable {
     while (buf.hasRemaining()) {
       ch.write(buf);
     }
+  }
+
+  /** The message queued longest, the first of {@link #list}, if any; without copying the list. */
+  public Optional<QueueEntry> oldest() {
+    Map.Entry<String, Slot> first = index.firstEntry();
+    return first == null ? Optional.empty() : Optional.of(first.getValue().entry);
   }
 }

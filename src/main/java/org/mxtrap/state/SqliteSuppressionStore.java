@@ -271,6 +271,11 @@ public final class SqliteSuppressionStore implements SuppressionStore {
     return index.values().filter(s -> s.activeAt(now)).sorted(Suppression.BY_PREFIX).toList();
   }
 
+  @Override
+  public int count(Instant now) {
+    return (int) index.values().filter(s -> s.activeAt(now)).count();
+  }
+
   /** {@inheritDoc} Longest prefix first. */
   @Override
   public List<Suppression> history(InetAddress address) {

@@ -57,6 +57,14 @@ public interface SuppressionStore extends AutoCloseable {
   /** Every suppression active at {@code now}, by prefix. */
   List<Suppression> active(Instant now);
 
+  /**
+   * How many suppressions are active at {@code now}: {@code active(now).size()}. A store answering
+   * from memory counts without building and sorting the list (the metrics ask at every scrape).
+   */
+  default int count(Instant now) {
+    return active(now).size();
+  }
+
   /** Every stored suppression, active or ended, whose prefix covers {@code address}. */
   List<Suppression> history(InetAddress address);
 

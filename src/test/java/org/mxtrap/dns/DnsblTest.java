@@ -19,6 +19,7 @@ import org.mxtrap.config.DnsblSettings.Zone;
 import org.mxtrap.config.IpLiterals;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Cidr;
+import org.mxtrap.observe.Events;
 import org.mxtrap.testing.FakeClock;
 import org.mxtrap.testing.FakeDns;
 import org.slf4j.LoggerFactory;
@@ -53,7 +54,7 @@ class DnsblTest {
   }
 
   Dnsbl dnsbl(Duration timeout, Zone... zones) {
-    return new Dnsbl(dns, new DnsblSettings(List.of(zones), 1.0, timeout), clock);
+    return new Dnsbl(dns, new DnsblSettings(List.of(zones), 1.0, timeout), clock, Events.NONE);
   }
 
   List<DnsblAnswer> lookup(Zone... zones) {
@@ -228,7 +229,7 @@ class DnsblTest {
 
   @Test
   void withoutZonesNothingIsAsked() {
-    Dnsbl d = new Dnsbl(dns, DnsblSettings.NONE, clock);
+    Dnsbl d = new Dnsbl(dns, DnsblSettings.NONE, clock, Events.NONE);
     assertThat(d.enabled()).isFalse();
     assertThat(d.lookup(CLIENT)).isEmpty();
     assertThat(dns.asked).isEmpty();

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.mxtrap.config.IpLiterals;
 import org.mxtrap.core.Addresses;
+import org.mxtrap.observe.Events;
 import org.mxtrap.testing.FakeClock;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
@@ -58,7 +59,8 @@ class StubResolverTest {
         TIMEOUT,
         retries,
         clock,
-        100);
+        100,
+        Events.NONE);
   }
 
   private static Name n(String name) {

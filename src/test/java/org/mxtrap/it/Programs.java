@@ -40,4 +40,33 @@ final class Programs {
     Assumptions.abort(msg);
     throw new AssertionError("unreachable");
   }
+
+  /**
+   * Requires python3 and its module {@code module} (Debian's {@code debianPackage}): skips loudly
+   * without them, fails under {@code CI=true}. Debian's own interpreter when there is one, since a
+   * python3 first on the PATH (pyenv, a virtualenv) does not see Debian's modules.
+   */
+  static Path requirePython(String module, String debianPackage) throws Exception {
+    Path debian = Path.of("/usr/bin/python3");
+    Path python = Files.isExecutable(debian) ? debian : require("python3", "python3");
+    Process p =
+        new ProcessBuilder(python.toString(), "-c", "import " + module)
+            .redirectErrorStream(true)
+            .start();
+    p.getInputStream().readAllBytes();
+    if (p.waitFor() != 0) {
+      String msg =
+          "*** python3 module "
+              + module
+              + " is not installed (apt-get install "
+              + debianPackage
+              + "): test skipped ***";
+      if ("true".equals(System.getenv("CI"))) {
+        fail(msg);
+      }
+      System.err.println(msg);
+      Assumptions.abort(msg);
+    }
+    return python;
+  }
 }

@@ -22,6 +22,7 @@ final class TestLayout {
   String limits = "";
   String tls = "";
   String extra = "";
+  String adminKeys = "";
   @Nullable InetAddress probeFrom;
   List<String> jvmOptions = List.of();
   int openFiles;
@@ -79,9 +80,10 @@ final class TestLayout {
           - { preference: 30, host: mx2.example.test, address: 127.0.0.1, port: %d, role: trap }
           - { preference: 40, host: mx3.example.test, address: 127.0.0.1, port: %d, role: trap }
         listen: ["127.0.0.1:%d", "127.0.0.1:%d", "127.0.0.1:%d"]
-        admin: { bind: "127.0.0.1:%d" }
+        admin: { bind: "127.0.0.1:%d"%s }
         """
-                .formatted(dataDir, primary, trap30, trap40, primary, trap30, trap40, admin)
+                .formatted(
+                    dataDir, primary, trap30, trap40, primary, trap30, trap40, admin, adminKeys)
             + limits
             + tls
             // No reverse names: a test server never asks the machine's resolver.
@@ -100,5 +102,13 @@ final class TestLayout {
   MxtrapProcess start() throws IOException {
     return MxtrapProcess.start(
         write(), dir.resolve("mxtrap.log"), primary, probeFrom, jvmOptions, openFiles);
+  }
+
+  /**
+   * More keys of the {@code admin} section, as a YAML flow map's entries: {@code metrics: false}.
+   */
+  TestLayout admin(String flowEntries) {
+    this.adminKeys += ", " + flowEntries;
+    return this;
   }
 }

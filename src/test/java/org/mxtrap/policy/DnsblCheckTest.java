@@ -15,6 +15,7 @@ import org.mxtrap.core.Decision;
 import org.mxtrap.core.Verdict;
 import org.mxtrap.dns.Dnsbl;
 import org.mxtrap.dns.DnsblAnswer;
+import org.mxtrap.observe.Events;
 import org.mxtrap.testing.FakeClock;
 import org.mxtrap.testing.FakeDns;
 
@@ -31,7 +32,8 @@ class DnsblCheckTest {
         new Dnsbl(
             new FakeDns(),
             new DnsblSettings(List.of(zones), threshold, Duration.ofSeconds(1)),
-            new FakeClock()),
+            new FakeClock(),
+            Events.NONE),
         action);
   }
 

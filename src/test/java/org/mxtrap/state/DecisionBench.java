@@ -234,7 +234,8 @@ final class DecisionBench {
             s.contacts(),
             s.suppressions(),
             new Arming(layout, s.availability(), t.armAfter()),
-            new Dnsbl(new FakeDns(), DnsblSettings.NONE, Clock.fixed(now, ZoneOffset.UTC)),
+            new Dnsbl(
+                new FakeDns(), DnsblSettings.NONE, Clock.fixed(now, ZoneOffset.UTC), Events.NONE),
             null,
             StateView.WHOLE,
             new BoundedIdentityHistory(1_000, t.window()),

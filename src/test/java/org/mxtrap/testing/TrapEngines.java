@@ -51,7 +51,7 @@ public final class TrapEngines {
         contacts,
         suppressions,
         arming,
-        new Dnsbl(dns, config.dnsbl(), clock),
+        new Dnsbl(dns, config.dnsbl(), clock, Events.NONE),
         config.dns().reverseNames() ? new ReverseNames(dns, config.dns().ptrBudget()) : null,
         view,
         new BoundedIdentityHistory(10_000, config.trap().window()),

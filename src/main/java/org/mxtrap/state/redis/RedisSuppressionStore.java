@@ -350,6 +350,12 @@ public final class RedisSuppressionStore implements SuppressionStore {
     return mirror.active(now);
   }
 
+  /** {@inheritDoc} From the mirror. */
+  @Override
+  public int count(Instant now) {
+    return mirror.count(now);
+  }
+
   /** {@inheritDoc} From the mirror, longest prefix first. */
   @Override
   public List<Suppression> history(InetAddress address) {

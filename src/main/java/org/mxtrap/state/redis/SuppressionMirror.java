@@ -95,6 +95,10 @@ final class SuppressionMirror {
         .toList();
   }
 
+  int count(Instant now) {
+    return (int) index.values().filter(v -> v.suppression().activeAt(now)).count();
+  }
+
   /** Longest prefix first. */
   List<Suppression> history(InetAddress address) {
     return index.covering(address).stream().map(Versioned::suppression).toList();
