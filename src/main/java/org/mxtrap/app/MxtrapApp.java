@@ -28,6 +28,7 @@ import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.admin.AdminServer;
 import org.mxtrap.admin.AdminToken;
+import org.mxtrap.admin.DecisionFeed;
 import org.mxtrap.admin.StateStore;
 import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.DeliverySettings;
@@ -361,7 +362,9 @@ final class MxtrapApp implements AutoCloseable {
     if (t != null) {
       tls = TlsContexts.fromPem(t.cert(), t.key());
     }
-    Policy policy = Policy.open(config, clock, events);
+    // The dashboard's live list and charts listen to the engine's decisions.
+    DecisionFeed feed = new DecisionFeed(clock);
+    Policy policy = Policy.open(config, clock, Events.of(events, feed));
     Spool spool;
     try {
       spool = Spool.open(config.dataDir().resolve("queue"), clock);
@@ -488,7 +491,8 @@ final class MxtrapApp implements AutoCloseable {
                 policy.recent(),
                 events,
                 spool,
-                runner));
+                runner),
+            feed);
     PolicyServer frontDoor = frontDoor(config, policy.engine(), clock);
     MxtrapApp app =
         new MxtrapApp(

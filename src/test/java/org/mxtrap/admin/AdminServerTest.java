@@ -130,7 +130,8 @@ class AdminServerTest {
                 recent,
                 Events.NONE,
                 spool,
-                runner));
+                runner),
+            new DecisionFeed(clock));
     server.start();
   }
 
