@@ -121,9 +121,15 @@ function startLive() {
   // Every (re)connection starts with the recent decisions: the list is rebuilt from them.
   source.onopen = () => { status.textContent = 'connected'; list.replaceChildren(); };
   source.onerror = () => { status.textContent = 'reconnecting…'; };
+  let refresh = null;
   source.onmessage = (m) => {
-    list.prepend(liveItem(JSON.parse(m.data)));
+    const d = JSON.parse(m.data);
+    list.prepend(liveItem(d));
     while (list.children.length > MAX_LIVE) list.lastElementChild.remove();
+    // A decision that suppresses changes the list and the count: reload them, once per burst.
+    if (d.until && !refresh) {
+      refresh = setTimeout(() => { refresh = null; loadSuppressions(); loadStatus(); }, 1000);
+    }
   };
 }
 
