@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -31,6 +32,7 @@ import org.slf4j.LoggerFactory;
  * POST /suppressions?address=IP|CIDR[&amp;for=DURATION][&amp;reason=TEXT]   201 suppression;
  *                    400 for a prefix wider than /8 (IPv4) or /32 (IPv6)
  * DELETE /suppressions?address=IP|CIDR   {"removed":true}; 404 when not suppressed
+ * GET /suppressions[?match=TEXT][&amp;limit=N]   the active ones, filtered, at most N
  * GET /explain?address=IP   would_decide asks the DNSBL zones once (within dnsbl.timeout)
  * GET /queue/messages       every queued message, oldest first
  * GET /queue/messages/ID    one; 400 when ID is not of the form of a queue ID, 404 when not queued
@@ -96,12 +98,56 @@ final class AdminApi {
         host.served(),
         traps,
         new Answer.Counters(
-            decisions, host.suppressions().active(now).size(), host.contacts().evictions()));
+            decisions, host.suppressions().active(now).size(), host.contacts().evictions()),
+        layout(now));
   }
 
+  /** Every layout entry, whether this host serves it, and, for a trap or backup, its arming. */
+  private List<Answer.Placed> layout(Instant now) {
+    return host.layout().stream()
+        .map(
+            e -> {
+              boolean served = host.served().contains(e);
+              if (e.role() == Role.PRIMARY) {
+                return new Answer.Placed(e, served, null, null, null);
+              }
+              Traps.Armed a = host.traps().armed(e, now);
+              return new Answer.Placed(e, served, a.armed(), a.why(), a.armsAt());
+            })
+        .toList();
+  }
+
+  /**
+   * {@code GET /suppressions[?match=TEXT][&limit=N]}: the active ones whose address or reason
+   * contains {@code match} (case-insensitive), at most {@code limit} of them (1 to {@link
+   * #MAX_LIMIT}; all without it).
+   */
   Answer suppressions(Query q) {
-    q.only();
-    return new Answer.Active(host.suppressions().active(clock.instant()));
+    q.only("match", "limit");
+    String match = q.get("match").orElse("").toLowerCase(Locale.ROOT);
+    long limit = q.get("limit").map(AdminApi::limit).orElse(Long.MAX_VALUE);
+    return new Answer.Active(
+        host.suppressions().active(clock.instant()).stream()
+            .filter(
+                s ->
+                    s.address().toLowerCase(Locale.ROOT).contains(match)
+                        || s.reason().toLowerCase(Locale.ROOT).contains(match))
+            .limit(limit)
+            .toList());
+  }
+
+  static final int MAX_LIMIT = 10_000;
+
+  private static long limit(String text) {
+    try {
+      int n = Integer.parseInt(text);
+      if (n >= 1 && n <= MAX_LIMIT) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw ApiException.badRequest("limit: a number from 1 to " + MAX_LIMIT);
   }
 
   /**

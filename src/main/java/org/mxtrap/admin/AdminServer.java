@@ -8,9 +8,11 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.jspecify.annotations.Nullable;
@@ -29,13 +31,15 @@ import org.slf4j.MDC;
  * /metrics}, the Prometheus text format ({@link Metrics}; open without the token when {@code
  * admin.metrics_public}, 404 when {@code admin.metrics} is off).
  *
- * <p>Every request must carry {@code Authorization: Bearer TOKEN} ({@link AdminToken}); without it,
- * or with another token, the answer is 401 with {@code WWW-Authenticate: Bearer}, whatever the
- * path. Bodies are JSON ({@code application/json}), or the text the CLI prints when the request's
- * {@code Accept} names {@code text/plain} and not {@code application/json}. Errors are always JSON,
- * {@code {"error":"MESSAGE"}}: 400 for bad input, 401, 404 for an unknown path (or a suppression or
- * queued message that is not there), 405 with {@code Allow} for a wrong method, 500 for our own bug
- * (logged; the client never sees a stack trace).
+ * <p>The dashboard's page, its assets and its sign-in are open ({@link Dashboard}). Every other
+ * request must carry {@code Authorization: Bearer TOKEN} ({@link AdminToken}) or the cookie of a
+ * dashboard session ({@link Sessions}); without either, the answer is 401 with {@code
+ * WWW-Authenticate: Bearer}, whatever the path. A change made by cookie must also carry the
+ * session's {@code X-CSRF-Token}, or it is 403. Bodies are JSON ({@code application/json}), or the
+ * text the CLI prints when the request's {@code Accept} names {@code text/plain} and not {@code
+ * application/json}. Errors are always JSON, {@code {"error":"MESSAGE"}}: 400 for bad input, 401,
+ * 404 for an unknown path (or a suppression or queued message that is not there), 405 with {@code
+ * Allow} for a wrong method, 500 for our own bug (logged; the client never sees a stack trace).
  *
  * <p>Each request runs on its own virtual thread. Lifecycle: {@link #start()} once, then {@link
  * #stop()}.
@@ -58,26 +62,24 @@ public final class AdminServer implements AutoCloseable {
   private final StateEndpoint state;
   private final @Nullable Metrics metrics;
   private final boolean metricsPublic;
+  private final Dashboard dashboard;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private @Nullable HttpServer server;
 
   /**
    * The API of {@code host}, to be served on {@code bind} (port 0 for a free one: {@link
-   * #address()} tells which).
-   */
-  public AdminServer(InetSocketAddress bind, AdminToken token, Clock clock, Host host) {
-    this(bind, token, clock, host, null, false);
-  }
-
-  /**
-   * The same, with {@code GET /metrics} serving {@code metrics} (null: {@code admin.metrics} is
-   * off), without the token when {@code metricsPublic}.
+   * #address()} tells which), with the dashboard and the metrics.
+   *
+   * @param feed fills the dashboard's live list and charts
+   * @param metrics served on {@code GET /metrics}; null when {@code admin.metrics} is off
+   * @param metricsPublic {@code admin.metrics_public}: {@code GET /metrics} without the token
    */
   public AdminServer(
       InetSocketAddress bind,
       AdminToken token,
       Clock clock,
       Host host,
+      DecisionFeed feed,
       @Nullable Metrics metrics,
       boolean metricsPublic) {
     this.bind = bind;
@@ -86,6 +88,7 @@ public final class AdminServer implements AutoCloseable {
     this.state = new StateEndpoint(clock, host.transfer());
     this.metrics = metrics;
     this.metricsPublic = metricsPublic;
+    this.dashboard = new Dashboard(token, new Sessions(clock, new SecureRandom()), feed);
   }
 
   /**
@@ -147,15 +150,19 @@ public final class AdminServer implements AutoCloseable {
         scrape(ex, method);
         return;
       }
-      if (!token.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
-        log.warn("refused {} {}: no valid bearer token", method, path);
-        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-        sendError(
-            ex,
-            401,
-            "send Authorization: Bearer TOKEN, with the token from DATA_DIR/"
-                + AdminToken.FILE
-                + " of this server");
+      if (dashboard.serveOpen(ex, method, path)) {
+        return;
+      }
+      Optional<Caller> caller = authenticate(ex, method, path);
+      if (caller.isEmpty()) {
+        return;
+      }
+      if (dashboard.serveSignedIn(
+          ex,
+          method,
+          path,
+          Query.parse(ex.getRequestURI().getRawQuery()),
+          caller.get().session())) {
         return;
       }
       if (path.equals(STATE)) {
@@ -180,6 +187,8 @@ public final class AdminServer implements AutoCloseable {
       String why = Objects.requireNonNull(e.getCause()).getMessage();
       log.warn("{} {} failed: {}", method, path, why);
       sendError(ex, 503, why + "; try again");
+    } catch (IOException e) {
+      log.debug("client went away: {}", e.toString()); // a peer hanging up
     } catch (RuntimeException e) {
       log.error("{} {} failed", method, path, e);
       sendError(ex, 500, "internal error: see the server's log");
@@ -253,11 +262,11 @@ public final class AdminServer implements AutoCloseable {
     return all.contains("text/plain") && !all.contains("application/json");
   }
 
-  private static void sendError(HttpExchange ex, int status, String message) {
+  static void sendError(HttpExchange ex, int status, String message) {
     send(ex, status, Json.write(new ErrorBody(message)) + "\n", false);
   }
 
-  private static void send(HttpExchange ex, int status, String body, boolean text) {
+  static void send(HttpExchange ex, int status, String body, boolean text) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders()
         .set("Content-Type", text ? "text/plain; charset=utf-8" : "application/json");
@@ -325,5 +334,42 @@ public final class AdminServer implements AutoCloseable {
     } catch (IOException e) {
       log.debug("client went away during the scrape: {}", e.toString()); // a peer hanging up
     }
+  }
+
+  /**
+   * Who made a request: the bearer token's holder (no session), or a browser signed in to the
+   * dashboard.
+   */
+  private record Caller(Sessions.@Nullable Session session) {}
+
+  /**
+   * The caller of a request to an authenticated route, or empty when it was answered already: 401
+   * (with {@code WWW-Authenticate: Bearer}) without a valid bearer token or session cookie; 403 for
+   * a change (not GET or HEAD) by cookie without its session's {@code X-CSRF-Token}. A bearer
+   * request needs no CSRF token: a browser never adds that header on its own.
+   */
+  private Optional<Caller> authenticate(HttpExchange ex, String method, String path) {
+    if (token.accepts(ex.getRequestHeaders().getFirst("Authorization"))) {
+      return Optional.of(new Caller(null));
+    }
+    Optional<Sessions.Session> session = dashboard.session(ex);
+    if (session.isEmpty()) {
+      log.warn("refused {} {}: no valid bearer token", method, path);
+      ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+      sendError(
+          ex,
+          401,
+          "send Authorization: Bearer TOKEN, with the token from DATA_DIR/"
+              + AdminToken.FILE
+              + " of this server");
+      return Optional.empty();
+    }
+    boolean change = !method.equals("GET") && !method.equals("HEAD");
+    if (change && !session.get().csrfMatches(ex.getRequestHeaders().getFirst("X-CSRF-Token"))) {
+      log.warn("refused {} {}: signed in, but without the session's CSRF token", method, path);
+      sendError(ex, 403, "send X-CSRF-Token: the token GET /session gives this session");
+      return Optional.empty();
+    }
+    return Optional.of(new Caller(session.get()));
   }
 }

@@ -128,8 +128,16 @@ public final class AdminToken {
     if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return false;
     }
-    byte[] given = authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8);
-    return MessageDigest.isEqual(given, value.getBytes(StandardCharsets.UTF_8));
+    return matches(authorization.substring(7).strip());
+  }
+
+  /**
+   * Whether {@code given} is this token (the dashboard's sign-in form), compared in time
+   * independent of where it differs.
+   */
+  boolean matches(String given) {
+    return MessageDigest.isEqual(
+        given.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8));
   }
 
   @Override

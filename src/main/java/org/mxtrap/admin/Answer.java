@@ -27,7 +27,9 @@ import org.mxtrap.observe.Json;
  *                     "listeners":[entry...],                        the entries this host serves
  *                     "traps":[entry + "armed":bool,"why":..,"arms_at":T|null ...],
  *                     "counters":{"decisions":{"accept":n,...every verdict},
- *                                 "suppressions_active":n,"contact_evictions":n}}
+ *                                 "suppressions_active":n,"contact_evictions":n},
+ *                     "layout":[entry + "served":bool,"armed":bool|null,"why":..|null,
+ *                               "arms_at":T|null ...]}                every entry; null for a primary
  * GET /suppressions  [suppression...]                                the active ones
  * POST /suppressions 201 suppression
  * DELETE /suppressions   {"removed":true}
@@ -74,7 +76,8 @@ sealed interface Answer {
       String state,
       List<LayoutEntry> listeners,
       List<Trap> traps,
-      Counters counters)
+      Counters counters,
+      List<Placed> layout)
       implements Answer {
 
     @Override
@@ -111,6 +114,18 @@ sealed interface Answer {
           + (armsAt == null ? "" : "; arms at " + armsAt);
     }
   }
+
+  /**
+   * A layout entry in {@code status}: whether this host serves it and, for a trap or backup entry,
+   * whether it is armed (for a backup: whether a backup skip counts), why, and when it arms; null
+   * for a primary.
+   */
+  record Placed(
+      @Json.Inline LayoutEntry entry,
+      boolean served,
+      @Nullable Boolean armed,
+      @Nullable String why,
+      @Nullable Instant armsAt) {}
 
   /**
    * The counters of {@code status}.

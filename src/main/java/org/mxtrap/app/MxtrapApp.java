@@ -28,6 +28,7 @@ import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.admin.AdminServer;
 import org.mxtrap.admin.AdminToken;
+import org.mxtrap.admin.DecisionFeed;
 import org.mxtrap.admin.StateStore;
 import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.DeliverySettings;
@@ -376,7 +377,9 @@ final class MxtrapApp implements AutoCloseable {
     if (t != null) {
       tls = TlsContexts.fromPem(t.cert(), t.key());
     }
-    Policy policy = Policy.open(config, clock, events);
+    // The dashboard's live list and charts listen to the engine's decisions.
+    DecisionFeed feed = new DecisionFeed(clock);
+    Policy policy = Policy.open(config, clock, Events.of(events, feed));
     Spool spool;
     try {
       spool = Spool.open(config.dataDir().resolve("queue"), clock);
@@ -507,6 +510,7 @@ final class MxtrapApp implements AutoCloseable {
                 events,
                 spool,
                 runner),
+            feed,
             metrics,
             config.admin().metricsPublic());
     PolicyServer frontDoor = frontDoor(config, policy.engine(), clock);

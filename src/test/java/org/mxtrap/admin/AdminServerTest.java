@@ -130,7 +130,10 @@ class AdminServerTest {
                 recent,
                 Events.NONE,
                 spool,
-                runner));
+                runner),
+            new DecisionFeed(clock),
+            null,
+            false);
     server.start();
   }
 
@@ -207,6 +210,14 @@ class AdminServerTest {
   }
 
   // --- routing --------------------------------------------------------------------------------
+
+  @Test
+  void metricsOffIs404SayingSoAndStillNeedsTheToken() throws Exception {
+    assertThat(send("GET", "/metrics").statusCode()).isEqualTo(401);
+    HttpResponse<String> off = call("GET", "/metrics");
+    assertThat(off.statusCode()).isEqualTo(404);
+    assertThat(error(off)).contains("admin.metrics: false");
+  }
 
   @Test
   void anUnknownPathIs404AndAWrongMethod405WithAllow() throws Exception {
