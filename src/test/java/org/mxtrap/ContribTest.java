@@ -2,9 +2,16 @@ package org.mxtrap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -14,7 +21,11 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.mxtrap.core.LayoutEntry;
+import org.mxtrap.core.Role;
+import org.mxtrap.observe.Event;
 import org.mxtrap.observe.Json;
+import org.mxtrap.observe.Metrics;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -33,72 +44,67 @@ class ContribTest {
 
   /**
    * The metric families that {@code GET /metrics} writes, each without the suffix the exposition
-   * adds ({@link #family}). This is the one method to point at the real exposition: it lists the
-   * catalogue of issue 15 (docs/metrics.md) and the names of prometheus-metrics-instrumentation-jvm
-   * 1.10.0, written out, until a scrape of {@code observe.Metrics} can give them.
+   * adds ({@link #family}): the {@code # TYPE} lines of a real {@link Metrics} scrape, after one
+   * event of each kind (a family with labels shows only once it has a value) and with readings that
+   * give every scrape-time gauge a value.
    */
-  static Set<String> exposedNames() {
+  static Set<String> exposedNames() throws IOException {
+    LayoutEntry primary = entry(10, Role.PRIMARY);
+    LayoutEntry trap = entry(30, Role.TRAP);
+    Clock clock = Clock.fixed(Instant.parse("2026-03-01T12:00:00Z"), ZoneOffset.UTC);
+    Metrics metrics =
+        new Metrics(List.of(primary, trap), Duration.ofHours(24), clock, "0", "mx.example.test");
+    metrics.read(
+        new Metrics.Readings() {
+          @Override
+          public boolean armed(LayoutEntry e, Instant now) {
+            return true;
+          }
+
+          @Override
+          public Instant outageEnded(LayoutEntry e, Instant now) {
+            return now;
+          }
+
+          @Override
+          public int queued() {
+            return 1;
+          }
+
+          @Override
+          public Instant oldestQueued() {
+            return clock.instant();
+          }
+
+          @Override
+          public int suppressionsActive(Instant now) {
+            return 1;
+          }
+        });
+    metrics.on(new Event.StoreFailed("suppressions", "find", new IllegalStateException("down")));
+    metrics.on(new Event.StoreCalled("suppressions", "find", Duration.ofMillis(1)));
+    metrics.on(new Event.DnsAsked(Event.RecordType.PTR, Event.Lookup.FOUND, Duration.ofMillis(1)));
+    metrics.on(
+        new Event.DnsblAsked("zen.example.test", Event.Listing.LISTED, Duration.ofMillis(1)));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    metrics.write(out);
     Set<String> names = new TreeSet<>();
-    for (String name :
-        List.of(
-            // counters
-            "mxtrap_connections_total",
-            "mxtrap_decisions_total",
-            "mxtrap_trap_hits_total",
-            "mxtrap_suppressions_added_total",
-            "mxtrap_suppressions_expired_total",
-            "mxtrap_fallback_suppressed_total",
-            "mxtrap_store_errors_total",
-            "mxtrap_dns_lookups_total",
-            "mxtrap_dnsbl_lookups_total",
-            "mxtrap_messages_accepted_total",
-            "mxtrap_deliveries_total",
-            // histograms
-            "mxtrap_store_seconds",
-            "mxtrap_dns_lookup_seconds",
-            "mxtrap_dnsbl_lookup_seconds",
-            // gauges
-            "mxtrap_suppressions_active",
-            "mxtrap_entry_armed",
-            "mxtrap_entry_outage_seconds_ago",
-            "mxtrap_queue_messages",
-            "mxtrap_queue_oldest_age_seconds",
-            "mxtrap_tarpit_held",
-            "mxtrap_state_partial",
-            "mxtrap_info",
-            // prometheus-metrics-instrumentation-jvm
-            "jvm_buffer_pool_capacity_bytes",
-            "jvm_buffer_pool_used_buffers",
-            "jvm_buffer_pool_used_bytes",
-            "jvm_classes_currently_loaded",
-            "jvm_classes_loaded_total",
-            "jvm_classes_unloaded_total",
-            "jvm_gc_collection_seconds",
-            "jvm_memory_committed_bytes",
-            "jvm_memory_init_bytes",
-            "jvm_memory_max_bytes",
-            "jvm_memory_used_bytes",
-            "jvm_memory_pool_committed_bytes",
-            "jvm_memory_pool_init_bytes",
-            "jvm_memory_pool_max_bytes",
-            "jvm_memory_pool_used_bytes",
-            "jvm_runtime_info",
-            "jvm_threads_current",
-            "jvm_threads_daemon",
-            "jvm_threads_deadlocked",
-            "jvm_threads_deadlocked_monitor",
-            "jvm_threads_peak",
-            "jvm_threads_started_total",
-            "jvm_threads_state",
-            "process_cpu_seconds_total",
-            "process_max_fds",
-            "process_open_fds",
-            "process_resident_memory_bytes",
-            "process_start_time_seconds",
-            "process_virtual_memory_bytes")) {
-      names.add(family(name));
+    for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+      if (line.startsWith("# TYPE ")) {
+        names.add(family(line.split(" ")[2]));
+      }
     }
+    assertThat(names).as("the scrape's families").hasSizeGreaterThan(30);
     return names;
+  }
+
+  private static LayoutEntry entry(int preference, Role role) {
+    return new LayoutEntry(
+        preference,
+        "mx" + preference + ".example.test",
+        InetAddress.getLoopbackAddress(),
+        25,
+        role);
   }
 
   /**
