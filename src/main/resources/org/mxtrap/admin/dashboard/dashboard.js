@@ -82,13 +82,22 @@ function chartWidth() {
 
 async function loadRates() {
   const r = await api('GET', '/decisions/rates', { span });
-  const data = [r.times, ...SERIES.map(([, pick]) => pick(r.counts))];
+  // Each count covers one step from its time: a last point one step on closes the current step.
+  const close = (values) => [...values, values[values.length - 1]];
+  const data = [close(r.times).map((t, i) => (i < r.times.length ? t : t + r.step_seconds)),
+    ...SERIES.map(([, pick]) => close(pick(r.counts)))];
   if (chart) chart.destroy();
   const opts = {
     width: chartWidth(),
     height: 200,
-    series: [{}, ...SERIES.map(([label, , stroke]) => ({ label, stroke, width: 2, points: { show: false } }))],
-    axes: [{}, { label: `per ${r.step_seconds / 60} min`, size: 50 }],
+    // Drawn as steps, not as slopes between counts.
+    series: [{}, ...SERIES.map(([label, , stroke]) => ({
+      label, stroke, width: 2, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }),
+    }))],
+    legend: { live: false },
+    // 24-hour clock times, as everywhere else on the page.
+    axes: [{ values: (u, ticks) => ticks.map((t) => when(new Date(t * 1000).toISOString()).slice(11, 16)) },
+      { label: `per ${r.step_seconds / 60} min`, size: 50 }],
     scales: { y: { range: (u, min, max) => [0, Math.max(4, max)] } },
   };
   chart = new uPlot(opts, data, $('#chart'));
@@ -122,11 +131,14 @@ function startLive() {
   source.onopen = () => { status.textContent = 'connected'; list.replaceChildren(); };
   source.onerror = () => { status.textContent = 'reconnecting…'; };
   let refresh = null;
+  let rates = null;
   source.onmessage = (m) => {
     const d = JSON.parse(m.data);
     list.prepend(liveItem(d));
     while (list.children.length > MAX_LIVE) list.lastElementChild.remove();
-    // A decision that suppresses changes the list and the count: reload them, once per burst.
+    // A decision changes the chart, and one that suppresses the list and the count: reload them,
+    // once per burst.
+    if (!rates) rates = setTimeout(() => { rates = null; loadRates(); }, 2000);
     if (d.until && !refresh) {
       refresh = setTimeout(() => { refresh = null; loadSuppressions(); loadStatus(); }, 1000);
     }
