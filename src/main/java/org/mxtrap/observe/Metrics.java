@@ -266,76 +266,62 @@ public final class Metrics implements Events {
 
   /** The gauges read at scrape time through {@link Readings}; none while it is not set. */
   private void scraped(List<LayoutEntry> layout) {
+    String[] entry = {"preference", "address", "role"};
+    scrapedGauge(
+        "mxtrap_suppressions_active",
+        "Suppressions active now",
+        (r, now, g) -> g.call(r.suppressionsActive(now)));
+    scrapedGauge(
+        "mxtrap_entry_armed",
+        "1 while the trap or backup entry is armed, else 0",
+        (r, now, g) -> {
+          for (LayoutEntry e : layout) {
+            if (e.role() != Role.PRIMARY) {
+              g.call(r.armed(e, now) ? 1 : 0, labels(e));
+            }
+          }
+        },
+        entry);
+    scrapedGauge(
+        "mxtrap_entry_outage_seconds_ago",
+        "Seconds since the entry's last outage ended, 0 while it is down; absent when never down"
+            + " since its history began",
+        (r, now, g) -> {
+          for (LayoutEntry e : layout) {
+            Instant ended = e.role() == Role.TRAP ? null : r.outageEnded(e, now);
+            if (ended != null) {
+              g.call(seconds(Duration.between(ended, now)), labels(e));
+            }
+          }
+        },
+        entry);
+    scrapedGauge(
+        "mxtrap_queue_messages", "Messages in the queue", (r, now, g) -> g.call(r.queued()));
+    scrapedGauge(
+        "mxtrap_queue_oldest_age_seconds",
+        "Age of the oldest queued message, 0 when the queue is empty",
+        (r, now, g) -> {
+          Instant oldest = r.oldestQueued();
+          g.call(oldest == null ? 0 : seconds(Duration.between(oldest, now)));
+        });
+  }
+
+  /** How a scrape-time gauge reads its values from {@code r} at {@code now}. */
+  @FunctionalInterface
+  private interface Reading {
+    void read(Readings r, Instant now, GaugeWithCallback.Callback g);
+  }
+
+  private void scrapedGauge(String name, String help, Reading reading, String... labelNames) {
     GaugeWithCallback.builder()
-        .name("mxtrap_suppressions_active")
-        .help("Suppressions active now")
+        .name(name)
+        .help(help)
+        .labelNames(labelNames)
         .callback(
             g -> {
               Readings r = readings;
               if (r != null) {
-                g.call(r.suppressionsActive(clock.instant()));
-              }
-            })
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("mxtrap_entry_armed")
-        .help("1 while the trap or backup entry is armed, else 0")
-        .labelNames("preference", "address", "role")
-        .callback(
-            g -> {
-              Readings r = readings;
-              if (r == null) {
-                return;
-              }
-              Instant now = clock.instant();
-              for (LayoutEntry e : layout) {
-                if (e.role() != Role.PRIMARY) {
-                  g.call(r.armed(e, now) ? 1 : 0, labels(e));
-                }
-              }
-            })
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("mxtrap_entry_outage_seconds_ago")
-        .help(
-            "Seconds since the entry's last outage ended, 0 while it is down; absent when never"
-                + " down since its history began")
-        .labelNames("preference", "address", "role")
-        .callback(
-            g -> {
-              Readings r = readings;
-              if (r == null) {
-                return;
-              }
-              Instant now = clock.instant();
-              for (LayoutEntry e : layout) {
-                Instant ended = e.role() == Role.TRAP ? null : r.outageEnded(e, now);
-                if (ended != null) {
-                  g.call(seconds(Duration.between(ended, now)), labels(e));
-                }
-              }
-            })
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("mxtrap_queue_messages")
-        .help("Messages in the queue")
-        .callback(
-            g -> {
-              Readings r = readings;
-              if (r != null) {
-                g.call(r.queued());
-              }
-            })
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("mxtrap_queue_oldest_age_seconds")
-        .help("Age of the oldest queued message, 0 when the queue is empty")
-        .callback(
-            g -> {
-              Readings r = readings;
-              if (r != null) {
-                Instant oldest = r.oldestQueued();
-                g.call(oldest == null ? 0 : seconds(Duration.between(oldest, clock.instant())));
+                reading.read(r, clock.instant(), g);
               }
             })
         .register(registry);

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.mxtrap.core.Cidr;
 import org.mxtrap.observe.Event;
 import org.mxtrap.observe.Events;
@@ -26,6 +27,16 @@ public final class TimedSuppressionStore implements SuppressionStore {
     this.events = events;
   }
 
+  /** What {@code call} returns (or throws), told with how long it took. */
+  private <T> T timed(String operation, Supplier<T> call) {
+    long started = System.nanoTime();
+    try {
+      return call.get();
+    } finally {
+      took(operation, started);
+    }
+  }
+
   private void took(String operation, long started) {
     events.on(
         new Event.StoreCalled(STORE, operation, Duration.ofNanos(System.nanoTime() - started)));
@@ -33,74 +44,39 @@ public final class TimedSuppressionStore implements SuppressionStore {
 
   @Override
   public Optional<Suppression> find(InetAddress address, Instant now) {
-    long started = System.nanoTime();
-    try {
-      return store.find(address, now);
-    } finally {
-      took("find", started);
-    }
+    return timed("find", () -> store.find(address, now));
   }
 
   @Override
   public Suppression offend(
       Cidr prefix, Instant now, Duration base, Duration max, String reason, String evidence) {
-    long started = System.nanoTime();
-    try {
-      return store.offend(prefix, now, base, max, reason, evidence);
-    } finally {
-      took("offend", started);
-    }
+    return timed("offend", () -> store.offend(prefix, now, base, max, reason, evidence));
   }
 
   @Override
   public Suppression add(
       Cidr prefix, Instant now, Duration duration, String reason, String evidence) {
-    long started = System.nanoTime();
-    try {
-      return store.add(prefix, now, duration, reason, evidence);
-    } finally {
-      took("add", started);
-    }
+    return timed("add", () -> store.add(prefix, now, duration, reason, evidence));
   }
 
   @Override
   public boolean remove(Cidr prefix, Instant now) {
-    long started = System.nanoTime();
-    try {
-      return store.remove(prefix, now);
-    } finally {
-      took("remove", started);
-    }
+    return timed("remove", () -> store.remove(prefix, now));
   }
 
   @Override
   public List<Suppression> active(Instant now) {
-    long started = System.nanoTime();
-    try {
-      return store.active(now);
-    } finally {
-      took("active", started);
-    }
+    return timed("active", () -> store.active(now));
   }
 
   @Override
   public int count(Instant now) {
-    long started = System.nanoTime();
-    try {
-      return store.count(now);
-    } finally {
-      took("count", started);
-    }
+    return timed("count", () -> store.count(now));
   }
 
   @Override
   public List<Suppression> history(InetAddress address) {
-    long started = System.nanoTime();
-    try {
-      return store.history(address);
-    } finally {
-      took("history", started);
-    }
+    return timed("history", () -> store.history(address));
   }
 
   @Override
@@ -115,22 +91,12 @@ public final class TimedSuppressionStore implements SuppressionStore {
 
   @Override
   public List<Suppression> stored(Instant now) {
-    long started = System.nanoTime();
-    try {
-      return store.stored(now);
-    } finally {
-      took("stored", started);
-    }
+    return timed("stored", () -> store.stored(now));
   }
 
   @Override
   public Optional<Suppression> restore(Suppression s, Instant now) {
-    long started = System.nanoTime();
-    try {
-      return store.restore(s, now);
-    } finally {
-      took("restore", started);
-    }
+    return timed("restore", () -> store.restore(s, now));
   }
 
   @Override
