@@ -234,6 +234,9 @@ public abstract class SuppressionStoreContract {
         .extracting(s -> s.prefix().toString())
         .containsExactly("192.0.2.7/32", "203.0.113.1/32");
     assertThat(store.active(T0.plus(Duration.ofDays(1)))).isEmpty();
+    for (Instant at : List.of(T0, T0.plus(HOUR), T0.plus(Duration.ofDays(1)))) {
+      assertThat(store.count(at)).as("count at %s", at).isEqualTo(store.active(at).size());
+    }
   }
 
   @Test
