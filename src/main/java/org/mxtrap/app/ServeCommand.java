@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.LogSettings;
@@ -88,6 +89,7 @@ final class ServeCommand implements Callable<Integer> {
       out.println(summary);
       out.flush();
     }
+    notifyReady();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -161,5 +163,30 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     return b.toString();
+  }
+
+  /**
+   * Tells systemd that every listener is bound ({@code Type=notify}), when the process runs under
+   * it ({@code NOTIFY_SOCKET} set): {@code systemd-notify --ready}, a child process, so the unit
+   * needs {@code NotifyAccess=all}. It waits until systemd has read the message (systemd 246+), at
+   * most 30 s. A failure is logged and the server goes on; systemd then ends the start at its own
+   * timeout.
+   */
+  private static void notifyReady() throws InterruptedException {
+    if (System.getenv("NOTIFY_SOCKET") == null) {
+      return;
+    }
+    try {
+      // Its complaints, if any, go to our standard error: the journal.
+      Process p = new ProcessBuilder("systemd-notify", "--ready").inheritIO().start();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        log.warn("systemd-notify --ready did not finish within 30 s");
+      } else if (p.exitValue() != 0) {
+        log.warn("systemd-notify --ready failed with exit status {}", p.exitValue());
+      }
+    } catch (IOException e) {
+      log.warn("cannot run systemd-notify --ready: {}", e.getMessage());
+    }
   }
 }
