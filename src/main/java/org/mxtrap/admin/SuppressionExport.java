@@ -67,8 +67,8 @@ public final class SuppressionExport {
         new StringBuilder(
             """
             # Load with nft -f; a chain of your own in this table uses the sets, e.g.
-            #   table inet mxtrap { chain trapped { type filter hook input priority -10;
-            #     tcp dport 25 ip saddr @trapped4 drop; tcp dport 25 ip6 saddr @trapped6 drop; } }
+            #   table inet mxtrap { chain smtp { type filter hook input priority -10;
+            #     tcp dport 25 ip saddr @trapped4 drop; tcp dport 25 ip6 saddr @trapped6 drop; }; }
             table inet mxtrap {
               set trapped4 { type ipv4_addr; flags interval; auto-merge; }
               set trapped6 { type ipv6_addr; flags interval; auto-merge; }
