@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
 import org.mxtrap.config.Durations;
+import org.mxtrap.config.ExportSettings;
 import org.mxtrap.core.Addresses;
 import org.mxtrap.core.Cidr;
 import org.mxtrap.core.Decision;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
  *                    400 for a prefix wider than /8 (IPv4) or /32 (IPv6)
  * DELETE /suppressions?address=IP|CIDR   {"removed":true}; 404 when not suppressed
  * GET /suppressions[?match=TEXT][&amp;limit=N]   the active ones, filtered, at most N
+ * GET /suppressions/export?format=nft|ipset|rbldnsd|csv   the active ones for other tools, always
+ *                    text/plain ({@link SuppressionExport})
  * GET /explain?address=IP   would_decide asks the DNSBL zones once (within dnsbl.timeout)
  * GET /queue/messages       every queued message, oldest first
  * GET /queue/messages/ID    one; 400 when ID is not of the form of a queue ID, 404 when not queued
@@ -148,6 +151,20 @@ final class AdminApi {
       // refused below
     }
     throw ApiException.badRequest("limit: a number from 1 to " + MAX_LIMIT);
+  }
+
+  /** {@code GET /suppressions/export?format=F}: the active ones in the export format F. */
+  String export(Query q) {
+    q.only("format");
+    String given = q.require("format");
+    ExportSettings.Format format =
+        ExportSettings.Format.named(given)
+            .orElseThrow(
+                () ->
+                    ApiException.badRequest(
+                        "format: " + given + " is none of " + ExportSettings.Format.labels()));
+    Instant now = clock.instant();
+    return SuppressionExport.render(format, host.suppressions().active(now), now);
   }
 
   /**

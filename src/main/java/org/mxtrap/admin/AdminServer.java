@@ -53,6 +53,9 @@ public final class AdminServer implements AutoCloseable {
   /** The path of one queued message, before its ID. */
   private static final String MESSAGE = "/queue/messages/";
 
+  /** The path of the suppressions in an export format. */
+  private static final String EXPORT = "/suppressions/export";
+
   /** The path of the Prometheus scrape. */
   private static final String METRICS = "/metrics";
 
@@ -173,6 +176,13 @@ public final class AdminServer implements AutoCloseable {
         scrape(ex, method);
         return;
       }
+      if (path.equals(EXPORT)) {
+        if (!method.equals("GET")) {
+          throw notAllowed(method, EXPORT, "GET");
+        }
+        send(ex, 200, api.export(Query.parse(ex.getRequestURI().getRawQuery())), true);
+        return;
+      }
       Answer a = route(method, path, Query.parse(ex.getRequestURI().getRawQuery()));
       boolean text = wantsText(ex.getRequestHeaders().get("Accept"));
       send(ex, a.status(), text ? a.text() : Json.write(a.json()) + "\n", text);
@@ -233,7 +243,7 @@ public final class AdminServer implements AutoCloseable {
               404,
               "no such endpoint: "
                   + path
-                  + "; there are /status, /suppressions, /explain, /queue/messages[/ID],"
+                  + "; there are /status, /suppressions[/export], /explain, /queue/messages[/ID],"
                   + " /queue/flush, /state, /metrics");
         }
         String id = path.substring(MESSAGE.length());

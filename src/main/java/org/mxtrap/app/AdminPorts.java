@@ -186,8 +186,8 @@ public final class AdminPorts {
     };
   }
 
-  /** The store, telling {@code events} of every suppression added by hand. */
-  private static Suppressions suppressions(SuppressionStore store, Events events) {
+  /** The store, telling {@code events} of every suppression added or removed by hand. */
+  static Suppressions suppressions(SuppressionStore store, Events events) {
     return new Suppressions() {
       @Override
       public List<Entry> active(Instant now) {
@@ -214,7 +214,11 @@ public final class AdminPorts {
 
       @Override
       public boolean remove(Cidr prefix, Instant now) {
-        return store.remove(prefix, now);
+        boolean removed = store.remove(prefix, now);
+        if (removed) {
+          events.on(new Event.SuppressionRemoved(prefix));
+        }
+        return removed;
       }
     };
   }

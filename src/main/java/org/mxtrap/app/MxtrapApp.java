@@ -32,6 +32,7 @@ import org.mxtrap.admin.DecisionFeed;
 import org.mxtrap.admin.StateStore;
 import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.DeliverySettings;
+import org.mxtrap.config.ExportSettings;
 import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.config.PolicySettings;
 import org.mxtrap.config.RecipientSettings;
@@ -118,6 +119,8 @@ final class MxtrapApp implements AutoCloseable {
   private final Policy policy;
   private final Prober prober;
   private final Events events;
+  // Keeps export.file current; null without an export section.
+  private final @Nullable ExportFile export;
   private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().name("maintenance").daemon(true).unstarted(r));
@@ -331,7 +334,8 @@ final class MxtrapApp implements AutoCloseable {
       AdminServer admin,
       Policy policy,
       Prober prober,
-      Events events) {
+      Events events,
+      @Nullable ExportFile export) {
     this.config = config;
     this.clock = clock;
     this.spool = spool;
@@ -343,6 +347,7 @@ final class MxtrapApp implements AutoCloseable {
     this.policy = policy;
     this.prober = prober;
     this.events = events;
+    this.export = export;
     this.expiriesCounted = clock.instant();
   }
 
@@ -364,7 +369,12 @@ final class MxtrapApp implements AutoCloseable {
                 Cli.Version.version(),
                 config.hostname())
             : null;
-    Events events = metrics == null ? listener : Events.of(metrics, listener);
+    ExportSettings exporting = config.export();
+    ExportFile export = exporting == null ? null : new ExportFile(exporting, clock);
+    Events events =
+        Events.of(
+            metrics == null ? listener : Events.of(metrics, listener),
+            export == null ? Events.NONE : export);
     Resources resources = resources(config);
     // Mode verify asks the next hop: its verifier is made with the delivery agent, below.
     boolean verify = config.recipients().mode() == RecipientSettings.Mode.VERIFY;
@@ -526,7 +536,8 @@ final class MxtrapApp implements AutoCloseable {
             admin,
             policy,
             prober,
-            events);
+            events,
+            export);
     try {
       runner.start();
       server.start();
@@ -562,6 +573,10 @@ final class MxtrapApp implements AutoCloseable {
       // Maildir tmp/: what a crashed process left, at once; then anyone's debris, periodically.
       app.maintenance.scheduleWithFixedDelay(
           maildir::cleanTmp, 0, MaildirDelivery.TMP_SWEEP_INTERVAL.toMinutes(), TimeUnit.MINUTES);
+    }
+    if (export != null) {
+      export.start(
+          AdminPorts.suppressions(policy.suppressions(), Events.NONE), ExportFile.Timer.thread());
     }
     log.info("started: {} messages in the queue", spool.size());
     for (LayoutEntry e : config.layout().entries()) {
@@ -831,6 +846,9 @@ final class MxtrapApp implements AutoCloseable {
     log.info("stopping: no new connections; waiting up to {}s for sessions", grace.toSeconds());
     admin.stop();
     maintenance.shutdownNow();
+    if (export != null) {
+      export.close();
+    }
     prober.close();
     Instant now = clock.instant();
     for (LayoutEntry e : config.layout().entries()) {

@@ -1,11 +1,14 @@
 package org.mxtrap.app;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.admin.AdminClient;
 import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.Durations;
+import org.mxtrap.config.ExportSettings;
 import org.mxtrap.core.Cidr;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,8 +18,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code mxtrap suppressions list|add|remove}: inspect and edit the running server's suppressions
- * through its admin API.
+ * {@code mxtrap suppressions list|add|remove|export}: inspect and edit the running server's
+ * suppressions through its admin API.
  */
 @Command(
     name = "suppressions",
@@ -28,7 +31,8 @@ import picocli.CommandLine.Spec;
     subcommands = {
       SuppressionsCommand.ListCommand.class,
       SuppressionsCommand.AddCommand.class,
-      SuppressionsCommand.RemoveCommand.class
+      SuppressionsCommand.RemoveCommand.class,
+      SuppressionsCommand.ExportCommand.class
     })
 final class SuppressionsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -143,6 +147,58 @@ final class SuppressionsCommand implements Callable<Integer> {
       }
       return AdminCall.run(
           config, spec, "DELETE", "/suppressions?" + AdminClient.param("address", address), false);
+    }
+  }
+
+  @Command(
+      name = "export",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Print the active suppressions for the rest of a site's defences: nft (an nftables table"
+            + " inet mxtrap with the sets trapped4 and trapped6, for nft -f), ipset (the sets"
+            + " mxtrap-trapped4 and mxtrap-trapped6, for ipset restore), rbldnsd (a combined"
+            + " dataset: ip4set and ip6trie, A 127.0.0.2, TXT the reason) or csv (address, since,"
+            + " until, reason, offences). The config's export section keeps a file current.",
+        EXITS
+      })
+  static final class ExportCommand implements Callable<Integer> {
+    @Mixin ConfigOption config;
+    @Spec CommandSpec spec;
+
+    @Option(
+        names = "--format",
+        required = true,
+        paramLabel = "FORMAT",
+        description = "nft, ipset, rbldnsd or csv")
+    String format = "";
+
+    @Option(
+        names = "--output",
+        paramLabel = "FILE",
+        description = "write FILE (replaced in one step) instead of printing")
+    @Nullable Path output;
+
+    @Override
+    public Integer call() throws ConfigException {
+      if (ExportSettings.Format.named(format).isEmpty()) {
+        return AdminCall.usage(
+            spec, "--format: " + format + " is none of " + ExportSettings.Format.labels());
+      }
+      String path = "/suppressions/export?" + AdminClient.param("format", format);
+      Path file = output;
+      if (file == null) {
+        return AdminCall.run(config, spec, "GET", path, false);
+      }
+      try {
+        ExportFile.write(file, AdminCall.client(config).call("GET", path, false));
+        return 0;
+      } catch (AdminClient.Failure f) {
+        spec.commandLine().getErr().println(f.getMessage());
+        return 1;
+      } catch (IOException e) {
+        spec.commandLine().getErr().println("cannot write " + file + ": " + e);
+        return 1;
+      }
     }
   }
 }

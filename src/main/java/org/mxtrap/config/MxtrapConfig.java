@@ -31,6 +31,7 @@ import org.mxtrap.core.LayoutEntry;
  * @param dnsbl the DNS blocklists asked about every client, and the score that refuses it
  * @param policy the Postfix policy delegation service
  * @param log how the log on standard output is written
+ * @param export the file of the active suppressions kept current for other tools; null: none
  */
 public record MxtrapConfig(
     @Nullable Path source,
@@ -55,7 +56,8 @@ public record MxtrapConfig(
     DnsSettings dns,
     DnsblSettings dnsbl,
     PolicySettings policy,
-    LogSettings log) {
+    LogSettings log,
+    @Nullable ExportSettings export) {
 
   public MxtrapConfig {
     Objects.requireNonNull(hostname, "hostname");
@@ -109,7 +111,8 @@ public record MxtrapConfig(
         dns,
         dnsbl,
         policy,
-        log);
+        log,
+        export);
   }
 
   /** Whether one of this host's {@code listen} addresses receives the connections of {@code e}. */

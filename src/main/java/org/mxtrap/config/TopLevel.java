@@ -88,6 +88,9 @@ final class TopLevel {
   static final Key<MxtrapConfig, PolicySettings> POLICY =
       section(PolicySettings.SECTION, MxtrapConfig::policy);
   static final Key<MxtrapConfig, LogSettings> LOG = section(LogSettings.SECTION, MxtrapConfig::log);
+  static final Key<MxtrapConfig, ExportSettings> EXPORT =
+      Key.of("export", ExportSettings.SECTION.type(), null, MxtrapConfig::export)
+          .shownAs(c -> ExportSettings.describe(c.export()));
 
   /** The whole file; its printout is one {@code key: value} line per key. */
   static final Section<MxtrapConfig> FILE =
@@ -115,7 +118,8 @@ final class TopLevel {
                   DNS,
                   DNSBL,
                   POLICY,
-                  LOG),
+                  LOG,
+                  EXPORT),
               TopLevel::build)
           .describedAs(TopLevel::describe);
 
@@ -182,6 +186,7 @@ final class TopLevel {
     DnsblSettings dnsbl = v.get(DNSBL);
     PolicySettings policy = v.get(POLICY);
     LogSettings log = v.get(LOG);
+    ExportSettings export = v.get(EXPORT);
     Field pools = v.field(ALLOW_POOLS);
     if (!allowPools.isEmpty() && dns != null && !dns.spf() && pools != null) {
       v.reader().error(pools, "needs SPF checks, which dns.spf_budget: 0s turns off");
@@ -223,7 +228,8 @@ final class TopLevel {
         dns,
         dnsbl,
         policy,
-        log);
+        log,
+        export);
   }
 
   /** One line per key, {@code key: value}; a value of several lines starts with a line break. */

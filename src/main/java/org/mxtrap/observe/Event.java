@@ -149,4 +149,10 @@ public sealed interface Event {
     /** Nothing is known: no answer, a refusal code, or an answer that is not a DNSBL's. */
     UNKNOWN
   }
+
+  /**
+   * The suppression of exactly {@code prefix} was ended before its time, by an operator (a
+   * suppression that runs out is told by {@link SuppressionsExpired}).
+   */
+  record SuppressionRemoved(Cidr prefix) implements Event {}
 }

@@ -376,6 +376,7 @@ public final class Metrics implements Events {
       case Event.TarpitHeld t -> tarpitHeld.set(t.held());
       case Event.StatePartial p -> statePartial.set(1);
       case Event.StateWhole w -> statePartial.set(0);
+      case Event.SuppressionRemoved r -> {} // the active-suppressions gauge is read at scrape
     }
   }
 

@@ -333,7 +333,12 @@ class ConfigLoaderTest {
             .replace("# tls:", "tls:")
             .replace("#   cert:", "  cert:")
             .replace("#   key:", "  key:")
-            .replace("#   redis:", "  redis:");
+            .replace("#   redis:", "  redis:")
+            .replace("# export:", "export:")
+            .replace("#   format:", "  format:")
+            .replace("#   file:", "  file:")
+            .replace("#   on_change", "  on_change")
+            .replace("#   debounce:", "  debounce:");
     Set<String> used = new TreeSet<>();
     usedKeys(new Yaml().compose(new StringReader(text)), "", used);
     assertThat(declaredKeys()).isNotEmpty();
