@@ -33,6 +33,7 @@ import org.mxtrap.admin.StateStore;
 import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.DeliverySettings;
 import org.mxtrap.config.ExportSettings;
+import org.mxtrap.config.ListenAddress;
 import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.config.PolicySettings;
 import org.mxtrap.config.RecipientSettings;
@@ -82,8 +83,10 @@ import org.mxtrap.smtp.server.Connection;
 import org.mxtrap.smtp.server.EntryWatch;
 import org.mxtrap.smtp.server.GreetingProbe;
 import org.mxtrap.smtp.server.ListenerSettings;
+import org.mxtrap.smtp.server.ProxyListener;
 import org.mxtrap.smtp.server.SmtpServer;
 import org.mxtrap.smtp.server.TlsContexts;
+import org.mxtrap.smtp.wire.ProxyHeader;
 import org.mxtrap.state.AvailabilityHistory;
 import org.mxtrap.state.BoundedContactHistory;
 import org.mxtrap.state.BoundedIdentityHistory;
@@ -739,7 +742,7 @@ final class MxtrapApp implements AutoCloseable {
       greetDelays.put(e, config.trap().greetDelay(e));
     }
     return new ListenerSettings(
-        config.listen(),
+        config.listen().stream().map(ListenAddress::address).toList(),
         config.layout(),
         config.hostname(),
         resources.maxConnections(),
@@ -749,7 +752,8 @@ final class MxtrapApp implements AutoCloseable {
         greetDelays,
         config.suppress().tarpitInterval(),
         config.suppress().tarpitHold(),
-        resources.tarpitMax());
+        resources.tarpitMax(),
+        proxied(config));
   }
 
   /**
@@ -874,5 +878,22 @@ final class MxtrapApp implements AutoCloseable {
   @Override
   public void close() {
     stop(Duration.ZERO);
+  }
+
+  /** The {@code listen} addresses behind load balancers, with what their balancers send. */
+  static Map<InetSocketAddress, ProxyListener> proxied(MxtrapConfig config) {
+    Map<InetSocketAddress, ProxyListener> out = new HashMap<>();
+    for (ListenAddress l : config.listen()) {
+      ListenAddress.Proxy p = l.proxy();
+      if (p != null) {
+        ProxyHeader.Version v =
+            switch (p.protocol()) {
+              case V1 -> ProxyHeader.Version.V1;
+              case V2 -> ProxyHeader.Version.V2;
+            };
+        out.put(l.address(), new ProxyListener(v, p.from()));
+      }
+    }
+    return out;
   }
 }

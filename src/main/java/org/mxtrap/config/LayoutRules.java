@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.core.Addresses;
+import org.mxtrap.core.Cidr;
 import org.mxtrap.core.LayoutEntry;
 import org.mxtrap.core.Role;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -188,15 +189,64 @@ final class LayoutRules {
     return Objects.requireNonNull(p.keys().field(key));
   }
 
+  static final Key<ListenAddress, InetSocketAddress> LISTEN_ADDRESS =
+      Key.required("address", Type.socketAddress(), "", null);
+  static final Key<ListenAddress, ListenAddress.ProxyProtocol> PROXY_PROTOCOL =
+      Key.of(
+          "proxy_protocol",
+          Type.choice(ListenAddress.ProxyProtocol.class, "v1", "v2"),
+          null,
+          l -> l.proxy() == null ? null : l.proxy().protocol());
+  static final Key<ListenAddress, List<Cidr>> PROXY_FROM =
+      Key.of(
+          "proxy_from",
+          Type.prefixes(),
+          List.of(),
+          l -> l.proxy() == null ? null : l.proxy().from());
+
+  /** One entry of {@code listen} written as a mapping. */
+  static final Section<ListenAddress> LISTEN_ENTRY =
+      Section.of(
+          "listen[]",
+          List.of(LISTEN_ADDRESS, PROXY_PROTOCOL, PROXY_FROM),
+          v -> {
+            v.checkRequired();
+            InetSocketAddress address = v.get(LISTEN_ADDRESS);
+            ListenAddress.ProxyProtocol protocol = v.get(PROXY_PROTOCOL);
+            List<Cidr> from = v.get(PROXY_FROM);
+            Field protocolAt = v.field(PROXY_PROTOCOL);
+            Field fromAt = v.field(PROXY_FROM);
+            if (protocol != null && from.isEmpty() && protocolAt != null) {
+              // Anyone who may send a header may claim any client address.
+              v.reader()
+                  .error(
+                      protocolAt,
+                      "needs proxy_from: the networks of the balancers that may send the header");
+            }
+            if (protocol == null && fromAt != null && !v.failed()) {
+              v.reader().error(fromAt, "needs proxy_protocol: v1 or v2");
+            }
+            if (v.failed() || address == null) {
+              return null;
+            }
+            return new ListenAddress(
+                address, protocol == null ? null : new ListenAddress.Proxy(protocol, from));
+          });
+
+  /** The listen entry when {@code listen} is not given. */
+  static final ListenAddress DEFAULT_LISTEN_ENTRY = new ListenAddress(DEFAULT_LISTEN, null);
+
   /**
-   * {@code listen}: the addresses, each bindable beside the ones before it; once they all are and
-   * the layout holds, each must receive some entry's connections.
+   * {@code listen}: the entries, each bindable beside the ones before it; once they all are and the
+   * layout holds, each that takes direct connections must receive some entry's connections (one
+   * behind balancers receives whatever entry its headers name).
    *
    * @param top the top level, where {@code layout} is
    */
-  static List<InetSocketAddress> listen(Values top, Field f) {
+  static List<ListenAddress> listen(Values top, Field f) {
     NodeReader r = top.reader();
-    List<InetSocketAddress> out = new ArrayList<>();
+    List<ListenAddress> out = new ArrayList<>();
+    List<InetSocketAddress> bound = new ArrayList<>();
     List<Field> from = new ArrayList<>();
     List<Field> items = r.list(f);
     if (items == null) {
@@ -207,41 +257,49 @@ final class LayoutRules {
     }
     boolean complete = true;
     for (Field item : items) {
-      String text = r.text(item);
-      if (text == null) {
+      ListenAddress l = listenEntry(top, item);
+      if (l == null) {
         complete = false;
         continue;
       }
-      InetSocketAddress a;
-      try {
-        a = IpLiterals.parseSocketAddress(text);
-      } catch (IllegalArgumentException e) {
-        r.error(item, Objects.requireNonNullElse(e.getMessage(), e.toString()));
-        complete = false;
-        continue;
-      }
-      String clash = clash(a, out, from);
+      String clash = clash(l.address(), bound, from);
       if (clash != null) {
         r.error(item, clash);
         complete = false;
         continue;
       }
-      out.add(a);
+      out.add(l);
+      bound.add(l.address());
       from.add(item);
     }
     List<Parsed> layout = top.get(TopLevel.LAYOUT);
     if (complete && layout != null) {
       for (int i = 0; i < out.size(); i++) {
-        if (receivesNone(out.get(i), layout)) {
-          r.error(from.get(i), Type.socketAddress(out.get(i)) + " matches no layout entry" + HINT);
+        ListenAddress l = out.get(i);
+        if (l.proxy() == null && receivesNone(l.address(), layout)) {
+          r.error(from.get(i), Type.socketAddress(l.address()) + " matches no layout entry" + HINT);
         }
       }
     }
     return out;
   }
 
+  /** One item of {@code listen}: {@code "ADDRESS:PORT"} or a mapping; null when reported. */
+  private static @Nullable ListenAddress listenEntry(Values top, Field item) {
+    if (item.value() instanceof MappingNode) {
+      return LISTEN_ENTRY.read(top, item);
+    }
+    InetSocketAddress a = top.reader().parsed(item, IpLiterals::parseSocketAddress);
+    return a == null ? null : new ListenAddress(a, null);
+  }
+
+  /** {@code listen} in the effective configuration. */
+  static String showListen(List<ListenAddress> listen) {
+    return listen.stream().map(ListenAddress::show).collect(Collectors.joining(", "));
+  }
+
   /** Checks {@link #DEFAULT_LISTEN} against the layout, when {@code listen} is not given. */
-  static List<InetSocketAddress> defaultListen(Values top) {
+  static List<ListenAddress> defaultListen(Values top) {
     List<Parsed> layout = top.get(TopLevel.LAYOUT);
     if (layout != null && receivesNone(DEFAULT_LISTEN, layout)) {
       Field at = top.field(TopLevel.LAYOUT);
@@ -254,7 +312,7 @@ final class LayoutRules {
                   + " matches no layout entry"
                   + HINT);
     }
-    return List.of(DEFAULT_LISTEN);
+    return List.of(DEFAULT_LISTEN_ENTRY);
   }
 
   private static final String HINT =

@@ -1,6 +1,5 @@
 package org.mxtrap.config;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -18,7 +17,8 @@ import org.mxtrap.core.LayoutEntry;
  * @param domains the domains we accept mail for, lower case, without trailing dot
  * @param dataDir the root of the spool, the Maildirs and the logs
  * @param layout the domain's whole MX layout
- * @param listen the addresses this host binds; a connection's role comes from its local address
+ * @param listen the addresses this host binds; a connection's role comes from its local address, or
+ *     on a listener behind load balancers from the destination in the balancer's PROXY header
  * @param tls STARTTLS key material, or null when STARTTLS is not offered
  * @param recipients which mailboxes of our domains exist
  * @param allow networks that are never suppressed and always served
@@ -39,7 +39,7 @@ public record MxtrapConfig(
     List<String> domains,
     Path dataDir,
     Layout layout,
-    List<InetSocketAddress> listen,
+    List<ListenAddress> listen,
     Limits limits,
     @Nullable TlsSettings tls,
     DeliverySettings delivery,
@@ -115,9 +115,12 @@ public record MxtrapConfig(
         export);
   }
 
-  /** Whether one of this host's {@code listen} addresses receives the connections of {@code e}. */
+  /**
+   * Whether one of this host's {@code listen} addresses receives the connections of {@code e}. A
+   * listener behind load balancers receives every entry's: the balancers decide which they forward.
+   */
   public boolean serves(LayoutEntry e) {
-    return listen.stream().anyMatch(e::receivedOn);
+    return listen.stream().anyMatch(l -> l.proxy() != null || e.receivedOn(l.address()));
   }
 
   /**

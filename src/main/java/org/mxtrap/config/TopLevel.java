@@ -1,6 +1,5 @@
 package org.mxtrap.config;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -8,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.mxtrap.config.LayoutRules.Parsed;
 import org.mxtrap.core.Cidr;
@@ -46,13 +44,12 @@ final class TopLevel {
               "the domain's MX layout",
               null)
           .shownAs(c -> LayoutRules.show(c.layout().entries()));
-  static final Key<MxtrapConfig, List<InetSocketAddress>> LISTEN =
+  static final Key<MxtrapConfig, List<ListenAddress>> LISTEN =
       Key.of(
           "listen",
-          Type.of(
-              LayoutRules::listen,
-              l -> l.stream().map(Type::socketAddress).collect(Collectors.joining(", "))),
-          List.of(LayoutRules.DEFAULT_LISTEN),
+          new Type<List<ListenAddress>>(
+              LayoutRules::listen, LayoutRules::showListen, LayoutRules.LISTEN_ENTRY),
+          List.of(LayoutRules.DEFAULT_LISTEN_ENTRY),
           MxtrapConfig::listen);
   static final Key<MxtrapConfig, Limits> LIMITS = section(Limits.SECTION, MxtrapConfig::limits);
   static final Key<MxtrapConfig, TlsSettings> TLS =
@@ -165,7 +162,7 @@ final class TopLevel {
     List<String> domains = v.get(DOMAINS);
     Path dataDir = v.get(DATA_DIR);
     List<Parsed> layout = v.get(LAYOUT);
-    List<InetSocketAddress> listen = v.given(LISTEN) ? v.get(LISTEN) : LayoutRules.defaultListen(v);
+    List<ListenAddress> listen = v.given(LISTEN) ? v.get(LISTEN) : LayoutRules.defaultListen(v);
     Limits limits = v.get(LIMITS);
     TlsSettings tls = v.get(TLS);
     DeliverySettings delivery = v.get(DELIVERY);

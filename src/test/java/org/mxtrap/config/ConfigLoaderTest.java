@@ -117,7 +117,8 @@ class ConfigLoaderTest {
                 30, "mx2.example.com", IpLiterals.parseAddress("192.0.2.30"), 25, Role.TRAP),
             new LayoutEntry(
                 40, "mx3.example.com", IpLiterals.parseAddress("192.0.2.40"), 25, Role.TRAP));
-    assertThat(c.listen()).containsExactly(IpLiterals.parseSocketAddress("0.0.0.0:25"));
+    assertThat(c.listen())
+        .containsExactly(new ListenAddress(IpLiterals.parseSocketAddress("0.0.0.0:25"), null));
     assertThat(c.limits()).isEqualTo(Limits.DEFAULTS);
     assertThat(c.tls()).isNull();
     assertThat(c.delivery()).isEqualTo(DeliverySettings.DEFAULTS);
@@ -129,7 +130,8 @@ class ConfigLoaderTest {
     MxtrapConfig c = ConfigLoader.load(write(MINIMAL));
     assertThat(c.hostname()).as("the primary's host").isEqualTo("mail.example.com");
     assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/mxtrap"));
-    assertThat(c.listen()).containsExactly(IpLiterals.parseSocketAddress("0.0.0.0:25"));
+    assertThat(c.listen())
+        .containsExactly(new ListenAddress(IpLiterals.parseSocketAddress("0.0.0.0:25"), null));
     assertThat(c.layout().entries().get(0).port()).isEqualTo(25);
     assertThat(c.limits()).isEqualTo(Limits.DEFAULTS);
     assertThat(c.limits().maxMessageSize()).isEqualTo(50L * 1024 * 1024);
@@ -247,8 +249,9 @@ class ConfigLoaderTest {
     assertThat(c.layout().entries().get(0).address()).isEqualTo(IpLiterals.parseAddress("::1"));
     assertThat(c.listen())
         .containsExactly(
-            IpLiterals.parseSocketAddress("[::1]:2525"),
-            new InetSocketAddress(IpLiterals.parseAddress("127.0.0.1"), 2526));
+            new ListenAddress(IpLiterals.parseSocketAddress("[::1]:2525"), null),
+            new ListenAddress(
+                new InetSocketAddress(IpLiterals.parseAddress("127.0.0.1"), 2526), null));
     assertThat(c.limits())
         .isEqualTo(
             new Limits(20_000, 5, 10 * 1024, 7, Duration.ofMillis(1500), 3, 500, Limits.AUTO));
@@ -338,7 +341,8 @@ class ConfigLoaderTest {
             .replace("#   format:", "  format:")
             .replace("#   file:", "  file:")
             .replace("#   on_change", "  on_change")
-            .replace("#   debounce:", "  debounce:");
+            .replace("#   debounce:", "  debounce:")
+            .replace("  # - { address:", "  - { address:");
     Set<String> used = new TreeSet<>();
     usedKeys(new Yaml().compose(new StringReader(text)), "", used);
     assertThat(declaredKeys()).isNotEmpty();
@@ -1008,6 +1012,58 @@ class ConfigLoaderTest {
     assertOneProblem(
         withMinimal("listen: [\"[::]:25\", \"192.0.2.10:25\"]\n"),
         "4: listen[1]: overlaps listen[0] ([::]:25): a wildcard address already binds");
+  }
+
+  @Test
+  void aListenerBehindBalancersTakesTheProxyProtocolAndNeedsNotMatchAnEntry() throws Exception {
+    MxtrapConfig c =
+        ConfigLoader.load(
+            write(
+                withMinimal(
+                    """
+                    listen:
+                      - { address: "127.0.0.1:10025", proxy_protocol: v2, proxy_from: [10.0.0.0/8] }
+                      - { address: "[::1]:10026", proxy_protocol: v1, proxy_from: ["::1"] }
+                      - { address: "0.0.0.0:25" }
+                    """)));
+    assertThat(c.listen())
+        .extracting(ListenAddress::proxy)
+        .containsExactly(
+            new ListenAddress.Proxy(
+                ListenAddress.ProxyProtocol.V2, List.of(Cidr.parse("10.0.0.0/8"))),
+            new ListenAddress.Proxy(ListenAddress.ProxyProtocol.V1, List.of(Cidr.parse("::1"))),
+            null);
+    assertThat(c.describe())
+        .contains(
+            "listen: {address: 127.0.0.1:10025, proxy_protocol: v2, proxy_from: [10.0.0.0/8]},"
+                + " {address: [::1]:10026, proxy_protocol: v1, proxy_from: [::1/128]}, 0.0.0.0:25");
+    assertThat(c.layout().entries()).allMatch(c::serves);
+  }
+
+  @Test
+  void aProxyListenerNamesItsBalancers() throws Exception {
+    assertOneProblem(
+        withMinimal("listen: [{ address: \"127.0.0.1:10025\", proxy_protocol: v2 }]\n"),
+        "4: listen[0].proxy_protocol: needs proxy_from: the networks of the balancers");
+    assertOneProblem(
+        withMinimal("listen: [{ address: \"127.0.0.1:10025\", proxy_from: [10.0.0.0/8] }]\n"),
+        "4: listen[0].proxy_from: needs proxy_protocol: v1 or v2");
+    assertOneProblem(
+        withMinimal(
+            "listen: [{ address: \"127.0.0.1:10025\", proxy_protocol: v3, proxy_from: [\"::1\"] }]\n"),
+        "4: listen[0].proxy_protocol: expected one of v1, v2, got v3");
+    assertOneProblem(
+        withMinimal("listen: [{ proxy_protocol: v1, proxy_from: [\"::1\"] }]\n"),
+        "4: listen[0].address: ");
+    assertThat(problems(withMinimal("listen: [{ adress: \"0.0.0.0:25\" }]\n")))
+        .containsExactly(
+            "4: listen[0].adress: unknown key (did you mean address?)",
+            "4: listen[0].address: required key is missing");
+    assertOneProblem(
+        withMinimal(
+            "listen: [\"0.0.0.0:25\", { address: \"0.0.0.0:25\", proxy_protocol: v1,"
+                + " proxy_from: [\"::1\"] }]\n"),
+        "4: listen[1]: listed twice (see listen[0])");
   }
 
   @Test

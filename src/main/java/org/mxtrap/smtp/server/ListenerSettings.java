@@ -27,6 +27,8 @@ import org.mxtrap.core.LayoutEntry;
  * @param tarpitInterval the pace of a held connection's reply ({@code suppress.tarpit_interval})
  * @param tarpitHold how long a connection is held ({@code suppress.tarpit_hold})
  * @param tarpitMax connections held at once ({@code suppress.tarpit_max}, or less)
+ * @param proxied the {@code listen} addresses behind load balancers, with what they expect of them;
+ *     a connection on one is found its client and layout entry from the balancer's PROXY header
  */
 public record ListenerSettings(
     List<InetSocketAddress> listen,
@@ -39,7 +41,8 @@ public record ListenerSettings(
     Map<LayoutEntry, Duration> greetDelays,
     Duration tarpitInterval,
     Duration tarpitHold,
-    int tarpitMax) {
+    int tarpitMax,
+    Map<InetSocketAddress, ProxyListener> proxied) {
 
   public ListenerSettings {
     listen = List.copyOf(listen);
@@ -49,6 +52,10 @@ public record ListenerSettings(
     greetDelays = Map.copyOf(greetDelays);
     Objects.requireNonNull(tarpitInterval, "tarpitInterval");
     Objects.requireNonNull(tarpitHold, "tarpitHold");
+    proxied = Map.copyOf(proxied);
+    if (!listen.containsAll(proxied.keySet())) {
+      throw new IllegalArgumentException("a PROXY listener that is not in listen: " + proxied);
+    }
   }
 
   /** How long {@code entry} waits before its greeting (zero: it greets at once). */

@@ -43,6 +43,7 @@ import org.mxtrap.observe.LogContext;
 import org.mxtrap.smtp.ClientFacts;
 import org.mxtrap.smtp.RefusedSession;
 import org.mxtrap.smtp.Replies;
+import org.mxtrap.smtp.wire.ProxyHeader;
 import org.mxtrap.smtp.wire.SmtpReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -140,12 +141,14 @@ public final class SmtpServer implements AutoCloseable {
     }
     tarpit.start();
     deadlines.start();
-    for (ServerSocketChannel ss : sockets) {
+    for (int i = 0; i < sockets.size(); i++) {
+      ServerSocketChannel ss = sockets.get(i);
+      ProxyListener proxy = settings.proxied().get(settings.listen().get(i));
       ServerSocket bound = ss.socket();
       Thread.ofPlatform()
           .name("accept-" + Addresses.literal(bound.getInetAddress(), bound.getLocalPort()))
           .daemon(true)
-          .start(() -> acceptLoop(ss));
+          .start(() -> acceptLoop(ss, proxy));
     }
   }
 
@@ -162,8 +165,10 @@ public final class SmtpServer implements AutoCloseable {
    * cause: the connection stays queued, so an immediate retry fails at once) the loop pauses for
    * {@link #ACCEPT_BACKOFF} before it tries again, and logs the first failure and the recovery
    * rather than every retry.
+   *
+   * @param proxy what the listener expects of its balancers, or null for direct connections
    */
-  private void acceptLoop(ServerSocketChannel ss) {
+  private void acceptLoop(ServerSocketChannel ss, @Nullable ProxyListener proxy) {
     long failures = 0;
     long failingSince = 0;
     while (ss.isOpen()) {
@@ -194,11 +199,11 @@ public final class SmtpServer implements AutoCloseable {
       }
       String id = newSessionId();
       // The thread's name carries the session ID into every log line (observe.LogContext).
-      Thread.ofVirtual().name(LogContext.SESSION_THREAD + id).start(() -> serve(s, id));
+      Thread.ofVirtual().name(LogContext.SESSION_THREAD + id).start(() -> serve(s, id, proxy));
     }
   }
 
-  private void serve(SocketChannel channel, String id) {
+  private void serve(SocketChannel channel, String id, @Nullable ProxyListener proxy) {
     Socket socket = channel.socket();
     InetSocketAddress remote = (InetSocketAddress) socket.getRemoteSocketAddress();
     InetSocketAddress local = (InetSocketAddress) socket.getLocalSocketAddress();
@@ -215,6 +220,17 @@ public final class SmtpServer implements AutoCloseable {
         transport.drain(); // accepted just before the listeners closed
       }
       socket.setTcpNoDelay(true);
+      if (proxy != null) {
+        ProxyHeader.Proxied header = proxyHeader(proxy, transport, remote, to);
+        if (header == null) {
+          return;
+        }
+        // From here on the connection is the client's to the balancer's frontend.
+        remote = header.source();
+        local = header.destination();
+        client = Addresses.literal(remote.getAddress(), remote.getPort());
+        to = Addresses.literal(local.getAddress(), local.getPort());
+      }
       Optional<LayoutEntry> found = settings.layout().entryFor(local);
       if (found.isEmpty()) {
         events.on(new Event.Refused(remote.getAddress(), null, Event.Refusal.NO_LAYOUT_ENTRY));
@@ -485,5 +501,55 @@ public final class SmtpServer implements AutoCloseable {
 
   private static String newSessionId() {
     return HEX.toHexDigits(ThreadLocalRandom.current().nextInt());
+  }
+
+  /**
+   * The PROXY header of a connection on a listener behind balancers, read before anything is sent;
+   * null when the connection is to be closed without a word: it is not from a balancer of {@code
+   * proxy}, its header is malformed or late ({@link ProxyListener#HEADER_TIMEOUT}), or it is the
+   * balancer's own (a health check: v2 LOCAL, v1 UNKNOWN, or nothing at all). A balancer's own
+   * connection is closed rather than served: it is no client's contact, and no layout entry is its
+   * (its destination is this listener, not a published MX address).
+   *
+   * @param balancer the connection's peer
+   * @param listener the listener's address, for the log
+   */
+  private ProxyHeader.@Nullable Proxied proxyHeader(
+      ProxyListener proxy, SocketTransport transport, InetSocketAddress balancer, String listener)
+      throws IOException {
+    String peer = Addresses.literal(balancer.getAddress(), balancer.getPort());
+    if (!proxy.admits(balancer.getAddress())) {
+      log.warn("proxy: connect from {} to {}: not in proxy_from; closed", peer, listener);
+      return null;
+    }
+    ProxyHeader.Result header;
+    transport.lineDeadline(ProxyListener.HEADER_TIMEOUT);
+    try {
+      header = proxy.read(transport);
+    } catch (SocketTimeoutException late) {
+      log.warn(
+          "proxy: connect from {} to {}: no PROXY header within {} s; closed",
+          peer,
+          listener,
+          ProxyListener.HEADER_TIMEOUT.toSeconds());
+      return null;
+    } finally {
+      transport.lineDeadline(settings.commandTimeout());
+    }
+    switch (header) {
+      case null ->
+          log.debug("proxy: connect from {} to {}: closed without a header", peer, listener);
+      case ProxyHeader.Proxied p -> {
+        return p;
+      }
+      case ProxyHeader.Local l ->
+          log.debug(
+              "proxy: connect from {} to {}: the balancer's own (LOCAL); closed", peer, listener);
+      case ProxyHeader.Malformed m ->
+          log.warn("proxy: connect from {} to {}: {}; closed", peer, listener, m.reason());
+      case ProxyHeader.Incomplete i ->
+          throw new IllegalStateException("read returns whole headers");
+    }
+    return null;
   }
 }
