@@ -227,6 +227,11 @@ public final class AdminServer implements AutoCloseable {
             case "POST" -> api.flush(q);
             default -> throw notAllowed(method, path, "POST");
           };
+      case "/reload" ->
+          switch (method) {
+            case "POST" -> api.reload(q);
+            default -> throw notAllowed(method, path, "POST");
+          };
       default -> {
         if (!path.startsWith(MESSAGE)) {
           throw new ApiException(
@@ -234,7 +239,7 @@ public final class AdminServer implements AutoCloseable {
               "no such endpoint: "
                   + path
                   + "; there are /status, /suppressions, /explain, /queue/messages[/ID],"
-                  + " /queue/flush, /state, /metrics");
+                  + " /queue/flush, /reload, /state, /metrics");
         }
         String id = path.substring(MESSAGE.length());
         yield switch (method) {

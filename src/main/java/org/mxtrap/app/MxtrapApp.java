@@ -22,6 +22,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
@@ -29,9 +31,11 @@ import org.jspecify.annotations.Nullable;
 import org.mxtrap.admin.AdminServer;
 import org.mxtrap.admin.AdminToken;
 import org.mxtrap.admin.DecisionFeed;
+import org.mxtrap.admin.Reloader;
 import org.mxtrap.admin.StateStore;
 import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.DeliverySettings;
+import org.mxtrap.config.DnsblSettings;
 import org.mxtrap.config.MxtrapConfig;
 import org.mxtrap.config.PolicySettings;
 import org.mxtrap.config.RecipientSettings;
@@ -118,6 +122,7 @@ final class MxtrapApp implements AutoCloseable {
   private final Policy policy;
   private final Prober prober;
   private final Events events;
+  private final Reload reloads;
   private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().name("maintenance").daemon(true).unstarted(r));
@@ -127,6 +132,8 @@ final class MxtrapApp implements AutoCloseable {
    *
    * @param shared with {@code state.store: redis}, the connection the three stores share; null with
    *     the embedded store
+   * @param dnsbls makes the engine's DNS blocklists of {@code dnsbl} settings, on the resolver the
+   *     engine uses (for a reload)
    */
   record Policy(
       TrapEngine engine,
@@ -136,7 +143,8 @@ final class MxtrapApp implements AutoCloseable {
       ContactHistory contacts,
       DecisionLog decisions,
       RecentDecisions recent,
-      @Nullable RedisState shared)
+      @Nullable RedisState shared,
+      Function<DnsblSettings, Dnsbl> dnsbls)
       implements AutoCloseable {
 
     /**
@@ -192,20 +200,14 @@ final class MxtrapApp implements AutoCloseable {
         // DNSBL and reverse names; no query is made when neither is configured.
         Dns dns = StubResolver.create(config.dns(), clock, events);
         Arming arming = new Arming(config.layout(), availability, trap.armAfter());
+        Function<DnsblSettings, Dnsbl> dnsbls = s -> new Dnsbl(dns, s, clock, events);
         TrapEngine engine =
             new TrapEngine(
-                new TrapEngine.Rules(
-                    trap,
-                    config.suppress(),
-                    config.allow(),
-                    config.block(),
-                    config.trustedRelays(),
-                    config.state().onOutage(),
-                    config.allowPools()),
+                rules(config),
                 contacts,
                 suppressions,
                 arming,
-                new Dnsbl(dns, config.dnsbl(), clock, events),
+                dnsbls.apply(config.dnsbl()),
                 config.dns().reverseNames()
                     ? new ReverseNames(dns, config.dns().ptrBudget())
                     : null,
@@ -216,7 +218,15 @@ final class MxtrapApp implements AutoCloseable {
                 config.dns().spf() ? new Spf(dns, config.dns().spfBudget()) : null,
                 Events.of(events, decisions, recent));
         return new Policy(
-            engine, arming, availability, suppressions, contacts, decisions, recent, shared);
+            engine,
+            arming,
+            availability,
+            suppressions,
+            contacts,
+            decisions,
+            recent,
+            shared,
+            dnsbls);
       } catch (IOException | RuntimeException e) {
         if (suppressions != null) {
           suppressions.close();
@@ -229,6 +239,18 @@ final class MxtrapApp implements AutoCloseable {
         }
         throw e;
       }
+    }
+
+    /** What the engine judges by: the sections of {@code config} it reads. */
+    static TrapEngine.Rules rules(MxtrapConfig config) {
+      return new TrapEngine.Rules(
+          config.trap(),
+          config.suppress(),
+          config.allow(),
+          config.block(),
+          config.trustedRelays(),
+          config.state().onOutage(),
+          config.allowPools());
     }
 
     /** The store, for {@code status}: the embedded one's directory, or the shared one's health. */
@@ -331,8 +353,10 @@ final class MxtrapApp implements AutoCloseable {
       AdminServer admin,
       Policy policy,
       Prober prober,
-      Events events) {
+      Events events,
+      Reload reloads) {
     this.config = config;
+    this.reloads = reloads;
     this.clock = clock;
     this.spool = spool;
     this.runner = runner;
@@ -459,7 +483,8 @@ final class MxtrapApp implements AutoCloseable {
     InSessionDelivery sink =
         new InSessionDelivery(
             spool, agent, clock, maxHeld, new MessageMemory(resources.messageMemory()), events);
-    SessionSettings settings = sessionSettings(config);
+    AtomicReference<SessionSettings> settings = new AtomicReference<>(sessionSettings(config));
+    AtomicReference<Mailboxes> recipients = new AtomicReference<>(mailboxes);
     AvailabilityHistory availability = policy.availability();
     EntryWatch watch =
         new EntryWatch() {
@@ -483,10 +508,10 @@ final class MxtrapApp implements AutoCloseable {
             events,
             (Connection c) ->
                 new SmtpSession(
-                        settings.withHostname(c.name()),
+                        settings.get().withHostname(c.name()),
                         c.client(),
                         sink,
-                        mailboxes,
+                        recipients.get(),
                         policy.engine(),
                         clock,
                         c.transport())
@@ -494,6 +519,7 @@ final class MxtrapApp implements AutoCloseable {
     if (metrics != null) {
       metrics.read(readings(policy, spool));
     }
+    Reload reloads = new Reload(config, clock, policy, server, resources, settings, recipients);
     AdminServer admin =
         new AdminServer(
             config.admin().bind(),
@@ -509,7 +535,8 @@ final class MxtrapApp implements AutoCloseable {
                 policy.recent(),
                 events,
                 spool,
-                runner),
+                runner,
+                reloads::forAdmin),
             feed,
             metrics,
             config.admin().metricsPublic());
@@ -526,7 +553,8 @@ final class MxtrapApp implements AutoCloseable {
             admin,
             policy,
             prober,
-            events);
+            events,
+            reloads);
     try {
       runner.start();
       server.start();
@@ -856,5 +884,13 @@ final class MxtrapApp implements AutoCloseable {
   @Override
   public void close() {
     stop(Duration.ZERO);
+  }
+
+  /**
+   * Re-reads the file this host was started with and applies what a reload can apply, for SIGHUP
+   * and {@code POST /reload}: see {@link Reload#reload}.
+   */
+  Reloader.Outcome reload() throws ConfigException {
+    return reloads.reload();
   }
 }

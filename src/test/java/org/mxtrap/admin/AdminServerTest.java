@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -130,7 +131,8 @@ class AdminServerTest {
                 recent,
                 Events.NONE,
                 spool,
-                runner),
+                runner,
+                () -> new Reloader.Outcome(List.of("allow"), List.of())),
             new DecisionFeed(clock),
             null,
             false);
