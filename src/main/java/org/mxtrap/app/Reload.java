@@ -135,7 +135,7 @@ final class Reload {
       }
       return o;
     } catch (ConfigException e) {
-      log.error("reload refused, the running config stays:\n{}", e.getMessage());
+      log.warn("reload refused, the running config stays:\n{}", e.getMessage());
       throw e;
     }
   }

@@ -18,8 +18,9 @@ import picocli.CommandLine.Spec;
           + " session limits, the TLS certificate and the recipient list take effect for new"
           + " connections without closing any; the decision log is reopened. Prints the keys"
           + " applied and the changed keys that need a restart.",
-      "An invalid file is refused with its errors and the running config stays. Exit 0 when"
-          + " applied, 1 when refused or mxtrap is not running, 2 on a config error here."
+      "An invalid file is refused with its errors (file:line) and the running config stays: this"
+          + " command finds them before it asks the server. Exit 0 when applied, 1 when the"
+          + " server refuses or is not running, 2 for an invalid file."
     })
 final class ReloadCommand implements Callable<Integer> {
   @Mixin ConfigOption config;
