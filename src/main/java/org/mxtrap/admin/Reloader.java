@@ -11,12 +11,16 @@ import java.util.Objects;
 public interface Reloader {
 
   /**
+   * Reloads the config file.
+   *
    * @return the keys applied and the changed keys that keep their running values until a restart
    * @throws Refused when the file is invalid (or a file it names cannot be read): nothing changed
    */
   Outcome reload() throws Refused;
 
   /**
+   * What a reload did.
+   *
    * @param applied the keys that took effect, and what is re-read at every reload
    * @param needRestart the changed keys that need a restart
    */

@@ -653,6 +653,15 @@ class AdminServerTest {
     }
 
     @Test
+    void reloadAnswersWhatTheHostApplied() throws Exception {
+      HttpResponse<String> r = call("POST", "/reload");
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(object(r).get("applied").getAsJsonArray().get(0).getAsString()).isEqualTo("allow");
+      assertThat(object(r).get("need_restart").getAsJsonArray()).isEmpty();
+      assertThat(call("GET", "/reload").statusCode()).isEqualTo(405);
+    }
+
+    @Test
     void flushMakesTheRunnerAttemptNow() throws Exception {
       assertThat(runner.runDue()).as("not due before its backoff").isZero();
 
