@@ -37,6 +37,9 @@ import org.slf4j.LoggerFactory;
  * prefixes, trap.arm_after), the permits, deadlines and tarpit made from the limits and the heap
  * plan, the delivery agent and queue, the resolver, and the log. Every other key is applied to the
  * connections and decisions that start after the reload.
+ *
+ * <p>An instance does the reloads of one running host ({@link #reload}): thread-safe, one at a
+ * time.
  */
 final class Reload {
   private static final Logger log = LoggerFactory.getLogger("master");
@@ -231,9 +234,10 @@ final class Reload {
     TrapSettings ft = file.trap();
     SuppressSettings rs = running.suppress();
     RecipientSettings recipients =
-        differ(running, file, "recipients.mode", "recipients.verify_ttl")
-            ? running.recipients()
-            : file.recipients();
+        running.recipients().mode() == file.recipients().mode()
+                && running.recipients().verifyTtl().equals(file.recipients().verifyTtl())
+            ? file.recipients()
+            : running.recipients();
     return new MxtrapConfig(
         running.source(),
         running.hostname(),
@@ -291,11 +295,6 @@ final class Reload {
   /** The keys a reload applies that differ between two configs. */
   static List<String> applied(MxtrapConfig before, MxtrapConfig after) {
     return changed(APPLIED, before, after);
-  }
-
-  private static boolean differ(MxtrapConfig a, MxtrapConfig b, String... keys) {
-    List<String> changed = needRestart(a, b);
-    return List.of(keys).stream().anyMatch(changed::contains);
   }
 
   private static List<String> changed(List<Compared> keys, MxtrapConfig a, MxtrapConfig b) {
