@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
  * GET /queue/messages/ID    one; 400 when ID is not of the form of a queue ID, 404 when not queued
  * DELETE /queue/messages/ID {"deleted":true}; 400 and 404 as for GET
  * POST /queue/flush         {"flushed":N}: every queued message due now
+ * POST /reload              {"applied":[KEY...],"need_restart":[KEY...]}; 400 with the file's
+ *                           problems (file:line each) when it is invalid: nothing changed
  * </pre>
  *
  * A deleted message is gone at once and gets no DSN, as Postfix's {@code postsuper -d}: an attempt
@@ -242,6 +244,17 @@ final class AdminApi {
     q.only();
     String queued = queueId(id);
     return new Answer.Shown(host.queue().find(queued).orElseThrow(() -> notQueued(queued)));
+  }
+
+  /** {@code POST /reload}: the config file re-read and applied, as SIGHUP does. */
+  Answer reload(Query q) {
+    q.only();
+    try {
+      Reloader.Outcome o = host.reloader().reload();
+      return new Answer.Reloaded(o.applied(), o.needRestart());
+    } catch (Reloader.Refused e) {
+      throw ApiException.badRequest("reload refused, the running config stays:\n" + e.getMessage());
+    }
   }
 
   /** {@code POST /queue/flush}: every queued message due now; the attempts run after the answer. */

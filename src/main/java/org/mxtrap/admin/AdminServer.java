@@ -237,6 +237,11 @@ public final class AdminServer implements AutoCloseable {
             case "POST" -> api.flush(q);
             default -> throw notAllowed(method, path, "POST");
           };
+      case "/reload" ->
+          switch (method) {
+            case "POST" -> api.reload(q);
+            default -> throw notAllowed(method, path, "POST");
+          };
       default -> {
         if (!path.startsWith(MESSAGE)) {
           throw new ApiException(
@@ -244,7 +249,7 @@ public final class AdminServer implements AutoCloseable {
               "no such endpoint: "
                   + path
                   + "; there are /status, /suppressions[/export], /explain, /queue/messages[/ID],"
-                  + " /queue/flush, /state, /metrics");
+                  + " /queue/flush, /reload, /state, /metrics");
         }
         String id = path.substring(MESSAGE.length());
         yield switch (method) {

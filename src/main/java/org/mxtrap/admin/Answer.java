@@ -51,6 +51,7 @@ import org.mxtrap.observe.Json;
  * GET /queue/messages/ID    message
  * DELETE /queue/messages/ID {"deleted":true}
  * POST /queue/flush         {"flushed":n}                           messages made due now
+ * POST /reload              {"applied":[KEY...],"need_restart":[KEY...]}
  * </pre>
  */
 sealed interface Answer {
@@ -349,6 +350,22 @@ sealed interface Answer {
           + flushed
           + (flushed == 1 ? " message" : " messages")
           + " due now\n";
+    }
+  }
+
+  /** {@code POST /reload}: the keys applied and the changed keys that need a restart. */
+  record Reloaded(List<String> applied, List<String> needRestart) implements Answer {
+    public Reloaded {
+      applied = List.copyOf(applied);
+      needRestart = List.copyOf(needRestart);
+    }
+
+    @Override
+    public String text() {
+      String text = "reloaded: applied " + String.join(", ", applied) + "\n";
+      return needRestart.isEmpty()
+          ? text
+          : text + "changed, but kept until a restart: " + String.join(", ", needRestart) + "\n";
     }
   }
 

@@ -14,6 +14,7 @@ import org.mxtrap.core.LayoutEntry;
  * @param suppressFor how long an operator's suppression lasts when the request names no duration
  * @param state where the trap engine's memory lives, for {@code status}
  * @param transfer its contacts and suppressions, for {@code state export} and {@code import}
+ * @param reloader re-reads its config file, for {@code reload}
  */
 public record Host(
     String hostname,
@@ -27,7 +28,8 @@ public record Host(
     Decisions decisions,
     Contacts contacts,
     Queue queue,
-    StateTransfer transfer) {
+    StateTransfer transfer,
+    Reloader reloader) {
 
   public Host {
     layout = List.copyOf(layout);

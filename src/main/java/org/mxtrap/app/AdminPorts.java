@@ -13,6 +13,7 @@ import org.mxtrap.admin.Decisions;
 import org.mxtrap.admin.Engine;
 import org.mxtrap.admin.Host;
 import org.mxtrap.admin.Queue;
+import org.mxtrap.admin.Reloader;
 import org.mxtrap.admin.StateLines;
 import org.mxtrap.admin.StateStore;
 import org.mxtrap.admin.StateTransfer;
@@ -55,7 +56,8 @@ public final class AdminPorts {
       RecentDecisions recent,
       Events events,
       Spool spool,
-      QueueRunner runner) {
+      QueueRunner runner,
+      Reloader reloader) {
     return new Host(
         config.hostname(),
         config.layout().entries(),
@@ -71,7 +73,8 @@ public final class AdminPorts {
         decisions(recent),
         contacts(contacts),
         queue(spool, runner),
-        transfer(suppressions, contacts, config.trap().window()));
+        transfer(suppressions, contacts, config.trap().window()),
+        reloader);
   }
 
   private static Queue queue(Spool spool, QueueRunner runner) {

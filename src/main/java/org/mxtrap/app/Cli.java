@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       DnsCommand.class,
       PostfixConfigCommand.class,
       HeapCommand.class,
+      ReloadCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Cli implements Runnable {

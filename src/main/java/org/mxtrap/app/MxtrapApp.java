@@ -22,6 +22,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
@@ -29,9 +31,11 @@ import org.jspecify.annotations.Nullable;
 import org.mxtrap.admin.AdminServer;
 import org.mxtrap.admin.AdminToken;
 import org.mxtrap.admin.DecisionFeed;
+import org.mxtrap.admin.Reloader;
 import org.mxtrap.admin.StateStore;
 import org.mxtrap.config.ConfigException;
 import org.mxtrap.config.DeliverySettings;
+import org.mxtrap.config.DnsblSettings;
 import org.mxtrap.config.ExportSettings;
 import org.mxtrap.config.ListenAddress;
 import org.mxtrap.config.MxtrapConfig;
@@ -124,6 +128,7 @@ final class MxtrapApp implements AutoCloseable {
   private final Events events;
   // Keeps export.file current; null without an export section.
   private final @Nullable ExportFile export;
+  private final Reload reloads;
   private final ScheduledExecutorService maintenance =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().name("maintenance").daemon(true).unstarted(r));
@@ -133,6 +138,8 @@ final class MxtrapApp implements AutoCloseable {
    *
    * @param shared with {@code state.store: redis}, the connection the three stores share; null with
    *     the embedded store
+   * @param dnsbls makes the engine's DNS blocklists of {@code dnsbl} settings, on the resolver the
+   *     engine uses (for a reload)
    */
   record Policy(
       TrapEngine engine,
@@ -142,7 +149,8 @@ final class MxtrapApp implements AutoCloseable {
       ContactHistory contacts,
       DecisionLog decisions,
       RecentDecisions recent,
-      @Nullable RedisState shared)
+      @Nullable RedisState shared,
+      Function<DnsblSettings, Dnsbl> dnsbls)
       implements AutoCloseable {
 
     /**
@@ -198,20 +206,14 @@ final class MxtrapApp implements AutoCloseable {
         // DNSBL and reverse names; no query is made when neither is configured.
         Dns dns = StubResolver.create(config.dns(), clock, events);
         Arming arming = new Arming(config.layout(), availability, trap.armAfter());
+        Function<DnsblSettings, Dnsbl> dnsbls = s -> new Dnsbl(dns, s, clock, events);
         TrapEngine engine =
             new TrapEngine(
-                new TrapEngine.Rules(
-                    trap,
-                    config.suppress(),
-                    config.allow(),
-                    config.block(),
-                    config.trustedRelays(),
-                    config.state().onOutage(),
-                    config.allowPools()),
+                rules(config),
                 contacts,
                 suppressions,
                 arming,
-                new Dnsbl(dns, config.dnsbl(), clock, events),
+                dnsbls.apply(config.dnsbl()),
                 config.dns().reverseNames()
                     ? new ReverseNames(dns, config.dns().ptrBudget())
                     : null,
@@ -222,7 +224,15 @@ final class MxtrapApp implements AutoCloseable {
                 config.dns().spf() ? new Spf(dns, config.dns().spfBudget()) : null,
                 Events.of(events, decisions, recent));
         return new Policy(
-            engine, arming, availability, suppressions, contacts, decisions, recent, shared);
+            engine,
+            arming,
+            availability,
+            suppressions,
+            contacts,
+            decisions,
+            recent,
+            shared,
+            dnsbls);
       } catch (IOException | RuntimeException e) {
         if (suppressions != null) {
           suppressions.close();
@@ -235,6 +245,18 @@ final class MxtrapApp implements AutoCloseable {
         }
         throw e;
       }
+    }
+
+    /** What the engine judges by: the sections of {@code config} it reads. */
+    static TrapEngine.Rules rules(MxtrapConfig config) {
+      return new TrapEngine.Rules(
+          config.trap(),
+          config.suppress(),
+          config.allow(),
+          config.block(),
+          config.trustedRelays(),
+          config.state().onOutage(),
+          config.allowPools());
     }
 
     /** The store, for {@code status}: the embedded one's directory, or the shared one's health. */
@@ -338,8 +360,10 @@ final class MxtrapApp implements AutoCloseable {
       Policy policy,
       Prober prober,
       Events events,
-      @Nullable ExportFile export) {
+      @Nullable ExportFile export,
+      Reload reloads) {
     this.config = config;
+    this.reloads = reloads;
     this.clock = clock;
     this.spool = spool;
     this.runner = runner;
@@ -472,7 +496,8 @@ final class MxtrapApp implements AutoCloseable {
     InSessionDelivery sink =
         new InSessionDelivery(
             spool, agent, clock, maxHeld, new MessageMemory(resources.messageMemory()), events);
-    SessionSettings settings = sessionSettings(config);
+    AtomicReference<SessionSettings> settings = new AtomicReference<>(sessionSettings(config));
+    AtomicReference<Mailboxes> recipients = new AtomicReference<>(mailboxes);
     AvailabilityHistory availability = policy.availability();
     EntryWatch watch =
         new EntryWatch() {
@@ -496,10 +521,10 @@ final class MxtrapApp implements AutoCloseable {
             events,
             (Connection c) ->
                 new SmtpSession(
-                        settings.withHostname(c.name()),
+                        settings.get().withHostname(c.name()),
                         c.client(),
                         sink,
-                        mailboxes,
+                        recipients.get(),
                         policy.engine(),
                         clock,
                         c.transport())
@@ -507,6 +532,7 @@ final class MxtrapApp implements AutoCloseable {
     if (metrics != null) {
       metrics.read(readings(policy, spool));
     }
+    Reload reloads = new Reload(config, clock, policy, server, resources, settings, recipients);
     AdminServer admin =
         new AdminServer(
             config.admin().bind(),
@@ -522,7 +548,8 @@ final class MxtrapApp implements AutoCloseable {
                 policy.recent(),
                 events,
                 spool,
-                runner),
+                runner,
+                reloads::forAdmin),
             feed,
             metrics,
             config.admin().metricsPublic());
@@ -540,7 +567,8 @@ final class MxtrapApp implements AutoCloseable {
             policy,
             prober,
             events,
-            export);
+            export,
+            reloads);
     try {
       runner.start();
       server.start();
@@ -895,5 +923,13 @@ final class MxtrapApp implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * Re-reads the file this host was started with and applies what a reload can apply, for SIGHUP
+   * and {@code POST /reload}: see {@link Reload#reload}.
+   */
+  Reloader.Outcome reload() throws ConfigException {
+    return reloads.reload();
   }
 }

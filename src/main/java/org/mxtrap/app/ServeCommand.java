@@ -26,11 +26,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import sun.misc.Signal;
 
 /**
  * {@code mxtrap serve}: runs this host until SIGTERM or SIGINT, then stops gracefully: no new
  * connections, open sessions get {@code --grace} to finish, acknowledged mail stays in the spool,
- * and the process exits 0. Exit 2 for a config error, 1 when a listener cannot be bound.
+ * and the process exits 0. SIGHUP reloads the config file ({@link MxtrapApp#reload}). Exit 2 for a
+ * config error, 1 when a listener cannot be bound.
  */
 @Command(
     name = "serve",
@@ -38,7 +40,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Run the listeners, queue and delivery of this host.",
       "Without a config file: the demo layout (example.test on 127.0.0.1:2525, traps on :2526"
-          + " and :2527, data in ./data). Stops gracefully on SIGTERM or SIGINT."
+          + " and :2527, data in ./data). Stops gracefully on SIGTERM or SIGINT; SIGHUP reloads"
+          + " the config file (see mxtrap reload)."
     })
 final class ServeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger("master");
@@ -89,6 +92,7 @@ final class ServeCommand implements Callable<Integer> {
       out.println(summary);
       out.flush();
     }
+    reloadOnHangup(app);
     notifyReady();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -188,5 +192,24 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IOException e) {
       log.warn("cannot run systemd-notify --ready: {}", e.getMessage());
     }
+  }
+
+  /**
+   * SIGHUP ({@code systemctl reload}, logrotate's postrotate) re-reads the config file: {@link
+   * MxtrapApp#reload}. A refused reload is logged there and the host runs on as it was.
+   */
+  private static void reloadOnHangup(MxtrapApp app) {
+    Signal.handle(
+        new Signal("HUP"),
+        s -> {
+          log.info("SIGHUP: reloading the config");
+          try {
+            app.reload();
+          } catch (ConfigException refused) {
+            // logged by reload, with the file's problems
+          } catch (RuntimeException e) {
+            log.error("reload failed", e);
+          }
+        });
   }
 }

@@ -281,4 +281,21 @@ public final class DecisionLog implements Events, AutoCloseable {
       closeQuietly();
     }
   }
+
+  /**
+   * Writes what waits to the file now open, then opens the file at its path again (for a reload
+   * after logrotate moved it away: the next line goes to the new file at once rather than within a
+   * second). Never throws: a file that cannot be opened is logged, and the next write tries again.
+   */
+  public void reopenFile() {
+    synchronized (this) {
+      writeGathered(System.nanoTime());
+      try {
+        reopen();
+      } catch (IOException e) {
+        log.warn("cannot reopen {}: {}", file, e.toString());
+        closeQuietly();
+      }
+    }
+  }
 }

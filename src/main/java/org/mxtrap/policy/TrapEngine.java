@@ -92,21 +92,15 @@ import org.slf4j.LoggerFactory;
 public final class TrapEngine implements Admission {
   private static final Logger log = LoggerFactory.getLogger("policy");
 
-  private final TrapSettings trap;
-  private final SuppressSettings suppress;
-  private final List<Cidr> allow;
-  private final List<Cidr> block;
-  private final List<Cidr> trustedRelays;
+  // What the engine judges by, swapped in one step by reload: each decision reads it once.
+  private volatile Judging judging;
   private final ContactHistory contacts;
   private final SuppressionStore suppressions;
   private final Arming arming;
-  private final DnsblCheck dnsbl;
   private final @Nullable ReverseNames reverseNames;
   private final StateView view;
   private final IdentityHistory identities;
   private final @Nullable Spf spf;
-  private final List<String> allowPools;
-  private final boolean closedOnOutage;
   private final Events events;
 
   /**
@@ -158,27 +152,39 @@ public final class TrapEngine implements Admission {
       IdentityHistory identities,
       @Nullable Spf spf,
       Events events) {
-    this.trap = rules.trap();
-    this.suppress = rules.suppress();
-    this.allow = rules.allow();
-    this.block = rules.block();
-    this.trustedRelays = rules.trustedRelays();
+    this.judging = new Judging(rules, new DnsblCheck(dnsbl, rules.suppress().action()));
     this.contacts = contacts;
     this.suppressions = suppressions;
     this.arming = arming;
-    this.dnsbl = new DnsblCheck(dnsbl, suppress.action());
     this.reverseNames = reverseNames;
     this.view = view;
     this.identities = identities;
     this.spf = spf;
-    this.allowPools = rules.allowPools();
-    this.closedOnOutage = rules.onOutage() == StateSettings.OnOutage.CLOSED;
     this.events = events;
+  }
+
+  /** The rules and the DNSBL check made of them: one value, so a reload swaps both at once. */
+  private record Judging(Rules rules, DnsblCheck dnsbl) {}
+
+  /**
+   * Judges by {@code rules} and {@code dnsbl} from now on: every decision that starts after this
+   * call uses them, one in progress finishes with what it started with. For a reload of the config;
+   * the stores, the arming and the DNS lookups stay as they are. Never blocks a decision.
+   *
+   * @param dnsbl asked about every client the lists do not settle; whether it has zones must not
+   *     differ from the one the engine was made with when a caller relies on {@link
+   *     #decidesFromMemory} (the Postfix policy service reads it once)
+   */
+  public void reload(Rules rules, Dnsbl dnsbl) {
+    judging = new Judging(rules, new DnsblCheck(dnsbl, rules.suppress().action()));
   }
 
   @Override
   public boolean decidesFromMemory() {
-    return view == StateView.WHOLE && reverseNames == null && !dnsbl.enabled() && spf == null;
+    return view == StateView.WHOLE
+        && reverseNames == null
+        && !judging.dnsbl().enabled()
+        && spf == null;
   }
 
   @Override
@@ -193,7 +199,8 @@ public final class TrapEngine implements Admission {
 
   @Override
   public boolean decidesAtMail(LayoutEntry entry) {
-    return trap.decideAt() == TrapSettings.DecideAt.MAIL && entry.role() != Role.PRIMARY;
+    return judging.rules().trap().decideAt() == TrapSettings.DecideAt.MAIL
+        && entry.role() != Role.PRIMARY;
   }
 
   /** The reason of a decision that waits for MAIL FROM ({@link #decidesAtMail}). */
@@ -204,17 +211,20 @@ public final class TrapEngine implements Admission {
    *     gets {@link #AT_MAIL}, unless the lists settle it
    */
   private Decision connect(Contact contact, Sender sender, boolean greeting) {
+    Judging j = judging;
+    Rules rules = j.rules();
     contacts.record(contact.client(), contact.entry().preference(), contact.at());
     // A contact the connection limits turn away gets 421 whatever we find: no DNS time for it.
     boolean lookups = !contact.turnedAway();
     boolean atMail = greeting && !contact.turnedAway() && decidesAtMail(contact.entry());
     Decision d =
         decide(
+            rules,
             contact,
             sender,
             atMail,
             false,
-            lookups ? () -> dnsbl.check(contact.client()) : () -> DnsblCheck.SILENT,
+            lookups ? () -> j.dnsbl().check(contact.client()) : () -> DnsblCheck.SILENT,
             lookups);
     String name = d.reverseName();
     if (name != null) {
@@ -249,8 +259,9 @@ public final class TrapEngine implements Admission {
 
   @Override
   public Decision earlyTalker(Contact contact) {
+    Rules rules = judging.rules();
     Decision d;
-    Cidr allowed = match(allow, contact.client());
+    Cidr allowed = match(rules.allow(), contact.client());
     if (allowed != null) {
       d =
           new Decision(
@@ -261,9 +272,10 @@ public final class TrapEngine implements Admission {
     } else {
       d =
           suppress(
+              rules,
               contact,
               Verdict.EARLY_TALKER,
-              suppress.action(),
+              rules.suppress().action(),
               "sent before the greeting on " + contact.entry().describe(),
               false);
     }
@@ -273,8 +285,9 @@ public final class TrapEngine implements Admission {
 
   @Override
   public Decision dictionary(Contact contact, int unknownRecipients) {
+    Rules rules = judging.rules();
     Decision d;
-    Cidr allowed = match(allow, contact.client());
+    Cidr allowed = match(rules.allow(), contact.client());
     String evidence =
         unknownRecipients + " unknown recipients in one session on " + contact.entry().describe();
     if (allowed != null) {
@@ -285,7 +298,7 @@ public final class TrapEngine implements Admission {
               evidence + ", but on the allow list (" + allowed + ")",
               null);
     } else {
-      d = suppress(contact, Verdict.DICTIONARY, suppress.action(), evidence, false);
+      d = suppress(rules, contact, Verdict.DICTIONARY, rules.suppress().action(), evidence, false);
     }
     events.on(new Event.Decided(contact, d));
     return d;
@@ -301,8 +314,17 @@ public final class TrapEngine implements Admission {
     if (relay == null) {
       throw new IllegalArgumentException("not a relayed contact: " + contact);
     }
+    Judging j = judging;
+    Rules rules = j.rules();
     Decision d =
-        decide(contact, Sender.NONE, false, false, () -> dnsbl.check(contact.client()), false);
+        decide(
+            rules,
+            contact,
+            Sender.NONE,
+            false,
+            false,
+            () -> j.dnsbl().check(contact.client()),
+            false);
     d = d.withMoreReason("relayed by " + Addresses.text(relay));
     events.on(new Event.Decided(contact, d));
     return d;
@@ -323,11 +345,13 @@ public final class TrapEngine implements Admission {
    * each entry (within {@code dns.ptr_budget}; the resolver's cache answers the second time).
    */
   public List<Decision> wouldDecide(InetAddress client, List<LayoutEntry> entries, Instant now) {
+    Judging j = judging;
+    Rules rules = j.rules();
     DnsblCheck.Outcome[] once = new DnsblCheck.Outcome[1];
     Supplier<DnsblCheck.Outcome> lists =
         () -> {
           if (once[0] == null) {
-            once[0] = dnsbl.check(client);
+            once[0] = j.dnsbl().check(client);
           }
           return once[0];
         };
@@ -335,6 +359,7 @@ public final class TrapEngine implements Admission {
     for (LayoutEntry e : entries) {
       out.add(
           decide(
+              rules,
               new Contact(client, e.socketAddress(), e, now),
               Sender.NONE,
               false,
@@ -347,12 +372,12 @@ public final class TrapEngine implements Admission {
 
   /** The allow-list prefix that contains {@code client}, if any. */
   public Optional<Cidr> allowedBy(InetAddress client) {
-    return Optional.ofNullable(match(allow, client));
+    return Optional.ofNullable(match(judging.rules().allow(), client));
   }
 
   /** The block-list prefix that contains {@code client}, if any. */
   public Optional<Cidr> blockedBy(InetAddress client) {
-    return Optional.ofNullable(match(block, client));
+    return Optional.ofNullable(match(judging.rules().block(), client));
   }
 
   /**
@@ -365,6 +390,7 @@ public final class TrapEngine implements Admission {
    *     only)
    */
   private Decision decide(
+      Rules rules,
       Contact c,
       Sender sender,
       boolean atMail,
@@ -372,29 +398,29 @@ public final class TrapEngine implements Admission {
       Supplier<DnsblCheck.Outcome> dnsblOutcome,
       boolean named) {
     @Nullable ReverseNames r = named ? reverseNames : null;
-    Cidr allowed = match(allow, c.client());
+    Cidr allowed = match(rules.allow(), c.client());
     if (allowed != null) {
       Decision d =
           new Decision(Verdict.ALLOWED, Action.ACCEPT, "on the allow list (" + allowed + ")", null);
       return r == null ? d : d.withReverseName(r.lookup(c.client()).verifiedName());
     }
-    Cidr relay = match(trustedRelays, c.client());
+    Cidr relay = match(rules.trustedRelays(), c.client());
     if (relay != null) {
       Decision d =
           new Decision(Verdict.ALLOWED, Action.ACCEPT, "a trusted relay (" + relay + ")", null);
       return r == null ? d : d.withReverseName(r.lookup(c.client()).verifiedName());
     }
-    Cidr blocked = match(block, c.client());
+    Cidr blocked = match(rules.block(), c.client());
     if (blocked != null) {
       return new Decision(
-          Verdict.BLOCKED, suppress.action(), "on the block list (" + blocked + ")", null);
+          Verdict.BLOCKED, rules.suppress().action(), "on the block list (" + blocked + ")", null);
     }
     Optional<Suppression> s = suppressions.find(c.client(), c.at());
     if (s.isPresent()) {
       Suppression x = s.get();
       return new Decision(
           Verdict.SUPPRESSED,
-          suppress.action(),
+          rules.suppress().action(),
           x.prefix()
               + " suppressed since "
               + x.since()
@@ -415,7 +441,7 @@ public final class TrapEngine implements Admission {
             Decision t =
                 atMail
                     ? Decision.accept(AT_MAIL)
-                    : closedOnOutage(c, decideByLayout(c, sender, dryRun, name));
+                    : closedOnOutage(rules, c, decideByLayout(rules, c, sender, dryRun, name));
             yield pass.note().isEmpty() ? t : t.withMoreReason(pass.note());
           }
         };
@@ -430,7 +456,7 @@ public final class TrapEngine implements Admission {
    * @param name the client's reverse name being looked up, or null when reverse names are off
    */
   private Decision decideByLayout(
-      Contact c, Sender sender, boolean dryRun, ReverseNames.@Nullable Pending name) {
+      Rules rules, Contact c, Sender sender, boolean dryRun, ReverseNames.@Nullable Pending name) {
     LayoutEntry e = c.entry();
     if (c.relay() != null) {
       return Decision.accept("the layout is not judged for a relayed client");
@@ -439,17 +465,17 @@ public final class TrapEngine implements Admission {
       return Decision.accept("primary");
     }
     Optional<Instant> lower =
-        contacts.lastBelow(c.client(), e.preference(), c.at().minus(trap.window()));
+        contacts.lastBelow(c.client(), e.preference(), c.at().minus(rules.trap().window()));
     if (lower.isPresent()) {
       return new Decision(
           Verdict.FALLBACK,
           Action.ACCEPT,
           "contact at a lower MX from "
-              + network(c.client())
+              + network(rules, c.client())
               + " at "
               + lower.get()
               + " (within "
-              + Durations.format(trap.window())
+              + Durations.format(rules.trap().window())
               + ")",
           null);
     }
@@ -465,9 +491,9 @@ public final class TrapEngine implements Admission {
     String noLower =
         said
             + "no contact at a lower MX from "
-            + network(c.client())
+            + network(rules, c.client())
             + " within "
-            + Durations.format(trap.window());
+            + Durations.format(rules.trap().window());
     // Not by its network: by its sender's identity, if it has one. A name that could not be looked
     // up may have been one: then nothing suppresses (unknown below).
     @Nullable String unknown = null;
@@ -476,7 +502,8 @@ public final class TrapEngine implements Admission {
       if (n instanceof ReverseName.Verified v) {
         Optional<String> id = Identities.ofReverseName(c.client(), v.name());
         Optional<IdentityHistory.Sighting> seen =
-            id.flatMap(i -> identities.lastBelow(i, e.preference(), c.at().minus(trap.window())));
+            id.flatMap(
+                i -> identities.lastBelow(i, e.preference(), c.at().minus(rules.trap().window())));
         if (seen.isPresent()) {
           return new Decision(
               Verdict.FALLBACK,
@@ -502,7 +529,7 @@ public final class TrapEngine implements Admission {
     }
     String domain = sender.mailDomain();
     if (domain != null && spf != null) {
-      Excuse bySpf = bySpf(c, sender, domain, e.preference());
+      Excuse bySpf = bySpf(rules, c, sender, domain, e.preference());
       if (bySpf.excuse() != null) {
         return new Decision(Verdict.FALLBACK, Action.ACCEPT, noLower + bySpf.excuse(), null);
       }
@@ -524,7 +551,7 @@ public final class TrapEngine implements Admission {
         return new Decision(
             Verdict.DISARMED, Action.TEMPFAIL, noLower + "; trap not armed: " + armed.why(), null);
       }
-      Excuse pool = byPool(c.client());
+      Excuse pool = byPool(rules, c.client());
       if (pool.excuse() != null) {
         return new Decision(Verdict.FALLBACK, Action.ACCEPT, noLower + pool.excuse(), null);
       }
@@ -536,9 +563,10 @@ public final class TrapEngine implements Admission {
             Verdict.DISARMED, Action.TEMPFAIL, noLower + "; not suppressed: " + unknown, null);
       }
       return suppress(
+          rules,
           c,
           Verdict.MX_SKIP,
-          trap.onTrap(),
+          rules.trap().onTrap(),
           noLower + " on " + e.describe() + "; armed: " + armed.why(),
           dryRun);
     }
@@ -546,8 +574,8 @@ public final class TrapEngine implements Admission {
       return Decision.accept(noLower + ", but " + armed.why());
     }
     String why = noLower + " on " + e.describe() + " while " + armed.why();
-    if (trap.backupSkip() == TrapSettings.BackupSkip.TRAP) {
-      Excuse pool = byPool(c.client());
+    if (rules.trap().backupSkip() == TrapSettings.BackupSkip.TRAP) {
+      Excuse pool = byPool(rules, c.client());
       if (pool.excuse() != null) {
         return new Decision(Verdict.FALLBACK, Action.ACCEPT, noLower + pool.excuse(), null);
       }
@@ -556,7 +584,7 @@ public final class TrapEngine implements Admission {
       }
     }
     final String notSuppressed = unknown;
-    return switch (trap.backupSkip()) {
+    return switch (rules.trap().backupSkip()) {
       case TEMPFAIL -> new Decision(Verdict.BACKUP_SKIP, Action.TEMPFAIL, why, null);
       case TRAP ->
           notSuppressed != null
@@ -565,7 +593,7 @@ public final class TrapEngine implements Admission {
                   Action.TEMPFAIL,
                   why + "; not suppressed: " + notSuppressed,
                   null)
-              : suppress(c, Verdict.BACKUP_SKIP, trap.onTrap(), why, dryRun);
+              : suppress(rules, c, Verdict.BACKUP_SKIP, rules.trap().onTrap(), why, dryRun);
       case IGNORE ->
           new Decision(Verdict.BACKUP_SKIP, Action.ACCEPT, why + " (backup_skip: ignore)", null);
     };
@@ -575,8 +603,10 @@ public final class TrapEngine implements Admission {
    * With {@code state.on_outage: closed}, {@code d} tempfailed while the view is partial, unless it
    * refuses already or is about a client a trusted relay named (whose mail is never refused).
    */
-  private Decision closedOnOutage(Contact c, Decision d) {
-    if (!closedOnOutage || d.action() != Action.ACCEPT || c.relay() != null) {
+  private Decision closedOnOutage(Rules rules, Contact c, Decision d) {
+    if (rules.onOutage() != StateSettings.OnOutage.CLOSED
+        || d.action() != Action.ACCEPT
+        || c.relay() != null) {
       return d;
     }
     Optional<String> partial = view.partial();
@@ -604,11 +634,11 @@ public final class TrapEngine implements Admission {
    * The excuse of a client whose envelope sender's domain authorizes it by SPF and authorized, by
    * the same record, the client of a lower contact of the same sender within the window.
    */
-  private Excuse bySpf(Contact c, Sender sender, String domain, int preference) {
+  private Excuse bySpf(Rules rules, Contact c, Sender sender, String domain, int preference) {
     Spf check = Objects.requireNonNull(spf);
     String id = "mail:" + domain;
     Optional<IdentityHistory.Sighting> seen =
-        identities.lastBelow(id, preference, c.at().minus(trap.window()));
+        identities.lastBelow(id, preference, c.at().minus(rules.trap().window()));
     if (seen.isEmpty()) {
       return new Excuse(null, " nor of its sender, " + id, null);
     }
@@ -650,13 +680,13 @@ public final class TrapEngine implements Admission {
   }
 
   /** The excuse of a client that the SPF record of an {@code allow_pools} domain passes. */
-  private Excuse byPool(InetAddress client) {
+  private Excuse byPool(Rules rules, InetAddress client) {
     Spf check = spf;
-    if (check == null || allowPools.isEmpty()) {
+    if (check == null || rules.allowPools().isEmpty()) {
       return new Excuse(null, "", null);
     }
     String unknown = null;
-    for (String domain : allowPools) {
+    for (String domain : rules.allowPools()) {
       SpfOutcome o = check.checkHost(client, domain, "postmaster@" + domain, domain);
       if (o.result() == SpfResult.PASS) {
         return new Excuse(
@@ -675,8 +705,8 @@ public final class TrapEngine implements Admission {
    * its own IPv4 address, its IPv6 /64); the excuse prefixes play no part.
    */
   private Decision suppress(
-      Contact c, Verdict verdict, Action action, String evidence, boolean dryRun) {
-    Cidr prefix = suppressedNetwork(c.client());
+      Rules rules, Contact c, Verdict verdict, Action action, String evidence, boolean dryRun) {
+    Cidr prefix = suppressedNetwork(rules, c.client());
     if (dryRun) {
       return new Decision(verdict, action, evidence + " (would be suppressed)", null);
     }
@@ -684,7 +714,12 @@ public final class TrapEngine implements Admission {
     try {
       s =
           suppressions.offend(
-              prefix, c.at(), trap.suppressFor(), trap.suppressMax(), verdict.label(), evidence);
+              prefix,
+              c.at(),
+              rules.trap().suppressFor(),
+              rules.trap().suppressMax(),
+              verdict.label(),
+              evidence);
     } catch (RuntimeException e) {
       // The store failed (disk full, database locked): the answer still stands, the memory not.
       log.error("cannot record the suppression of {}: {}", prefix, e.toString());
@@ -699,8 +734,11 @@ public final class TrapEngine implements Admission {
         s.until());
   }
 
-  private String network(InetAddress client) {
-    int bits = client.getAddress().length == 4 ? trap.excusePrefixV4() : trap.excusePrefixV6();
+  private String network(Rules rules, InetAddress client) {
+    int bits =
+        client.getAddress().length == 4
+            ? rules.trap().excusePrefixV4()
+            : rules.trap().excusePrefixV6();
     Cidr net = Cidr.of(client, bits);
     return net.length() == client.getAddress().length * 8 ? Addresses.text(client) : net.toString();
   }
@@ -715,8 +753,8 @@ public final class TrapEngine implements Admission {
   }
 
   /** What a suppression of {@code client} covers (an IPv4-mapped address counts as IPv4). */
-  private Cidr suppressedNetwork(InetAddress client) {
+  private Cidr suppressedNetwork(Rules rules, InetAddress client) {
     boolean v4 = Addresses.unmap(client) instanceof Inet4Address;
-    return Cidr.of(client, v4 ? trap.suppressPrefixV4() : trap.suppressPrefixV6());
+    return Cidr.of(client, v4 ? rules.trap().suppressPrefixV4() : rules.trap().suppressPrefixV6());
   }
 }

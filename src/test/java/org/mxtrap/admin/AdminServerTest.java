@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -130,7 +131,8 @@ class AdminServerTest {
                 recent,
                 Events.NONE,
                 spool,
-                runner),
+                runner,
+                () -> new Reloader.Outcome(List.of("allow"), List.of())),
             new DecisionFeed(clock),
             null,
             false);
@@ -648,6 +650,15 @@ class AdminServerTest {
       assertThat(put.statusCode()).isEqualTo(405);
       assertThat(put.headers().firstValue("Allow")).hasValue("GET, DELETE");
       assertThat(call("GET", "/queue/flush").statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void reloadAnswersWhatTheHostApplied() throws Exception {
+      HttpResponse<String> r = call("POST", "/reload");
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(object(r).get("applied").getAsJsonArray().get(0).getAsString()).isEqualTo("allow");
+      assertThat(object(r).get("need_restart").getAsJsonArray()).isEmpty();
+      assertThat(call("GET", "/reload").statusCode()).isEqualTo(405);
     }
 
     @Test

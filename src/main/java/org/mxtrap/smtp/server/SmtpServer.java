@@ -72,8 +72,11 @@ public final class SmtpServer implements AutoCloseable {
   /** The pause after a failed accept. */
   private static final Duration ACCEPT_BACKOFF = Duration.ofMillis(100);
 
-  private final ListenerSettings settings;
-  private final @Nullable SSLContext tls;
+  // Swapped by reload(): a connection reads them as it goes, so one accepted before a reload may
+  // see the new greeting delay or certificate (each value valid on its own); later ones see only
+  // the new. Both are otherwise fixed at start (see reload).
+  private volatile ListenerSettings settings;
+  private volatile @Nullable SSLContext tls;
   private final Admission admission;
   private final Clock clock;
   private final Tarpit tarpit;
@@ -551,5 +554,23 @@ public final class SmtpServer implements AutoCloseable {
           throw new IllegalStateException("read returns whole headers");
     }
     return null;
+  }
+
+  /**
+   * Takes new settings and a new STARTTLS context for the connections accepted from now on;
+   * sessions in progress go on with what they have (a TLS session once negotiated keeps its
+   * certificate). Closes nothing and never waits for a connection.
+   *
+   * @param settings as at start but for what a reload may change: {@code maxErrors} and {@code
+   *     greetDelays}; the listeners, layout, connection limits, command timeout and tarpit keep the
+   *     values they were started with (a caller must refuse other changes as needing a restart)
+   * @param tls the STARTTLS context; null only when the server was started without one
+   */
+  public void reload(ListenerSettings settings, @Nullable SSLContext tls) {
+    if ((tls == null) != (this.tls == null)) {
+      throw new IllegalArgumentException("STARTTLS cannot be turned on or off without a restart");
+    }
+    this.settings = settings;
+    this.tls = tls;
   }
 }
