@@ -173,7 +173,6 @@ final class Reload {
           new Compared("layout", MxtrapConfig::layout),
           new Compared("listen", MxtrapConfig::listen),
           new Compared("limits.max_connections", c -> c.limits().maxConnections()),
-          new Compared("limits.max_per_ip", c -> c.limits().maxPerIp()),
           new Compared("limits.command_timeout", c -> c.limits().commandTimeout()),
           new Compared("limits.message_memory", c -> c.limits().messageMemory()),
           new Compared("tls (turned on or off)", c -> c.tls() == null),
@@ -200,6 +199,7 @@ final class Reload {
 
   private static final List<Compared> APPLIED =
       List.of(
+          new Compared("limits.max_per_ip", c -> c.limits().maxPerIp()),
           new Compared("limits.max_message_size", c -> c.limits().maxMessageSize()),
           new Compared("limits.max_recipients", c -> c.limits().maxRecipients()),
           new Compared("limits.max_errors", c -> c.limits().maxErrors()),
@@ -248,7 +248,7 @@ final class Reload {
         running.listen(),
         new Limits(
             r.maxConnections(),
-            r.maxPerIp(),
+            f.maxPerIp(),
             f.maxMessageSize(),
             f.maxRecipients(),
             r.commandTimeout(),

@@ -103,6 +103,7 @@ public final class Metrics implements Events {
   private final CounterDataPoint[] refusedNowhere; // by Event.Refusal ordinal
   private final Map<String, CounterDataPoint> suppressionsAdded = new HashMap<>(); // by reason
   private final CounterDataPoint suppressionsExpired;
+  private final CounterDataPoint suppressionsRemoved;
   private final CounterDataPoint fallbackSuppressed;
   private final Counter storeErrors;
   private final Map<String, Map<String, CounterDataPoint>> storeErrorPoints =
@@ -189,6 +190,9 @@ public final class Metrics implements Events {
     suppressionsAdded.put("manual", added.labelValues("manual"));
     suppressionsExpired =
         counter("mxtrap_suppressions_expired", "Suppressions that ended when their time was up")
+            .register(registry);
+    suppressionsRemoved =
+        counter("mxtrap_suppressions_removed", "Suppressions an operator removed before their end")
             .register(registry);
     fallbackSuppressed =
         counter(
@@ -376,7 +380,7 @@ public final class Metrics implements Events {
       case Event.TarpitHeld t -> tarpitHeld.set(t.held());
       case Event.StatePartial p -> statePartial.set(1);
       case Event.StateWhole w -> statePartial.set(0);
-      case Event.SuppressionRemoved r -> {} // the active-suppressions gauge is read at scrape
+      case Event.SuppressionRemoved r -> suppressionsRemoved.inc();
     }
   }
 

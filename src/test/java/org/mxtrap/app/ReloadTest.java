@@ -42,7 +42,7 @@ class ReloadTest {
             "b.yml",
             """
             trap: { window: 2h, on_trap: reject }
-            limits: { max_connections: 7, max_message_size: 1MB }
+            limits: { max_connections: 7, max_per_ip: 3, max_message_size: 1MB }
             allow: [192.0.2.0/24]
             """);
 
@@ -51,13 +51,14 @@ class ReloadTest {
     assertThat(next.allow()).containsExactly(Cidr.parse("192.0.2.0/24"));
     assertThat(next.trap().onTrap()).isEqualTo(Action.REJECT);
     assertThat(next.limits().maxMessageSize()).isEqualTo(1024 * 1024);
+    assertThat(next.limits().maxPerIp()).isEqualTo(3);
     assertThat(next.trap().window()).isEqualTo(Duration.ofHours(1));
     assertThat(next.limits().maxConnections()).isEqualTo(running.limits().maxConnections());
     assertThat(next.source()).isEqualTo(running.source());
     assertThat(Reload.needRestart(running, file))
         .containsExactly("limits.max_connections", "trap.window");
     assertThat(Reload.applied(running, next))
-        .containsExactly("limits.max_message_size", "trap.on_trap", "allow");
+        .containsExactly("limits.max_per_ip", "limits.max_message_size", "trap.on_trap", "allow");
   }
 
   @Test

@@ -164,6 +164,7 @@ class MetricsTest {
     metrics.on(new Event.TarpitHeld(3));
     metrics.on(new Event.StatePartial("redis away"));
     metrics.on(new Event.SuppressionsExpired(4));
+    metrics.on(new Event.SuppressionRemoved(Cidr.parse("192.0.2.9")));
     Scrape s = scrape();
     assertThat(s.value("mxtrap_messages_accepted_total")).isEqualTo(1);
     assertThat(s.value("mxtrap_deliveries_total", "result", "sent")).isEqualTo(1);
@@ -172,6 +173,7 @@ class MetricsTest {
     assertThat(s.value("mxtrap_tarpit_held")).isEqualTo(3);
     assertThat(s.value("mxtrap_state_partial")).isEqualTo(1);
     assertThat(s.value("mxtrap_suppressions_expired_total")).isEqualTo(4);
+    assertThat(s.value("mxtrap_suppressions_removed_total")).isEqualTo(1);
     assertThat(s.value("mxtrap_info", "version", "1.2.3", "hostname", "mx.example.test"))
         .isEqualTo(1);
     assertThat(s.names())

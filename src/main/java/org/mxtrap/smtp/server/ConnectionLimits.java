@@ -17,7 +17,8 @@ import org.mxtrap.core.Addresses;
  */
 final class ConnectionLimits {
   private final int max;
-  private final int maxPerIp;
+  // Changed by a reload ({@link #maxPerIp(int)}): connections already counted are never cut.
+  private volatile int maxPerIp;
   private final AtomicInteger active = new AtomicInteger();
   private final ConcurrentHashMap<InetAddress, Integer> perIp = new ConcurrentHashMap<>();
   private final AtomicLong turnedAway = new AtomicLong();
@@ -26,6 +27,14 @@ final class ConnectionLimits {
   ConnectionLimits(int max, int maxPerIp) {
     this.max = max;
     this.maxPerIp = maxPerIp;
+  }
+
+  /**
+   * From now on at most {@code n} connections from one address: a lower value refuses the next ones
+   * and closes none.
+   */
+  void maxPerIp(int n) {
+    maxPerIp = n;
   }
 
   /** Why a permit was refused. */

@@ -561,9 +561,10 @@ public final class SmtpServer implements AutoCloseable {
    * sessions in progress go on with what they have (a TLS session once negotiated keeps its
    * certificate). Closes nothing and never waits for a connection.
    *
-   * @param settings as at start but for what a reload may change: {@code maxErrors} and {@code
-   *     greetDelays}; the listeners, layout, connection limits, command timeout and tarpit keep the
-   *     values they were started with (a caller must refuse other changes as needing a restart)
+   * @param settings as at start but for what a reload may change: {@code maxPerIp} (a lower one
+   *     refuses the next connections and closes none), {@code maxErrors} and {@code greetDelays};
+   *     the listeners, layout, connection total, command timeout and tarpit keep the values they
+   *     were started with (a caller must refuse other changes as needing a restart)
    * @param tls the STARTTLS context; null only when the server was started without one
    */
   public void reload(ListenerSettings settings, @Nullable SSLContext tls) {
@@ -572,5 +573,6 @@ public final class SmtpServer implements AutoCloseable {
     }
     this.settings = settings;
     this.tls = tls;
+    limits.values().forEach(l -> l.maxPerIp(settings.maxPerIp()));
   }
 }

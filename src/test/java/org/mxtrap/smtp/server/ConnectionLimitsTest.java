@@ -30,6 +30,22 @@ class ConnectionLimitsTest {
   }
 
   @Test
+  void aLowerPerAddressLimitRefusesTheNextConnectionsAndKeepsTheCountedOnes() {
+    ConnectionLimits l = new ConnectionLimits(10, 3);
+    assertThat(l.tryAcquire(A)).isNull();
+    assertThat(l.tryAcquire(A)).isNull();
+    l.maxPerIp(1);
+    assertThat(l.tryAcquire(A)).isEqualTo(ConnectionLimits.Refusal.PER_IP);
+    assertThat(l.active()).isEqualTo(2);
+    l.release(A);
+    assertThat(l.tryAcquire(A)).isEqualTo(ConnectionLimits.Refusal.PER_IP);
+    l.release(A);
+    assertThat(l.tryAcquire(A)).isNull();
+    l.maxPerIp(2);
+    assertThat(l.tryAcquire(A)).isNull();
+  }
+
+  @Test
   void anIpv4MappedAddressCountsAsTheIpv4Address() {
     ConnectionLimits l = new ConnectionLimits(10, 1);
     assertThat(l.tryAcquire(A)).isNull();
