@@ -23,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -75,6 +76,8 @@ class AdminServerTest {
   Spool spool;
   QueueRunner runner;
   AdminServer server;
+  // What the fake reloader refuses with; null: it applies.
+  @Nullable String reloadRefusal;
 
   @BeforeEach
   void start() throws Exception {
@@ -132,7 +135,13 @@ class AdminServerTest {
                 Events.NONE,
                 spool,
                 runner,
-                () -> new Reloader.Outcome(List.of("allow"), List.of())),
+                () -> {
+                  String refusal = reloadRefusal;
+                  if (refusal != null) {
+                    throw new Reloader.Refused(refusal);
+                  }
+                  return new Reloader.Outcome(List.of("allow"), List.of());
+                }),
             new DecisionFeed(clock),
             null,
             false);
@@ -659,6 +668,16 @@ class AdminServerTest {
       assertThat(object(r).get("applied").getAsJsonArray().get(0).getAsString()).isEqualTo("allow");
       assertThat(object(r).get("need_restart").getAsJsonArray()).isEmpty();
       assertThat(call("GET", "/reload").statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void aRefusedReloadIs400WithTheFilesProblems() throws Exception {
+      reloadRefusal = "/etc/mxtrap/mxtrap.yml:3: trap.window: not a duration: 1x";
+      HttpResponse<String> r = call("POST", "/reload");
+      assertThat(r.statusCode()).isEqualTo(400);
+      assertThat(error(r))
+          .startsWith("reload refused, the running config stays:")
+          .contains("mxtrap.yml:3: trap.window: not a duration: 1x");
     }
 
     @Test
