@@ -24,7 +24,8 @@ import org.mxtrap.observe.Json;
  * through queues of {@link #QUEUE} lines. A subscriber that falls behind loses lines; the engine's
  * thread never waits for a browser.
  *
- * <p>Each decision is one JSON line, written once on the engine's thread:
+ * <p>Each decision is one JSON line, written on the thread of the subscriber that sends it: the
+ * engine's thread only keeps the decision's fields and hands them on, since nobody may be watching.
  *
  * <pre>
  * {"time":T,"client":"192.0.2.7","entry":{"address":"127.0.0.1:2526","preference":30,"host":..,"role":"trap"},
@@ -51,25 +52,26 @@ final class LiveDecisions {
 
   /** One browser's feed: the recent lines it was given first, then the new ones as they come. */
   final class Subscriber implements AutoCloseable {
-    private final BlockingQueue<String> lines = new ArrayBlockingQueue<>(QUEUE);
-    private final List<String> recent;
+    private final BlockingQueue<Line> lines = new ArrayBlockingQueue<>(QUEUE);
+    private final List<Line> recent;
 
-    private Subscriber(List<String> recent) {
+    private Subscriber(List<Line> recent) {
       this.recent = recent;
     }
 
     /** The decisions made before it subscribed, oldest first (at most {@link #RECENT}). */
     List<String> recent() {
-      return recent;
+      return recent.stream().map(Json::write).toList();
     }
 
     /** The next line, or empty when none came within {@code wait}. */
     Optional<String> next(Duration wait) throws InterruptedException {
-      return Optional.ofNullable(lines.poll(wait.toMillis(), TimeUnit.MILLISECONDS));
+      return Optional.ofNullable(lines.poll(wait.toMillis(), TimeUnit.MILLISECONDS))
+          .map(Json::write);
     }
 
     /** Queues {@code line}, or drops it when this subscriber is {@link #QUEUE} lines behind. */
-    private void offer(String line) {
+    private void offer(Line line) {
       lines.offer(line);
     }
 
@@ -82,23 +84,22 @@ final class LiveDecisions {
     }
   }
 
-  private final ArrayDeque<String> ring = new ArrayDeque<>(RECENT);
+  private final ArrayDeque<Line> ring = new ArrayDeque<>(RECENT);
   private final List<Subscriber> subscribers = new ArrayList<>();
 
   /** Keeps and fans out the decision; other events are not its business. */
   void on(Event.Decided d) {
     Decision x = d.decision();
-    String line =
-        Json.write(
-            new Line(
-                d.contact().at(),
-                Addresses.text(d.contact().client()),
-                d.contact().entry(),
-                x.verdict(),
-                x.action(),
-                x.reason(),
-                x.reverseName(),
-                x.until()));
+    Line line =
+        new Line(
+            d.contact().at(),
+            Addresses.text(d.contact().client()),
+            d.contact().entry(),
+            x.verdict(),
+            x.action(),
+            x.reason(),
+            x.reverseName(),
+            x.until());
     synchronized (this) {
       if (ring.size() == RECENT) {
         ring.removeFirst();
